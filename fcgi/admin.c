@@ -1,0 +1,235 @@
+/* creneau-admin: the operator's tool. "migrate" applies the SQL files of
+ * schema_dir (NNN_name.sql) in order, each in its own transaction,
+ * recording each in schema_migrations; "status" lists them. Re-runnable,
+ * and safe against two runs at once (advisory lock). */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "conf.h"
+
+#ifndef CRENEAU_CONF
+#define CRENEAU_CONF	"/etc/creneau/creneau.conf"
+#endif
+
+#define MAX_MIGRATIONS	1000
+#define LOCK_KEY	"4242001"
+
+static const char create_table[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version text PRIMARY KEY,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
+
+/* Prints the usage and returns the exit status for it. */
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: creneau-admin [-c configuration] migrate | status\n");
+	return 2;
+}
+
+/* Runs a command and reports a failure with its SQLSTATE; 0 or -1. */
+static int
+run(PGconn *db, const char *sql, const char *what)
+{
+	PGresult	*res = PQexec(db, sql);
+	ExecStatusType	 st = PQresultStatus(res);
+	int		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "creneau-admin: %s: %s %s", what,
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "",
+		    PQerrorMessage(db));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Orders file names. */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists migration files of dir into names (sorted); returns the count or -1. */
+static int
+list_files(const char *dir, char **names)
+{
+	DIR		*d;
+	struct dirent	*e;
+	regex_t		 re;
+	int		 n = 0;
+
+	if (regcomp(&re, "^[0-9]{3}_[a-z0-9_]+\\.sql$", REG_EXTENDED | REG_NOSUB) != 0)
+		return -1;
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "creneau-admin: %s: %s\n", dir, strerror(errno));
+		regfree(&re);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && n < MAX_MIGRATIONS)
+		if (regexec(&re, e->d_name, 0, NULL, 0) == 0)
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	regfree(&re);
+	qsort(names, (size_t)n, sizeof(*names), by_name);
+	return n;
+}
+
+/* Reads a whole file into a new string, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 size;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1 || (buf = malloc((size_t)size + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[size] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Returns 1 when version is recorded as applied, 0 if not, -1 on error. */
+static int
+applied(PGconn *db, const char *version)
+{
+	const char	*p[1] = { version };
+	PGresult	*res;
+	int		 rc;
+
+	res = PQexecParams(db, "SELECT 1 FROM schema_migrations WHERE version = $1",
+	    1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = -1;
+	else
+		rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
+/* Applies one migration file in a transaction; 0 or -1. */
+static int
+apply(PGconn *db, const char *dir, const char *name)
+{
+	char		 path[4096], version[256];
+	const char	*p[1] = { version };
+	char		*sql;
+	PGresult	*res;
+	int		 ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(version, sizeof(version), "%.*s", (int)(strlen(name) - 4), name);
+	if ((sql = slurp(path)) == NULL) {
+		fprintf(stderr, "creneau-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (run(db, "BEGIN", "begin") == -1) {
+		free(sql);
+		return -1;
+	}
+	ok = run(db, sql, name) == 0;
+	free(sql);
+	if (ok) {
+		res = PQexecParams(db, "INSERT INTO schema_migrations (version)"
+		    " VALUES ($1)", 1, NULL, p, NULL, NULL, 0);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
+	if (!ok || run(db, "COMMIT", "commit") == -1) {
+		run(db, "ROLLBACK", "rollback");
+		fprintf(stderr, "creneau-admin: %s not applied\n", name);
+		return -1;
+	}
+	printf("applied %s\n", version);
+	return 0;
+}
+
+/* Applies (or, with dry set, lists) the pending migrations; 0 or 1. */
+static int
+migrate(PGconn *db, const char *dir, int dry)
+{
+	char	*names[MAX_MIGRATIONS];
+	char	 version[256];
+	int	 i, n, is, rc = 0, pending = 0;
+
+	if (run(db, "SET client_min_messages = warning", "settings") == -1 ||
+	    run(db, create_table, "schema_migrations") == -1 ||
+	    run(db, "SELECT pg_advisory_lock(" LOCK_KEY ")", "lock") == -1)
+		return 1;
+	if ((n = list_files(dir, names)) < 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		snprintf(version, sizeof(version), "%.*s",
+		    (int)(strlen(names[i]) - 4), names[i]);
+		if (rc == 0 && (is = applied(db, version)) == -1)
+			rc = 1;
+		else if (rc == 0 && dry)
+			printf("%s %s\n", is ? "applied" : "pending", version);
+		else if (rc == 0 && !is) {
+			pending++;
+			if (apply(db, dir, names[i]) == -1)
+				rc = 1;
+		}
+		free(names[i]);
+	}
+	run(db, "SELECT pg_advisory_unlock(" LOCK_KEY ")", "unlock");
+	if (rc == 0 && !dry && pending == 0)
+		printf("schema up to date (%d migrations)\n", n);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = CRENEAU_CONF;
+	struct conf	 c;
+	PGconn		*db;
+	int		 ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c')
+			return usage();
+		path = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || (strcmp(argv[0], "migrate") != 0 &&
+	    strcmp(argv[0], "status") != 0))
+		return usage();
+	if (conf_load(path, &c) == -1)
+		return 1;
+	db = PQconnectdb(c.database);
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "creneau-admin: %s", PQerrorMessage(db));
+		PQfinish(db);
+		conf_clear(&c);
+		return 1;
+	}
+	rc = migrate(db, c.schema_dir, strcmp(argv[0], "status") == 0);
+	PQfinish(db);
+	conf_clear(&c);
+	return rc;
+}

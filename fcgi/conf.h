@@ -1,0 +1,35 @@
+/* The configuration file: flat "name = value" lines, read once before the
+ * accept loop (libfcgi may replace environ per request). See creneau.conf(5). */
+#ifndef CRENEAU_CONF_H
+#define CRENEAU_CONF_H
+
+#include <stddef.h>
+
+#define CONF_LANGS_MAX	8
+
+struct conf {
+	char	*database;		/* libpq conninfo */
+	char	*socket;		/* FastCGI unix socket path */
+	char	*pid_file;
+	char	*templates;		/* directory of *.xhtml */
+	char	*locale_dir;		/* gettext catalogues */
+	char	*schema_dir;		/* SQL migrations */
+	char	*access_log;		/* path, or "-" for stderr */
+	char	*secret_file;
+	char	*default_language;
+	char	*languages[CONF_LANGS_MAX];	/* offered, default first */
+	size_t	 nlanguages;
+	int	 workers;
+	size_t	 max_body;
+	size_t	 max_fields;
+	size_t	 max_field_length;
+	int	 retry_after;		/* seconds, for 503 */
+	int	 socket_mode;		/* octal, e.g. 0660 */
+};
+
+int	conf_load(const char *path, struct conf *);
+void	conf_defaults(struct conf *);
+void	conf_clear(struct conf *);
+int	conf_has_language(const struct conf *, const char *);
+
+#endif

@@ -1,0 +1,159 @@
+/* The worker's PostgreSQL connection (see db.h). One connection per
+ * worker process, opened lazily and never shared across fork(). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "req.h"
+#include "response.h"
+
+static const struct conf	*conf;
+static PGconn			*conn;
+
+/* Remembers the configuration; connecting waits for the first query. */
+void
+db_init(const struct conf *c)
+{
+	conf = c;
+}
+
+/* Closes the connection, if any. */
+void
+db_close(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+}
+
+/* Prepares every statement of the table on conn; 0 or -1. */
+static int
+prepare_all(void)
+{
+	PGresult	*res;
+	size_t		 i;
+	int		 ok;
+
+	for (i = 0; i < STMT_COUNT; i++) {
+		res = PQprepare(conn, statements[i].name, statements[i].sql,
+		    statements[i].nparams, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok)
+			log_msg("prepare %s: %s %s", statements[i].name,
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "-",
+			    PQerrorMessage(conn));
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/* Makes sure a usable connection exists; returns 0, or -1 when the
+ * database cannot be reached or the statements cannot be prepared. */
+static int
+ensure_connected(void)
+{
+	static const char *const keys[] = {
+		"dbname", "connect_timeout", "application_name", NULL
+	};
+	const char	*values[4];
+
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return 0;
+	db_close();
+	values[0] = conf->database;
+	values[1] = "3";
+	values[2] = "creneau-fcgi";
+	values[3] = NULL;
+	conn = PQconnectdbParams(keys, values, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		log_msg("database unavailable: %s",
+		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		db_close();
+		return -1;
+	}
+	if (prepare_all() == -1) {
+		db_close();
+		return -1;
+	}
+	return 0;
+}
+
+/* Clears a PGresult registered as an arena cleanup. */
+static void
+res_cleanup(void *p)
+{
+	PQclear(p);
+}
+
+/* Runs statement id with params (as many as the table says) and returns
+ * its result, owned by the request arena; NULL on error, with
+ * r->db_unavailable set when the database could not be reached and
+ * r->sqlstate set when it refused the statement. A read-only statement is
+ * retried once on a new connection after the old one was lost. */
+PGresult *
+db_exec(struct req *r, enum stmt id, const char *const *params)
+{
+	const struct statement	*s = &statements[id];
+	PGresult		*res;
+	ExecStatusType		 st;
+	const char		*state;
+	int			 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (ensure_connected() == -1) {
+			r->db_unavailable = 1;
+			return NULL;
+		}
+		res = PQexecPrepared(conn, s->name, s->nparams, params, NULL,
+		    NULL, 0);
+		st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			if (arena_cleanup(r->arena, res_cleanup, res) == -1)
+				return NULL;
+			return res;
+		}
+		if (PQstatus(conn) != CONNECTION_OK) {
+			log_msg("%s: connection lost: %s", s->name,
+			    PQerrorMessage(conn));
+			PQclear(res);
+			db_close();
+			if (!s->readonly)
+				break;
+			continue;
+		}
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		snprintf(r->sqlstate, sizeof(r->sqlstate), "%s",
+		    state != NULL ? state : "");
+		if (*r->incident == '\0')
+			resp_new_incident(r);
+		log_msg("%s: incident %s: SQLSTATE %s: %s", s->name, r->incident,
+		    r->sqlstate, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		PQclear(res);
+		return NULL;
+	}
+	r->db_unavailable = 1;
+	return NULL;
+}
+
+/* Answers the error page a failed db_exec calls for: 503 when the
+ * database was unavailable, else 500 with the incident id. */
+int
+db_fail(struct req *r)
+{
+	return resp_error(r, r->db_unavailable ? 503 : 500, NULL);
+}
+
+/* Returns the text of a cell ("" for NULL). */
+const char *
+db_value(const PGresult *res, int row, int col)
+{
+	return PQgetvalue(res, row, col);
+}

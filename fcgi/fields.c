@@ -1,0 +1,120 @@
+/* The field table and its validators: PCRE2 patterns compiled once at
+ * start-up (anchored, UTF and Unicode properties on), matched with match
+ * and depth limits so no input can make a worker spin. */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <string.h>
+
+#include "fields.h"
+#include "i18n.h"
+#include "log.h"
+#include "request.h"
+
+/* Names: letters of any script, combining marks, spaces, apostrophes,
+ * hyphens and dots, starting with a letter: "N'Diaye", "Ибрагимова",
+ * "محمد", "王 小明". */
+#define NAME_RE	"\\p{L}[\\p{L}\\p{M}' \\x{2019}.-]*"
+
+const struct field fields[FIELD_COUNT] = {
+	[F_SLUG] = { "site", "[a-z0-9]+(?:-[a-z0-9]+)*", 64, 1,
+	    N_("Site"), N_("Lower-case letters, digits and hyphens.") },
+	[F_LANG] = { "lang", "[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", 12, 0,
+	    N_("Language"), N_("A language code such as fr.") },
+	[F_DATE] = { "day", "20[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])",
+	    10, 1, N_("Day"), N_("A date written YYYY-MM-DD.") },
+	[F_SURNAME] = { "surname", NAME_RE, 100, 1,
+	    N_("Surname"), N_("As written on your passport or residence permit.") },
+	[F_GIVEN_NAMES] = { "given_names", NAME_RE, 150, 1,
+	    N_("Given names"), N_("All of them, as written on your passport.") },
+	[F_BIRTH_DATE] = { "birth_date",
+	    "(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])",
+	    10, 1, N_("Date of birth"), N_("For example 1990-03-25.") },
+	[F_EMAIL] = { "email",
+	    "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+	    "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+	    254, 0, N_("E-mail address"), N_("For example nom@example.fr.") },
+	[F_PHONE] = { "phone", "(?:\\+[1-9][0-9]{7,14}|0[67][0-9]{8}|0[67](?: [0-9]{2}){4})",
+	    20, 0, N_("Mobile phone"), N_("For example 06 12 34 56 78 or +33612345678.") },
+	[F_AGDREF] = { "agdref", "[0-9]{10}", 10, 1, N_("AGDREF number"),
+	    N_("The 10 digits printed on your residence permit.") },
+	[F_REFERENCE] = { "reference", "[ACDEFGHJKLMNPQRTUVWXY34679]{4}-?[ACDEFGHJKLMNPQRTUVWXY34679]{4}",
+	    9, 1, N_("Booking reference"), N_("8 letters and digits, for example KD7F-M3QA.") },
+	[F_TOKEN] = { "token", "[A-Za-z0-9_-]{16,200}", 200, 1,
+	    N_("Form token"), N_("Reload the form and send it again.") },
+	[F_CODE] = { "code", "[0-9]{6}", 6, 1, N_("Confirmation code"),
+	    N_("The 6 digits we sent you.") },
+	[F_ID] = { "id", "[1-9][0-9]{0,17}", 18, 1, N_("Identifier"),
+	    N_("A number.") },
+	[F_RETURN] = { "return", "/(?:site/[a-z0-9]+(?:-[a-z0-9]+)*)?", 80, 0,
+	    N_("Page"), N_("A page of this site.") },
+};
+
+static pcre2_code		*compiled[FIELD_COUNT];
+static pcre2_match_context	*mctx;
+static pcre2_match_data		*mdata;
+
+/* Compiles every pattern; returns 0, or -1 after logging the bad one. */
+int
+fields_init(void)
+{
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 off;
+	int		 err;
+	size_t		 i;
+
+	if ((mctx = pcre2_match_context_create(NULL)) == NULL)
+		return -1;
+	pcre2_set_match_limit(mctx, 100000);
+	pcre2_set_depth_limit(mctx, 1000);
+	for (i = 0; i < FIELD_COUNT; i++) {
+		compiled[i] = pcre2_compile((PCRE2_SPTR)fields[i].pattern,
+		    PCRE2_ZERO_TERMINATED,
+		    PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_UCP |
+		    PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
+		if (compiled[i] == NULL) {
+			pcre2_get_error_message(err, msg, sizeof(msg));
+			log_msg("field %s: pattern error at %zu: %s",
+			    fields[i].name, (size_t)off, msg);
+			return -1;
+		}
+		pcre2_jit_compile(compiled[i], PCRE2_JIT_COMPLETE);
+	}
+	if ((mdata = pcre2_match_data_create(1, NULL)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Releases the compiled patterns. */
+void
+fields_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < FIELD_COUNT; i++) {
+		pcre2_code_free(compiled[i]);
+		compiled[i] = NULL;
+	}
+	pcre2_match_data_free(mdata);
+	pcre2_match_context_free(mctx);
+	mdata = NULL;
+	mctx = NULL;
+}
+
+/* Returns 0 when v[0..len) is a valid value of field id, -1 otherwise
+ * (too long, not clean UTF-8, or no match within the limits). */
+int
+field_check(enum field_id id, const char *v, size_t len)
+{
+	int	 rc;
+
+	if (id >= FIELD_COUNT || v == NULL || compiled[id] == NULL)
+		return -1;
+	if (len == 0 || len > fields[id].maxlen)
+		return -1;
+	if (!text_clean((const unsigned char *)v, len, 0))
+		return -1;
+	rc = pcre2_match(compiled[id], (PCRE2_SPTR)v, len, 0, 0, mdata, mctx);
+	return rc >= 0 ? 0 : -1;
+}

@@ -1,0 +1,91 @@
+/* GET /site/<slug>: a site's address and time zone, its procedures with
+ * duration, documents, conditions and next available time, and the
+ * alternative route when online booking fails. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+/* Fills one procedure row from row i of res (S_SITE_PROCEDURES). */
+static void
+fill_procedure(struct req *r, struct tpl *t, struct tnode *row,
+    const PGresult *res, int i)
+{
+	struct tnode	*dproto, *doc;
+	char		*docs, *line, *save = NULL, *when;
+	const char	*next;
+
+	tpl_text(tpl_get(t, row, "procedure-name"), db_value(res, i, 1));
+	tpl_text(tpl_get(t, row, "procedure-description"), db_value(res, i, 2));
+	tpl_text(tpl_get(t, row, "procedure-duration"),
+	    fmt_duration(r->arena, atoi(db_value(res, i, 3))));
+	if (strcmp(db_value(res, i, 4), "t") != 0)
+		tpl_remove(tpl_get(t, row, "procedure-agdref"));
+	next = db_value(res, i, 6);
+	when = *next != '\0' ? fmt_datetime(r->arena, next) : NULL;
+	tpl_text(tpl_get(t, row, "procedure-next"), when != NULL ? when :
+	    _("No appointment is available at the moment."));
+	dproto = tpl_get(t, row, "document");
+	docs = arena_strdup(r->arena, db_value(res, i, 5));
+	for (line = docs != NULL ? strtok_r(docs, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		doc = tpl_clone(dproto);
+		tpl_text(doc, line);
+	}
+	if (docs == NULL || *docs == '\0')
+		tpl_remove(tpl_get(t, row, "documents"));
+	else
+		tpl_remove(dproto);
+}
+
+/* Answers the page of the site named by the path, or 404. */
+int
+page_site(struct req *r)
+{
+	PGresult	*site, *procs;
+	struct tpl	*t;
+	struct tnode	*proto;
+	const char	*params[1];
+	int		 i, n;
+
+	params[0] = r->arg;
+	if ((site = db_exec(r, S_SITE, params)) == NULL)
+		return db_fail(r);
+	if (PQntuples(site) == 0)
+		return resp_error(r, 404, N_("There is no site at this address. Choose one from the home page."));
+	params[0] = db_value(site, 0, 0);
+	if ((procs = db_exec(r, S_SITE_PROCEDURES, params)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "site")) == NULL)
+		return -1;
+	tpl_title(t, db_value(site, 0, 1));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(site, 0, 1));
+	tpl_text(tpl_get(t, NULL, "site-kind"), fmt_site_kind(db_value(site, 0, 2)));
+	tpl_text(tpl_get(t, NULL, "site-address"), db_value(site, 0, 3));
+	tpl_text(tpl_get(t, NULL, "site-city"), arena_printf(r->arena, "%s %s",
+	    db_value(site, 0, 4), db_value(site, 0, 5)));
+	if (*db_value(site, 0, 6) != '\0')
+		tpl_text(tpl_get(t, NULL, "site-phone-number"), db_value(site, 0, 6));
+	else
+		tpl_remove(tpl_get(t, NULL, "site-phone"));
+	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
+	    _("Times are shown in the local time of the site (%s)."),
+	    db_value(site, 0, 7)));
+	tpl_text(tpl_get(t, NULL, "alternative"), db_value(site, 0, 8));
+	proto = tpl_get(t, NULL, "procedure");
+	n = PQntuples(procs);
+	for (i = 0; i < n; i++)
+		fill_procedure(r, t, tpl_clone(proto), procs, i);
+	tpl_remove(proto);
+	if (n > 0)
+		tpl_remove(tpl_get(t, NULL, "no-procedure"));
+	return tpl_send(r, t, 200);
+}

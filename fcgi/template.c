@@ -1,0 +1,465 @@
+/* The template module (see template.h). Per worker and language, a
+ * translated copy of layout + page is cached; each request copies it. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include "arena.h"
+#include "i18n.h"
+#include "log.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+#define MAX_TEMPLATES	64
+#define MAX_CACHED	(MAX_TEMPLATES * 4)
+
+struct tpl {
+	xmlDocPtr	 doc;
+};
+
+struct source {
+	char		 name[64];
+	xmlDocPtr	 doc;
+};
+
+struct cached {
+	char		 name[64];
+	char		 lang[16];
+	xmlDocPtr	 doc;
+};
+
+static struct source	 sources[MAX_TEMPLATES];
+static size_t		 nsources;
+static struct cached	 cache[MAX_CACHED];
+static size_t		 ncached;
+
+static const char *const void_elements[] = {
+	"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+	"meta", "source", "track", "wbr", NULL
+};
+
+/* Returns the parsed source template called name, or NULL. */
+static xmlDocPtr
+source_get(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nsources; i++)
+		if (strcmp(sources[i].name, name) == 0)
+			return sources[i].doc;
+	return NULL;
+}
+
+/* Parses every *.xhtml file of dir; returns 0, or -1 when one is not
+ * well-formed or layout.xhtml is missing. */
+int
+tpl_init(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 path[4096];
+	size_t		 len;
+	int		 rc = 0;
+
+	xmlInitParser();
+	if ((d = opendir(dir)) == NULL) {
+		log_msg("templates %s: cannot open", dir);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 7 || strcmp(e->d_name + len - 6, ".xhtml") != 0)
+			continue;
+		if (nsources == MAX_TEMPLATES || len - 6 >= sizeof(sources[0].name)) {
+			log_msg("templates: too many or name too long: %s", e->d_name);
+			rc = -1;
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		sources[nsources].doc = xmlReadFile(path, "UTF-8",
+		    XML_PARSE_NONET);
+		if (sources[nsources].doc == NULL) {
+			log_msg("template %s is not well-formed", path);
+			rc = -1;
+			break;
+		}
+		memcpy(sources[nsources].name, e->d_name, len - 6);
+		sources[nsources].name[len - 6] = '\0';
+		nsources++;
+	}
+	closedir(d);
+	if (rc == 0 && source_get("layout") == NULL) {
+		log_msg("templates %s: layout.xhtml is missing", dir);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Frees every parsed template and cached copy. */
+void
+tpl_free_all(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nsources; i++)
+		xmlFreeDoc(sources[i].doc);
+	for (i = 0; i < ncached; i++)
+		xmlFreeDoc(cache[i].doc);
+	nsources = ncached = 0;
+}
+
+/* Copies src (deeply) for insertion under parent in doc, reusing the
+ * namespace declarations in scope there instead of repeating xmlns on
+ * every copied element; returns the copy or NULL. */
+static xmlNodePtr
+copy_for(xmlNodePtr src, xmlDocPtr doc, xmlNodePtr parent)
+{
+	xmlNodePtr	 copy = NULL;
+
+	if (xmlDOMWrapCloneNode(NULL, src->doc, src, &copy, doc, parent, 1,
+	    0) != 0)
+		return NULL;
+	return copy;
+}
+
+/* Returns the value of attribute name of n (a libxml2 copy to free), or NULL. */
+static xmlChar *
+attr(xmlNodePtr n, const char *name)
+{
+	return xmlGetProp(n, (const xmlChar *)name);
+}
+
+/* Returns the first element under n (n included) whose data-c is mark. */
+static xmlNodePtr
+find(xmlNodePtr n, const char *mark)
+{
+	xmlNodePtr	 c, r;
+	xmlChar		*v;
+	int		 hit;
+
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return NULL;
+	if ((v = attr(n, "data-c")) != NULL) {
+		hit = strcmp((const char *)v, mark) == 0;
+		xmlFree(v);
+		if (hit)
+			return n;
+	}
+	for (c = n->children; c != NULL; c = c->next)
+		if ((r = find(c, mark)) != NULL)
+			return r;
+	return NULL;
+}
+
+/* Collapses runs of ASCII whitespace in s to one space and strips both
+ * ends, in place (the same rule as po/extract-templates.py). */
+static void
+normalise(char *s)
+{
+	char	*r = s, *w = s;
+	int	 space = 0;
+
+	for (; *r != '\0'; r++) {
+		if (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && w != s)
+			*w++ = ' ';
+		space = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* Replaces every child of n with one text node holding text. */
+static int
+set_text(xmlNodePtr n, const char *text)
+{
+	xmlNodePtr	 c, next;
+
+	for (c = n->children; c != NULL; c = next) {
+		next = c->next;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+	xmlNodeAddContent(n, (const xmlChar *)text);
+	return 0;
+}
+
+/* Translates n's text (data-t) and listed attributes (data-ta), then
+ * recurses; removes nothing (markers go at serialisation). */
+static void
+translate(xmlNodePtr n)
+{
+	xmlNodePtr	 c;
+	xmlChar		*v, *list, *a;
+	char		*tok, *save = NULL;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return;
+	if (xmlHasProp(n, (const xmlChar *)"data-t") != NULL) {
+		v = xmlNodeGetContent(n);
+		if (v != NULL) {
+			normalise((char *)v);
+			set_text(n, _((const char *)v));
+			xmlFree(v);
+		}
+	}
+	if ((list = attr(n, "data-ta")) != NULL) {
+		for (tok = strtok_r((char *)list, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if ((a = attr(n, tok)) == NULL)
+				continue;
+			normalise((char *)a);
+			xmlSetProp(n, (const xmlChar *)tok,
+			    (const xmlChar *)_((const char *)a));
+			xmlFree(a);
+		}
+		xmlFree(list);
+	}
+	for (c = n->children; c != NULL; c = c->next)
+		translate(c);
+}
+
+/* Builds the translated document for page name in the current language:
+ * the layout with the page's children moved into its main, the title set
+ * and the language attributes on <html>. NULL on error. */
+static xmlDocPtr
+build(const char *name)
+{
+	xmlDocPtr	 layout, page, doc;
+	xmlNodePtr	 root, main, proot, c, next, title;
+	xmlChar		*t;
+	const char	*lang = i18n_current();
+	char		 buf[512];
+
+	if ((layout = source_get("layout")) == NULL ||
+	    (page = source_get(name)) == NULL)
+		return NULL;
+	if ((doc = xmlCopyDoc(layout, 1)) == NULL)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	main = find(root, "main");
+	proot = xmlDocGetRootElement(page);
+	if (main == NULL || proot == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	for (c = proot->children; c != NULL; c = next) {
+		next = c->next;
+		xmlAddChild(main, copy_for(c, doc, main));
+	}
+	translate(root);
+	xmlSetProp(root, (const xmlChar *)"lang", (const xmlChar *)lang);
+	xmlNodeSetLang(root, (const xmlChar *)lang);
+	xmlSetProp(root, (const xmlChar *)"dir", (const xmlChar *)i18n_dir(lang));
+	if ((title = find(root, "title")) != NULL &&
+	    (t = attr(proot, "data-title")) != NULL) {
+		normalise((char *)t);
+		snprintf(buf, sizeof(buf), "%s — %s", _((const char *)t), "creneau");
+		set_text(title, buf);
+		xmlFree(t);
+	}
+	return doc;
+}
+
+/* Frees a document registered as an arena cleanup. */
+static void
+doc_cleanup(void *p)
+{
+	xmlFreeDoc(p);
+}
+
+/* Returns a fresh copy of page name for this request, in its language, or
+ * NULL (the caller answers 500). */
+struct tpl *
+tpl_page(struct req *r, const char *name)
+{
+	struct tpl	*t;
+	xmlDocPtr	 doc = NULL;
+	const char	*lang = i18n_current();
+	size_t		 i;
+
+	for (i = 0; i < ncached; i++)
+		if (strcmp(cache[i].name, name) == 0 &&
+		    strcmp(cache[i].lang, lang) == 0) {
+			doc = cache[i].doc;
+			break;
+		}
+	if (doc == NULL) {
+		if (strlen(name) >= sizeof(cache[0].name) ||
+		    (doc = build(name)) == NULL) {
+			log_msg("template %s: cannot build", name);
+			return NULL;
+		}
+		if (ncached < MAX_CACHED) {
+			snprintf(cache[ncached].name, sizeof(cache[0].name), "%s", name);
+			snprintf(cache[ncached].lang, sizeof(cache[0].lang), "%s", lang);
+			cache[ncached++].doc = doc;
+		} else if (arena_cleanup(r->arena, doc_cleanup, doc) == -1)
+			return NULL;
+	}
+	if ((t = arena_alloc(r->arena, sizeof(*t))) == NULL ||
+	    (t->doc = xmlCopyDoc(doc, 1)) == NULL)
+		return NULL;
+	if (arena_cleanup(r->arena, doc_cleanup, t->doc) == -1)
+		return NULL;
+	return t;
+}
+
+/* Returns the element marked mark under scope (the whole page when scope
+ * is NULL), or NULL. */
+struct tnode *
+tpl_get(struct tpl *t, struct tnode *scope, const char *mark)
+{
+	xmlNodePtr	 from;
+
+	from = scope != NULL ? (xmlNodePtr)scope : xmlDocGetRootElement(t->doc);
+	return (struct tnode *)find(from, mark);
+}
+
+/* Replaces the content of n with the text s (escaped on output); returns
+ * 0, or -1 when n is NULL. */
+int
+tpl_text(struct tnode *n, const char *s)
+{
+	if (n == NULL || s == NULL)
+		return -1;
+	return set_text((xmlNodePtr)n, s);
+}
+
+/* Sets attribute name of n to value (escaped on output); 0 or -1. */
+int
+tpl_attr(struct tnode *n, const char *name, const char *value)
+{
+	if (n == NULL || value == NULL)
+		return -1;
+	return xmlSetProp((xmlNodePtr)n, (const xmlChar *)name,
+	    (const xmlChar *)value) != NULL ? 0 : -1;
+}
+
+/* Copies the prototype proto and inserts the copy just before it, so rows
+ * come out in the order they were made; returns the copy or NULL. */
+struct tnode *
+tpl_clone(struct tnode *proto)
+{
+	xmlNodePtr	 p = (xmlNodePtr)proto, c;
+
+	if (p == NULL || (c = copy_for(p, p->doc, p->parent)) == NULL)
+		return NULL;
+	if (xmlAddPrevSibling(p, c) == NULL) {
+		xmlFreeNode(c);
+		return NULL;
+	}
+	return (struct tnode *)c;
+}
+
+/* Removes n (and its subtree) from the page. */
+void
+tpl_remove(struct tnode *n)
+{
+	if (n == NULL)
+		return;
+	xmlUnlinkNode((xmlNodePtr)n);
+	xmlFreeNode((xmlNodePtr)n);
+}
+
+/* Sets the page title to "s — creneau"; 0 or -1. */
+int
+tpl_title(struct tpl *t, const char *s)
+{
+	xmlNodePtr	 n;
+	char		 buf[512];
+
+	if ((n = find(xmlDocGetRootElement(t->doc), "title")) == NULL)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s — %s", s, "creneau");
+	return set_text(n, buf);
+}
+
+/* Returns 1 when n is an HTML void element. */
+static int
+is_void(xmlNodePtr n)
+{
+	size_t	 i;
+
+	for (i = 0; void_elements[i] != NULL; i++)
+		if (strcmp((const char *)n->name, void_elements[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Prepares n for text/html: removes marker attributes, and gives every
+ * empty non-void element an empty text child so it is written <x></x>,
+ * never <x/> (which an HTML parser reads as an open tag). */
+static void
+finish(xmlNodePtr n)
+{
+	static const char *const markers[] = {
+		"data-c", "data-t", "data-ta", "data-title", NULL
+	};
+	xmlNodePtr	 c;
+	xmlAttrPtr	 a;
+	size_t		 i;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return;
+	for (i = 0; markers[i] != NULL; i++)
+		if ((a = xmlHasProp(n, (const xmlChar *)markers[i])) != NULL)
+			xmlRemoveProp(a);
+	if (n->children == NULL && !is_void(n))
+		xmlAddChild(n, xmlNewDocText(n->doc, (const xmlChar *)""));
+	for (c = n->children; c != NULL; c = c->next)
+		finish(c);
+}
+
+/* Frees an xmlBuffer registered as an arena cleanup. */
+static void
+buf_cleanup(void *p)
+{
+	xmlBufferFree(p);
+}
+
+/* Serialises the page as polyglot markup (doctype, no XML declaration);
+ * returns the bytes (valid until the arena is reset) or NULL. */
+char *
+tpl_serialize(struct req *r, struct tpl *t, size_t *len)
+{
+	xmlBufferPtr	 b;
+	xmlSaveCtxtPtr	 s;
+
+	finish(xmlDocGetRootElement(t->doc));
+	if ((b = xmlBufferCreate()) == NULL)
+		return NULL;
+	if (arena_cleanup(r->arena, buf_cleanup, b) == -1)
+		return NULL;
+	if ((s = xmlSaveToBuffer(b, "UTF-8", XML_SAVE_NO_DECL)) == NULL)
+		return NULL;
+	if (xmlSaveDoc(s, t->doc) == -1) {
+		xmlSaveClose(s);
+		return NULL;
+	}
+	xmlSaveClose(s);
+	*len = (size_t)xmlBufferLength(b);
+	return (char *)xmlBufferContent(b);
+}
+
+/* Serialises the page and sends it as text/html; returns 0 or -1. */
+int
+tpl_send(struct req *r, struct tpl *t, int status)
+{
+	char	*body;
+	size_t	 len;
+
+	if ((body = tpl_serialize(r, t, &len)) == NULL)
+		return -1;
+	return resp_send(r, status, "text/html; charset=utf-8", body, len);
+}

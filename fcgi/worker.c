@@ -1,0 +1,252 @@
+/* The worker (see worker.h). SIGTERM while idle exits at once; while
+ * busy, the request finishes first. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "i18n.h"
+#include "log.h"
+#include "req.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+
+static volatile sig_atomic_t	 busy, stopping;
+
+/* SIGTERM: leave now when idle, after the current request otherwise. */
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (!busy)
+		_exit(0);
+}
+
+/* Returns the method of a REQUEST_METHOD value. */
+static enum method
+method_of(const char *m)
+{
+	if (m == NULL)
+		return M_OTHER;
+	if (strcmp(m, "GET") == 0)
+		return M_GET;
+	if (strcmp(m, "HEAD") == 0)
+		return M_HEAD;
+	if (strcmp(m, "POST") == 0)
+		return M_POST;
+	return M_OTHER;
+}
+
+/* Returns 1 when the content type is a urlencoded form (any charset
+ * parameter must be UTF-8). */
+static int
+is_form(const char *ct)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	const char	*p;
+
+	if (ct == NULL || strncasecmp(ct, form, sizeof(form) - 1) != 0)
+		return 0;
+	p = ct + sizeof(form) - 1;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	p++;
+	while (*p == ' ')
+		p++;
+	return strcasecmp(p, "charset=utf-8") == 0 ||
+	    strcasecmp(p, "charset=\"utf-8\"") == 0;
+}
+
+/* Reads and parses the POST body; returns 0 or answers the error itself
+ * and returns -1. */
+static int
+read_form(struct req *r, const struct limits *l)
+{
+	const char		*cl, *ct;
+	char			*body, *end;
+	unsigned long		 len;
+	int			 got;
+	enum parse_status	 st;
+
+	ct = FCGX_GetParam("CONTENT_TYPE", r->fcgx->envp);
+	cl = FCGX_GetParam("CONTENT_LENGTH", r->fcgx->envp);
+	if (cl == NULL || *cl == '\0') {
+		if (ct == NULL || *ct == '\0')
+			return 0;	/* an empty POST */
+		resp_error(r, 411, NULL);
+		return -1;
+	}
+	len = strtoul(cl, &end, 10);
+	if (*end != '\0') {
+		resp_error(r, 400, NULL);
+		return -1;
+	}
+	if (len > l->max_body) {
+		resp_error(r, 413, NULL);
+		return -1;
+	}
+	if (len > 0 && !is_form(ct)) {
+		resp_error(r, 415, NULL);
+		return -1;
+	}
+	if ((body = arena_alloc(r->arena, len + 1)) == NULL)
+		return -1;
+	got = len > 0 ? FCGX_GetStr(body, (int)len, r->fcgx->in) : 0;
+	if (got < 0 || (unsigned long)got != len) {
+		resp_error(r, 400, N_("The form arrived incomplete. Send it again."));
+		return -1;
+	}
+	body[len] = '\0';
+	if ((st = parse_urlencoded(r->arena, body, len, l, &r->form)) != PARSE_OK) {
+		resp_error(r, st == PARSE_NOMEM ? 500 : 400, parse_status_text(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the request, picks the route and language, runs the handler;
+ * whatever happens, exactly one response is written. */
+static void
+handle(struct req *r)
+{
+	const struct conf	*c = r->conf;
+	struct limits		 l = { c->max_body, c->max_fields, c->max_field_length };
+	const char		*qs, *uri, *lang_cookie;
+	enum parse_status	 st;
+	int			 bad_arg;
+
+	r->method_name = FCGX_GetParam("REQUEST_METHOD", r->fcgx->envp);
+	r->method = method_of(r->method_name);
+	r->lang = c->default_language;
+	i18n_set(r->lang);
+	if (r->method == M_OTHER) {
+		resp_error(r, 405, NULL);
+		return;
+	}
+	uri = FCGX_GetParam("DOCUMENT_URI", r->fcgx->envp);
+	if (uri == NULL)
+		uri = FCGX_GetParam("SCRIPT_NAME", r->fcgx->envp);
+	if (uri == NULL || *uri != '/' || strlen(uri) > 1024 ||
+	    !text_clean((const unsigned char *)uri, strlen(uri), 0)) {
+		resp_error(r, 400, NULL);
+		return;
+	}
+	r->path = uri;
+	qs = FCGX_GetParam("QUERY_STRING", r->fcgx->envp);
+	if (qs != NULL && (st = parse_urlencoded(r->arena, qs, strlen(qs), &l,
+	    &r->query)) != PARSE_OK) {
+		resp_error(r, 400, parse_status_text(st));
+		return;
+	}
+	if ((st = parse_cookies(r->arena, FCGX_GetParam("HTTP_COOKIE",
+	    r->fcgx->envp), &l, &r->cookies)) != PARSE_OK) {
+		resp_error(r, 400, parse_status_text(st));
+		return;
+	}
+	lang_cookie = params_get(&r->cookies, "lang");
+	r->lang = i18n_pick(c, params_get(&r->query, "lang"), lang_cookie,
+	    FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", r->fcgx->envp));
+	i18n_set(r->lang);
+	if ((r->route = route_match(r->path, &r->arg, &bad_arg)) == NULL) {
+		resp_error(r, 404, NULL);
+		return;
+	}
+	if ((r->route->methods & r->method) == 0) {
+		resp_header(r, "Allow", r->route->methods & M_POST ?
+		    "GET, HEAD, POST" : "GET, HEAD");
+		resp_error(r, 405, NULL);
+		return;
+	}
+	if (r->method == M_POST && read_form(r, &l) == -1)
+		return;
+	if (r->route->handler(r) == -1 || r->status == 0) {
+		if (*r->incident == '\0')
+			resp_new_incident(r);
+		log_msg("%s: handler failed, incident %s", r->route->name,
+		    r->incident);
+		resp_error(r, 500, NULL);
+	}
+}
+
+/* Returns milliseconds elapsed since t0. */
+static double
+since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Accepts and answers requests on listen_fd until SIGTERM; returns the
+ * process exit status. */
+int
+worker_run(const struct conf *c, int listen_fd)
+{
+	struct sigaction	 sa;
+	FCGX_Request		 fx;
+	struct arena		*a;
+	struct req		 r;
+	struct timespec		 t0;
+	int			 failures = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	if ((a = arena_new(64 * 1024)) == NULL)
+		return 1;
+	db_init(c);
+	if (FCGX_InitRequest(&fx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		return 1;
+	while (!stopping) {
+		if (FCGX_Accept_r(&fx) < 0) {
+			if (errno != EINTR && ++failures > 100) {
+				log_msg("accept keeps failing: %s", strerror(errno));
+				return 1;
+			}
+			continue;
+		}
+		failures = 0;
+		busy = 1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		memset(&r, 0, sizeof(r));
+		r.arena = a;
+		r.conf = c;
+		r.fcgx = &fx;
+		handle(&r);
+		if (r.status == 0)
+			resp_error(&r, 500, NULL);
+		log_access(r.method_name != NULL ? r.method_name : "-",
+		    r.route != NULL ? r.route->name : "-", r.status,
+		    (unsigned long)r.bytes, since(&t0), r.incident);
+		FCGX_Finish_r(&fx);
+		arena_reset(a);
+		busy = 0;
+	}
+	db_close();
+	arena_free(a);
+	return 0;
+}

@@ -1,0 +1,246 @@
+-- demo.sql: demonstration data for creneau (NOT a migration).
+--
+-- Load after the migrations: psql -v ON_ERROR_STOP=1 -f schema/demo.sql
+-- Re-runnable: every insert is keyed on a natural key (slug, code, counter
+-- name…) and skips rows that already exist; it never deletes, so slots and
+-- whatever refers to them survive a reload. Ends by generating three weeks
+-- of published slots from today.
+--
+-- Addresses and switchboard numbers are the public ones as best known when
+-- written; check them before showing the demo to anyone from those sites.
+
+BEGIN;
+
+------------------------------------------------------------------------------
+-- Sites
+INSERT INTO sites (slug, name, kind, department_code, department_name, address,
+                   postal_code, city, phone, time_zone, alternative_route)
+VALUES
+('prefecture-val-de-marne', 'Préfecture du Val-de-Marne', 'prefecture', '94', 'Val-de-Marne',
+ '21-29, avenue du Général-de-Gaulle', '94000', 'Créteil', '01 49 56 60 00', 'Europe/Paris',
+ 'Si aucun rendez-vous n’est disponible en ligne, vous avez d’autres moyens d’obtenir un rendez-vous : '
+ || 'appeler le standard de la préfecture au 01 49 56 60 00, du lundi au vendredi de 9 h à 16 h ; '
+ || 'écrire à la Préfecture du Val-de-Marne, direction des migrations et de l’intégration, 21-29, avenue du Général-de-Gaulle, 94038 Créteil Cedex, '
+ || 'en joignant la copie de votre passeport ou de votre titre de séjour et un moyen de vous joindre ; '
+ || 'vous présenter à l’accueil général de la préfecture aux heures d’ouverture. '
+ || 'Un espace France Services ou un point d’accueil numérique proche de chez vous peut faire la démarche avec vous (liste sur france-services.gouv.fr). '
+ || 'Gardez une trace de vos tentatives (captures d’écran datées) : elles vous serviront si vous devez saisir le tribunal administratif.'),
+('sous-prefecture-nogent-sur-marne', 'Sous-préfecture de Nogent-sur-Marne', 'sous-prefecture', '94', 'Val-de-Marne',
+ '4, avenue de Lattre-de-Tassigny', '94130', 'Nogent-sur-Marne', '01 49 56 60 00', 'Europe/Paris',
+ 'Si aucun rendez-vous n’est disponible en ligne, appelez le standard de la préfecture du Val-de-Marne au 01 49 56 60 00 (du lundi au vendredi, de 9 h à 16 h), '
+ || 'écrivez à la Sous-préfecture de Nogent-sur-Marne, 4, avenue de Lattre-de-Tassigny, 94130 Nogent-sur-Marne, '
+ || 'ou présentez-vous à l’accueil aux heures d’ouverture. '
+ || 'Les rendez-vous de la préfecture à Créteil et de la sous-préfecture de L’Haÿ-les-Roses sont aussi ouverts aux habitants de l’arrondissement. '
+ || 'Un espace France Services proche de chez vous peut vous aider (liste sur france-services.gouv.fr).'),
+('sous-prefecture-l-hay-les-roses', 'Sous-préfecture de L’Haÿ-les-Roses', 'sous-prefecture', '94', 'Val-de-Marne',
+ '2, avenue Larroumès', '94240', 'L’Haÿ-les-Roses', '01 49 56 60 00', 'Europe/Paris',
+ 'Si aucun rendez-vous n’est disponible en ligne, appelez le standard de la préfecture du Val-de-Marne au 01 49 56 60 00 (du lundi au vendredi, de 9 h à 16 h), '
+ || 'écrivez à la Sous-préfecture de L’Haÿ-les-Roses, 2, avenue Larroumès, 94240 L’Haÿ-les-Roses, '
+ || 'ou présentez-vous à l’accueil aux heures d’ouverture. '
+ || 'Un espace France Services proche de chez vous peut vous aider (liste sur france-services.gouv.fr).'),
+('prefecture-rhone', 'Préfecture du Rhône', 'prefecture', '69', 'Rhône',
+ '106, rue Pierre-Corneille', '69003', 'Lyon', '04 72 61 60 60', 'Europe/Paris',
+ 'Si aucun rendez-vous n’est disponible en ligne : appelez le standard de la préfecture au 04 72 61 60 60, du lundi au vendredi ; '
+ || 'écrivez à la Préfecture du Rhône, direction des migrations et de l’intégration, 106, rue Pierre-Corneille, 69419 Lyon Cedex 03, '
+ || 'avec la copie de votre passeport ou de votre titre et vos coordonnées ; '
+ || 'ou présentez-vous à l’accueil général aux heures d’ouverture. '
+ || 'Les espaces France Services et les associations d’aide aux étrangers du Rhône peuvent prendre rendez-vous pour vous (liste sur france-services.gouv.fr).'),
+('prefecture-guyane', 'Préfecture de la Guyane', 'prefecture', '973', 'Guyane',
+ '1, rue Fiedmond', '97300', 'Cayenne', '05 94 39 45 00', 'America/Cayenne',
+ 'Si aucun rendez-vous n’est disponible en ligne : appelez le standard de la préfecture au 05 94 39 45 00, du lundi au vendredi ; '
+ || 'écrivez à la Préfecture de la Guyane, direction générale de la sécurité, de la réglementation et des contrôles, 1, rue Fiedmond, BP 7008, 97307 Cayenne Cedex ; '
+ || 'ou présentez-vous à l’accueil de la préfecture aux heures d’ouverture. '
+ || 'Les habitants de l’Ouest guyanais peuvent s’adresser à la sous-préfecture de Saint-Laurent-du-Maroni. '
+ || 'Un espace France Services proche de chez vous peut vous aider (liste sur france-services.gouv.fr).'),
+('prefecture-la-reunion', 'Préfecture de La Réunion', 'prefecture', '974', 'La Réunion',
+ '6, rue des Messageries', '97400', 'Saint-Denis', '02 62 40 77 77', 'Indian/Reunion',
+ 'Si aucun rendez-vous n’est disponible en ligne : appelez le standard de la préfecture au 02 62 40 77 77, du lundi au vendredi ; '
+ || 'écrivez à la Préfecture de La Réunion, 6, rue des Messageries, 97405 Saint-Denis Cedex ; '
+ || 'ou présentez-vous à l’accueil aux heures d’ouverture. '
+ || 'Les sous-préfectures de Saint-Pierre, Saint-Paul et Saint-Benoît reçoivent aussi le public. '
+ || 'Un espace France Services proche de chez vous peut vous aider (liste sur france-services.gouv.fr).')
+ON CONFLICT (slug) DO NOTHING;
+
+------------------------------------------------------------------------------
+-- Procedures
+INSERT INTO procedures (code, name, description, duration_minutes, requires_agdref,
+                        allocation_mode, documents)
+VALUES
+('premiere-demande-titre-sejour', 'Première demande de titre de séjour',
+ 'Dépôt d’une première demande de carte de séjour (vie privée et familiale, étudiant, salarié…) lorsque la démarche ne peut pas être faite en ligne sur le site de l’ANEF. '
+ || 'Vos empreintes et votre photo sont recueillies au guichet.',
+ 45, false, 'open',
+ ARRAY['Passeport en cours de validité (toutes les pages)',
+       'Acte de naissance avec filiation, traduit en français par un traducteur assermenté',
+       'Justificatif de domicile de moins de 6 mois',
+       '3 photographies d’identité récentes aux normes',
+       'Justificatifs liés au motif du séjour (contrat de travail, certificat de scolarité, acte de mariage…)',
+       'Timbre fiscal (acheté sur timbres.impots.gouv.fr), selon le titre demandé']),
+('renouvellement-titre-sejour', 'Renouvellement d’un titre de séjour',
+ 'Renouvellement d’une carte de séjour arrivant à expiration, lorsque la demande ne peut pas être faite en ligne. '
+ || 'Prenez rendez-vous dans les trois mois qui précèdent l’expiration de votre titre. Le numéro étranger (AGDREF, 10 chiffres, imprimé sur votre titre) est demandé.',
+ 30, true, 'open',
+ ARRAY['Titre de séjour en cours de validité ou récépissé',
+       'Passeport en cours de validité',
+       'Justificatif de domicile de moins de 6 mois',
+       '3 photographies d’identité récentes aux normes',
+       'Justificatifs du maintien des conditions du titre (bulletins de salaire, certificat de scolarité…)',
+       'Timbre fiscal, selon le titre demandé']),
+('remise-titre-sejour', 'Remise d’un titre de séjour',
+ 'Retrait de votre carte de séjour lorsque vous avez reçu le SMS ou le courrier vous indiquant qu’elle est prête. Le titre doit être retiré en personne.',
+ 15, true, 'open',
+ ARRAY['SMS ou courrier indiquant que le titre est disponible',
+       'Passeport en cours de validité',
+       'Ancien titre de séjour ou récépissé',
+       'Timbre fiscal, si vous ne l’avez pas encore fourni']),
+('naturalisation', 'Naturalisation par décret : entretien',
+ 'Entretien d’assimilation et vérification des pièces originales de votre demande de naturalisation déposée en ligne. '
+ || 'Les places étant rares, elles sont attribuées par tirage au sort parmi les demandeurs inscrits.',
+ 60, false, 'draw',
+ ARRAY['Convocation ou numéro de dossier de la demande en ligne',
+       'Passeport et titre de séjour en cours de validité',
+       'Originaux des actes d’état civil fournis en ligne',
+       'Diplôme ou attestation de niveau de français (B1 oral et écrit)',
+       'Trois derniers avis d’imposition']),
+('echange-permis-etranger', 'Échange d’un permis de conduire étranger',
+ 'Dépôt de l’original de votre permis étranger en vue de son échange contre un permis français, lorsque votre demande en ligne l’exige. '
+ || 'La demande doit être faite dans l’année qui suit l’obtention de votre premier titre de séjour.',
+ 30, false, 'open',
+ ARRAY['Permis de conduire étranger original et sa traduction officielle',
+       'Titre de séjour en cours de validité',
+       'Justificatif de domicile de moins de 6 mois',
+       'Attestation de droits à conduire délivrée par l’autorité qui a délivré le permis, de moins de 3 mois',
+       'Numéro de la demande en ligne (ANTS)'])
+ON CONFLICT (code) DO NOTHING;
+
+------------------------------------------------------------------------------
+-- Which site offers what. L’Haÿ-les-Roses offers first requests but has no
+-- opening rule for them: the "nothing available" case.
+INSERT INTO site_procedures (site_id, procedure_id)
+SELECT s.id, p.id
+  FROM (VALUES
+        ('prefecture-val-de-marne', 'premiere-demande-titre-sejour'),
+        ('prefecture-val-de-marne', 'renouvellement-titre-sejour'),
+        ('prefecture-val-de-marne', 'remise-titre-sejour'),
+        ('prefecture-val-de-marne', 'naturalisation'),
+        ('prefecture-val-de-marne', 'echange-permis-etranger'),
+        ('sous-prefecture-nogent-sur-marne', 'renouvellement-titre-sejour'),
+        ('sous-prefecture-nogent-sur-marne', 'remise-titre-sejour'),
+        ('sous-prefecture-l-hay-les-roses', 'premiere-demande-titre-sejour'),
+        ('sous-prefecture-l-hay-les-roses', 'renouvellement-titre-sejour'),
+        ('sous-prefecture-l-hay-les-roses', 'remise-titre-sejour'),
+        ('prefecture-rhone', 'premiere-demande-titre-sejour'),
+        ('prefecture-rhone', 'renouvellement-titre-sejour'),
+        ('prefecture-rhone', 'remise-titre-sejour'),
+        ('prefecture-rhone', 'naturalisation'),
+        ('prefecture-rhone', 'echange-permis-etranger'),
+        ('prefecture-guyane', 'premiere-demande-titre-sejour'),
+        ('prefecture-guyane', 'renouvellement-titre-sejour'),
+        ('prefecture-guyane', 'remise-titre-sejour'),
+        ('prefecture-guyane', 'naturalisation'),
+        ('prefecture-la-reunion', 'renouvellement-titre-sejour'),
+        ('prefecture-la-reunion', 'remise-titre-sejour'),
+        ('prefecture-la-reunion', 'echange-permis-etranger')
+       ) AS v (site_slug, procedure_code)
+  JOIN sites s ON s.slug = v.site_slug
+  JOIN procedures p ON p.code = v.procedure_code
+ON CONFLICT DO NOTHING;
+
+------------------------------------------------------------------------------
+-- Counters
+INSERT INTO counters (site_id, name)
+SELECT s.id, v.name
+  FROM (VALUES
+        ('prefecture-val-de-marne', 'Guichet 1'),
+        ('prefecture-val-de-marne', 'Guichet 2'),
+        ('prefecture-val-de-marne', 'Guichet 3'),
+        ('prefecture-val-de-marne', 'Guichet 4'),
+        ('prefecture-val-de-marne', 'Bureau des naturalisations'),
+        ('sous-prefecture-nogent-sur-marne', 'Guichet A'),
+        ('sous-prefecture-nogent-sur-marne', 'Guichet B'),
+        ('sous-prefecture-l-hay-les-roses', 'Guichet unique'),
+        ('prefecture-rhone', 'Guichet 1'),
+        ('prefecture-rhone', 'Guichet 2'),
+        ('prefecture-rhone', 'Guichet 3'),
+        ('prefecture-rhone', 'Bureau des naturalisations'),
+        ('prefecture-guyane', 'Guichet 1'),
+        ('prefecture-guyane', 'Guichet 2'),
+        ('prefecture-la-reunion', 'Guichet 1'),
+        ('prefecture-la-reunion', 'Guichet 2')
+       ) AS v (site_slug, name)
+  JOIN sites s ON s.slug = v.site_slug
+ON CONFLICT (site_id, name) DO NOTHING;
+
+------------------------------------------------------------------------------
+-- Opening rules: local wall-clock times of each site; weekdays are ISO
+-- (1 = Monday). A rule that overlaps an existing one on the same counter is
+-- skipped (ON CONFLICT DO NOTHING covers the exclusion constraint), which is
+-- what makes a reload harmless.
+INSERT INTO opening_rules (site_id, counter_id, procedure_id, weekday, opens, closes,
+                           slot_minutes, capacity, valid_from, valid_until)
+SELECT c.site_id, c.id, p.id, wd, v.opens::time, v.closes::time, v.slot_minutes,
+       v.capacity, DATE '2026-01-01', v.valid_until::date
+  FROM (VALUES
+        -- Créteil
+        ('prefecture-val-de-marne', 'Guichet 1', 'premiere-demande-titre-sejour', '{1,2,3,4,5}', '09:00', '12:00', 45, 1, NULL),
+        ('prefecture-val-de-marne', 'Guichet 1', 'renouvellement-titre-sejour',   '{1,2,3,4}',   '13:30', '16:30', 30, 1, NULL),
+        ('prefecture-val-de-marne', 'Guichet 2', 'renouvellement-titre-sejour',   '{1,2,3,4,5}', '09:00', '12:00', 30, 1, NULL),
+        ('prefecture-val-de-marne', 'Guichet 2', 'remise-titre-sejour',           '{1,2,3,4}',   '13:30', '16:00', 15, 2, NULL),
+        ('prefecture-val-de-marne', 'Guichet 3', 'remise-titre-sejour',           '{1,2,3,4,5}', '09:00', '12:00', 15, 2, NULL),
+        ('prefecture-val-de-marne', 'Guichet 4', 'echange-permis-etranger',       '{2,4}',       '09:00', '12:00', 30, 1, NULL),
+        ('prefecture-val-de-marne', 'Bureau des naturalisations', 'naturalisation', '{1,2,4}',   '09:00', '12:00', 60, 1, NULL),
+        ('prefecture-val-de-marne', 'Bureau des naturalisations', 'naturalisation', '{1,2,4}',   '14:00', '16:00', 60, 1, NULL),
+        -- Nogent-sur-Marne
+        ('sous-prefecture-nogent-sur-marne', 'Guichet A', 'renouvellement-titre-sejour', '{1,2,4,5}', '09:00', '12:00', 30, 1, NULL),
+        ('sous-prefecture-nogent-sur-marne', 'Guichet B', 'remise-titre-sejour',         '{1,2,3,4,5}', '09:00', '12:00', 15, 1, NULL),
+        ('sous-prefecture-nogent-sur-marne', 'Guichet B', 'remise-titre-sejour',         '{1,3}',       '13:30', '15:30', 15, 1, NULL),
+        -- L’Haÿ-les-Roses: no rule for first requests.
+        ('sous-prefecture-l-hay-les-roses', 'Guichet unique', 'renouvellement-titre-sejour', '{2,4}', '09:00', '12:00', 30, 1, NULL),
+        ('sous-prefecture-l-hay-les-roses', 'Guichet unique', 'remise-titre-sejour',         '{2,4}', '13:30', '15:30', 15, 1, NULL),
+        -- Lyon
+        ('prefecture-rhone', 'Guichet 1', 'premiere-demande-titre-sejour', '{1,2,3,4,5}', '08:45', '11:45', 45, 1, NULL),
+        ('prefecture-rhone', 'Guichet 1', 'echange-permis-etranger',       '{1,3}',       '13:30', '15:30', 30, 1, NULL),
+        ('prefecture-rhone', 'Guichet 2', 'renouvellement-titre-sejour',   '{1,2,3,4,5}', '08:45', '11:45', 30, 1, NULL),
+        ('prefecture-rhone', 'Guichet 2', 'renouvellement-titre-sejour',   '{1,2,3,4}',   '13:30', '16:00', 30, 1, NULL),
+        ('prefecture-rhone', 'Guichet 3', 'remise-titre-sejour',           '{1,2,3,4,5}', '08:45', '12:00', 15, 2, NULL),
+        ('prefecture-rhone', 'Bureau des naturalisations', 'naturalisation', '{2,4}',     '09:00', '12:00', 60, 1, NULL),
+        -- Cayenne (America/Cayenne, UTC−3 all year)
+        ('prefecture-guyane', 'Guichet 1', 'premiere-demande-titre-sejour', '{1,2,3,4,5}', '08:00', '11:00', 45, 1, NULL),
+        ('prefecture-guyane', 'Guichet 1', 'naturalisation',                '{2}',         '13:00', '15:00', 60, 1, NULL),
+        ('prefecture-guyane', 'Guichet 2', 'renouvellement-titre-sejour',   '{1,2,3,4,5}', '08:00', '12:00', 30, 1, NULL),
+        ('prefecture-guyane', 'Guichet 2', 'remise-titre-sejour',           '{1,3}',       '13:00', '15:00', 15, 2, NULL),
+        -- Saint-Denis de La Réunion (Indian/Reunion, UTC+4 all year)
+        ('prefecture-la-reunion', 'Guichet 1', 'renouvellement-titre-sejour', '{1,2,3,4,5}', '08:00', '12:00', 30, 1, NULL),
+        ('prefecture-la-reunion', 'Guichet 2', 'remise-titre-sejour',         '{1,2,3,4,5}', '08:00', '11:00', 15, 2, NULL),
+        ('prefecture-la-reunion', 'Guichet 2', 'echange-permis-etranger',     '{2,4}',       '13:00', '15:00', 30, 1, '2027-12-31')
+       ) AS v (site_slug, counter_name, procedure_code, weekdays, opens, closes,
+               slot_minutes, capacity, valid_until)
+  JOIN sites s ON s.slug = v.site_slug
+  JOIN counters c ON c.site_id = s.id AND c.name = v.counter_name
+  JOIN procedures p ON p.code = v.procedure_code
+ CROSS JOIN LATERAL unnest(v.weekdays::smallint[]) AS wd
+ON CONFLICT DO NOTHING;
+
+------------------------------------------------------------------------------
+-- Closures, relative to today so that they fall inside the generated weeks:
+-- Créteil is closed all day on the first Wednesday at least 8 days ahead;
+-- Lyon's Guichet 2 on the first Monday at least 3 days ahead.
+INSERT INTO closures (site_id, counter_id, day, reason)
+SELECT s.id, c.id, v.day, v.reason
+  FROM (VALUES
+        ('prefecture-val-de-marne', NULL,
+         current_date + 8 + (3 - extract(isodow FROM current_date + 8)::integer + 7) % 7,
+         'Fermeture exceptionnelle de l’accueil du public (formation des agents)'),
+        ('prefecture-rhone', 'Guichet 2',
+         current_date + 3 + (1 - extract(isodow FROM current_date + 3)::integer + 7) % 7,
+         'Guichet fermé : maintenance du matériel de recueil des empreintes')
+       ) AS v (site_slug, counter_name, day, reason)
+  JOIN sites s ON s.slug = v.site_slug
+  LEFT JOIN counters c ON c.site_id = s.id AND c.name = v.counter_name
+ON CONFLICT DO NOTHING;
+
+------------------------------------------------------------------------------
+-- Three weeks of published slots from today.
+SELECT generate_slots(NULL, current_date, current_date + 21) AS slots_created;
+
+COMMIT;

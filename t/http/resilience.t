@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Request-level tests of what happens when things break: PostgreSQL
+stops (503 with Retry-After, then recovery with no restart by hand), a
+statement fails (500 with an incident id that is in the log), a worker is
+killed (the supervisor replaces it), SIGHUP (workers replaced, still
+serving)."""
+
+import os
+import re
+import signal
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from creneau_test import TAP, ctl, get, psql, skip_all_unless_server, wait_for, wellformed  # noqa: E402
+
+skip_all_unless_server()
+t = TAP()
+
+
+def supervisor():
+    rc, out = ctl("fcgi-pid")
+    return int(out) if rc == 0 and out.isdigit() else None
+
+
+def workers(pid):
+    """The worker pids, children of the supervisor."""
+    kids = set()
+    try:
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                kids.update(int(x) for x in f.read().split())
+    except FileNotFoundError:
+        pass
+    return kids
+
+
+sup = supervisor()
+t.ok(sup is not None, "the supervisor runs (pid %s)" % sup)
+before = workers(sup)
+t.ok(len(before) >= 2, "it has workers (%d)" % len(before))
+
+# PostgreSQL stops: 503 with Retry-After, and back to 200 by itself.
+t.is_(get("/healthz").status, 200, "healthz is 200 while the database runs")
+rc, _ = ctl("pg-stop")
+t.is_(rc, 0, "PostgreSQL stopped")
+r = get("/healthz")
+t.is_(r.status, 503, "healthz answers 503 without the database")
+t.ok((r.header("retry-after") or "").isdigit(), "with Retry-After")
+r = get("/")
+t.is_(r.status, 503, "the home page answers 503 without the database")
+t.ok((r.header("retry-after") or "").isdigit(), "with Retry-After")
+t.is_(wellformed(r.body), None, "the 503 page is well-formed")
+t.ok("indisponible" in r.text, "the 503 page explains, in French")
+rc, _ = ctl("pg-start")
+t.is_(rc, 0, "PostgreSQL started again")
+t.ok(wait_for(lambda: get("/healthz").status == 200, timeout=30), "healthz is 200 again, no restart by hand")
+t.is_(get("/").status, 200, "the home page works again")
+t.is_(supervisor(), sup, "the supervisor was not restarted")
+
+# A statement fails: 500 with an incident id, the same id in the log.
+psql("ALTER TABLE sites RENAME TO sites_hidden_by_test")
+try:
+    r = get("/")
+finally:
+    psql("ALTER TABLE sites_hidden_by_test RENAME TO sites")
+t.is_(r.status, 500, "a failing statement answers 500")
+t.is_(wellformed(r.body), None, "the 500 page is well-formed")
+m = re.search(r"<code>([0-9a-f]{16})</code>", r.text)
+t.ok(m is not None, "the 500 page shows an incident id")
+log = os.path.join(os.environ["CRENEAU_VAR"], "log", "creneau-fcgi.log")
+with open(log, encoding="utf-8", errors="replace") as f:
+    logged = f.read()
+t.ok(m is not None and m.group(1) in logged and "42P01" in logged,
+     "the incident id and SQLSTATE are in the log")
+t.ok(wait_for(lambda: get("/").status == 200, timeout=10), "the next request works again")
+
+# A worker dies: the supervisor replaces it.
+before = workers(sup)
+victim = sorted(before)[0]
+os.kill(victim, signal.SIGKILL)
+t.ok(wait_for(lambda: victim not in workers(sup) and len(workers(sup)) == len(before), timeout=10),
+     "a killed worker is replaced (%d workers)" % len(workers(sup)))
+t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the kill")
+
+# SIGHUP: configuration and templates reloaded, every worker replaced.
+before = workers(sup)
+os.kill(sup, signal.SIGHUP)
+t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & before), timeout=15),
+     "SIGHUP replaces every worker")
+t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the reload")
+t.is_(supervisor(), sup, "the supervisor kept running through the reload")
+
+t.done()

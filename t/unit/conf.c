@@ -1,0 +1,69 @@
+/* Unit tests of the configuration reader: values, defaults, and a clear
+ * refusal of anything wrong. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+
+/* Writes text to a temporary file and returns its path. */
+static const char *
+write_conf(const char *text)
+{
+	static char	 path[64];
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/tmp/creneau-conf-XXXXXX");
+	fd = mkstemp(path);
+	(void)!write(fd, text, strlen(text));
+	close(fd);
+	return path;
+}
+
+int
+main(void)
+{
+	struct conf	 c;
+	const char	*p;
+
+	p = write_conf("# comment\n\ndatabase = host=/tmp dbname=x\n"
+	    "workers=3\n  socket =  /tmp/s.sock  \nlanguages = fr en ar\n"
+	    "socket_mode = 0600\n");
+	is_int(conf_load(p, &c), 0, "a good file loads");
+	is_str(c.database, "host=/tmp dbname=x", "value with spaces and '='");
+	is_int(c.workers, 3, "integer");
+	is_str(c.socket, "/tmp/s.sock", "blanks trimmed");
+	is_int(c.nlanguages, 3, "three languages");
+	ok(conf_has_language(&c, "ar") && !conf_has_language(&c, "de"), "language lookup");
+	is_int(c.socket_mode, 0600, "octal mode");
+	is_int((long long)c.max_body, 65536, "default kept");
+	is_str(c.default_language, "fr", "default language");
+	conf_clear(&c);
+	unlink(p);
+
+	p = write_conf("workers = many\n");
+	is_int(conf_load(p, &c), -1, "a bad number is refused");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("workers = 0\n");
+	is_int(conf_load(p, &c), -1, "an out-of-range number is refused");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("colour = blue\n");
+	is_int(conf_load(p, &c), -1, "an unknown key is refused");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("just text\n");
+	is_int(conf_load(p, &c), -1, "a line without '=' is refused");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("languages = en\ndefault_language = fr\n");
+	is_int(conf_load(p, &c), -1, "a default language not offered is refused");
+	conf_clear(&c);
+	unlink(p);
+	is_int(conf_load("/nonexistent/creneau.conf", &c), -1, "a missing file is an error");
+	conf_clear(&c);
+	return done_testing();
+}
