@@ -5,6 +5,7 @@ well-formed XML and passes the Nu HTML checker with no error."""
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,4 +50,5 @@ if jars:
     t.ok(not stray, "Nu checker ran cleanly")
     for m in stray[:5]:
         t.diag(m.get("message"))
+shutil.rmtree(tmp, ignore_errors=True)
 t.done()

@@ -1,0 +1,494 @@
+# shellcheck shell=bash
+# Shared set-up for script/server, script/test and script/ctl: packages,
+# build, a state directory var/<name>/ holding a private PostgreSQL, the
+# creneau-fcgi workers and an nginx on 127.0.0.1, and how to start, check
+# and stop them. Sourced, never run; callers use `set -euo pipefail`.
+#
+# State directory layout (var/<name>/):
+#   pgdata/          PostgreSQL cluster (initdb --auth=trust, unix socket only)
+#   run/             sockets (.s.PGSQL.<port>, fcgi.sock) and pid files
+#   log/             postgresql.log, creneau-fcgi.log, nginx-error.log, nginx-access.log
+#   nginx/           nginx prefix: its temporary directories
+#   creneau.conf     configuration for creneau-fcgi and creneau-admin
+#   nginx.conf       generated from conf/nginx/dev.conf.in
+#   secret           32 random bytes, mode 0600
+#   env              ports and paths of this state directory (read by script/ctl)
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+PGBIN=/usr/lib/postgresql/15/bin
+CRENEAU_DB=creneau
+CRENEAU_DBUSER=creneau
+
+# Debian packages the build, the services and the tests need.
+CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
+	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
+	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
+	python3 curl libxml2-utils default-jre-headless lynx)
+
+# Prints a progress line on stderr.
+cr_say() {
+	printf 'creneau: %s\n' "$*" >&2
+}
+
+# Prints an error on stderr and exits 1.
+cr_die() {
+	printf 'creneau: error: %s\n' "$*" >&2
+	exit 1
+}
+
+# Succeeds when we are root.
+cr_is_root() {
+	[ "$(id -u)" -eq 0 ]
+}
+
+# --- packages --------------------------------------------------------------
+
+# Prints the names of the packages (from the arguments) not installed.
+cr_missing_packages() {
+	local p
+	for p in "$@"; do
+		case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) in
+		*" installed") ;;
+		*) printf '%s\n' "$p" ;;
+		esac
+	done
+}
+
+# Installs the missing Debian packages (as root), or explains what to run
+# and exits 1. Keeps the packages from creating a system PostgreSQL cluster
+# or starting any service while they install.
+cr_install_packages() {
+	local want=("${CRENEAU_PACKAGES[@]}") missing policy=""
+	command -v npm >/dev/null 2>&1 || want+=(npm)
+	command -v dpkg-query >/dev/null 2>&1 ||
+		cr_die "dpkg-query not found: these scripts need Debian 12 (bookworm)"
+	mapfile -t missing < <(cr_missing_packages "${want[@]}")
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	if ! cr_is_root; then
+		cr_say "missing Debian packages: ${missing[*]}"
+		cr_say "install them with:"
+		printf '    sudo apt-get install --no-install-recommends %s\n' "${missing[*]}" >&2
+		exit 1
+	fi
+	cr_say "installing ${missing[*]}"
+	if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+		mkdir -p /etc/postgresql-common
+		printf 'create_main_cluster = false\n' >/etc/postgresql-common/createcluster.conf
+	fi
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\n# written by creneau script/lib.sh during apt-get install\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
+	local rc=0
+	{ apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } || rc=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	[ "$rc" -eq 0 ] || cr_die "apt-get install failed (status $rc)"
+}
+
+# Installs the npm development tools (the Nu Html Checker) when missing.
+# --ignore-scripts: vnu-jar's postinstall would fetch a Java runtime; the
+# system one (default-jre-headless) is used instead:
+#   java -jar node_modules/vnu-jar/build/dist/vnu.jar
+cr_npm_ci() {
+	[ -f "$top/node_modules/vnu-jar/build/dist/vnu.jar" ] && return 0
+	cr_say "npm ci (vnu-jar)"
+	(cd "$top" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+		cr_die "npm ci failed"
+}
+
+# Packages, then npm tools.
+cr_install() {
+	cr_install_packages
+	cr_npm_ci
+}
+
+# --- build -----------------------------------------------------------------
+
+# Configures (when Makefile is missing or older than configure.ac or
+# Makefile.am) and builds in the source tree.
+cr_build() {
+	cd "$top" || return 1
+	if [ ! -f Makefile ] || [ configure.ac -nt Makefile ] || [ Makefile.am -nt Makefile ]; then
+		cr_say "configuring"
+		{ ./autogen.sh && ./configure -q; } || cr_die "autogen.sh/configure failed"
+	fi
+	cr_say "building"
+	make -j2 || cr_die "make failed"
+	local b
+	for b in creneau-fcgi creneau-admin; do
+		[ -x "$top/$b" ] || cr_die "the build did not produce ./$b"
+	done
+}
+
+# --- state directory and run-as user ---------------------------------------
+
+# Runs a command as the service user (creneau when we are root, else us),
+# from the state directory (or /) so no tool trips on an unreadable cwd.
+cr_as() {
+	if cr_is_root; then
+		(cd "${state:-/}" 2>/dev/null || cd /; exec runuser -u creneau -- "$@")
+	else
+		(cd "${state:-/}" 2>/dev/null || cd /; exec "$@")
+	fi
+}
+
+# As root: makes sure the system user creneau exists and can read the
+# source tree (templates, static files, catalogues, schema, binaries).
+cr_runas_setup() {
+	cr_is_root || return 0
+	if ! id -u creneau >/dev/null 2>&1; then
+		cr_say "creating system user creneau (PostgreSQL will not run as root)"
+		useradd --system --user-group --no-create-home --shell /usr/sbin/nologin creneau
+	fi
+	if ! runuser -u creneau -- test -r "$top/templates" -a -x "$top/templates" -a -x "$top/schema" -a -x "$top/static"; then
+		local d=$top dirs=()
+		while [ "$d" != / ]; do
+			[ -n "$(find "$d" -maxdepth 0 ! -perm -o=x)" ] && dirs+=("$d")
+			d=$(dirname "$d")
+		done
+		if [ "${#dirs[@]}" -gt 0 ]; then
+			cr_say "user creneau must reach $top: chmod o+x ${dirs[*]}"
+			chmod o+x "${dirs[@]}"
+		fi
+		runuser -u creneau -- test -r "$top/templates" ||
+			cr_die "user creneau still cannot read $top/templates; check its permissions"
+	fi
+}
+
+# Sets the state variables for var/<name> (no side effects): state,
+# pgdata, logdir, conf, rundir, and saved_port/saved_pgport (the ports of
+# the last start, from its env file, or empty).
+cr_state_vars() {
+	state=$top/var/$1
+	pgdata=$state/pgdata
+	logdir=$state/log
+	conf=$state/creneau.conf
+	rundir=$state/run
+	if [ -L "$state/run" ]; then
+		rundir=$(readlink "$state/run")
+	fi
+	# shellcheck disable=SC2034 # used by script/server and script/ctl
+	saved_port='' saved_pgport=''
+	if [ -f "$state/env" ]; then
+		# shellcheck disable=SC2034
+		saved_port=$(sed -n 's/^CRENEAU_PORT=//p' "$state/env")
+		# shellcheck disable=SC2034
+		saved_pgport=$(sed -n 's/^PGPORT=//p' "$state/env")
+	fi
+}
+
+# Writes the env file of the state directory (CRENEAU_PORT, PGPORT).
+cr_state_save() {
+	printf 'CRENEAU_PORT=%s\nPGPORT=%s\n' "$CRENEAU_PORT" "$PGPORT" >"$state/env"
+}
+
+# Creates var/<name>/ and its directories; with "fresh", stops whatever a
+# previous run left there and wipes it first. Sets the state variables.
+# Unix socket paths are limited to 107 bytes: if var/<name>/run is too
+# deep, the sockets go to a short directory under /tmp, linked as run.
+cr_state_init() {
+	local name=$1 fresh=${2:-}
+	case $top in
+	*[[:space:]]*) cr_die "the source tree path contains blanks: $top" ;;
+	esac
+	cr_state_vars "$name"
+	if [ "$fresh" = fresh ] && [ -e "$state" ]; then
+		cr_stop_all
+		case $rundir in
+		/tmp/creneau-run.*) rm -rf "$rundir" ;;
+		esac
+		rm -rf "$state"
+		cr_state_vars "$name"
+	fi
+	mkdir -p "$state" "$logdir" "$state/nginx"
+	if [ ! -e "$state/run" ] && [ ! -L "$state/run" ]; then
+		if [ "${#state}" -gt 80 ]; then
+			rundir=$(mktemp -d /tmp/creneau-run.XXXXXX)
+			ln -s "$rundir" "$state/run"
+		else
+			mkdir -p "$state/run"
+		fi
+	fi
+	cr_state_vars "$name"
+	mkdir -p "$rundir"
+	if [ ! -s "$state/secret" ]; then
+		(umask 077 && head -c 32 /dev/urandom >"$state/secret")
+	fi
+	chmod 600 "$state/secret"
+	if cr_is_root; then
+		chown -R creneau:creneau "$state" "$rundir"
+	fi
+}
+
+# Prints a free TCP port on 127.0.0.1.
+cr_free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# Succeeds when nothing listens on 127.0.0.1:$1.
+cr_port_free() {
+	python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)' "$1"
+}
+
+# Prints the pid in file $1 when that process is alive (and, if $2 is
+# given, its command line contains $2); fails otherwise.
+cr_pid_alive() {
+	local pid
+	[ -s "$1" ] || return 1
+	pid=$(head -n 1 "$1" 2>/dev/null) || return 1
+	case $pid in '' | *[!0-9]*) return 1 ;; esac
+	kill -0 "$pid" 2>/dev/null || return 1
+	if [ -n "${2:-}" ]; then
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2" || return 1
+	fi
+	printf '%s\n' "$pid"
+}
+
+# Sends TERM (or $3) to the pid in file $1 (command matching $2) and waits
+# up to 20 s for it to exit, then KILLs it. Fine if it is not running.
+cr_stop_pidfile() {
+	local pid i
+	pid=$(cr_pid_alive "$1" "$2") || return 0
+	kill "-${3:-TERM}" "$pid" 2>/dev/null || true
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	cr_say "$2 (pid $pid) did not stop in 20 s; killing it"
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Prints the last lines of the logs of the state directory on stderr.
+cr_show_logs() {
+	local f
+	for f in "$logdir"/postgresql.log "$logdir"/creneau-fcgi.log "$logdir"/nginx-error.log; do
+		[ -s "$f" ] || continue
+		printf '\n==> %s (last 30 lines) <==\n' "$f" >&2
+		tail -n 30 "$f" >&2
+	done
+}
+
+# --- PostgreSQL ------------------------------------------------------------
+
+# Succeeds when the state directory's PostgreSQL is running.
+cr_pg_running() {
+	[ -f "$pgdata/PG_VERSION" ] && cr_as "$PGBIN/pg_ctl" -D "$pgdata" status >/dev/null 2>&1
+}
+
+# Creates the cluster (trust authentication, superuser creneau) if needed.
+cr_pg_init() {
+	[ -f "$pgdata/PG_VERSION" ] && return 0
+	cr_say "initdb $pgdata"
+	cr_as "$PGBIN/initdb" -D "$pgdata" --auth=trust --username="$CRENEAU_DBUSER" \
+		--encoding=UTF8 --locale=C.UTF-8 >"$logdir/initdb.log" 2>&1 ||
+		{ cat "$logdir/initdb.log" >&2; cr_die "initdb failed"; }
+}
+
+# Starts PostgreSQL on a unix socket in run/ only (no TCP), durable.
+cr_pg_start() {
+	cr_pg_init
+	cr_pg_running && return 0
+	cr_as "$PGBIN/pg_ctl" -w -t 60 -D "$pgdata" -l "$logdir/postgresql.log" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on" \
+		start >/dev/null || { cr_show_logs; cr_die "PostgreSQL did not start"; }
+}
+
+# Stops PostgreSQL (fast shutdown); fine if it is not running.
+cr_pg_stop() {
+	cr_pg_running || return 0
+	cr_as "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w -t 60 stop >/dev/null
+}
+
+# Runs psql on the state directory's database as the service user.
+cr_psql() {
+	cr_as env PGHOST="$rundir" PGPORT="$PGPORT" PGUSER="$CRENEAU_DBUSER" \
+		psql -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# Creates the database if missing.
+cr_db_create() {
+	if [ "$(cr_psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$CRENEAU_DB'")" != 1 ]; then
+		cr_say "creating database $CRENEAU_DB"
+		cr_as env PGHOST="$rundir" PGPORT="$PGPORT" \
+			"$PGBIN/createdb" -U "$CRENEAU_DBUSER" -E UTF8 "$CRENEAU_DB"
+	fi
+}
+
+# Applies the migrations (creneau-admin migrate) and loads the demo data.
+cr_db_setup() {
+	cr_db_create
+	cr_say "migrating"
+	cr_as "$top/creneau-admin" -c "$conf" migrate || { cr_show_logs; cr_die "creneau-admin migrate failed"; }
+	if [ -f "$top/schema/demo.sql" ]; then
+		cr_say "loading demo data"
+		cr_psql -d "$CRENEAU_DB" -f "$top/schema/demo.sql" || cr_die "schema/demo.sql failed"
+	fi
+}
+
+# --- creneau-fcgi ------------------------------------------------------------
+
+# Writes creneau.conf for the state directory.
+cr_write_conf() {
+	cat >"$conf" <<EOF
+# Generated by script/lib.sh for $state; rewritten at every start.
+database = host=$rundir port=$PGPORT dbname=$CRENEAU_DB user=$CRENEAU_DBUSER
+socket = $rundir/fcgi.sock
+workers = ${CRENEAU_WORKERS:-2}
+pid_file = $rundir/creneau-fcgi.pid
+templates = $top/templates
+locale_dir = $top/po/locale
+schema_dir = $top/schema
+access_log = -
+default_language = fr
+max_body = 65536
+max_fields = 64
+max_field_length = 4096
+retry_after = 30
+secret_file = $state/secret
+EOF
+	if cr_is_root; then
+		chown creneau:creneau "$conf"
+	fi
+}
+
+# Prints the supervisor pid of creneau-fcgi; fails when it is not running.
+cr_fcgi_pid() {
+	cr_pid_alive "$rundir/creneau-fcgi.pid" creneau-fcgi
+}
+
+# Starts creneau-fcgi in the background (own session, output to
+# log/creneau-fcgi.log) and waits for its socket.
+cr_fcgi_start() {
+	local i runner
+	cr_fcgi_pid >/dev/null && return 0
+	rm -f "$rundir/fcgi.sock"
+	[ -f "$conf" ] || cr_write_conf
+	printf '\n--- %s start\n' "$(date '+%F %T')" >>"$logdir/creneau-fcgi.log"
+	if cr_is_root; then
+		setsid runuser -u creneau -- "$top/creneau-fcgi" -c "$conf" \
+			</dev/null >>"$logdir/creneau-fcgi.log" 2>&1 &
+	else
+		setsid "$top/creneau-fcgi" -c "$conf" \
+			</dev/null >>"$logdir/creneau-fcgi.log" 2>&1 &
+	fi
+	runner=$!
+	for ((i = 0; i < 150; i++)); do
+		[ -S "$rundir/fcgi.sock" ] && cr_fcgi_pid >/dev/null && return 0
+		if ! kill -0 "$runner" 2>/dev/null; then
+			cr_show_logs
+			cr_die "creneau-fcgi exited at start-up"
+		fi
+		sleep 0.1
+	done
+	cr_show_logs
+	cr_die "creneau-fcgi did not create $rundir/fcgi.sock (and $rundir/creneau-fcgi.pid) in 15 s"
+}
+
+# Stops creneau-fcgi gracefully (TERM to the supervisor, then waits).
+cr_fcgi_stop() {
+	cr_stop_pidfile "$rundir/creneau-fcgi.pid" creneau-fcgi TERM
+}
+
+# --- nginx -------------------------------------------------------------------
+
+# Writes nginx.conf from conf/nginx/dev.conf.in.
+cr_nginx_conf() {
+	sed -e "s|@PORT@|$CRENEAU_PORT|g" -e "s|@STATE@|$state|g" \
+		-e "s|@RUN@|$rundir|g" -e "s|@SOCKET@|$rundir/fcgi.sock|g" \
+		-e "s|@TOP@|$top|g" "$top/conf/nginx/dev.conf.in" >"$state/nginx.conf"
+	if cr_is_root; then
+		chown creneau:creneau "$state/nginx.conf"
+	fi
+}
+
+# Prints the nginx master pid; fails when it is not running.
+cr_nginx_pid() {
+	cr_pid_alive "$rundir/nginx.pid" nginx
+}
+
+# Starts nginx (it daemonises) on 127.0.0.1:$CRENEAU_PORT.
+cr_nginx_start() {
+	cr_nginx_pid >/dev/null && return 0
+	[ -f "$state/nginx.conf" ] || cr_nginx_conf
+	cr_port_free "$CRENEAU_PORT" ||
+		cr_die "port $CRENEAU_PORT on 127.0.0.1 is in use (set CRENEAU_PORT to another one)"
+	cr_as /usr/sbin/nginx -p "$state/nginx" -c "$state/nginx.conf" -e "$logdir/nginx-error.log" ||
+		{ cr_show_logs; cr_die "nginx did not start"; }
+}
+
+# Stops nginx gracefully (QUIT lets requests in flight finish).
+cr_nginx_stop() {
+	cr_stop_pidfile "$rundir/nginx.pid" nginx QUIT
+}
+
+# --- everything ----------------------------------------------------------------
+
+# Waits up to 30 s for /healthz to answer 200; shows the logs and fails
+# otherwise.
+cr_wait_healthy() {
+	local i url="http://127.0.0.1:$CRENEAU_PORT/healthz"
+	for ((i = 0; i < 60; i++)); do
+		curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	curl -sS -i --max-time 2 "$url" >&2 || true
+	cr_show_logs
+	cr_die "$url did not answer 200 in 30 s"
+}
+
+# Sets up var/<name> and starts PostgreSQL, creneau-fcgi and nginx, then
+# waits for /healthz. Uses CRENEAU_PORT and PGPORT.
+cr_start_all() {
+	cr_state_save
+	cr_pg_start
+	cr_write_conf
+	cr_db_setup
+	cr_fcgi_start
+	cr_nginx_conf
+	cr_nginx_start
+	cr_wait_healthy
+}
+
+# Stops nginx, creneau-fcgi and PostgreSQL of the state directory;
+# idempotent.
+cr_stop_all() {
+	[ -d "${state:-}" ] || return 0
+	cr_nginx_stop || true
+	cr_fcgi_stop || true
+	cr_pg_stop || true
+}
+
+# Prints what runs in the state directory.
+cr_status() {
+	local pid code
+	if cr_pg_running; then
+		echo "postgresql:   running (socket $rundir/.s.PGSQL.$PGPORT)"
+	else
+		echo "postgresql:   stopped"
+	fi
+	if pid=$(cr_fcgi_pid); then
+		echo "creneau-fcgi: running (supervisor pid $pid, socket $rundir/fcgi.sock)"
+	else
+		echo "creneau-fcgi: stopped"
+	fi
+	if pid=$(cr_nginx_pid); then
+		echo "nginx:        running (pid $pid, http://127.0.0.1:$CRENEAU_PORT/)"
+	else
+		echo "nginx:        stopped"
+	fi
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+		"http://127.0.0.1:$CRENEAU_PORT/healthz" 2>/dev/null || true)
+	echo "healthz:      ${code:-000}"
+}
