@@ -333,7 +333,8 @@ cr_db_setup() {
 	cr_as "$top/creneau-admin" -c "$conf" migrate || { cr_show_logs; cr_die "creneau-admin migrate failed"; }
 	if [ -f "$top/schema/demo.sql" ]; then
 		cr_say "loading demo data"
-		cr_psql -d "$CRENEAU_DB" -f "$top/schema/demo.sql" || cr_die "schema/demo.sql failed"
+		cr_psql -d "$CRENEAU_DB" -f "$top/schema/demo.sql" >"$logdir/demo.log" ||
+			{ cat "$logdir/demo.log" >&2; cr_die "schema/demo.sql failed"; }
 	fi
 }
 
