@@ -19,11 +19,18 @@ PGBIN=/usr/lib/postgresql/15/bin
 CRENEAU_DB=creneau
 CRENEAU_DBUSER=creneau
 
-# Debian packages the build, the services and the tests need.
+# Debian packages the build, the services and the tests need (openssl
+# and mandoc: script/check-conf's certificate and man page lint).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
-	python3 curl libxml2-utils default-jre-headless lynx)
+	python3 curl libxml2-utils default-jre-headless lynx openssl mandoc)
+
+# Files cr_install_packages writes around apt-get (variables so a test can
+# point them elsewhere): postgresql-common's cluster creation settings, and
+# the policy that keeps packages from starting services.
+cr_createcluster_conf=/etc/postgresql-common/createcluster.conf
+cr_policy_rc_d=/usr/sbin/policy-rc.d
 
 # Prints a progress line on stderr.
 cr_say() {
@@ -68,22 +75,36 @@ cr_install_packages() {
 		cr_say "missing Debian packages: ${missing[*]}"
 		cr_say "install them with:"
 		printf '    sudo apt-get install --no-install-recommends %s\n' "${missing[*]}" >&2
+		cr_say "(Debian may create and start a system PostgreSQL and nginx; creneau uses neither)"
 		exit 1
 	fi
 	cr_say "installing ${missing[*]}"
-	if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-		mkdir -p /etc/postgresql-common
-		printf 'create_main_cluster = false\n' >/etc/postgresql-common/createcluster.conf
+	# No main cluster: postgresql-15's postinst reads create_main_cluster
+	# from this file. When postgresql-common installs, ucf finds a file it
+	# did not write and, non-interactively, keeps it.
+	if [ ! -e "$cr_createcluster_conf" ]; then
+		mkdir -p "$(dirname "$cr_createcluster_conf")"
+		printf '# written by creneau script/lib.sh: no system cluster on install\ncreate_main_cluster = false\n' \
+			>"$cr_createcluster_conf"
 	fi
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		policy=/usr/sbin/policy-rc.d
+	# No service started during the install; the policy goes afterwards,
+	# also when apt-get fails or the install is interrupted.
+	if [ ! -e "$cr_policy_rc_d" ]; then
+		policy=$cr_policy_rc_d
+		# shellcheck disable=SC2064 # expand $policy now
+		trap "rm -f '$policy'; trap - EXIT; exit 130" INT TERM HUP
+		# shellcheck disable=SC2064
+		trap "rm -f '$policy'" EXIT
 		printf '#!/bin/sh\n# written by creneau script/lib.sh during apt-get install\nexit 101\n' >"$policy"
 		chmod 755 "$policy"
 	fi
 	local rc=0
 	{ apt-get update -qq &&
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } || rc=$?
-	[ -z "$policy" ] || rm -f "$policy"
+	if [ -n "$policy" ]; then
+		rm -f "$policy"
+		trap - INT TERM HUP EXIT
+	fi
 	[ "$rc" -eq 0 ] || cr_die "apt-get install failed (status $rc)"
 }
 
