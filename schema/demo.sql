@@ -3,8 +3,9 @@
 -- Load after the migrations: psql -v ON_ERROR_STOP=1 -f schema/demo.sql
 -- Re-runnable: every insert is keyed on a natural key (slug, code, counter
 -- name…) and skips rows that already exist; it never deletes, so slots and
--- whatever refers to them survive a reload. Ends by generating three weeks
--- of published slots from today.
+-- whatever refers to them survive a reload. Generates three weeks of
+-- published slots from today, then adds slots published in a few days
+-- (Nogent-sur-Marne, licence exchange) and the demo AGDREF numbers.
 --
 -- Addresses and switchboard numbers are the public ones as best known when
 -- written; check them before showing the demo to anyone from those sites.
@@ -242,5 +243,45 @@ ON CONFLICT DO NOTHING;
 ------------------------------------------------------------------------------
 -- Three weeks of published slots from today.
 SELECT generate_slots(NULL, current_date, current_date + 21) AS slots_created;
+
+------------------------------------------------------------------------------
+-- "Next slots will be published on …": Nogent-sur-Marne offers the exchange
+-- of a foreign driving licence on Wednesday mornings at Guichet A (free on
+-- Wednesdays), but its slots are not public yet: they are published at
+-- 08:00 local time three days from the day this file is loaded. They are
+-- inserted directly (no opening rule), so the generate_slots call above
+-- never publishes them; a reload adds the later Wednesdays, each batch
+-- with its own publication date, and leaves existing slots alone.
+INSERT INTO site_procedures (site_id, procedure_id)
+SELECT s.id, p.id FROM sites s, procedures p
+ WHERE s.slug = 'sous-prefecture-nogent-sur-marne' AND p.code = 'echange-permis-etranger'
+ON CONFLICT DO NOTHING;
+
+INSERT INTO slots (site_id, counter_id, procedure_id, starts_at, ends_at, capacity, published_at)
+SELECT c.site_id, c.id, p.id,
+       (d.day + time '09:00' + make_interval(mins => 30 * k)) AT TIME ZONE s.time_zone,
+       (d.day + time '09:30' + make_interval(mins => 30 * k)) AT TIME ZONE s.time_zone,
+       1, (current_date + 3 + time '08:00') AT TIME ZONE s.time_zone
+  FROM sites s
+  JOIN counters c ON c.site_id = s.id AND c.name = 'Guichet A'
+  JOIN procedures p ON p.code = 'echange-permis-etranger'
+ CROSS JOIN LATERAL (SELECT current_date + i AS day FROM generate_series(7, 35) AS i) AS d
+ CROSS JOIN generate_series(0, 5) AS k
+ WHERE s.slug = 'sous-prefecture-nogent-sur-marne'
+   AND extract(isodow FROM d.day) = 3
+   AND NOT EXISTS (SELECT 1 FROM public_holidays h
+                    WHERE h.day = d.day AND h.zone IN ('national', s.department_code))
+ON CONFLICT DO NOTHING;
+
+------------------------------------------------------------------------------
+-- AGDREF numbers the renewal and collection procedures accept (the file
+-- staff would import): 7501234567, 7509876543, 9401234567, 9407654321,
+-- 6901234567, 6905555555, 9731234567, 9737654321, 9741234567, 9749876543.
+INSERT INTO agdref_numbers (number)
+SELECT v.number
+  FROM (VALUES ('7501234567'), ('7509876543'), ('9401234567'), ('9407654321'),
+               ('6901234567'), ('6905555555'), ('9731234567'), ('9737654321'),
+               ('9741234567'), ('9749876543')) AS v (number)
+ON CONFLICT (number) DO NOTHING;
 
 COMMIT;
