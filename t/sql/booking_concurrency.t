@@ -9,7 +9,9 @@
 #      60 (so they collide): hold (0.2–1.6 s), then by a random act of 1–8:
 #      1 a wrong code (the hold expires), 2–3 confirm and cancel, 4–6
 #      confirm, reschedule and cancel, 7 confirm and reschedule, 8 confirm;
-#      every cycle ends with booking_sweep() (releases are 0–0.3 s).
+#      every cycle ends with booking_sweep() (releases are 0–0.3 s);
+#   4. all clients submit the same idempotency key at once (a new key
+#      every 20 ms) on roomy slots.
 # Then SQL checks: no slot over capacity, slots.booked = bookings not
 # released on every slot, one active booking per identity and procedure,
 # one booking per idempotency key and every client told "held" has it,
@@ -68,6 +70,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # --- Set-up (committed) -----------------------------------------------------
 ids=$(psql_q <<SQL
@@ -79,13 +82,14 @@ VALUES ('$tag', 'Préfecture de test (concurrence)', 'prefecture', '75', 'Paris'
 INSERT INTO procedures (code, name, description, duration_minutes)
 VALUES ('$tag-a', 'Test A', 'Concurrence.', 30),
        ('$tag-b', 'Test B', 'Concurrence.', 30),
-       ('$tag-c', 'Test C', 'Concurrence.', 30);
+       ('$tag-c', 'Test C', 'Concurrence.', 30),
+       ('$tag-d', 'Test D', 'Concurrence.', 30);
 INSERT INTO site_procedures (site_id, procedure_id)
 SELECT s.id, p.id FROM sites s, procedures p WHERE s.slug = '$tag' AND p.code LIKE '$tag-%';
 INSERT INTO counters (site_id, name) SELECT id, 'C' FROM sites WHERE slug = '$tag';
 -- a: 10 slots of capacity 1, 2, 3, 1, … (19 places); b: 10 of capacity 5;
 -- c: 8 of capacity 6 (48 places for 60 identities). One every 30 minutes
--- from the day after tomorrow.
+-- from the day after tomorrow; d: 4 of capacity 200.
 INSERT INTO slots (counter_id, procedure_id, starts_at, ends_at, capacity, published_at)
 SELECT c.id, p.id,
        date_trunc('day', now()) + interval '2 days' + make_interval(mins => 30 * v.n),
@@ -93,7 +97,8 @@ SELECT c.id, p.id,
        v.cap, now() - interval '1 hour'
   FROM (SELECT n, '$tag-a' AS code, n % 3 + 1 AS cap FROM generate_series(0, 9) AS n
         UNION ALL SELECT n + 10, '$tag-b', 5 FROM generate_series(0, 9) AS n
-        UNION ALL SELECT n + 20, '$tag-c', 6 FROM generate_series(0, 7) AS n) AS v (n, code, cap)
+        UNION ALL SELECT n + 20, '$tag-c', 6 FROM generate_series(0, 7) AS n
+        UNION ALL SELECT n + 28, '$tag-d', 200 FROM generate_series(0, 3) AS n) AS v (n, code, cap)
   JOIN procedures p ON p.code = v.code
   JOIN counters c ON c.name = 'C' AND c.site_id = (SELECT id FROM sites WHERE slug = '$tag');
 CREATE TABLE $log (run text NOT NULL, key text, outcome text, booking_id bigint);
@@ -104,7 +109,7 @@ SELECT (SELECT id FROM sites WHERE slug = '$tag') || ' ' ||
 SQL
 ) || { echo "not ok 1 - set-up failed"; echo "1..1"; exit 1; }
 set -- $ids
-site=$1 pa=$2 pb=$3 pc=$4
+site=$1 pa=$2 pb=$3 pc=$4 pd=$5
 
 # The n-th slot (from 0) of a procedure of the test site.
 slot_sql() {
@@ -166,10 +171,25 @@ SELECT 'mixed-cancel', '$tag-m-' || :n, c.outcome
 SELECT * FROM booking_sweep();
 SQL
 
+# Run 4's key changes every 20 ms, so the clients keep submitting a new key
+# at the same moment, like a form sent twice.
+cat >"$work/replay.sql" <<SQL
+\set s random(0, 3)
+\set n random(1, 1000000000)
+WITH k AS (SELECT '$tag-k-' || floor(extract(epoch FROM clock_timestamp()) * 50)::bigint AS key)
+INSERT INTO $log (run, key, outcome, booking_id)
+SELECT 'replay', k.key, h.outcome, h.booking_id
+  FROM k, LATERAL booking_hold($(slot_sql :pd :s), '$secret'::bytea,
+                               'Rejeu' || :n, 'P', date '1990-01-01', NULL,
+                               'k' || :n || '@conc.invalid', NULL, 'fr', k.key,
+                               'tok-$tag-k-' || :n || '-padding', '123456', interval '10 minutes',
+                               1000, 1000) h;
+SQL
+
 # Runs pgbench; prints "# …" lines; sets rc_<name>, tps_<name>, failed_<name>.
 bench() {
 	name=$1 tx=$2 script=$3
-	"$PGBENCH" -n -c "$clients" -j 4 -t "$tx" -D site="$site" -D pa="$pa" -D pb="$pb" -D pc="$pc" \
+	"$PGBENCH" -n -c "$clients" -j 4 -t "$tx" -D site="$site" -D pa="$pa" -D pb="$pb" -D pc="$pc" -D pd="$pd" \
 	    -f "$script" >"$work/$name.out" 2>"$work/$name.err"
 	rc=$?
 	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/$name.out" | head -n 1)
@@ -183,6 +203,7 @@ bench() {
 bench random "$tx1" "$work/random.sql"
 bench same "$tx2" "$work/same.sql"
 bench mixed "$tx3" "$work/mixed.sql"
+bench replay "$tx2" "$work/replay.sql"
 
 # A last sweep after the releases are due, so the mixed run settles.
 sleep 1
@@ -193,7 +214,7 @@ SELECT string_agg(run || ': ' || n, ', ' ORDER BY run)
   FROM (SELECT run || ' ' || outcome AS run, count(*) AS n FROM $log GROUP BY 1) x;
 SQL
 )
-echo "# $clients clients; run 1: $((clients * tx1)) holds, $tps_random tps; run 2: $((clients * tx2)) holds, $tps_same tps; run 3: $((clients * tx3)) life cycles, $tps_mixed tps"
+echo "# $clients clients; run 1: $((clients * tx1)) holds, $tps_random tps; run 2: $((clients * tx2)) holds, $tps_same tps; run 3: $((clients * tx3)) life cycles, $tps_mixed tps; run 4: $((clients * tx2)) holds, a new key every 20 ms, $tps_replay tps"
 echo "# outcomes: $summary"
 
 sql_tap_run <<SQL
@@ -203,8 +224,12 @@ SELECT pg_temp.is($rc_same, 0, 'run 2 (one identity): pgbench succeeded');
 SELECT pg_temp.is($failed_same, 0, 'run 2: no failed transaction');
 SELECT pg_temp.is($rc_mixed, 0, 'run 3 (life cycle): pgbench succeeded');
 SELECT pg_temp.is($failed_mixed, 0, 'run 3: no failed transaction (no deadlock)');
+SELECT pg_temp.is($rc_replay, 0, 'run 4 (replays): pgbench succeeded');
+SELECT pg_temp.is($failed_replay, 0, 'run 4: no failed transaction');
 SELECT pg_temp.is((SELECT count(*)::integer FROM $log WHERE run = 'random'), $((clients * tx1)),
                   'run 1: every call answered');
+SELECT pg_temp.is((SELECT count(*)::integer FROM $log WHERE run = 'replay'), $((clients * tx2)),
+                  'run 4: every call answered');
 
 -- Run 1: capacity binds, every place taken, no more.
 SELECT pg_temp.is((SELECT sum(capacity)::integer FROM slots WHERE procedure_id = $pa), 19,
@@ -217,7 +242,7 @@ SELECT pg_temp.is((SELECT count(*)::integer FROM $log l
                     WHERE l.outcome = 'held' AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = l.booking_id)),
                   0, 'every client told held has its booking');
 SELECT pg_temp.is((SELECT count(*)::integer FROM (SELECT key FROM $log WHERE outcome IN ('held', 'replayed')
-                                                  AND run IN ('random', 'same', 'mixed-hold')
+                                                  AND run IN ('random', 'same', 'mixed-hold', 'replay')
                                                   GROUP BY key HAVING count(DISTINCT booking_id) > 1) x),
                   0, 'every idempotency key maps to one booking, however often it was replayed');
 SELECT pg_temp.ok((SELECT count(*) > 0 FROM $log WHERE run = 'random' AND outcome = 'replayed'),
@@ -237,6 +262,14 @@ SELECT pg_temp.is((SELECT count(*)::integer FROM $log WHERE run = 'same' AND out
                   'run 2: one client was told held');
 SELECT pg_temp.is((SELECT count(*)::integer FROM $log WHERE run = 'same' AND outcome = 'identity_active'),
                   $((clients * tx2)) - 1, 'run 2: every other client was told identity_active');
+
+-- Run 4: each key submitted by several clients at once.
+SELECT pg_temp.is((SELECT count(*)::integer FROM bookings WHERE procedure_id = $pd),
+                  (SELECT count(DISTINCT key)::integer FROM $log WHERE run = 'replay'),
+                  'run 4: one booking per idempotency key');
+SELECT pg_temp.is((SELECT count(*)::integer FROM $log WHERE run = 'replay' AND outcome = 'held'),
+                  (SELECT count(*)::integer FROM bookings WHERE procedure_id = $pd),
+                  'run 4: one client per key was told held, the others replayed');
 
 -- Everything, every procedure of the test site.
 SELECT pg_temp.is((SELECT count(*)::integer FROM slots s
