@@ -34,7 +34,11 @@ static const char create_table[] =
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: creneau-admin [-c configuration] migrate | status\n");
+	fprintf(stderr, "usage: creneau-admin [-c configuration] command\n"
+	    "  migrate              apply the pending SQL migrations\n"
+	    "  status               list applied and pending migrations\n"
+	    "  sweep                expire unconfirmed holds, return cancelled places\n"
+	    "  import-agdref FILE   add the AGDREF numbers of FILE (one per line)\n");
 	return 2;
 }
 
@@ -201,6 +205,111 @@ migrate(PGconn *db, const char *dir, int dry)
 	return rc;
 }
 
+/* Runs the housekeeping of bookings once: expired holds are freed and
+ * cancelled places whose random delay has passed return to the pool.
+ * Meant for a timer (every minute). Returns 0 or 1. */
+static int
+sweep(PGconn *db)
+{
+	PGresult	*res = PQexec(db, "SELECT expired, released FROM booking_sweep()");
+	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	if (ok)
+		printf("sweep: %s holds expired, %s cancelled places released\n",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	else
+		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
+/* Returns 1 when line (without its newline) is 10 ASCII digits. */
+static int
+is_agdref(const char *line)
+{
+	size_t	 i;
+
+	for (i = 0; line[i] != '\0'; i++)
+		if (line[i] < '0' || line[i] > '9')
+			return 0;
+	return i == 10;
+}
+
+/* Imports the AGDREF reference file (one 10-digit number a line; blank
+ * lines and # comments skipped) in one transaction; a file with a bad
+ * line imports nothing and names the line. Returns 0 or 1. */
+static int
+import_agdref(PGconn *db, const char *path)
+{
+	FILE		*f;
+	char		 line[256], *nl;
+	int		 lineno = 0, bad = 0, n = 0;
+	PGresult	*res;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "creneau-admin: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((nl = strpbrk(line, "\r\n")) != NULL)
+			*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (!is_agdref(line)) {
+			fprintf(stderr, "%s:%d: not a 10-digit AGDREF number\n", path, lineno);
+			bad++;
+		}
+	}
+	if (bad > 0) {
+		fclose(f);
+		fprintf(stderr, "creneau-admin: %d bad lines: nothing imported\n", bad);
+		return 1;
+	}
+	rewind(f);
+	if (run(db, "BEGIN", "begin") == -1 ||
+	    run(db, "CREATE TEMP TABLE agdref_import (number text) ON COMMIT DROP", "import") == -1) {
+		fclose(f);
+		return 1;
+	}
+	res = PQexec(db, "COPY agdref_import (number) FROM STDIN");
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		PQclear(res);
+		fclose(f);
+		run(db, "ROLLBACK", "rollback");
+		return 1;
+	}
+	PQclear(res);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((nl = strpbrk(line, "\r\n")) != NULL)
+			*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		strcat(line, "\n");
+		if (PQputCopyData(db, line, (int)strlen(line)) != 1)
+			break;
+		n++;
+	}
+	fclose(f);
+	if (PQputCopyEnd(db, NULL) != 1) {
+		run(db, "ROLLBACK", "rollback");
+		return 1;
+	}
+	res = PQgetResult(db);
+	PQclear(res);
+	res = PQexec(db, "INSERT INTO agdref_numbers (number) SELECT DISTINCT number"
+	    " FROM agdref_import ON CONFLICT DO NOTHING");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK || run(db, "COMMIT", "commit") == -1) {
+		fprintf(stderr, "creneau-admin: import: %s", PQerrorMessage(db));
+		PQclear(res);
+		run(db, "ROLLBACK", "rollback");
+		return 1;
+	}
+	printf("import-agdref: %d numbers read, %s new\n", n, PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -216,8 +325,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || (strcmp(argv[0], "migrate") != 0 &&
-	    strcmp(argv[0], "status") != 0))
+	if (argc < 1 || (strcmp(argv[0], "import-agdref") == 0 ? argc != 2 :
+	    argc != 1) || (strcmp(argv[0], "migrate") != 0 &&
+	    strcmp(argv[0], "status") != 0 && strcmp(argv[0], "sweep") != 0 &&
+	    strcmp(argv[0], "import-agdref") != 0))
 		return usage();
 	if (conf_load(path, &c) == -1)
 		return 1;
@@ -228,7 +339,12 @@ main(int argc, char *argv[])
 		conf_clear(&c);
 		return 1;
 	}
-	rc = migrate(db, c.schema_dir, strcmp(argv[0], "status") == 0);
+	if (strcmp(argv[0], "sweep") == 0)
+		rc = sweep(db);
+	else if (strcmp(argv[0], "import-agdref") == 0)
+		rc = import_agdref(db, argv[1]);
+	else
+		rc = migrate(db, c.schema_dir, strcmp(argv[0], "status") == 0);
 	PQfinish(db);
 	conf_clear(&c);
 	return rc;

@@ -46,6 +46,14 @@ static const struct key keys[] = {
 	{ "max_field_length",	N(K_SIZE, max_field_length, 16, 1024 * 1024) },
 	{ "retry_after",	N(K_INT, retry_after, 1, 3600) },
 	{ "socket_mode",	N(K_OCTAL, socket_mode, 0, 0777) },
+	{ "hold_minutes",	N(K_INT, hold_minutes, 1, 120) },
+	{ "form_min_seconds",	N(K_INT, form_min_seconds, 0, 600) },
+	{ "form_max_seconds",	N(K_INT, form_max_seconds, 60, 86400) },
+	{ "max_per_email",	N(K_INT, max_per_email, 1, 100) },
+	{ "max_per_phone",	N(K_INT, max_per_phone, 1, 100) },
+	{ "release_min_minutes", N(K_INT, release_min_minutes, 0, 10080) },
+	{ "release_max_minutes", N(K_INT, release_max_minutes, 0, 10080) },
+	{ "calendar_days",	N(K_INT, calendar_days, 1, 366) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -81,6 +89,14 @@ conf_defaults(struct conf *c)
 	c->max_field_length = 4096;
 	c->retry_after = 30;
 	c->socket_mode = 0660;
+	c->hold_minutes = 10;
+	c->form_min_seconds = 3;
+	c->form_max_seconds = 3600;
+	c->max_per_email = 3;
+	c->max_per_phone = 3;
+	c->release_min_minutes = 15;
+	c->release_max_minutes = 180;
+	c->calendar_days = 28;
 }
 
 /* Releases the strings held by c. */
@@ -206,6 +222,11 @@ conf_load(const char *path, struct conf *c)
 
 		snprintf(buf, sizeof(buf), "%s", c->default_language);
 		rc = set_langs(c, buf);
+	}
+	if (rc == 0 && c->release_min_minutes > c->release_max_minutes) {
+		fprintf(stderr, "%s: release_min_minutes is above release_max_minutes\n",
+		    path);
+		rc = -1;
 	}
 	if (rc == 0 && !conf_has_language(c, c->default_language)) {
 		fprintf(stderr, "%s: default_language '%s' is not in languages\n",

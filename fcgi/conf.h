@@ -25,6 +25,14 @@ struct conf {
 	size_t	 max_field_length;
 	int	 retry_after;		/* seconds, for 503 */
 	int	 socket_mode;		/* octal, e.g. 0660 */
+	int	 hold_minutes;		/* a held slot waits this long */
+	int	 form_min_seconds;	/* faster submissions are refused */
+	int	 form_max_seconds;	/* older form tokens are refused */
+	int	 max_per_email;		/* active bookings per e-mail */
+	int	 max_per_phone;		/* active bookings per phone */
+	int	 release_min_minutes;	/* a cancelled place returns after a */
+	int	 release_max_minutes;	/* random delay in this range */
+	int	 calendar_days;		/* how far the calendar looks */
 };
 
 int	conf_load(const char *path, struct conf *);

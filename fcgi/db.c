@@ -31,32 +31,35 @@ db_close(void)
 	conn = NULL;
 }
 
-/* Prepares every statement of the table on conn; 0 or -1. */
+/* Which statements are prepared on the current connection: each is
+ * prepared on first use, so one broken statement breaks only its page. */
+static unsigned char	prepared[STMT_COUNT];
+
+/* Prepares statement id on conn unless it already is; returns 0, or -1
+ * with the SQLSTATE copied into state. */
 static int
-prepare_all(void)
+prepare(enum stmt id, char state[6])
 {
 	PGresult	*res;
-	size_t		 i;
 	int		 ok;
 
-	for (i = 0; i < STMT_COUNT; i++) {
-		res = PQprepare(conn, statements[i].name, statements[i].sql,
-		    statements[i].nparams, NULL);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (!ok)
-			log_msg("prepare %s: %s %s", statements[i].name,
-			    PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
-			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "-",
-			    PQerrorMessage(conn));
-		PQclear(res);
-		if (!ok)
-			return -1;
-	}
-	return 0;
+	if (prepared[id])
+		return 0;
+	res = PQprepare(conn, statements[id].name, statements[id].sql,
+	    statements[id].nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		snprintf(state, 6, "%s", PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE) != NULL ? PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE) : "");
+	PQclear(res);
+	if (ok)
+		prepared[id] = 1;
+	return ok ? 0 : -1;
 }
 
 /* Makes sure a usable connection exists; returns 0, or -1 when the
- * database cannot be reached or the statements cannot be prepared. */
+ * database cannot be reached. */
 static int
 ensure_connected(void)
 {
@@ -68,6 +71,7 @@ ensure_connected(void)
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
 		return 0;
 	db_close();
+	memset(prepared, 0, sizeof(prepared));
 	values[0] = conf->database;
 	values[1] = "3";
 	values[2] = "creneau-fcgi";
@@ -76,10 +80,6 @@ ensure_connected(void)
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		log_msg("database unavailable: %s",
 		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
-		db_close();
-		return -1;
-	}
-	if (prepare_all() == -1) {
 		db_close();
 		return -1;
 	}
@@ -110,6 +110,17 @@ db_exec(struct req *r, enum stmt id, const char *const *params)
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (ensure_connected() == -1) {
 			r->db_unavailable = 1;
+			return NULL;
+		}
+		if (prepare(id, r->sqlstate) == -1) {
+			if (PQstatus(conn) != CONNECTION_OK) {
+				db_close();
+				continue;
+			}
+			if (*r->incident == '\0')
+				resp_new_incident(r);
+			log_msg("prepare %s: incident %s: SQLSTATE %s: %s", s->name,
+			    r->incident, r->sqlstate, PQerrorMessage(conn));
 			return NULL;
 		}
 		res = PQexecPrepared(conn, s->name, s->nparams, params, NULL,

@@ -21,6 +21,12 @@ enum field_id {
 	F_CODE,			/* confirmation code */
 	F_ID,			/* a numeric id */
 	F_RETURN,		/* a page of ours to go back to */
+	F_ACCESS,		/* secret booking link token */
+	F_BIRTH_DAY,
+	F_BIRTH_MONTH,
+	F_BIRTH_YEAR,
+	F_SLOT,			/* a slot chosen in a form */
+	F_MSG_LANG,		/* language of the messages sent */
 	FIELD_COUNT
 };
 

@@ -17,9 +17,9 @@
 int
 page_language(struct req *r)
 {
-	const char		*lang, *back, *arg, *target;
+	const char		*lang, *back, *args[ROUTE_ARGS], *target;
 	const struct route	*rt;
-	char			*cookie;
+	char			*cookie, buf[256];
 	int			 bad;
 
 	lang = params_get(&r->form, "lang");
@@ -29,9 +29,10 @@ page_language(struct req *r)
 		return resp_error(r, 400, N_("This language is not offered."));
 	target = "/";
 	if (back != NULL && field_check(F_RETURN, back, strlen(back)) == 0 &&
-	    (rt = route_match(back, &arg, &bad)) != NULL &&
+	    (rt = route_match(back, args, buf, sizeof(buf), &bad)) != NULL &&
 	    (rt->methods & M_GET) != 0)
-		target = arg != NULL ? arena_printf(r->arena, "/site/%s", arg) : "/";
+		target = args[0] != NULL ?
+		    arena_printf(r->arena, "/site/%s", args[0]) : "/";
 	cookie = arena_printf(r->arena,
 	    "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang);
 	if (cookie == NULL || target == NULL ||

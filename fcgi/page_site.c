@@ -19,11 +19,12 @@ static void
 fill_procedure(struct req *r, struct tpl *t, struct tnode *row,
     const PGresult *res, int i)
 {
-	struct tnode	*dproto, *doc;
-	char		*docs, *line, *save = NULL, *when;
+	char		*when;
 	const char	*next;
 
 	tpl_text(tpl_get(t, row, "procedure-name"), db_value(res, i, 1));
+	tpl_attr(tpl_get(t, row, "procedure-link"), "href", arena_printf(r->arena,
+	    "/site/%s/%s", r->args[0], db_value(res, i, 0)));
 	tpl_text(tpl_get(t, row, "procedure-description"), db_value(res, i, 2));
 	tpl_text(tpl_get(t, row, "procedure-duration"),
 	    fmt_duration(r->arena, atoi(db_value(res, i, 3))));
@@ -31,19 +32,11 @@ fill_procedure(struct req *r, struct tpl *t, struct tnode *row,
 		tpl_remove(tpl_get(t, row, "procedure-agdref"));
 	next = db_value(res, i, 6);
 	when = *next != '\0' ? fmt_datetime(r->arena, next) : NULL;
+	if (strcmp(db_value(res, i, 7), "draw") == 0)
+		when = _("Allocated by a draw among the people who register: see the procedure's page.");
 	tpl_text(tpl_get(t, row, "procedure-next"), when != NULL ? when :
 	    _("No appointment is available at the moment."));
-	dproto = tpl_get(t, row, "document");
-	docs = arena_strdup(r->arena, db_value(res, i, 5));
-	for (line = docs != NULL ? strtok_r(docs, "\n", &save) : NULL;
-	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		doc = tpl_clone(dproto);
-		tpl_text(doc, line);
-	}
-	if (docs == NULL || *docs == '\0')
-		tpl_remove(tpl_get(t, row, "documents"));
-	else
-		tpl_remove(dproto);
+	tpl_lines(t, row, "documents", "document", db_value(res, i, 5));
 }
 
 /* Answers the page of the site named by the path, or 404. */
@@ -56,7 +49,7 @@ page_site(struct req *r)
 	const char	*params[1];
 	int		 i, n;
 
-	params[0] = r->arg;
+	params[0] = r->args[0];
 	if ((site = db_exec(r, S_SITE, params)) == NULL)
 		return db_fail(r);
 	if (PQntuples(site) == 0)

@@ -27,7 +27,8 @@ struct req {
 	enum method		 method;
 	const char		*method_name;
 	const char		*path;		/* decoded, without query */
-	const char		*arg;		/* the "*" segment of the route */
+	const char		*args[2];	/* the route's '*' segments */
+	char			 argbuf[256];
 	struct params		 query;
 	struct params		 form;
 	struct params		 cookies;

@@ -130,8 +130,12 @@ add_param(struct params *p, const struct limits *l, const char *name,
 		return PARSE_MALFORMED;
 	if (namelen > l->max_field_length || len > l->max_field_length)
 		return PARSE_TOO_LONG;
+	/* Names must be clean; values need only be valid UTF-8 (NULs are
+	 * refused by the callers), so that a control character typed into a
+	 * field comes back as a message next to that field, from its
+	 * validator, rather than as a 400 page that loses the form. */
 	if (!text_clean((const unsigned char *)name, namelen, 0) ||
-	    !text_clean((const unsigned char *)value, len, 1))
+	    !utf8_valid((const unsigned char *)value, len))
 		return PARSE_BAD_UTF8;
 	for (i = 0; i < p->n; i++)
 		if (strcmp(p->v[i].name, name) == 0)

@@ -6,44 +6,84 @@
 #include "req.h"
 #include "routes.h"
 
+#define NONE	{ FIELD_COUNT, FIELD_COUNT }
+#define GET	(M_GET | M_HEAD)
+#define FORM	(M_GET | M_HEAD | M_POST)
+
 static const struct route routes[] = {
-	{ "home",	"/",		FIELD_COUNT,	M_GET | M_HEAD,	page_home },
-	{ "healthz",	"/healthz",	FIELD_COUNT,	M_GET | M_HEAD,	page_healthz },
-	{ "language",	"/language",	FIELD_COUNT,	M_POST,		page_language },
-	{ "site",	"/site/*",	F_SLUG,		M_GET | M_HEAD,	page_site },
+	{ "home",	"/",			NONE,		GET,	page_home },
+	{ "healthz",	"/healthz",		NONE,		GET,	page_healthz },
+	{ "language",	"/language",		NONE,		M_POST,	page_language },
+	{ "site",	"/site/*",		{ F_SLUG, FIELD_COUNT }, GET, page_site },
+	{ "procedure",	"/site/*/*",		{ F_SLUG, F_SLUG }, GET, page_procedure },
+	{ "book",	"/book/*",		{ F_ID, FIELD_COUNT }, FORM, page_book },
+	{ "booking",	"/booking/*",		{ F_ACCESS, FIELD_COUNT }, GET, page_booking },
+	{ "booking-confirm", "/booking/*/confirm", { F_ACCESS, FIELD_COUNT }, M_POST,
+	    page_booking_confirm },
+	{ "booking-ics", "/booking/*/ics",	{ F_ACCESS, FIELD_COUNT }, GET, page_booking_ics },
+	{ "booking-cancel", "/booking/*/cancel", { F_ACCESS, FIELD_COUNT }, FORM,
+	    page_booking_cancel },
+	{ "booking-reschedule", "/booking/*/reschedule", { F_ACCESS, FIELD_COUNT }, FORM,
+	    page_booking_reschedule },
+	{ "manage",	"/manage",		NONE,		FORM,	page_manage },
 };
 
-/* Returns the route for path, setting *arg to the '*' segment (NULL when
- * none); NULL when nothing matches. *bad_arg is set when a route matched
- * but its segment failed its field's validator (the caller answers 404). */
-const struct route *
-route_match(const char *path, const char **arg, int *bad_arg)
+/* Matches path against one pattern, copying '*' segments into buf and
+ * pointing args at them. Returns 1 on a match, 0 when the shape differs,
+ * -1 when the shape matches but a segment fails its validator. */
+static int
+match_one(const struct route *rt, const char *path, const char **args,
+    char *buf, size_t bufsize)
 {
-	const struct route	*rt;
-	size_t			 i, plen;
-	const char		*seg;
+	const char	*p = rt->pattern, *q = path, *end;
+	size_t		 n, used = 0;
+	int		 k = 0, bad = 0;
 
-	*arg = NULL;
+	while (*p != '\0' && *q != '\0') {
+		if (*p == '*') {
+			end = strchr(q, '/');
+			n = end != NULL ? (size_t)(end - q) : strlen(q);
+			if (n == 0 || k == ROUTE_ARGS || used + n + 1 > bufsize)
+				return 0;
+			memcpy(buf + used, q, n);
+			buf[used + n] = '\0';
+			if (field_check(rt->arg[k], buf + used, n) == -1)
+				bad = 1;
+			args[k++] = buf + used;
+			used += n + 1;
+			p++;
+			q += n;
+			continue;
+		}
+		if (*p != *q)
+			return 0;
+		p++;
+		q++;
+	}
+	if (*p != '\0' || *q != '\0')
+		return 0;
+	return bad ? -1 : 1;
+}
+
+/* Returns the route for path, with its '*' segments in args (copied into
+ * buf); NULL when nothing matches. *bad_arg is set when a route's shape
+ * matched but a segment failed its validator (the caller answers 404). */
+const struct route *
+route_match(const char *path, const char *args[ROUTE_ARGS], char *buf,
+    size_t bufsize, int *bad_arg)
+{
+	size_t	 i;
+	int	 m;
+
 	*bad_arg = 0;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		rt = &routes[i];
-		plen = strlen(rt->pattern);
-		if (rt->pattern[plen - 1] != '*') {
-			if (strcmp(path, rt->pattern) == 0)
-				return rt;
-			continue;
-		}
-		if (strncmp(path, rt->pattern, plen - 1) != 0)
-			continue;
-		seg = path + plen - 1;
-		if (*seg == '\0' || strchr(seg, '/') != NULL)
-			continue;
-		if (field_check(rt->arg, seg, strlen(seg)) == -1) {
+		args[0] = args[1] = NULL;
+		m = match_one(&routes[i], path, args, buf, bufsize);
+		if (m == 1)
+			return &routes[i];
+		if (m == -1)
 			*bad_arg = 1;
-			return NULL;
-		}
-		*arg = seg;
-		return rt;
 	}
+	args[0] = args[1] = NULL;
 	return NULL;
 }

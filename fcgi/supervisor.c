@@ -19,6 +19,7 @@
 #include "fields.h"
 #include "i18n.h"
 #include "log.h"
+#include "secret.h"
 #include "supervisor.h"
 #include "template.h"
 #include "worker.h"
@@ -64,6 +65,10 @@ load(const char *path)
 		conf_clear(&next);
 		if (conf.templates != NULL)
 			tpl_init(conf.templates);
+		return -1;
+	}
+	if (secret_load(next.secret_file) == -1) {
+		conf_clear(&next);
 		return -1;
 	}
 	if (conf.socket != NULL)

@@ -385,6 +385,120 @@ tpl_title(struct tpl *t, const char *s)
 	return set_text(n, buf);
 }
 
+/* Appends word to the space-separated attribute name of n; 0 or -1. */
+static int
+add_word(xmlNodePtr n, const char *name, const char *word)
+{
+	xmlChar		*old;
+	char		 buf[512];
+	int		 rc;
+
+	if (n == NULL || word == NULL)
+		return -1;
+	old = attr(n, name);
+	if (old != NULL && *old != '\0')
+		snprintf(buf, sizeof(buf), "%s %s", (const char *)old, word);
+	else
+		snprintf(buf, sizeof(buf), "%s", word);
+	xmlFree(old);
+	rc = xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)buf) != NULL;
+	return rc ? 0 : -1;
+}
+
+/* Adds a class to n; 0 or -1. */
+int
+tpl_add_class(struct tnode *n, const char *cls)
+{
+	return add_word((xmlNodePtr)n, "class", cls);
+}
+
+/* Adds an id to n's aria-describedby; 0 or -1. */
+int
+tpl_add_describedby(struct tnode *n, const char *id)
+{
+	return add_word((xmlNodePtr)n, "aria-describedby", id);
+}
+
+/* Puts a submitted value back into a form control: the value attribute
+ * of an input (checked for a radio or checkbox with that value), the text
+ * of a textarea, the selected option of a select. Returns 0 or -1. */
+int
+tpl_value(struct tnode *tn, const char *v)
+{
+	xmlNodePtr	 n = (xmlNodePtr)tn, c;
+	xmlChar		*type, *ov;
+	xmlAttrPtr	 a;
+	int		 same;
+
+	if (n == NULL || v == NULL)
+		return -1;
+	if (strcmp((const char *)n->name, "textarea") == 0)
+		return set_text(n, v);
+	if (strcmp((const char *)n->name, "select") == 0) {
+		for (c = n->children; c != NULL; c = c->next) {
+			if (c->type != XML_ELEMENT_NODE ||
+			    strcmp((const char *)c->name, "option") != 0)
+				continue;
+			ov = attr(c, "value");
+			same = ov != NULL && strcmp((const char *)ov, v) == 0;
+			xmlFree(ov);
+			if (same)
+				xmlSetProp(c, (const xmlChar *)"selected",
+				    (const xmlChar *)"selected");
+			else if ((a = xmlHasProp(c, (const xmlChar *)"selected")) != NULL)
+				xmlRemoveProp(a);
+		}
+		return 0;
+	}
+	type = attr(n, "type");
+	if (type != NULL && (strcmp((const char *)type, "radio") == 0 ||
+	    strcmp((const char *)type, "checkbox") == 0)) {
+		ov = attr(n, "value");
+		same = ov != NULL && strcmp((const char *)ov, v) == 0;
+		xmlFree(ov);
+		xmlFree(type);
+		if (same)
+			xmlSetProp(n, (const xmlChar *)"checked", (const xmlChar *)"checked");
+		return 0;
+	}
+	xmlFree(type);
+	return xmlSetProp(n, (const xmlChar *)"value", (const xmlChar *)v) != NULL ? 0 : -1;
+}
+
+/* Makes one copy of the prototype marked item (under scope) per line of
+ * text, then removes the prototype; removes the block marked list instead
+ * when text has no line. Returns 0 or -1. */
+int
+tpl_lines(struct tpl *t, struct tnode *scope, const char *list,
+    const char *item, const char *text)
+{
+	struct tnode	*proto = tpl_get(t, scope, item);
+	const char	*p = text, *nl;
+	char		 line[1024];
+	size_t		 n;
+
+	if (text == NULL || *text == '\0') {
+		tpl_remove(tpl_get(t, scope, list));
+		return 0;
+	}
+	if (proto == NULL)
+		return -1;
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		n = (size_t)(nl - p);
+		if (n == 0)
+			continue;
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		tpl_text(tpl_clone(proto), line);
+	}
+	tpl_remove(proto);
+	return 0;
+}
+
 /* Returns 1 when n is an HTML void element. */
 static int
 is_void(xmlNodePtr n)

@@ -21,6 +21,11 @@ int		 tpl_attr(struct tnode *, const char *, const char *);
 struct tnode	*tpl_clone(struct tnode *proto);
 void		 tpl_remove(struct tnode *);
 int		 tpl_title(struct tpl *, const char *);
+int		 tpl_value(struct tnode *, const char *);
+int		 tpl_add_class(struct tnode *, const char *);
+int		 tpl_add_describedby(struct tnode *, const char *);
+int		 tpl_lines(struct tpl *, struct tnode *, const char *,
+		    const char *, const char *);
 char		*tpl_serialize(struct req *, struct tpl *, size_t *);
 int		 tpl_send(struct req *, struct tpl *, int status);
 

@@ -163,7 +163,8 @@ handle(struct req *r)
 	r->lang = i18n_pick(c, params_get(&r->query, "lang"), lang_cookie,
 	    FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", r->fcgx->envp));
 	i18n_set(r->lang);
-	if ((r->route = route_match(r->path, &r->arg, &bad_arg)) == NULL) {
+	if ((r->route = route_match(r->path, r->args, r->argbuf,
+	    sizeof(r->argbuf), &bad_arg)) == NULL) {
 		resp_error(r, 404, NULL);
 		return;
 	}

@@ -379,6 +379,8 @@ max_fields = 64
 max_field_length = 4096
 retry_after = 30
 secret_file = $state/secret
+form_min_seconds = ${CRENEAU_FORM_MIN_SECONDS:-3}
+hold_minutes = ${CRENEAU_HOLD_MINUTES:-10}
 EOF
 	if cr_is_root; then
 		chown creneau:creneau "$conf"
@@ -478,9 +480,18 @@ cr_start_all() {
 	cr_write_conf
 	cr_db_setup
 	cr_fcgi_start
+	cr_sweeper_start
 	cr_nginx_conf
 	cr_nginx_start
 	cr_wait_healthy
+}
+
+# Starts script/sweeper (booking housekeeping every minute) in the
+# background, as the timer unit does in production.
+cr_sweeper_start() {
+	cr_pid_alive "$rundir/sweeper.pid" script/sweeper >/dev/null && return 0
+	cr_as setsid "$top/script/sweeper" "$conf" >>"$logdir/sweeper.log" 2>&1 &
+	echo $! >"$rundir/sweeper.pid"
 }
 
 # Stops nginx, creneau-fcgi and PostgreSQL of the state directory;
@@ -488,6 +499,7 @@ cr_start_all() {
 cr_stop_all() {
 	[ -d "${state:-}" ] || return 0
 	cr_nginx_stop || true
+	cr_stop_pidfile "$rundir/sweeper.pid" script/sweeper || true
 	cr_fcgi_stop || true
 	cr_pg_stop || true
 }

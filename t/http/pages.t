@@ -47,7 +47,9 @@ for slug, name in sites:
                  "JOIN procedures p ON p.id = sp.procedure_id WHERE s.slug = '%s'" % slug).splitlines()
     t.ok(all(p in r.text for p in procs), "/site/%s lists its %d procedures" % (slug, len(procs)))
     first = psql("SELECT to_char(a.starts_at AT TIME ZONE s.time_zone, 'HH24:MI') "
-                 "FROM available_slots a JOIN sites s ON s.id = a.site_id WHERE s.slug = '%s' "
+                 "FROM available_slots a JOIN sites s ON s.id = a.site_id "
+                 "JOIN procedures p ON p.id = a.procedure_id "
+                 "WHERE s.slug = '%s' AND p.allocation_mode = 'open' "
                  "ORDER BY a.starts_at LIMIT 1" % slug)
     if first:
         t.ok(re.search(r"à %s" % re.escape(first), r.text) is not None,

@@ -11,7 +11,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import TAP, get, psql, request, skip_all_unless_server, wellformed  # noqa: E402
+from creneau_test import (TAP, Fixture, book, confirm, follow, form, get, link, new_identity, post_form,  # noqa: E402
+                          psql, request, skip_all_unless_server, wellformed)
 
 skip_all_unless_server()
 t = TAP()
@@ -19,6 +20,35 @@ t = TAP()
 pages = {"home": get("/")}
 for slug in psql("SELECT slug FROM sites ORDER BY slug").splitlines():
     pages["site-" + slug] = get("/site/" + slug)
+# The booking flow, every state of it, on a site of the test's own.
+fx = Fixture("validity")
+try:
+    proc = fx.procedure("open", slots=4, capacity=1)
+    site_slug, proc_code = fx.slug, proc
+    proc_id = psql("SELECT id FROM procedures WHERE code = '%s'" % proc)
+    pages["procedure"] = get("/site/%s/%s" % (site_slug, proc_code))
+    day = psql("SELECT min(day)::text FROM slot_days((SELECT id FROM sites WHERE slug = '%s'), %s, 60)"
+               % (site_slug, proc_id))
+    pages["procedure-day"] = get("/site/%s/%s?day=%s" % (site_slug, proc_code, day))
+    slots = fx.slots(proc)
+    pages["book-form"] = get("/book/%s" % slots[0])
+    pages["book-errors"] = post_form("/book/%s" % slots[0], [("surname", ""), ("lang", "fr")])
+    ident = new_identity("validity")
+    _, answer = book(slots[0], ident)
+    held = follow(answer)
+    pages["booking-held"] = held
+    _, confirmed = confirm(held, ident["email"])
+    pages["booking-confirmed"] = confirmed
+    pages["booking-cancel"] = get(link(confirmed, href=r"/cancel$").href)
+    pages["booking-reschedule"] = get(link(confirmed, href=r"/reschedule$").href + "?day=" + day)
+    pages["manage"] = get("/manage")
+    pages["manage-errors"] = post_form("/manage", [("reference", "x"), ("birth_day", ""),
+                                                   ("birth_month", ""), ("birth_year", "")])
+    f = form(pages["booking-cancel"], action=r"/cancel$")
+    pages["booking-cancelled"] = follow(f.submit({}))
+finally:
+    fx.drop()
+pages["site-nothing"] = get("/site/sous-prefecture-l-hay-les-roses/premiere-demande-titre-sejour")
 pages["error-404"] = get("/nowhere")
 pages["error-400"] = get("/?a=%zz")
 pages["error-405"] = request("DELETE", "/")

@@ -11,10 +11,13 @@
 static const char *
 match(const char *path, const char **arg)
 {
+	static char		 buf[256];
+	static const char	*args[ROUTE_ARGS];
 	const struct route	*rt;
 	int			 bad;
 
-	rt = route_match(path, arg, &bad);
+	rt = route_match(path, args, buf, sizeof(buf), &bad);
+	*arg = args[0];
 	if (bad)
 		return "bad";
 	return rt != NULL ? rt->name : "-";
@@ -31,10 +34,20 @@ main(void)
 	is_str(match("/site/val-de-marne", &arg), "site", "a site page");
 	is_str(arg, "val-de-marne", "its slug is the argument");
 	is_str(match("/site/", &arg), "-", "no slug: not found");
-	is_str(match("/site/a/b", &arg), "-", "two segments: not found");
+	is_str(match("/site/a/b/c", &arg), "-", "three segments: not found");
 	is_str(match("/site/A%20B", &arg), "bad", "invalid slug: refused");
 	is_str(match("/site/..", &arg), "bad", "dot segment: refused");
 	is_str(match("/nowhere", &arg), "-", "unknown path: not found");
 	is_str(match("/healthz/", &arg), "-", "trailing slash: not found");
+	is_str(match("/site/prefecture-rhone/renouvellement-titre-sejour", &arg),
+	    "procedure", "a procedure page has two segments");
+	is_str(arg, "prefecture-rhone", "its first segment is the site");
+	is_str(match("/book/42", &arg), "book", "the booking form of a slot");
+	is_str(match("/book/0", &arg), "bad", "slot 0 refused");
+	is_str(match("/booking/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ/confirm", &arg),
+	    "booking-confirm", "a booking's confirm action");
+	is_str(match("/booking/short/confirm", &arg), "bad", "a short token refused");
+	is_str(match("/booking/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ/other", &arg),
+	    "-", "an unknown action: not found");
 	return done_testing();
 }

@@ -1,0 +1,211 @@
+/* GET and POST /book/<slot>: the booking form of one time. POST checks
+ * the signed form token (minimum fill time, expiry), the honeypot and
+ * every field, then holds the slot in one SQL call (booking_hold) and
+ * answers 303 to the booking's secret page, where the code sent by
+ * e-mail or SMS confirms it; or re-renders the form with its errors. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "template.h"
+
+static const char *const form_fields[] = {
+	"surname", "given_names", "birth_day", "birth_month", "birth_year",
+	"email", "phone", "lang", "agdref", NULL
+};
+
+/* Values of a valid submission. */
+struct booking_input {
+	const char	*surname, *given_names, *email, *phone, *lang, *agdref;
+	char		 birth[11];
+	char		 idem[33];
+};
+
+/* Renders the form page for slot row s (S_SLOT), with f's values and
+ * errors, and answers 200. */
+static int
+render(struct req *r, const PGresult *s, struct form *f)
+{
+	struct tpl	*t;
+	const char	*when;
+
+	if ((t = tpl_page(r, "book")) == NULL)
+		return -1;
+	when = fmt_datetime(r->arena, db_value(s, 0, 0));
+	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
+	    f->nerrors > 0 ? _("Error: ") : "", db_value(s, 0, 8),
+	    db_value(s, 0, 2)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 8));
+	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
+	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
+	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
+	tpl_text(tpl_get(t, NULL, "slot-duration"),
+	    fmt_duration(r->arena, atoi(db_value(s, 0, 10))));
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
+	    "/site/%s/%s", db_value(s, 0, 3), db_value(s, 0, 9)));
+	if (strcmp(db_value(s, 0, 1), "t") != 0) {
+		tpl_remove(tpl_get(t, NULL, "form"));
+		form_render(f, t, form_fields);
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "unavailable"));
+	if (strcmp(db_value(s, 0, 11), "t") != 0)
+		tpl_remove(tpl_get(t, NULL, "group-agdref"));
+	tpl_attr(tpl_get(t, NULL, "form"), "action",
+	    arena_printf(r->arena, "/book/%s", r->args[0]));
+	tpl_attr(tpl_get(t, NULL, "token"), "value",
+	    token_issue(r->arena, strtoll(r->args[0], NULL, 10)));
+	tpl_text(tpl_get(t, NULL, "hold-minutes"), arena_printf(r->arena,
+	    ngettext("After you send this form, the time is held for you for %d minute while you confirm it with the code we send you.",
+	    "After you send this form, the time is held for you for %d minutes while you confirm it with the code we send you.",
+	    r->conf->hold_minutes), r->conf->hold_minutes));
+	if (params_get(&r->form, "lang") == NULL)
+		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Checks the token and honeypot; records a form-level error if wrong. */
+static void
+check_token(struct req *r, struct form *f, struct booking_input *in)
+{
+	const char	*website = params_get(&r->form, "website");
+
+	switch (token_check(params_get(&r->form, "token"),
+	    strtoll(r->args[0], NULL, 10), r->conf->form_min_seconds,
+	    r->conf->form_max_seconds, in->idem)) {
+	case TOKEN_OK:
+		break;
+	case TOKEN_TOO_FAST:
+		form_error(f, NULL, _("The form was sent too quickly. Check your details, then send it again."));
+		break;
+	case TOKEN_EXPIRED:
+		form_error(f, NULL, _("The form has expired. Check your details, then send it again."));
+		break;
+	default:
+		form_error(f, NULL, _("The form could not be checked. Check your details, then send it again."));
+		break;
+	}
+	if (website != NULL && *website != '\0')
+		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
+}
+
+/* Reads and validates the fields; returns 0 when all are right. */
+static int
+read_fields(struct req *r, struct form *f, const PGresult *s,
+    struct booking_input *in)
+{
+	size_t	 before = f->nerrors, mark;
+
+	in->surname = form_get(f, F_SURNAME, 1);
+	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
+	form_birth_date(f, in->birth);
+	mark = f->nerrors;
+	in->email = form_get(f, F_EMAIL, 0);
+	in->phone = form_get(f, F_PHONE, 0);
+	if (in->email == NULL && in->phone == NULL && f->nerrors == mark)
+		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
+	in->lang = form_get(f, F_MSG_LANG, 1);
+	in->agdref = NULL;
+	if (strcmp(db_value(s, 0, 11), "t") == 0)
+		in->agdref = form_get(f, F_AGDREF, 1);
+	return f->nerrors > before ? -1 : 0;
+}
+
+/* Turns a refusal of booking_hold into a message at the right field. */
+static void
+refusal(struct req *r, struct form *f, const char *outcome)
+{
+	if (strcmp(outcome, "slot_unavailable") == 0)
+		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
+	else if (strcmp(outcome, "identity_active") == 0)
+		form_error(f, NULL, _("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."));
+	else if (strcmp(outcome, "email_cap") == 0)
+		form_error(f, "email", arena_printf(r->arena, _("This e-mail address already has %d appointments in progress, the most allowed. Cancel one, or give another address."), r->conf->max_per_email));
+	else if (strcmp(outcome, "phone_cap") == 0)
+		form_error(f, "phone", arena_printf(r->arena, _("This phone number already has %d appointments in progress, the most allowed. Cancel one, or give another number."), r->conf->max_per_phone));
+	else if (strcmp(outcome, "agdref_required") == 0)
+		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
+	else if (strcmp(outcome, "agdref_unknown") == 0)
+		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
+	else if (strcmp(outcome, "contact_required") == 0)
+		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
+	else
+		form_error(f, NULL, _("Your appointment could not be held. Try again."));
+}
+
+/* Holds the slot; returns 303 on success, re-renders on refusal. */
+static int
+submit(struct req *r, const PGresult *s, struct form *f,
+    struct booking_input *in)
+{
+	const char	*p[15];
+	char		 code[7], *token;
+	PGresult	*res;
+	const char	*outcome;
+
+	random_code(code);
+	if ((token = random_token(r->arena)) == NULL)
+		return -1;
+	p[0] = r->args[0];
+	p[1] = identity_key_sql(r->arena);
+	p[2] = in->surname;
+	p[3] = in->given_names;
+	p[4] = in->birth;
+	p[5] = in->agdref;
+	p[6] = in->email;
+	p[7] = in->phone;
+	p[8] = in->lang;
+	p[9] = in->idem;
+	p[10] = token;
+	p[11] = code;
+	p[12] = arena_printf(r->arena, "%d", r->conf->hold_minutes);
+	p[13] = arena_printf(r->arena, "%d", r->conf->max_per_email);
+	p[14] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
+	if ((res = db_exec(r, S_BOOKING_HOLD, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "held") == 0 || strcmp(outcome, "replayed") == 0)
+		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+	refusal(r, f, outcome);
+	return render(r, s, f);
+}
+
+/* Answers the booking form (GET) or its submission (POST). */
+int
+page_book(struct req *r)
+{
+	struct booking_input	 in;
+	struct form		 f;
+	PGresult		*s;
+	const char		*p[1];
+
+	resp_header(r, "Cache-Control", "no-store");
+	p[0] = r->args[0];
+	if ((s = db_exec(r, S_SLOT, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(s) == 0)
+		return resp_error(r, 404, N_("This time does not exist. Choose a time from the procedure's calendar."));
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, s, &f);
+	/* No check of availability here: a form sent again must reach
+	 * booking_hold, which answers with the booking it already made. */
+	memset(&in, 0, sizeof(in));
+	check_token(r, &f, &in);
+	if (read_fields(r, &f, s, &in) == -1 || f.nerrors > 0)
+		return render(r, s, &f);
+	return submit(r, s, &f, &in);
+}

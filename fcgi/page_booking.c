@@ -1,0 +1,146 @@
+/* GET /booking/<token>: one booking, by its secret link. While held: the
+ * form for the code we sent and when the hold ends; once confirmed: the
+ * reference, date, time, address, documents and what can be done (ICS,
+ * reschedule, cancel, print); cancelled or expired: says so and how to
+ * book again. ?m= carries the outcome of the last action (PRG). */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "booking.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+static const struct {
+	const char	*key;
+	const char	*msg;
+	int		 error;
+} notices[] = {
+	{ "confirmed", N_("Your appointment is confirmed."), 0 },
+	{ "wrong_code", N_("This code is not the one we sent. Check it and type it again."), 1 },
+	{ "too_many_attempts", N_("Too many wrong codes were typed: the time has been released. Choose a time again."), 1 },
+	{ "expired", N_("The time to confirm has passed and the time has been released. Choose a time again."), 1 },
+	{ "cancelled", N_("Your appointment is cancelled. Thank you for freeing the time for someone else."), 0 },
+	{ "too_late", N_("The appointment has already started: it can no longer be changed online."), 1 },
+	{ "rescheduled", N_("Your appointment has been moved to the new time."), 0 },
+	{ "bad_code", N_("The code has 6 digits. Check it and type it again."), 1 },
+};
+
+/* Shows the notice named by ?m=, or removes the notice element. */
+static void
+notice(struct req *r, struct tpl *t)
+{
+	const char	*m = params_get(&r->query, "m");
+	struct tnode	*n = tpl_get(t, NULL, "notice");
+	size_t		 i;
+
+	for (i = 0; m != NULL && i < sizeof(notices) / sizeof(notices[0]); i++)
+		if (strcmp(m, notices[i].key) == 0) {
+			tpl_text(n, _(notices[i].msg));
+			tpl_add_class(n, notices[i].error ? "alert-error" :
+			    "alert-success");
+			return;
+		}
+	tpl_remove(n);
+}
+
+/* Fills what every state shows: procedure, site, date and time. */
+static void
+common(struct req *r, struct tpl *t, const PGresult *b)
+{
+	const char	*when = fmt_datetime(r->arena, db_value(b, 0, B_STARTS));
+
+	tpl_title(t, arena_printf(r->arena, "%s — %s",
+	    db_value(b, 0, B_PROCEDURE), db_value(b, 0, B_SITE_NAME)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
+	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,
+	    "%s, %s %s", db_value(b, 0, B_ADDRESS),
+	    db_value(b, 0, B_POSTAL_CODE), db_value(b, 0, B_CITY)));
+	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
+	    _("Local time of the site (%s)."), db_value(b, 0, B_TZ)));
+}
+
+/* Fills the held state: code form and the end of the hold. */
+static void
+held(struct req *r, struct tpl *t, const PGresult *b)
+{
+	const char	*code = params_get(&r->query, "code");
+	const char	*to;
+
+	to = *db_value(b, 0, B_EMAIL) != '\0' ? db_value(b, 0, B_EMAIL) :
+	    db_value(b, 0, B_PHONE);
+	if (*db_value(b, 0, B_EMAIL) != '\0' && *db_value(b, 0, B_PHONE) != '\0')
+		to = arena_printf(r->arena, "%s, %s", db_value(b, 0, B_EMAIL),
+		    db_value(b, 0, B_PHONE));
+	tpl_text(tpl_get(t, NULL, "sent-to"), to);
+	tpl_text(tpl_get(t, NULL, "hold-end"), db_value(b, 0, B_HOLD_END));
+	tpl_attr(tpl_get(t, NULL, "confirm-form"), "action",
+	    booking_path(r, "/confirm"));
+	if (code != NULL && field_check(F_CODE, code, strlen(code)) == 0)
+		tpl_value(tpl_get(t, NULL, "input-code"), code);
+}
+
+/* Fills the confirmed state. */
+static void
+confirmed(struct req *r, struct tpl *t, const PGresult *b)
+{
+	tpl_text(tpl_get(t, NULL, "reference"),
+	    booking_reference(r, db_value(b, 0, B_REFERENCE)));
+	tpl_lines(t, NULL, "documents", "document", db_value(b, 0, B_DOCUMENTS));
+	tpl_attr(tpl_get(t, NULL, "ics-link"), "href", booking_path(r, "/ics"));
+	tpl_attr(tpl_get(t, NULL, "reschedule-link"), "href",
+	    booking_path(r, "/reschedule"));
+	tpl_attr(tpl_get(t, NULL, "cancel-link"), "href",
+	    booking_path(r, "/cancel"));
+}
+
+/* Answers the booking page in its current state. */
+int
+page_booking(struct req *r)
+{
+	static const char *const states[] = {
+		"held", "confirmed", "cancelled", "expired", NULL
+	};
+	PGresult	*b;
+	struct tpl	*t;
+	struct tnode	*n;
+	const char	*status, *mark;
+	size_t		 i;
+
+	if (booking_load(r, &b) != 0)
+		return 0;
+	status = db_value(b, 0, B_STATUS);
+	if (strcmp(status, "completed") == 0)
+		status = "confirmed";	/* a past appointment */
+	if (strcmp(status, "held") == 0 &&
+	    strcmp(db_value(b, 0, B_HOLD_PASSED), "t") == 0)
+		status = "expired";
+	if ((t = tpl_page(r, "booking")) == NULL)
+		return -1;
+	common(r, t, b);
+	notice(r, t);
+	for (i = 0; states[i] != NULL; i++) {
+		if (strcmp(states[i], status) == 0)
+			continue;
+		mark = arena_printf(r->arena, "state-%s", states[i]);
+		while ((n = tpl_get(t, NULL, mark)) != NULL)
+			tpl_remove(n);
+	}
+	if (strcmp(status, "held") == 0)
+		held(r, t, b);
+	else if (strcmp(status, "confirmed") == 0)
+		confirmed(r, t, b);
+	else
+		tpl_attr(tpl_get(t, NULL, "rebook-link"), "href",
+		    arena_printf(r->arena, "/site/%s/%s",
+		    db_value(b, 0, B_SITE_SLUG), db_value(b, 0, B_PROCEDURE_CODE)));
+	return tpl_send(r, t, 200);
+}

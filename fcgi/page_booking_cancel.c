@@ -1,0 +1,55 @@
+/* GET /booking/<token>/cancel asks; POST cancels (booking_cancel), the
+ * place returning to the pool only after a random delay, and answers 303
+ * to the booking page. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "booking.h"
+#include "conf.h"
+#include "db.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+/* Asks for confirmation (GET) or cancels (POST). */
+int
+page_booking_cancel(struct req *r)
+{
+	PGresult	*b, *res;
+	struct tpl	*t;
+	const char	*p[3], *m, *when;
+
+	if (booking_load(r, &b) != 0)
+		return 0;
+	if (r->method == M_POST) {
+		p[0] = r->args[0];
+		p[1] = arena_printf(r->arena, "%d", r->conf->release_min_minutes);
+		p[2] = arena_printf(r->arena, "%d", r->conf->release_max_minutes);
+		if ((res = db_exec(r, S_BOOKING_CANCEL, p)) == NULL)
+			return db_fail(r);
+		m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+		if (strcmp(m, "already_cancelled") == 0)
+			m = "cancelled";
+		if (strcmp(m, "cancelled") != 0 && strcmp(m, "too_late") != 0)
+			return resp_error(r, 404, NULL);
+		return resp_redirect(r, booking_path(r, arena_printf(r->arena,
+		    "?m=%s", m)));
+	}
+	if (strcmp(db_value(b, 0, B_STATUS), "confirmed") != 0 &&
+	    strcmp(db_value(b, 0, B_STATUS), "held") != 0)
+		return resp_redirect(r, booking_path(r, ""));
+	if ((t = tpl_page(r, "cancel")) == NULL)
+		return -1;
+	when = fmt_datetime(r->arena, db_value(b, 0, B_STARTS));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
+	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_attr(tpl_get(t, NULL, "cancel-form"), "action",
+	    booking_path(r, "/cancel"));
+	tpl_attr(tpl_get(t, NULL, "keep-link"), "href", booking_path(r, ""));
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,139 @@
+/* GET /booking/<token>/reschedule: the free times of the same procedure
+ * at the same site (days, then ?day= times as a choice); POST slot moves
+ * the booking atomically (booking_reschedule): the old time is released
+ * only once the new one is taken. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "booking.h"
+#include "conf.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+/* Moves the booking to the posted slot; 303 either way. */
+static int
+move(struct req *r)
+{
+	const char	*slot = params_get(&r->form, "slot"), *p[4], *m;
+	PGresult	*res;
+
+	if (slot == NULL || field_check(F_SLOT, slot, strlen(slot)) == -1)
+		return resp_redirect(r, booking_path(r, "/reschedule?m=choose"));
+	p[0] = r->args[0];
+	p[1] = slot;
+	p[2] = arena_printf(r->arena, "%d", r->conf->release_min_minutes);
+	p[3] = arena_printf(r->arena, "%d", r->conf->release_max_minutes);
+	if ((res = db_exec(r, S_BOOKING_RESCHEDULE, p)) == NULL)
+		return db_fail(r);
+	m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	if (strcmp(m, "rescheduled") == 0)
+		return resp_redirect(r, booking_path(r, "?m=rescheduled"));
+	if (strcmp(m, "not_found") == 0)
+		return resp_error(r, 404, NULL);
+	if (strcmp(m, "too_late") == 0 || strcmp(m, "not_confirmed") == 0)
+		return resp_redirect(r, booking_path(r, "?m=too_late"));
+	return resp_redirect(r, booking_path(r, arena_printf(r->arena,
+	    "/reschedule?m=%s", m)));
+}
+
+/* Fills the days and, for a chosen day, the times to choose from. */
+static int
+choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day)
+{
+	struct tnode	*proto, *row, *radio;
+	const char	*p[3];
+	PGresult	*days, *times;
+	int		 i, n;
+
+	p[0] = db_value(ids, 0, 0);
+	p[1] = db_value(ids, 0, 4);
+	p[2] = arena_printf(r->arena, "%d", r->conf->calendar_days);
+	if ((days = db_exec(r, S_SLOT_DAYS, p)) == NULL)
+		return -1;
+	proto = tpl_get(t, NULL, "day");
+	for (i = 0; i < PQntuples(days); i++) {
+		row = tpl_clone(proto);
+		tpl_attr(tpl_get(t, row, "day-link"), "href", arena_printf(r->arena,
+		    "%s?day=%s", booking_path(r, "/reschedule"), db_value(days, i, 0)));
+		tpl_text(tpl_get(t, row, "day-label"),
+		    fmt_date(r->arena, db_value(days, i, 0)));
+	}
+	tpl_remove(proto);
+	if (PQntuples(days) > 0)
+		tpl_remove(tpl_get(t, NULL, "no-days"));
+	if (day == NULL) {
+		tpl_remove(tpl_get(t, NULL, "times-form"));
+		return 0;
+	}
+	p[2] = day;
+	if ((times = db_exec(r, S_SLOT_TIMES, p)) == NULL)
+		return -1;
+	tpl_attr(tpl_get(t, NULL, "times-form"), "action",
+	    booking_path(r, "/reschedule"));
+	tpl_text(tpl_get(t, NULL, "times-title"), arena_printf(r->arena,
+	    _("Times on %s"), fmt_date(r->arena, day)));
+	proto = tpl_get(t, NULL, "time");
+	n = PQntuples(times);
+	for (i = 0; i < n; i++) {
+		row = tpl_clone(proto);
+		radio = tpl_get(t, row, "time-radio");
+		tpl_attr(radio, "value", db_value(times, i, 0));
+		tpl_attr(radio, "id", arena_printf(r->arena, "slot-%s",
+		    db_value(times, i, 0)));
+		tpl_attr(tpl_get(t, row, "time-label"), "for", arena_printf(r->arena,
+		    "slot-%s", db_value(times, i, 0)));
+		tpl_text(tpl_get(t, row, "time-label"), db_value(times, i, 1));
+	}
+	tpl_remove(proto);
+	if (n == 0)
+		tpl_remove(tpl_get(t, NULL, "times-form"));
+	return 0;
+}
+
+/* Answers the reschedule page (GET) or moves the booking (POST). */
+int
+page_booking_reschedule(struct req *r)
+{
+	PGresult	*b, *ids;
+	struct tpl	*t;
+	const char	*p[2], *day, *when, *m;
+
+	if (booking_load(r, &b) != 0)
+		return 0;
+	if (strcmp(db_value(b, 0, B_STATUS), "confirmed") != 0)
+		return resp_redirect(r, booking_path(r, ""));
+	if (r->method == M_POST)
+		return move(r);
+	p[0] = db_value(b, 0, B_SITE_SLUG);
+	p[1] = db_value(b, 0, B_PROCEDURE_CODE);
+	if ((ids = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(ids) == 0 || (t = tpl_page(r, "reschedule")) == NULL)
+		return -1;
+	when = fmt_datetime(r->arena, db_value(b, 0, B_STARTS));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
+	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_attr(tpl_get(t, NULL, "back-link"), "href", booking_path(r, ""));
+	m = params_get(&r->query, "m");
+	if (m != NULL && strcmp(m, "slot_unavailable") == 0)
+		tpl_text(tpl_get(t, NULL, "notice"), _("This time has just been taken. Choose another one."));
+	else if (m != NULL && (strcmp(m, "choose") == 0 || strcmp(m, "same_slot") == 0))
+		tpl_text(tpl_get(t, NULL, "notice"), _("Choose a new time in the list."));
+	else
+		tpl_remove(tpl_get(t, NULL, "notice"));
+	day = params_get(&r->query, "day");
+	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
+		day = NULL;
+	if (choices(r, t, ids, day) == -1)
+		return db_fail(r);
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,64 @@
+/* GET /manage: find an appointment with its reference and the date of
+ * birth; POST gives a fresh secret link (booking_access) and answers 303
+ * to it, or re-renders the form with a message. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "template.h"
+
+static const char *const form_fields[] = {
+	"reference", "birth_day", "birth_month", "birth_year", NULL
+};
+
+/* Renders the form with f's values and errors. */
+static int
+render(struct req *r, struct form *f)
+{
+	struct tpl	*t;
+
+	if ((t = tpl_page(r, "manage")) == NULL)
+		return -1;
+	if (f->nerrors > 0)
+		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
+		    _("Manage my appointment")));
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Answers the form, or checks it and goes to the booking. */
+int
+page_manage(struct req *r)
+{
+	struct form	 f;
+	const char	*ref, *p[3];
+	char		 birth[11], *token;
+	PGresult	*res;
+
+	resp_header(r, "Cache-Control", "no-store");
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, &f);
+	ref = form_get(&f, F_REFERENCE, 1);
+	if (form_birth_date(&f, birth) == -1 || ref == NULL)
+		return render(r, &f);
+	if ((token = random_token(r->arena)) == NULL)
+		return -1;
+	p[0] = ref;
+	p[1] = birth;
+	p[2] = token;
+	if ((res = db_exec(r, S_BOOKING_ACCESS, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(res) > 0 && strcmp(db_value(res, 0, 0), "ok") == 0)
+		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+	form_error(&f, "reference", _("No appointment matches this reference and this date of birth. Check both: the reference is in the message we sent you."));
+	return render(r, &f);
+}

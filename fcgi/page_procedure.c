@@ -1,0 +1,147 @@
+/* GET /site/<site>/<procedure>: the calendar of the coming weeks (days
+ * with free places, in the site's time zone); with ?day=YYYY-MM-DD, the
+ * free times of that day, each a link to its booking form. When nothing
+ * is free: when the next slots will be published, and the alternative
+ * route the Conseil d'État requires. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+/* Fills the day list; returns how many days have free places. */
+static int
+fill_days(struct req *r, struct tpl *t, const PGresult *days,
+    const char *base, const char *chosen)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "day"), *row, *link;
+	int		 i, n = PQntuples(days), free_;
+
+	for (i = 0; i < n; i++) {
+		row = tpl_clone(proto);
+		link = tpl_get(t, row, "day-link");
+		tpl_attr(link, "href", arena_printf(r->arena, "%s?day=%s", base,
+		    db_value(days, i, 0)));
+		if (chosen != NULL && strcmp(chosen, db_value(days, i, 0)) == 0)
+			tpl_attr(link, "aria-current", "date");
+		tpl_text(tpl_get(t, row, "day-label"),
+		    fmt_date(r->arena, db_value(days, i, 0)));
+		free_ = atoi(db_value(days, i, 1));
+		tpl_text(tpl_get(t, row, "day-free"), arena_printf(r->arena,
+		    ngettext("%d time free", "%d times free", free_), free_));
+	}
+	tpl_remove(proto);
+	return n;
+}
+
+/* Fills the times of the chosen day, or removes that block. */
+static int
+fill_times(struct req *r, struct tpl *t, const char *site_id,
+    const char *proc_id, const char *day)
+{
+	struct tnode	*proto, *row;
+	const char	*p[3];
+	PGresult	*times;
+	int		 i, n;
+
+	if (day == NULL) {
+		tpl_remove(tpl_get(t, NULL, "times"));
+		return 0;
+	}
+	p[0] = site_id;
+	p[1] = proc_id;
+	p[2] = day;
+	if ((times = db_exec(r, S_SLOT_TIMES, p)) == NULL)
+		return -1;
+	tpl_text(tpl_get(t, NULL, "times-title"), arena_printf(r->arena,
+	    _("Times on %s"), fmt_date(r->arena, day)));
+	proto = tpl_get(t, NULL, "time");
+	n = PQntuples(times);
+	for (i = 0; i < n; i++) {
+		row = tpl_clone(proto);
+		tpl_attr(tpl_get(t, row, "time-link"), "href",
+		    arena_printf(r->arena, "/book/%s", db_value(times, i, 0)));
+		tpl_text(tpl_get(t, row, "time-label"), db_value(times, i, 1));
+	}
+	tpl_remove(proto);
+	if (n > 0)
+		tpl_remove(tpl_get(t, NULL, "no-times"));
+	return 0;
+}
+
+/* Answers the procedure page. */
+int
+page_procedure(struct req *r)
+{
+	PGresult	*sp, *days, *pub;
+	struct tpl	*t;
+	const char	*p[3], *day, *when;
+	char		*base;
+	int		 n;
+
+	p[0] = r->args[0];
+	p[1] = r->args[1];
+	if ((sp = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(sp) == 0)
+		return resp_error(r, 404, N_("This procedure is not offered at this site. Choose one from the site's page."));
+	day = params_get(&r->query, "day");
+	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
+		day = NULL;
+	p[0] = db_value(sp, 0, 0);
+	p[1] = db_value(sp, 0, 4);
+	p[2] = arena_printf(r->arena, "%d", r->conf->calendar_days);
+	if ((days = db_exec(r, S_SLOT_DAYS, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "procedure")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s — %s", db_value(sp, 0, 5),
+	    db_value(sp, 0, 1)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 5));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, 1));
+	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
+	    arena_printf(r->arena, "/site/%s", r->args[0]));
+	tpl_text(tpl_get(t, NULL, "procedure-description"), db_value(sp, 0, 6));
+	tpl_text(tpl_get(t, NULL, "procedure-duration"),
+	    fmt_duration(r->arena, atoi(db_value(sp, 0, 7))));
+	if (strcmp(db_value(sp, 0, 8), "t") != 0)
+		tpl_remove(tpl_get(t, NULL, "procedure-agdref"));
+	tpl_lines(t, NULL, "documents", "document", db_value(sp, 0, 9));
+	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
+	    _("Times are shown in the local time of the site (%s)."),
+	    db_value(sp, 0, 2)));
+	base = arena_printf(r->arena, "/site/%s/%s", r->args[0], r->args[1]);
+	n = fill_days(r, t, days, base, day);
+	if (n > 0) {
+		tpl_remove(tpl_get(t, NULL, "nothing"));
+		tpl_remove(tpl_get(t, NULL, "draw"));
+		if (fill_times(r, t, p[0], p[1], day) == -1)
+			return db_fail(r);
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "calendar"));
+	tpl_remove(tpl_get(t, NULL, "times"));
+	if (strcmp(db_value(sp, 0, 10), "draw") != 0)
+		tpl_remove(tpl_get(t, NULL, "draw"));
+	p[2] = db_value(sp, 0, 2);
+	if ((pub = db_exec(r, S_NEXT_PUBLICATION, p)) == NULL)
+		return db_fail(r);
+	when = *db_value(pub, 0, 0) != '\0' ?
+	    fmt_datetime(r->arena, db_value(pub, 0, 0)) : NULL;
+	if (when != NULL)
+		tpl_text(tpl_get(t, NULL, "next-publication"), arena_printf(r->arena,
+		    _("New appointments will be published on %s."), when));
+	else
+		tpl_remove(tpl_get(t, NULL, "next-publication"));
+	tpl_text(tpl_get(t, NULL, "alternative"), db_value(sp, 0, 3));
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,28 @@
+/* The site secret (secret_file) and what is derived from it: signed,
+ * expiring form tokens (whose id is the idempotency key of what the form
+ * creates), random access tokens and codes, and the identity key handed
+ * to PostgreSQL for the HMAC of identities. libsodium does the crypto. */
+#ifndef CRENEAU_SECRET_H
+#define CRENEAU_SECRET_H
+
+#include <stddef.h>
+
+struct arena;
+
+enum token_status {
+	TOKEN_OK = 0,
+	TOKEN_BAD,		/* malformed, forged or for another form */
+	TOKEN_TOO_FAST,		/* sent sooner than a person could */
+	TOKEN_EXPIRED
+};
+
+int		 secret_load(const char *path);
+int		 secret_set(const unsigned char *, size_t);
+char		*token_issue(struct arena *, long long scope);
+enum token_status token_check(const char *, long long scope, int min_age,
+		    int max_age, char id[33]);
+char		*random_token(struct arena *);
+void		 random_code(char out[7]);
+char		*identity_key_sql(struct arena *);
+
+#endif

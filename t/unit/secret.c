@@ -1,0 +1,57 @@
+/* Unit tests of form tokens and random values: a token verifies only for
+ * its own form, unaltered, within its time window; codes and access
+ * tokens have the right shape. */
+#include "config.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "arena.h"
+#include "secret.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	struct arena	*a = arena_new(4096);
+	unsigned char	 key[32];
+	char		 id[33], id2[33], code[7], *tok, *tok2, *bad;
+	size_t		 i;
+	int		 digits = 1;
+
+	ok(sodium_init() >= 0, "libsodium starts");
+	ok(token_issue(a, 1) == NULL, "no token before the secret is loaded");
+	ok(secret_set(key, 16) == -1, "a short secret is refused");
+	memset(key, 7, sizeof(key));
+	ok(secret_set(key, sizeof(key)) == 0, "a 32-byte secret is accepted");
+	tok = token_issue(a, 42);
+	ok(tok != NULL && strlen(tok) > 40, "a token is issued");
+	is_int(token_check(tok, 42, 0, 3600, id), TOKEN_OK, "it verifies for its form");
+	is_int((long long)strlen(id), 32, "its id is 32 hex digits");
+	is_int(token_check(tok, 43, 0, 3600, id2), TOKEN_BAD, "it is refused for another form");
+	is_int(token_check(tok, 42, 5, 3600, id2), TOKEN_TOO_FAST, "it is refused when sent too fast");
+	is_int(token_check(tok, 42, -10, -5, id2), TOKEN_EXPIRED, "it is refused once expired");
+	bad = arena_strdup(a, tok);
+	bad[10] = bad[10] == 'A' ? 'B' : 'A';
+	is_int(token_check(bad, 42, 0, 3600, id2), TOKEN_BAD, "an altered token is refused");
+	is_int(token_check("short", 42, 0, 3600, id2), TOKEN_BAD, "garbage is refused");
+	is_int(token_check(NULL, 42, 0, 3600, id2), TOKEN_BAD, "no token is refused");
+	tok2 = token_issue(a, 42);
+	token_check(tok2, 42, 0, 3600, id2);
+	ok(strcmp(id, id2) != 0, "two tokens have different ids");
+	memset(key, 8, sizeof(key));
+	secret_set(key, sizeof(key));
+	is_int(token_check(tok, 42, 0, 3600, id2), TOKEN_BAD, "a token signed with another secret is refused");
+	random_code(code);
+	for (i = 0; i < 6; i++)
+		digits &= code[i] >= '0' && code[i] <= '9';
+	ok(strlen(code) == 6 && digits, "a code is 6 digits");
+	tok = random_token(a);
+	ok(tok != NULL && strlen(tok) == 43 && strspn(tok,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43,
+	    "an access token is 43 base64url characters");
+	ok(strncmp(identity_key_sql(a), "\\x", 2) == 0 && strlen(identity_key_sql(a)) == 66,
+	    "the identity key is a bytea literal");
+	arena_free(a);
+	return done_testing();
+}
