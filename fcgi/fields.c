@@ -61,7 +61,7 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Choose one of the times offered.") },
 	[F_MSG_LANG] = { "lang", "(?:fr|en|ar)", 2, 1, N_("Language of our messages"),
 	    N_("The language of the e-mails and text messages we send you.") },
-	[F_RETURN] = { "return", "/(?:site/[a-z0-9]+(?:-[a-z0-9]+)*)?", 80, 0,
+	[F_RETURN] = { "return", "/[A-Za-z0-9/_-]{0,200}", 201, 0,
 	    N_("Page"), N_("A page of this site.") },
 };
 

@@ -30,6 +30,8 @@ static const struct {
 	{ "too_late", N_("The appointment has already started: it can no longer be changed online."), 1 },
 	{ "rescheduled", N_("Your appointment has been moved to the new time."), 0 },
 	{ "bad_code", N_("The code has 6 digits. Check it and type it again."), 1 },
+	{ "extended", N_("The time is held for longer: you can take your time to type the code."), 0 },
+	{ "extend_limit", N_("The hold cannot be extended again. If the code does not come, book again once the hold has ended."), 1 },
 };
 
 /* Shows the notice named by ?m=, or removes the notice element. */
@@ -84,6 +86,8 @@ held(struct req *r, struct tpl *t, const PGresult *b)
 	tpl_text(tpl_get(t, NULL, "hold-end"), db_value(b, 0, B_HOLD_END));
 	tpl_attr(tpl_get(t, NULL, "confirm-form"), "action",
 	    booking_path(r, "/confirm"));
+	tpl_attr(tpl_get(t, NULL, "extend-form"), "action",
+	    booking_path(r, "/extend"));
 	if (code != NULL && field_check(F_CODE, code, strlen(code)) == 0)
 		tpl_value(tpl_get(t, NULL, "input-code"), code);
 }

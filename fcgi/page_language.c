@@ -1,6 +1,7 @@
 /* POST /language: remembers the language chosen (lang) in a cookie and
- * goes back (303) to the page the form was on (return), which must be one
- * of ours; the redirect target is rebuilt by the program. */
+ * goes back (303) to the page the form was on (return): a path of ours
+ * that matches a GET route of the table with every segment valid, so the
+ * target is never an address taken from outside. */
 #include "config.h"
 
 #include <string.h>
@@ -31,8 +32,7 @@ page_language(struct req *r)
 	if (back != NULL && field_check(F_RETURN, back, strlen(back)) == 0 &&
 	    (rt = route_match(back, args, buf, sizeof(buf), &bad)) != NULL &&
 	    (rt->methods & M_GET) != 0)
-		target = args[0] != NULL ?
-		    arena_printf(r->arena, "/site/%s", args[0]) : "/";
+		target = back;
 	cookie = arena_printf(r->arena,
 	    "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang);
 	if (cookie == NULL || target == NULL ||

@@ -20,12 +20,15 @@ static const struct route routes[] = {
 	{ "booking",	"/booking/*",		{ F_ACCESS, FIELD_COUNT }, GET, page_booking },
 	{ "booking-confirm", "/booking/*/confirm", { F_ACCESS, FIELD_COUNT }, M_POST,
 	    page_booking_confirm },
+	{ "booking-extend", "/booking/*/extend", { F_ACCESS, FIELD_COUNT }, M_POST,
+	    page_booking_extend },
 	{ "booking-ics", "/booking/*/ics",	{ F_ACCESS, FIELD_COUNT }, GET, page_booking_ics },
 	{ "booking-cancel", "/booking/*/cancel", { F_ACCESS, FIELD_COUNT }, FORM,
 	    page_booking_cancel },
 	{ "booking-reschedule", "/booking/*/reschedule", { F_ACCESS, FIELD_COUNT }, FORM,
 	    page_booking_reschedule },
 	{ "manage",	"/manage",		NONE,		FORM,	page_manage },
+	{ "accessibility", "/accessibilite",	NONE,		GET,	page_accessibility },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

@@ -21,6 +21,7 @@ const struct route	*route_match(const char *path,
 			    const char *args[ROUTE_ARGS], char *buf,
 			    size_t bufsize, int *bad_arg);
 
+int	page_accessibility(struct req *);
 int	page_healthz(struct req *);
 int	page_home(struct req *);
 int	page_language(struct req *);
@@ -29,6 +30,7 @@ int	page_procedure(struct req *);
 int	page_book(struct req *);
 int	page_booking(struct req *);
 int	page_booking_confirm(struct req *);
+int	page_booking_extend(struct req *);
 int	page_booking_ics(struct req *);
 int	page_booking_cancel(struct req *);
 int	page_booking_reschedule(struct req *);

@@ -137,4 +137,8 @@ const struct statement statements[STMT_COUNT] = {
 	/* $1 reference, $2 date of birth, $3 new token; outcome. */
 	[S_BOOKING_ACCESS] = { "booking_access", 3, 0,
 	    "SELECT outcome FROM booking_access($1, $2::date, $3)" },
+
+	/* $1 token, $2 minutes, $3 most extensions; outcome. */
+	[S_BOOKING_EXTEND] = { "booking_extend", 3, 0,
+	    "SELECT outcome FROM booking_extend($1, $2::int, $3::int)" },
 };

@@ -11,10 +11,12 @@
 #include <libxml/xmlsave.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "i18n.h"
 #include "log.h"
 #include "req.h"
 #include "response.h"
+#include "routes.h"
 #include "template.h"
 
 #define MAX_TEMPLATES	64
@@ -278,6 +280,37 @@ doc_cleanup(void *p)
 	xmlFreeDoc(p);
 }
 
+/* Fills the language switch of the layout: one button per configured
+ * language, the current one marked, and the page to come back to (this
+ * page when it can be shown again with GET, else the home page). */
+static void
+lang_switch(struct req *r, struct tpl *t)
+{
+	static const char *const known[] = { "fr", "en", "ar" };
+	struct tnode	*nav = tpl_get(t, NULL, "lang-switch"), *b;
+	char		 mark[16];
+	size_t		 i;
+
+	if (nav == NULL)
+		return;
+	if (r->conf == NULL || r->conf->nlanguages < 2) {
+		tpl_remove(nav);
+		return;
+	}
+	tpl_attr(tpl_get(t, nav, "lang-return"), "value",
+	    r->route != NULL && (r->route->methods & M_GET) && r->path != NULL ?
+	    r->path : "/");
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		snprintf(mark, sizeof(mark), "lang-%s", known[i]);
+		if ((b = tpl_get(t, nav, mark)) == NULL)
+			continue;
+		if (!conf_has_language(r->conf, known[i]))
+			tpl_remove(b);
+		else if (r->lang != NULL && strcmp(r->lang, known[i]) == 0)
+			tpl_attr(b, "aria-current", "true");
+	}
+}
+
 /* Returns a fresh copy of page name for this request, in its language, or
  * NULL (the caller answers 500). */
 struct tpl *
@@ -312,6 +345,7 @@ tpl_page(struct req *r, const char *name)
 		return NULL;
 	if (arena_cleanup(r->arena, doc_cleanup, t->doc) == -1)
 		return NULL;
+	lang_switch(r, t);
 	return t;
 }
 

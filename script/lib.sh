@@ -374,6 +374,7 @@ locale_dir = $top/po/locale
 schema_dir = $top/schema
 access_log = -
 default_language = fr
+languages = fr en ar
 max_body = 65536
 max_fields = 64
 max_field_length = 4096

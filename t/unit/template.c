@@ -58,7 +58,7 @@ main(void)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	char		*out, path[512];
-	const char	*top, *pages[] = { "home", "site", "error", "procedure",
+	const char	*top, *pages[] = { "home", "site", "error", "procedure", "accessibility",
 	    "book", "booking", "cancel", "reschedule", "manage" };
 	size_t		 len, i;
 	xmlDocPtr	 parsed;

@@ -1,0 +1,38 @@
+/* POST /booking/<token>/extend: gives a held time its length again (at
+ * most twice), for people who need longer to find the code; 303 back to
+ * the booking with the outcome. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "booking.h"
+#include "conf.h"
+#include "db.h"
+#include "req.h"
+#include "response.h"
+
+#define MAX_EXTENSIONS	2
+
+/* Extends the hold and goes back to the booking page. */
+int
+page_booking_extend(struct req *r)
+{
+	const char	*p[3], *m;
+	PGresult	*res;
+
+	resp_header(r, "Cache-Control", "no-store");
+	p[0] = r->args[0];
+	p[1] = arena_printf(r->arena, "%d", r->conf->hold_minutes);
+	p[2] = arena_printf(r->arena, "%d", MAX_EXTENSIONS);
+	if ((res = db_exec(r, S_BOOKING_EXTEND, p)) == NULL)
+		return db_fail(r);
+	m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	if (strcmp(m, "not_found") == 0)
+		return resp_error(r, 404, NULL);
+	if (strcmp(m, "not_held") == 0)
+		return resp_redirect(r, booking_path(r, ""));
+	return resp_redirect(r, booking_path(r, arena_printf(r->arena,
+	    "?m=%s", strcmp(m, "extended") == 0 ? "extended" :
+	    strcmp(m, "too_many") == 0 ? "extend_limit" : "expired")));
+}
