@@ -59,7 +59,7 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Year"), N_("For example 1990.") },
 	[F_SLOT] = { "slot", "[1-9][0-9]{0,17}", 18, 1, N_("Time"),
 	    N_("Choose one of the times offered.") },
-	[F_MSG_LANG] = { "lang", "(?:fr|en|ar)", 2, 1, N_("Language of our messages"),
+	[F_MSG_LANG] = { "lang", "[a-z]{2,3}", 3, 1, N_("Language of our messages"),
 	    N_("The language of the e-mails and text messages we send you.") },
 	[F_RETURN] = { "return", "/[A-Za-z0-9/_-]{0,200}", 201, 0,
 	    N_("Page"), N_("A page of this site.") },

@@ -52,6 +52,32 @@ i18n_current(void)
 	return current;
 }
 
+/* Looks up a msgid with context (key is "context\004msgid"); returns
+ * the translation, or msgid when there is none. */
+const char *
+i18n_pgettext(const char *key, const char *msgid)
+{
+	const char	*t = gettext(key);
+
+	return t == key ? msgid : t;
+}
+
+/* Returns the name of lang in lang itself ("Français", "العربية"), from
+ * its own catalogue, so that adding a language needs no code. */
+const char *
+i18n_native_name(const char *lang)
+{
+	static char	 name[64];
+	char		 saved[16];
+
+	snprintf(saved, sizeof(saved), "%s", current);
+	i18n_set(lang);
+	/* TRANSLATORS: the name of your language, written in it. */
+	snprintf(name, sizeof(name), "%s", C_("language name", "English"));
+	i18n_set(saved);
+	return name;
+}
+
 /* Returns "rtl" for right-to-left languages, else "ltr". */
 const char *
 i18n_dir(const char *lang)

@@ -71,6 +71,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	    ngettext("After you send this form, the time is held for you for %d minute while you confirm it with the code we send you.",
 	    "After you send this form, the time is held for you for %d minutes while you confirm it with the code we send you.",
 	    r->conf->hold_minutes), r->conf->hold_minutes));
+	tpl_languages(r, t, "lang-option", NULL, NULL);
 	if (params_get(&r->form, "lang") == NULL)
 		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
 	form_render(f, t, form_fields);
@@ -118,6 +119,10 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 	if (in->email == NULL && in->phone == NULL && f->nerrors == mark)
 		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
 	in->lang = form_get(f, F_MSG_LANG, 1);
+	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
+		form_error(f, "lang", _("Choose one of the languages offered."));
+		in->lang = NULL;
+	}
 	in->agdref = NULL;
 	if (strcmp(db_value(s, 0, 11), "t") == 0)
 		in->agdref = form_get(f, F_AGDREF, 1);

@@ -280,16 +280,49 @@ doc_cleanup(void *p)
 	xmlFreeDoc(p);
 }
 
+/* Fills the copy n of a language prototype for lang: value, the name of
+ * the language in itself, and its lang, xml:lang and dir. */
+static void
+lang_entry(struct tnode *n, const char *lang)
+{
+	tpl_attr(n, "value", lang);
+	tpl_attr(n, "lang", lang);
+	xmlNodeSetLang((xmlNodePtr)n, (const xmlChar *)lang);
+	tpl_attr(n, "dir", i18n_dir(lang));
+	tpl_text(n, i18n_native_name(lang));
+}
+
+/* Makes one copy of the prototype marked mark per configured language
+ * (value, native name, lang), marking the current one with attr=val;
+ * returns 0, or -1 when the prototype is missing. */
+int
+tpl_languages(struct req *r, struct tpl *t, const char *mark,
+    const char *attr_name, const char *attr_value)
+{
+	struct tnode	*proto = tpl_get(t, NULL, mark), *n;
+	size_t		 i;
+
+	if (proto == NULL || r->conf == NULL)
+		return -1;
+	for (i = 0; i < r->conf->nlanguages; i++) {
+		if ((n = tpl_clone(proto)) == NULL)
+			return -1;
+		lang_entry(n, r->conf->languages[i]);
+		if (attr_name != NULL && r->lang != NULL &&
+		    strcmp(r->lang, r->conf->languages[i]) == 0)
+			tpl_attr(n, attr_name, attr_value);
+	}
+	tpl_remove(proto);
+	return 0;
+}
+
 /* Fills the language switch of the layout: one button per configured
  * language, the current one marked, and the page to come back to (this
  * page when it can be shown again with GET, else the home page). */
 static void
 lang_switch(struct req *r, struct tpl *t)
 {
-	static const char *const known[] = { "fr", "en", "ar" };
-	struct tnode	*nav = tpl_get(t, NULL, "lang-switch"), *b;
-	char		 mark[16];
-	size_t		 i;
+	struct tnode	*nav = tpl_get(t, NULL, "lang-switch");
 
 	if (nav == NULL)
 		return;
@@ -300,15 +333,7 @@ lang_switch(struct req *r, struct tpl *t)
 	tpl_attr(tpl_get(t, nav, "lang-return"), "value",
 	    r->route != NULL && (r->route->methods & M_GET) && r->path != NULL ?
 	    r->path : "/");
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		snprintf(mark, sizeof(mark), "lang-%s", known[i]);
-		if ((b = tpl_get(t, nav, mark)) == NULL)
-			continue;
-		if (!conf_has_language(r->conf, known[i]))
-			tpl_remove(b);
-		else if (r->lang != NULL && strcmp(r->lang, known[i]) == 0)
-			tpl_attr(b, "aria-current", "true");
-	}
+	tpl_languages(r, t, "lang-button", "aria-current", "true");
 }
 
 /* Returns a fresh copy of page name for this request, in its language, or

@@ -24,6 +24,8 @@ int		 tpl_title(struct tpl *, const char *);
 int		 tpl_value(struct tnode *, const char *);
 int		 tpl_add_class(struct tnode *, const char *);
 int		 tpl_add_describedby(struct tnode *, const char *);
+int		 tpl_languages(struct req *, struct tpl *, const char *,
+		    const char *, const char *);
 int		 tpl_lines(struct tpl *, struct tnode *, const char *,
 		    const char *, const char *);
 char		*tpl_serialize(struct req *, struct tpl *, size_t *);

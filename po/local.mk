@@ -22,7 +22,7 @@
 PO_DOMAIN = creneau
 PO_LINGUAS_CMD = sed -e 's/\#.*//' $(srcdir)/po/LINGUAS
 PO_XGETTEXT_FLAGS = --from-code=UTF-8 --language=C \
-	--keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+	--keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=C_:1c,2 \
 	--add-comments=TRANSLATORS: --force-po \
 	--package-name=$(PACKAGE) --package-version=$(VERSION) \
 	--msgid-bugs-address='$(PACKAGE_BUGREPORT)' \

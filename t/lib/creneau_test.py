@@ -718,11 +718,12 @@ def reference_of(page):
 
 def error_summary(page):
     """The error summary's messages: the texts of in-page links ('#…',
-    the skip link left out) that come before the page's first form
-    control; empty when there is no summary."""
+    the skip link left out) that come before the page's first visible
+    form control (the header's language switch does not count); empty
+    when there is no summary."""
     msgs = []
     for e in parse(page).iter():
-        if e.tag in ("input", "select", "textarea"):
+        if e.tag in ("input", "select", "textarea") and e.get("type") != "hidden":
             break
         if e.tag == "a" and (e.get("href") or "").startswith("#") and \
                 not any("skip" in (a.get("class") or "").split() for a in e.ancestors()):
