@@ -285,3 +285,194 @@ SELECT v.number
 ON CONFLICT (number) DO NOTHING;
 
 COMMIT;
+
+------------------------------------------------------------------------------
+-- Translations (005_translations.sql): English and Arabic texts of every
+-- demo procedure and of every demo site's alternative route. Keyed on the
+-- procedure code / site slug and the language; a reload overwrites them
+-- with the texts below (ON CONFLICT DO UPDATE), so a correction here takes
+-- effect on the next load. Postal addresses, place names, AGDREF, ANEF,
+-- ANTS and France Services stay as they are written in France.
+--
+-- In the Arabic texts, a space between two digits becomes a NO-BREAK SPACE
+-- (chr(160)): for the bidi algorithm it is a number separator, so a phone
+-- number such as 01 49 56 60 00 keeps its groups in order in
+-- right-to-left text (with plain spaces they would show as 00 60 56 49 01).
+BEGIN;
+
+INSERT INTO procedure_translations (procedure_id, lang, name, description, documents)
+SELECT p.id, v.lang, v.name,
+       CASE WHEN v.lang = 'ar' THEN regexp_replace(v.description, '([0-9]) (?=[0-9])', '\1' || chr(160), 'g')
+            ELSE v.description END,
+       v.documents
+  FROM (VALUES
+('premiere-demande-titre-sejour', 'en', 'First application for a residence permit',
+ 'Filing a first application for a residence permit (private and family life, student, employee…) when it cannot be done online on the ANEF website. '
+ || 'Your fingerprints and photo are taken at the counter.',
+ ARRAY['Valid passport (all pages)',
+       'Birth certificate showing your parents’ names, translated into French by a sworn translator',
+       'Proof of address less than 6 months old',
+       '3 recent identity photos that meet the standards',
+       'Documents for the reason of your stay (employment contract, certificate of enrolment, marriage certificate…)',
+       'Tax stamp (bought on timbres.impots.gouv.fr), depending on the permit applied for']),
+('premiere-demande-titre-sejour', 'ar', 'الطلب الأول لتصريح الإقامة',
+ 'تقديم طلب أول للحصول على بطاقة إقامة (حياة خاصة وعائلية، طالب، أجير…) عندما لا يمكن تقديمه عبر الإنترنت على موقع ANEF. '
+ || 'تؤخذ بصماتك وصورتك في الشباك.',
+ ARRAY['جواز سفر ساري المفعول (جميع الصفحات)',
+       'شهادة ميلاد تتضمن اسمي الوالدين، مترجمة إلى الفرنسية من قبل مترجم محلَّف',
+       'إثبات سكن لا يزيد عمره على ستة أشهر',
+       'ثلاث صور شخصية حديثة مطابقة للمعايير',
+       'الوثائق المتعلقة بسبب الإقامة (عقد عمل، شهادة تسجيل دراسي، عقد زواج…)',
+       'طابع جبائي (يُشترى من الموقع timbres.impots.gouv.fr)، حسب نوع التصريح المطلوب']),
+('renouvellement-titre-sejour', 'en', 'Renewal of a residence permit',
+ 'Renewal of a residence permit that is about to expire, when the application cannot be made online. '
+ || 'Book within the three months before your permit expires. Your foreign national number (AGDREF, 10 digits, printed on your permit) is required.',
+ ARRAY['Valid residence permit or receipt (récépissé)',
+       'Valid passport',
+       'Proof of address less than 6 months old',
+       '3 recent identity photos that meet the standards',
+       'Proof that you still meet the conditions of your permit (payslips, certificate of enrolment…)',
+       'Tax stamp, depending on the permit applied for']),
+('renouvellement-titre-sejour', 'ar', 'تجديد تصريح الإقامة',
+ 'تجديد بطاقة إقامة توشك صلاحيتها على الانتهاء، عندما لا يمكن تقديم الطلب عبر الإنترنت. '
+ || 'يُرجى حجز الموعد خلال الأشهر الثلاثة التي تسبق انتهاء صلاحية تصريحك. يُطلب رقم الأجنبي (AGDREF، 10 أرقام، مطبوع على تصريحك).',
+ ARRAY['تصريح إقامة ساري المفعول أو وصل إيداع (récépissé)',
+       'جواز سفر ساري المفعول',
+       'إثبات سكن لا يزيد عمره على ستة أشهر',
+       'ثلاث صور شخصية حديثة مطابقة للمعايير',
+       'وثائق تثبت أنك ما زلت تستوفي شروط التصريح (كشوف الراتب، شهادة تسجيل دراسي…)',
+       'طابع جبائي، حسب نوع التصريح المطلوب']),
+('remise-titre-sejour', 'en', 'Collection of a residence permit',
+ 'Collecting your residence permit once you have received the text message or letter telling you it is ready. You must collect the permit in person.',
+ ARRAY['The text message or letter saying that the permit is ready',
+       'Valid passport',
+       'Previous residence permit or receipt (récépissé)',
+       'Tax stamp, if you have not provided it yet']),
+('remise-titre-sejour', 'ar', 'استلام تصريح الإقامة',
+ 'استلام بطاقة إقامتك بعد أن تصلك الرسالة النصية أو الرسالة البريدية التي تخبرك بأنها جاهزة. يجب استلام التصريح شخصيًا.',
+ ARRAY['الرسالة النصية أو الرسالة البريدية التي تخبرك بأن التصريح جاهز',
+       'جواز سفر ساري المفعول',
+       'تصريح الإقامة السابق أو وصل الإيداع (récépissé)',
+       'طابع جبائي، إذا لم يسبق لك تقديمه']),
+('naturalisation', 'en', 'Naturalisation by decree: interview',
+ 'Assimilation interview and check of the original documents of the naturalisation application you filed online. '
+ || 'Places are scarce, so they are allocated by a draw among the registered applicants.',
+ ARRAY['Notice to attend, or file number of the online application',
+       'Valid passport and residence permit',
+       'Originals of the civil status documents provided online',
+       'Diploma or certificate of your level of French (B1, spoken and written)',
+       'Last three tax notices']),
+('naturalisation', 'ar', 'التجنس بمرسوم: المقابلة',
+ 'مقابلة الاندماج والتحقق من الوثائق الأصلية لطلب التجنس الذي قدّمته عبر الإنترنت. '
+ || 'الأماكن قليلة، لذلك تُوزَّع بالقرعة بين مقدمي الطلبات المسجلين.',
+ ARRAY['الاستدعاء، أو رقم ملف الطلب المقدَّم عبر الإنترنت',
+       'جواز سفر وتصريح إقامة ساريا المفعول',
+       'أصول وثائق الحالة المدنية المقدَّمة عبر الإنترنت',
+       'شهادة أو إفادة بمستوى اللغة الفرنسية (B1 شفهيًا وكتابيًا)',
+       'آخر ثلاثة إشعارات ضريبية']),
+('echange-permis-etranger', 'en', 'Exchange of a foreign driving licence',
+ 'Handing in your original foreign licence so that it can be exchanged for a French licence, when your online application requires it. '
+ || 'The application must be made within one year of getting your first residence permit.',
+ ARRAY['Original foreign driving licence and its official translation',
+       'Valid residence permit',
+       'Proof of address less than 6 months old',
+       'Certificate of driving entitlement from the authority that issued the licence, less than 3 months old',
+       'Number of the online application (ANTS)']),
+('echange-permis-etranger', 'ar', 'استبدال رخصة قيادة أجنبية',
+ 'تسليم رخصة القيادة الأجنبية الأصلية لاستبدالها برخصة فرنسية، عندما يتطلب ذلك طلبك المقدَّم عبر الإنترنت. '
+ || 'يجب تقديم الطلب خلال السنة التي تلي حصولك على أول تصريح إقامة.',
+ ARRAY['رخصة القيادة الأجنبية الأصلية وترجمتها الرسمية',
+       'تصريح إقامة ساري المفعول',
+       'إثبات سكن لا يزيد عمره على ستة أشهر',
+       'شهادة حقوق القيادة صادرة عن الجهة التي أصدرت الرخصة، لا يزيد عمرها على ثلاثة أشهر',
+       'رقم الطلب المقدَّم عبر الإنترنت (ANTS)'])
+       ) AS v (procedure_code, lang, name, description, documents)
+  JOIN procedures p ON p.code = v.procedure_code
+ON CONFLICT (procedure_id, lang) DO UPDATE
+   SET name = EXCLUDED.name, description = EXCLUDED.description, documents = EXCLUDED.documents;
+
+INSERT INTO site_translations (site_id, lang, alternative_route)
+SELECT s.id, v.lang,
+       CASE WHEN v.lang = 'ar' THEN regexp_replace(v.route, '([0-9]) (?=[0-9])', '\1' || chr(160), 'g')
+            ELSE v.route END
+  FROM (VALUES
+('prefecture-val-de-marne', 'en',
+ 'If no appointment is available online, there are other ways to get one: '
+ || 'call the prefecture’s switchboard on 01 49 56 60 00, Monday to Friday, 9 am to 4 pm; '
+ || 'write to Préfecture du Val-de-Marne, direction des migrations et de l’intégration, 21-29, avenue du Général-de-Gaulle, 94038 Créteil Cedex, '
+ || 'with a copy of your passport or residence permit and a way to reach you; '
+ || 'or go to the prefecture’s main reception desk during opening hours. '
+ || 'A France Services centre or a digital help point near you can do this with you (list on france-services.gouv.fr). '
+ || 'Keep a record of your attempts (dated screenshots): you will need it if you have to go to the administrative court.'),
+('prefecture-val-de-marne', 'ar',
+ 'إذا لم يكن هناك أي موعد متاح عبر الإنترنت، توجد طرق أخرى للحصول على موعد. '
+ || 'يمكنك الاتصال بمقسم المحافظة على الرقم 01 49 56 60 00، من الاثنين إلى الجمعة، من الساعة 9 صباحًا إلى الساعة 4 بعد الظهر. '
+ || 'ويمكنك الكتابة بالبريد إلى: Préfecture du Val-de-Marne, direction des migrations et de l’intégration, 21-29, avenue du Général-de-Gaulle, 94038 Créteil Cedex. '
+ || 'يجب إرفاق نسخة من جواز سفرك أو من تصريح إقامتك، ووسيلة للتواصل معك. '
+ || 'ويمكنك أيضًا التوجه إلى مكتب الاستقبال العام في المحافظة خلال ساعات العمل. '
+ || 'يمكن لمركز France Services أو لنقطة مساعدة رقمية قريبة منك القيام بهذا الإجراء معك (القائمة على الموقع france-services.gouv.fr). '
+ || 'يُرجى الاحتفاظ بما يثبت محاولاتك (صور شاشة عليها التاريخ): فهي مفيدة إذا اضطررت إلى اللجوء إلى المحكمة الإدارية.'),
+('sous-prefecture-nogent-sur-marne', 'en',
+ 'If no appointment is available online, call the switchboard of the Val-de-Marne prefecture on 01 49 56 60 00 (Monday to Friday, 9 am to 4 pm), '
+ || 'write to Sous-préfecture de Nogent-sur-Marne, 4, avenue de Lattre-de-Tassigny, 94130 Nogent-sur-Marne, '
+ || 'or go to the reception desk during opening hours. '
+ || 'Appointments at the prefecture in Créteil and at the sub-prefecture of L’Haÿ-les-Roses are also open to people living in the arrondissement. '
+ || 'A France Services centre near you can help you (list on france-services.gouv.fr).'),
+('sous-prefecture-nogent-sur-marne', 'ar',
+ 'إذا لم يكن هناك أي موعد متاح عبر الإنترنت، يمكنك الاتصال بمقسم محافظة Val-de-Marne على الرقم 01 49 56 60 00 (من الاثنين إلى الجمعة، من الساعة 9 صباحًا إلى الساعة 4 بعد الظهر). '
+ || 'ويمكنك الكتابة بالبريد إلى: Sous-préfecture de Nogent-sur-Marne, 4, avenue de Lattre-de-Tassigny, 94130 Nogent-sur-Marne. '
+ || 'ويمكنك أيضًا التوجه إلى مكتب الاستقبال خلال ساعات العمل. '
+ || 'مواعيد المحافظة في Créteil والمحافظة الفرعية في L’Haÿ-les-Roses مفتوحة أيضًا لسكان الدائرة. '
+ || 'يمكن لمركز France Services قريب منك أن يساعدك (القائمة على الموقع france-services.gouv.fr).'),
+('sous-prefecture-l-hay-les-roses', 'en',
+ 'If no appointment is available online, call the switchboard of the Val-de-Marne prefecture on 01 49 56 60 00 (Monday to Friday, 9 am to 4 pm), '
+ || 'write to Sous-préfecture de L’Haÿ-les-Roses, 2, avenue Larroumès, 94240 L’Haÿ-les-Roses, '
+ || 'or go to the reception desk during opening hours. '
+ || 'A France Services centre near you can help you (list on france-services.gouv.fr).'),
+('sous-prefecture-l-hay-les-roses', 'ar',
+ 'إذا لم يكن هناك أي موعد متاح عبر الإنترنت، يمكنك الاتصال بمقسم محافظة Val-de-Marne على الرقم 01 49 56 60 00 (من الاثنين إلى الجمعة، من الساعة 9 صباحًا إلى الساعة 4 بعد الظهر). '
+ || 'ويمكنك الكتابة بالبريد إلى: Sous-préfecture de L’Haÿ-les-Roses, 2, avenue Larroumès, 94240 L’Haÿ-les-Roses. '
+ || 'ويمكنك أيضًا التوجه إلى مكتب الاستقبال خلال ساعات العمل. '
+ || 'يمكن لمركز France Services قريب منك أن يساعدك (القائمة على الموقع france-services.gouv.fr).'),
+('prefecture-rhone', 'en',
+ 'If no appointment is available online: call the prefecture’s switchboard on 04 72 61 60 60, Monday to Friday; '
+ || 'write to Préfecture du Rhône, direction des migrations et de l’intégration, 106, rue Pierre-Corneille, 69419 Lyon Cedex 03, '
+ || 'with a copy of your passport or permit and your contact details; '
+ || 'or go to the main reception desk during opening hours. '
+ || 'France Services centres and the associations that help foreigners in the Rhône can book an appointment for you (list on france-services.gouv.fr).'),
+('prefecture-rhone', 'ar',
+ 'إذا لم يكن هناك أي موعد متاح عبر الإنترنت، يمكنك الاتصال بمقسم المحافظة على الرقم 04 72 61 60 60، من الاثنين إلى الجمعة. '
+ || 'ويمكنك الكتابة بالبريد إلى: Préfecture du Rhône, direction des migrations et de l’intégration, 106, rue Pierre-Corneille, 69419 Lyon Cedex 03. '
+ || 'يجب إرفاق نسخة من جواز سفرك أو من تصريح إقامتك، ومعلومات الاتصال بك. '
+ || 'ويمكنك أيضًا التوجه إلى مكتب الاستقبال العام خلال ساعات العمل. '
+ || 'يمكن لمراكز France Services وللجمعيات التي تساعد الأجانب في Rhône أن تحجز موعدًا نيابة عنك (القائمة على الموقع france-services.gouv.fr).'),
+('prefecture-guyane', 'en',
+ 'If no appointment is available online: call the prefecture’s switchboard on 05 94 39 45 00, Monday to Friday; '
+ || 'write to Préfecture de la Guyane, direction générale de la sécurité, de la réglementation et des contrôles, 1, rue Fiedmond, BP 7008, 97307 Cayenne Cedex; '
+ || 'or go to the prefecture’s reception desk during opening hours. '
+ || 'People living in western French Guiana can go to the sub-prefecture of Saint-Laurent-du-Maroni. '
+ || 'A France Services centre near you can help you (list on france-services.gouv.fr).'),
+('prefecture-guyane', 'ar',
+ 'إذا لم يكن هناك أي موعد متاح عبر الإنترنت، يمكنك الاتصال بمقسم المحافظة على الرقم 05 94 39 45 00، من الاثنين إلى الجمعة. '
+ || 'ويمكنك الكتابة بالبريد إلى: Préfecture de la Guyane, direction générale de la sécurité, de la réglementation et des contrôles, 1, rue Fiedmond, BP 7008, 97307 Cayenne Cedex. '
+ || 'ويمكنك أيضًا التوجه إلى مكتب الاستقبال في المحافظة خلال ساعات العمل. '
+ || 'يمكن لسكان غرب Guyane التوجه إلى المحافظة الفرعية في Saint-Laurent-du-Maroni. '
+ || 'يمكن لمركز France Services قريب منك أن يساعدك (القائمة على الموقع france-services.gouv.fr).'),
+('prefecture-la-reunion', 'en',
+ 'If no appointment is available online: call the prefecture’s switchboard on 02 62 40 77 77, Monday to Friday; '
+ || 'write to Préfecture de La Réunion, 6, rue des Messageries, 97405 Saint-Denis Cedex; '
+ || 'or go to the reception desk during opening hours. '
+ || 'The sub-prefectures of Saint-Pierre, Saint-Paul and Saint-Benoît also receive the public. '
+ || 'A France Services centre near you can help you (list on france-services.gouv.fr).'),
+('prefecture-la-reunion', 'ar',
+ 'إذا لم يكن هناك أي موعد متاح عبر الإنترنت، يمكنك الاتصال بمقسم المحافظة على الرقم 02 62 40 77 77، من الاثنين إلى الجمعة. '
+ || 'ويمكنك الكتابة بالبريد إلى: Préfecture de La Réunion, 6, rue des Messageries, 97405 Saint-Denis Cedex. '
+ || 'ويمكنك أيضًا التوجه إلى مكتب الاستقبال خلال ساعات العمل. '
+ || 'المحافظات الفرعية في Saint-Pierre وSaint-Paul وSaint-Benoît تستقبل الجمهور أيضًا. '
+ || 'يمكن لمركز France Services قريب منك أن يساعدك (القائمة على الموقع france-services.gouv.fr).')
+       ) AS v (site_slug, lang, route)
+  JOIN sites s ON s.slug = v.site_slug
+ON CONFLICT (site_id, lang) DO UPDATE
+   SET alternative_route = EXCLUDED.alternative_route;
+
+COMMIT;
