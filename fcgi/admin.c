@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <sodium.h>
 
 #include "conf.h"
 
@@ -38,7 +39,10 @@ usage(void)
 	    "  migrate              apply the pending SQL migrations\n"
 	    "  status               list applied and pending migrations\n"
 	    "  sweep                expire unconfirmed holds, return cancelled places\n"
-	    "  import-agdref FILE   add the AGDREF numbers of FILE (one per line)\n");
+	    "  import-agdref FILE   add the AGDREF numbers of FILE (one per line)\n"
+	    "  staff-add EMAIL ROLE NAME [SITE-SLUG... | ORGANISATION]\n"
+	    "                       create a staff account (password on stdin);\n"
+	    "                       ROLE: agent, supervisor, mediator, administrator\n");
 	return 2;
 }
 
@@ -310,6 +314,103 @@ import_agdref(PGconn *db, const char *path)
 	return 0;
 }
 
+/* Reads a password from the first line of standard input; returns it
+ * (static) or NULL when shorter than 12 characters. */
+static const char *
+read_password(void)
+{
+	static char	 pw[256];
+	char		*nl;
+
+	if (fgets(pw, sizeof(pw), stdin) == NULL)
+		return NULL;
+	if ((nl = strpbrk(pw, "\r\n")) != NULL)
+		*nl = '\0';
+	return strlen(pw) >= 12 ? pw : NULL;
+}
+
+/* Runs a parameterised command; 0 or -1 (reported). */
+static int
+run_params(PGconn *db, const char *sql, int n, const char *const *p,
+    const char *what)
+{
+	PGresult	*res = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
+	int		 ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+			    PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "creneau-admin: %s: %s", what, PQerrorMessage(db));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Creates a staff account: the first administrator, an agent or
+ * supervisor of some sites, or a mediator of an organisation (created if
+ * new). The password (12 characters or more) is read from stdin and
+ * stored as an argon2id hash. One transaction; returns 0 or 1. */
+static int
+staff_add(PGconn *db, int argc, char **argv)
+{
+	char		 hash[crypto_pwhash_STRBYTES];
+	const char	*pw, *p[4];
+	const char	*email = argv[1], *role = argv[2], *name = argv[3];
+	int		 i, mediator = strcmp(role, "mediator") == 0;
+
+	if (mediator && argc != 5) {
+		fprintf(stderr, "creneau-admin: a mediator needs an organisation\n");
+		return 1;
+	}
+	if ((pw = read_password()) == NULL) {
+		fprintf(stderr, "creneau-admin: the password (stdin) needs 12 characters or more\n");
+		return 1;
+	}
+	if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		fprintf(stderr, "creneau-admin: out of memory hashing the password\n");
+		return 1;
+	}
+	if (run(db, "BEGIN", "begin") == -1)
+		return 1;
+	if (mediator) {
+		p[0] = argv[4];
+		if (run_params(db, "INSERT INTO organisations (name) VALUES ($1)"
+		    " ON CONFLICT (name) DO NOTHING", 1, p, "organisation") == -1)
+			goto fail;
+	}
+	p[0] = email;
+	p[1] = name;
+	p[2] = role;
+	p[3] = hash;
+	if (run_params(db, mediator ?
+	    "INSERT INTO staff_accounts (email, name, role, password_hash, organisation_id)"
+	    " SELECT lower($1), $2, $3, $4, id FROM organisations WHERE name = $5" :
+	    "INSERT INTO staff_accounts (email, name, role, password_hash)"
+	    " VALUES (lower($1), $2, $3, $4)", mediator ? 5 : 4,
+	    (const char *[]){ email, name, role, hash, mediator ? argv[4] : NULL },
+	    "account") == -1)
+		goto fail;
+	for (i = 4; !mediator && i < argc; i++) {
+		p[0] = email;
+		p[1] = argv[i];
+		if (run_params(db, "INSERT INTO staff_sites (account_id, site_id)"
+		    " SELECT a.id, s.id FROM staff_accounts a, sites s"
+		    " WHERE a.email = lower($1) AND s.slug = $2", 2, p, "site") == -1)
+			goto fail;
+	}
+	p[0] = email;
+	if (run_params(db, "INSERT INTO audit_log (account_id, action, object)"
+	    " SELECT id, 'staff.created', email FROM staff_accounts"
+	    " WHERE email = lower($1)", 1, p, "audit") == -1 ||
+	    run(db, "COMMIT", "commit") == -1)
+		goto fail;
+	sodium_memzero(hash, sizeof(hash));
+	printf("staff-add: %s (%s) created\n", email, role);
+	return 0;
+fail:
+	run(db, "ROLLBACK", "rollback");
+	return 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -325,11 +426,17 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || (strcmp(argv[0], "import-agdref") == 0 ? argc != 2 :
-	    argc != 1) || (strcmp(argv[0], "migrate") != 0 &&
-	    strcmp(argv[0], "status") != 0 && strcmp(argv[0], "sweep") != 0 &&
-	    strcmp(argv[0], "import-agdref") != 0))
+	if (argc < 1)
 		return usage();
+	if (strcmp(argv[0], "staff-add") == 0 ? argc < 4 :
+	    strcmp(argv[0], "import-agdref") == 0 ? argc != 2 : argc != 1)
+		return usage();
+	if (strcmp(argv[0], "migrate") != 0 && strcmp(argv[0], "status") != 0 &&
+	    strcmp(argv[0], "sweep") != 0 && strcmp(argv[0], "import-agdref") != 0 &&
+	    strcmp(argv[0], "staff-add") != 0)
+		return usage();
+	if (sodium_init() < 0)
+		return 1;
 	if (conf_load(path, &c) == -1)
 		return 1;
 	db = PQconnectdb(c.database);
@@ -341,6 +448,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "sweep") == 0)
 		rc = sweep(db);
+	else if (strcmp(argv[0], "staff-add") == 0)
+		rc = staff_add(db, argc, argv);
 	else if (strcmp(argv[0], "import-agdref") == 0)
 		rc = import_agdref(db, argv[1]);
 	else

@@ -61,6 +61,12 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Choose one of the times offered.") },
 	[F_MSG_LANG] = { "lang", "[a-z]{2,3}", 3, 1, N_("Language of our messages"),
 	    N_("The language of the e-mails and text messages we send you.") },
+	[F_PASSWORD] = { "password", "[^\\x00-\\x1f\\x7f]{12,200}", 800, 1,
+	    N_("Password"), N_("At least 12 characters.") },
+	[F_STAFF_EMAIL] = { "email",
+	    "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+	    "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+	    254, 1, N_("E-mail address"), N_("The address of your staff account.") },
 	[F_RETURN] = { "return", "/[A-Za-z0-9/_-]{0,200}", 201, 0,
 	    N_("Page"), N_("A page of this site.") },
 };

@@ -27,6 +27,8 @@ enum field_id {
 	F_BIRTH_YEAR,
 	F_SLOT,			/* a slot chosen in a form */
 	F_MSG_LANG,		/* language of the messages sent */
+	F_PASSWORD,
+	F_STAFF_EMAIL,
 	FIELD_COUNT
 };
 

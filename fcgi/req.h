@@ -12,6 +12,7 @@ struct arena;
 struct conf;
 struct route;
 struct FCGX_Request;
+struct staff;
 
 enum method { M_GET = 1, M_HEAD = 2, M_POST = 4, M_OTHER = 8 };
 
@@ -39,6 +40,7 @@ struct req {
 	int			 status;	/* sent, 0 until then */
 	size_t			 bytes;		/* body bytes sent */
 	char			 incident[17];
+	struct staff		*staff;		/* logged-in staff, or NULL */
 	int			 db_unavailable;
 	char			 sqlstate[6];
 };

@@ -29,6 +29,9 @@ static const struct route routes[] = {
 	    page_booking_reschedule },
 	{ "manage",	"/manage",		NONE,		FORM,	page_manage },
 	{ "accessibility", "/accessibilite",	NONE,		GET,	page_accessibility },
+	{ "agent",	"/agent",		NONE,		GET,	page_agent_home },
+	{ "agent-login", "/agent/login",	NONE,		FORM,	page_agent_login },
+	{ "agent-logout", "/agent/logout",	NONE,		M_POST,	page_agent_logout },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

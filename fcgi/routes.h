@@ -22,6 +22,9 @@ const struct route	*route_match(const char *path,
 			    size_t bufsize, int *bad_arg);
 
 int	page_accessibility(struct req *);
+int	page_agent_home(struct req *);
+int	page_agent_login(struct req *);
+int	page_agent_logout(struct req *);
 int	page_healthz(struct req *);
 int	page_home(struct req *);
 int	page_language(struct req *);

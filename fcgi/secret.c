@@ -23,6 +23,7 @@
 
 static unsigned char	form_key[crypto_auth_hmacsha256_KEYBYTES];
 static unsigned char	identity_key[32];
+static unsigned char	digest_key[crypto_auth_hmacsha256_KEYBYTES];
 static int		loaded;
 
 /* Derives one 32-byte key from the secret for a named purpose. */
@@ -46,6 +47,7 @@ secret_set(const unsigned char *s, size_t len)
 		return -1;
 	derive(form_key, s, len, "creneau form token v1");
 	derive(identity_key, s, len, "creneau identity key v1");
+	derive(digest_key, s, len, "creneau digest key v1");
 	loaded = 1;
 	return 0;
 }
@@ -184,5 +186,26 @@ identity_key_sql(struct arena *a)
 	out[1] = 'x';
 	sodium_bin2hex(out + 2, 2 * sizeof(identity_key) + 1, identity_key,
 	    sizeof(identity_key));
+	return out;
+}
+
+/* Returns a keyed digest (32 hex digits) of data for a purpose, so that a
+ * value such as a client address can be counted without being stored. */
+char *
+secret_digest(struct arena *a, const char *purpose, const char *data)
+{
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
+	char				*out;
+
+	if ((out = arena_alloc(a, 33)) == NULL)
+		return NULL;
+	crypto_auth_hmacsha256_init(&st, digest_key, sizeof(digest_key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)purpose,
+	    strlen(purpose) + 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)data,
+	    strlen(data));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(out, 33, mac, 16);
 	return out;
 }

@@ -24,5 +24,7 @@ enum token_status token_check(const char *, long long scope, int min_age,
 char		*random_token(struct arena *);
 void		 random_code(char out[7]);
 char		*identity_key_sql(struct arena *);
+char		*secret_digest(struct arena *, const char *purpose,
+		    const char *data);
 
 #endif

@@ -141,4 +141,37 @@ const struct statement statements[STMT_COUNT] = {
 	/* $1 token, $2 minutes, $3 most extensions; outcome. */
 	[S_BOOKING_EXTEND] = { "booking_extend", 3, 0,
 	    "SELECT outcome FROM booking_extend($1, $2::int, $3::int)" },
+
+	/* Staff (schema/009_staff.sql). $1 session token, $2 idle minutes;
+	 * columns: id, e-mail, name, role, organisation id, CSRF secret. */
+	[S_STAFF_SESSION] = { "staff_session", 2, 0,
+	    "SELECT account_id, email, name, role,"
+	    "       coalesce(organisation_id::text, ''), csrf"
+	    "  FROM staff_session($1, make_interval(mins => $2::int))" },
+
+	/* $1 e-mail, $2 address digest; columns: account id, argon2id hash
+	 * (both empty when unknown), seconds to wait. */
+	[S_STAFF_LOGIN_BEGIN] = { "staff_login_begin", 2, 1,
+	    "SELECT coalesce(account_id::text, ''), coalesce(password_hash, ''),"
+	    "       wait FROM staff_login_begin($1, $2)" },
+
+	/* $1 e-mail, $2 address digest; column: seconds to wait now. */
+	[S_STAFF_LOGIN_FAILED] = { "staff_login_failed", 2, 0,
+	    "SELECT staff_login_failed($1, $2)" },
+
+	/* $1 account, $2 session token, $3 CSRF secret, $4 lifetime (hours). */
+	[S_STAFF_LOGIN_SUCCEEDED] = { "staff_login_succeeded", 4, 0,
+	    "SELECT staff_login_succeeded($1::bigint, $2, $3,"
+	    "       make_interval(hours => $4::int))" },
+
+	/* $1 session token; column: whether a session was open. */
+	[S_STAFF_LOGOUT] = { "staff_logout", 1, 0,
+	    "SELECT staff_logout($1)" },
+
+	/* Sites an account may act for; $1 account; columns: slug, name,
+	 * city. */
+	[S_STAFF_SITES] = { "staff_sites", 1, 1,
+	    "SELECT s.slug, s.name, s.city FROM sites s"
+	    " WHERE staff_can_site($1::bigint, s.id)"
+	    " ORDER BY s.department_code, s.name" },
 };

@@ -356,7 +356,34 @@ cr_db_setup() {
 		cr_say "loading demo data"
 		cr_psql -d "$CRENEAU_DB" -f "$top/schema/demo.sql" >"$logdir/demo.log" ||
 			{ cat "$logdir/demo.log" >&2; cr_die "schema/demo.sql failed"; }
+		cr_demo_staff
 	fi
+}
+
+# The demo staff accounts (CRENEAU_DEMO_STAFF: "email role password
+# name|site-slugs-or-organisation" lines), created once.
+CRENEAU_DEMO_STAFF="admin@creneau.test administrator demo-admin-2026 Administratrice démo|
+agent.creteil@creneau.test agent demo-agent-2026 Agent Créteil|prefecture-val-de-marne sous-prefecture-nogent-sur-marne sous-prefecture-l-hay-les-roses
+superviseur.creteil@creneau.test supervisor demo-super-2026 Superviseur Créteil|prefecture-val-de-marne sous-prefecture-nogent-sur-marne sous-prefecture-l-hay-les-roses
+agent.lyon@creneau.test agent demo-agent-2026 Agent Lyon|prefecture-rhone
+mediateur@creneau.test mediator demo-media-2026 Médiatrice France Services|France Services Créteil"
+
+cr_demo_staff() {
+	local email role pw rest name args
+	while read -r email role pw rest; do
+		[ -n "$email" ] || continue
+		name=${rest%%|*}
+		args=${rest#*|}
+		if [ "$(cr_psql -d "$CRENEAU_DB" -Atc "SELECT count(*) FROM staff_accounts WHERE email = '$email'")" = 1 ]; then
+			continue
+		fi
+		if [ "$role" = mediator ]; then
+			printf '%s\n' "$pw" | cr_as "$top/creneau-admin" -c "$conf" staff-add "$email" "$role" "$name" "$args" >/dev/null
+		else
+			# shellcheck disable=SC2086 # site slugs are separate words
+			printf '%s\n' "$pw" | cr_as "$top/creneau-admin" -c "$conf" staff-add "$email" "$role" "$name" $args >/dev/null
+		fi || cr_die "creating the demo account $email failed"
+	done <<<"$CRENEAU_DEMO_STAFF"
 }
 
 # --- creneau-fcgi ------------------------------------------------------------

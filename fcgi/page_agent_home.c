@@ -1,0 +1,63 @@
+/* GET /agent: the staff home page: who is logged in, with which role, the
+ * sites the account acts for, and the logout form. */
+#include "config.h"
+
+#include "arena.h"
+#include "db.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Returns the wording of a role. */
+static const char *
+role_text(enum staff_role role)
+{
+	switch (role) {
+	case ROLE_AGENT:
+		return _("Agent");
+	case ROLE_SUPERVISOR:
+		return _("Supervisor");
+	case ROLE_MEDIATOR:
+		return _("Mediator");
+	case ROLE_ADMIN:
+		return _("Administrator");
+	default:
+		return "";
+	}
+}
+
+/* Answers the staff home page. */
+int
+page_agent_home(struct req *r)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *row;
+	PGresult	*sites;
+	const char	*p[1];
+	int		 i;
+
+	if (staff_require(r, ROLE_ANY) != 0)
+		return 0;
+	p[0] = r->staff->id;
+	if ((sites = db_exec(r, S_STAFF_SITES, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_home")) == NULL)
+		return -1;
+	tpl_text(tpl_get(t, NULL, "staff-name"), r->staff->name);
+	tpl_text(tpl_get(t, NULL, "staff-role"), role_text(r->staff->role));
+	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
+	proto = tpl_get(t, NULL, "site");
+	for (i = 0; i < PQntuples(sites); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "site-name"), db_value(sites, i, 1));
+		tpl_text(tpl_get(t, row, "site-city"), db_value(sites, i, 2));
+	}
+	tpl_remove(proto);
+	if (PQntuples(sites) > 0)
+		tpl_remove(tpl_get(t, NULL, "no-sites"));
+	else
+		tpl_remove(tpl_get(t, NULL, "sites"));
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,120 @@
+/* Staff sessions and access checks (see staff.h). Every /agent/ handler
+ * starts with staff_require(); POST handlers also check the CSRF field. */
+#include "config.h"
+
+#include <string.h>
+
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fields.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "staff.h"
+
+/* Returns the role bit of a role name. */
+static enum staff_role
+role_of(const char *name)
+{
+	if (strcmp(name, "agent") == 0)
+		return ROLE_AGENT;
+	if (strcmp(name, "supervisor") == 0)
+		return ROLE_SUPERVISOR;
+	if (strcmp(name, "mediator") == 0)
+		return ROLE_MEDIATOR;
+	if (strcmp(name, "administrator") == 0)
+		return ROLE_ADMIN;
+	return 0;
+}
+
+/* Loads the session of the request's cookie into r->staff; returns 0 (no
+ * session is not an error), or -1 when the database failed. */
+static int
+load(struct req *r)
+{
+	const char	*tok = params_get(&r->cookies, STAFF_COOKIE), *p[2];
+	PGresult	*res;
+	struct staff	*s;
+
+	r->staff = NULL;
+	if (tok == NULL || field_check(F_ACCESS, tok, strlen(tok)) == -1)
+		return 0;
+	p[0] = tok;
+	p[1] = "30";
+	if ((res = db_exec(r, S_STAFF_SESSION, p)) == NULL)
+		return -1;
+	if (PQntuples(res) != 1 || (s = arena_calloc(r->arena, 1, sizeof(*s))) == NULL)
+		return 0;
+	s->id = db_value(res, 0, 0);
+	s->email = db_value(res, 0, 1);
+	s->name = db_value(res, 0, 2);
+	s->role_name = db_value(res, 0, 3);
+	s->role = role_of(s->role_name);
+	s->organisation_id = db_value(res, 0, 4);
+	s->csrf = db_value(res, 0, 5);
+	r->staff = s;
+	return 0;
+}
+
+/* Lets the request on when a staff member with one of roles is logged
+ * in: returns 0. Otherwise answers (303 to the login page without a
+ * session, 403 for another role, 503/500 for the database) and returns
+ * 1. Staff pages are never cached. */
+int
+staff_require(struct req *r, unsigned roles)
+{
+	resp_header(r, "Cache-Control", "no-store");
+	if (load(r) == -1) {
+		db_fail(r);
+		return 1;
+	}
+	if (r->staff == NULL) {
+		resp_redirect(r, "/agent/login");
+		return 1;
+	}
+	if ((r->staff->role & roles) == 0) {
+		resp_error(r, 403, N_("Your account does not give access to this page."));
+		return 1;
+	}
+	return 0;
+}
+
+/* Returns 1 when the POST carries the session's CSRF token (compared in
+ * constant time), else 0. */
+int
+staff_csrf_ok(struct req *r)
+{
+	const char	*v = params_get(&r->form, "csrf");
+	size_t		 n;
+
+	if (r->staff == NULL || v == NULL)
+		return 0;
+	n = strlen(r->staff->csrf);
+	return strlen(v) == n && sodium_memcmp(v, r->staff->csrf, n) == 0;
+}
+
+/* Returns a keyed digest of the client's address (its /64 for IPv6), so
+ * that failures can be counted per address without storing it. */
+const char *
+staff_client_key(struct req *r)
+{
+	const char	*addr = NULL;
+	char		 buf[64];
+	size_t		 i, colons = 0;
+
+	if (r->fcgx != NULL)
+		addr = FCGX_GetParam("REMOTE_ADDR", r->fcgx->envp);
+	if (addr == NULL)
+		addr = "-";
+	snprintf(buf, sizeof(buf), "%s", addr);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == ':' && ++colons == 4) {
+			buf[i] = '\0';	/* keep the /64 of a full IPv6 address */
+			break;
+		}
+	return secret_digest(r->arena, "client address", buf);
+}
