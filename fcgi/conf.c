@@ -54,6 +54,23 @@ static const struct key keys[] = {
 	{ "release_min_minutes", N(K_INT, release_min_minutes, 0, 10080) },
 	{ "release_max_minutes", N(K_INT, release_max_minutes, 0, 10080) },
 	{ "calendar_days",	N(K_INT, calendar_days, 1, 366) },
+	{ "base_url",		S(base_url) },
+	{ "smtp_url",		S(smtp_url) },
+	{ "smtp_from",		S(smtp_from) },
+	{ "sms_url",		S(sms_url) },
+	{ "sms_user",		S(sms_user) },
+	{ "sms_password_file",	S(sms_password_file) },
+	{ "mail_templates",	S(mail_templates) },
+	{ "notify_max_attempts", N(K_INT, notify_max_attempts, 1, 100) },
+	{ "notify_retry_seconds", N(K_INT, notify_retry_seconds, 1, 86400) },
+	{ "notify_retry_max_seconds", N(K_INT, notify_retry_max_seconds, 1, 7 * 86400) },
+	{ "notify_poll_seconds", N(K_INT, notify_poll_seconds, 1, 3600) },
+	{ "notify_lease_seconds", N(K_INT, notify_lease_seconds, 10, 86400) },
+	{ "notify_batch",	N(K_INT, notify_batch, 1, 1000) },
+	{ "notify_timeout_seconds", N(K_INT, notify_timeout_seconds, 1, 600) },
+	{ "notify_max_per_day",	N(K_INT, notify_max_per_day, 1, 1000) },
+	{ "alert_days",		N(K_INT, alert_days, 1, 3650) },
+	{ "reminder_hours",	N(K_INT, reminder_hours, 0, 24 * 14) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -97,6 +114,23 @@ conf_defaults(struct conf *c)
 	c->release_min_minutes = 15;
 	c->release_max_minutes = 180;
 	c->calendar_days = 28;
+	set_str(&c->base_url, "http://localhost");
+	set_str(&c->smtp_url, "smtp://127.0.0.1:25");
+	set_str(&c->smtp_from, "noreply@localhost");
+	set_str(&c->sms_url, "");
+	set_str(&c->sms_user, "");
+	set_str(&c->sms_password_file, "");
+	set_str(&c->mail_templates, "");
+	c->notify_max_attempts = 8;
+	c->notify_retry_seconds = 60;
+	c->notify_retry_max_seconds = 6 * 3600;
+	c->notify_poll_seconds = 30;
+	c->notify_lease_seconds = 300;
+	c->notify_batch = 20;
+	c->notify_timeout_seconds = 30;
+	c->notify_max_per_day = 10;
+	c->alert_days = 90;
+	c->reminder_hours = 48;
 }
 
 /* Releases the strings held by c. */
@@ -225,6 +259,11 @@ conf_load(const char *path, struct conf *c)
 	}
 	if (rc == 0 && c->release_min_minutes > c->release_max_minutes) {
 		fprintf(stderr, "%s: release_min_minutes is above release_max_minutes\n",
+		    path);
+		rc = -1;
+	}
+	if (rc == 0 && c->notify_lease_seconds < 2 * c->notify_timeout_seconds) {
+		fprintf(stderr, "%s: notify_lease_seconds must be at least twice notify_timeout_seconds\n",
 		    path);
 		rc = -1;
 	}

@@ -33,6 +33,24 @@ struct conf {
 	int	 release_min_minutes;	/* a cancelled place returns after a */
 	int	 release_max_minutes;	/* random delay in this range */
 	int	 calendar_days;		/* how far the calendar looks */
+	/* creneau-notify (issue 6) */
+	char	*base_url;		/* links in messages: https://host */
+	char	*smtp_url;		/* smtp://relay:25 or smtps://… */
+	char	*smtp_from;		/* envelope and From: address */
+	char	*sms_url;		/* Kannel sendsms URL; empty: no SMS */
+	char	*sms_user;
+	char	*sms_password_file;
+	char	*mail_templates;	/* directory of message templates */
+	int	 notify_max_attempts;	/* then the message is parked */
+	int	 notify_retry_seconds;	/* first retry; doubles each time */
+	int	 notify_retry_max_seconds;
+	int	 notify_poll_seconds;	/* wake-up without NOTIFY */
+	int	 notify_lease_seconds;	/* a claim lasts this long */
+	int	 notify_batch;		/* messages claimed at once */
+	int	 notify_timeout_seconds;	/* per SMTP or HTTP exchange */
+	int	 notify_max_per_day;	/* messages per recipient per 24 h */
+	int	 alert_days;		/* an alert lasts this long unless renewed */
+	int	 reminder_hours;	/* reminder before an appointment; 0: none */
 };
 
 int	conf_load(const char *path, struct conf *);
