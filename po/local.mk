@@ -29,7 +29,7 @@ PO_XGETTEXT_FLAGS = --from-code=UTF-8 --language=C \
 	--copyright-holder='the creneau authors'
 
 EXTRA_DIST += po/LINGUAS po/creneau.pot po/local.mk \
-	po/extract-templates.py po/check-translations.sh
+	po/extract-templates.py po/check-translations.sh po/fill-en.sh
 
 .PHONY: po-all po-clean po-install po-uninstall po-dist update-po check-po
 
@@ -97,7 +97,8 @@ update-po:
 	    msginit --no-translator --locale=$$lang.UTF-8 \
 	      -i po/creneau.pot -o po/$$lang.po || exit 1; \
 	  fi; \
-	done
+	done; \
+	if test -f po/fill-en.sh; then $(SHELL) po/fill-en.sh .; fi
 
 check-po:
 	$(SHELL) $(srcdir)/po/check-translations.sh $(srcdir)

@@ -518,8 +518,9 @@ cr_start_all() {
 # background, as the timer unit does in production.
 cr_sweeper_start() {
 	cr_pid_alive "$rundir/sweeper.pid" script/sweeper >/dev/null && return 0
-	cr_as setsid "$top/script/sweeper" "$conf" >>"$logdir/sweeper.log" 2>&1 &
-	echo $! >"$rundir/sweeper.pid"
+	rm -f "$rundir/sweeper.pid"
+	cr_as setsid "$top/script/sweeper" "$conf" "$rundir/sweeper.pid" \
+		>>"$logdir/sweeper.log" 2>&1 &
 }
 
 # Stops nginx, creneau-fcgi and PostgreSQL of the state directory;
