@@ -1,0 +1,147 @@
+/* GET and POST /site/<site>/<procedure>/alert: subscribe to the alerts of
+ * a procedure at a site (new slots published). The form asks for an
+ * e-mail address and/or a mobile phone and the language of the messages;
+ * like the booking form it carries a signed, expiring form token (with a
+ * minimum fill time) and a honeypot. POST subscribes (alert_subscribe:
+ * one subscription per contact, each confirmed by a link we send: double
+ * opt-in) and answers 303 to ?m=sent, or re-renders with errors. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "template.h"
+
+static const char *const form_fields[] = { "email", "phone", "lang", NULL };
+
+/* Columns of S_SITE_PROCEDURE this page uses. */
+enum { SP_SITE_ID = 0, SP_SITE_NAME = 1, SP_PROC_ID = 4, SP_PROC_NAME = 5 };
+
+/* The form token's scope: this site and procedure, kept apart from slot
+ * ids (positive) by the sign. */
+static long long
+scope(const PGresult *sp)
+{
+	return -(strtoll(db_value(sp, 0, SP_SITE_ID), NULL, 10) * 1000003LL +
+	    strtoll(db_value(sp, 0, SP_PROC_ID), NULL, 10));
+}
+
+/* Renders the page (form, or the "check your messages" notice after a
+ * subscription) and answers 200. */
+static int
+render(struct req *r, const PGresult *sp, struct form *f, int sent)
+{
+	struct tpl	*t;
+
+	if ((t = tpl_page(r, "alert")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
+	    f->nerrors > 0 ? _("Error: ") : "", _("Alert me when appointments are published"),
+	    db_value(sp, 0, SP_PROC_NAME)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, SP_PROC_NAME));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, SP_SITE_NAME));
+	tpl_text(tpl_get(t, NULL, "alert-days"), arena_printf(r->arena,
+	    ngettext("The alert lasts %d day. Each message has a link to renew it or to stop it.",
+	    "The alert lasts %d days. Each message has a link to renew it or to stop it.",
+	    r->conf->alert_days), r->conf->alert_days));
+	tpl_attr(tpl_get(t, NULL, "back"), "href", arena_printf(r->arena,
+	    "/site/%s/%s", r->args[0], r->args[1]));
+	if (sent) {
+		tpl_remove(tpl_get(t, NULL, "form"));
+		tpl_remove(tpl_get(t, NULL, "intro"));
+		form_render(f, t, form_fields);
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "sent"));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
+	    "/site/%s/%s/alert", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "token"), "value", token_issue(r->arena, scope(sp)));
+	if (params_get(&r->form, "lang") == NULL)
+		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Checks the form token and the honeypot; records a form error if wrong,
+ * and the token's id (the idempotency key) in idem. */
+static void
+check_token(struct req *r, const PGresult *sp, struct form *f, char idem[33])
+{
+	const char	*website = params_get(&r->form, "website");
+
+	switch (token_check(params_get(&r->form, "token"), scope(sp),
+	    r->conf->form_min_seconds, r->conf->form_max_seconds, idem)) {
+	case TOKEN_OK:
+		break;
+	case TOKEN_TOO_FAST:
+		form_error(f, NULL, _("The form was sent too quickly. Check your details, then send it again."));
+		break;
+	case TOKEN_EXPIRED:
+		form_error(f, NULL, _("The form has expired. Check your details, then send it again."));
+		break;
+	default:
+		form_error(f, NULL, _("The form could not be checked. Check your details, then send it again."));
+		break;
+	}
+	if (website != NULL && *website != '\0')
+		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
+}
+
+/* Answers the subscription form (GET) or subscribes (POST). */
+int
+page_alert(struct req *r)
+{
+	struct form	 f;
+	PGresult	*sp, *res;
+	const char	*p[7], *email, *phone, *lang, *outcome, *m;
+	char		 idem[33];
+	size_t		 mark;
+
+	resp_header(r, "Cache-Control", "no-store");
+	p[0] = r->args[0];
+	p[1] = r->args[1];
+	if ((sp = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(sp) == 0)
+		return resp_error(r, 404, NULL);
+	form_init(&f, r);
+	if (r->method != M_POST) {
+		m = params_get(&r->query, "m");
+		return render(r, sp, &f, m != NULL && strcmp(m, "sent") == 0);
+	}
+	check_token(r, sp, &f, idem);
+	mark = f.nerrors;
+	email = form_get(&f, F_EMAIL, 0);
+	phone = form_get(&f, F_PHONE, 0);
+	if (email == NULL && phone == NULL && f.nerrors == mark)
+		form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));
+	lang = form_get(&f, F_MSG_LANG, 1);
+	if (f.nerrors > 0)
+		return render(r, sp, &f, 0);
+	p[0] = db_value(sp, 0, SP_SITE_ID);
+	p[1] = db_value(sp, 0, SP_PROC_ID);
+	p[2] = email;
+	p[3] = phone;
+	p[4] = lang;
+	p[5] = idem;
+	p[6] = arena_printf(r->arena, "%d", r->conf->alert_days);
+	if ((res = db_exec(r, S_ALERT_SUBSCRIBE, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "subscribed") == 0 || strcmp(outcome, "replayed") == 0)
+		return resp_redirect(r, arena_printf(r->arena, "/site/%s/%s/alert?m=sent",
+		    r->args[0], r->args[1]));
+	if (strcmp(outcome, "not_offered") == 0)
+		return resp_error(r, 404, NULL);
+	form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));
+	return render(r, sp, &f, 0);
+}

@@ -1,0 +1,88 @@
+/* GET /alert/<token>: an alert subscription, reached by the link of a
+ * message: says whether it waits for confirmation, runs (until when), has
+ * expired or was stopped, with one button: confirm (the double opt-in),
+ * renew, or restart. POST does it (alert_confirm) and answers 303 back
+ * with ?m=. GET never changes anything. */
+#include "config.h"
+
+#include <string.h>
+
+#include "page_alert.h"
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+static const struct {
+	const char	*key;
+	const char	*msg;
+} notices[] = {
+	{ "confirmed", N_("Your alert is on. We will tell you when appointments are published.") },
+	{ "renewed", N_("Your alert is renewed.") },
+	{ "unsubscribed", N_("This alert was stopped: it can no longer be renewed. You can subscribe again from the procedure's page.") },
+};
+
+/* Answers the page (GET) or confirms / renews (POST). */
+int
+page_alert_manage(struct req *r)
+{
+	PGresult	*a, *res;
+	struct tpl	*t;
+	const char	*p[2], *status, *m, *out;
+	size_t		 i;
+
+	resp_header(r, "Cache-Control", "no-store");
+	resp_header(r, "Referrer-Policy", "no-referrer");
+	if (alert_load(r, &a) != 0)
+		return 0;
+	if (r->method == M_POST) {
+		p[0] = r->args[0];
+		p[1] = arena_printf(r->arena, "%d", r->conf->alert_days);
+		if ((res = db_exec(r, S_ALERT_CONFIRM, p)) == NULL)
+			return db_fail(r);
+		out = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+		if (strcmp(out, "not_found") == 0)
+			return resp_error(r, 404, NULL);
+		return resp_redirect(r, arena_printf(r->arena, "/alert/%s?m=%s",
+		    r->args[0], out));
+	}
+	if ((t = tpl_page(r, "alert_manage")) == NULL)
+		return -1;
+	status = db_value(a, 0, A_STATUS);
+	alert_common(r, t, a);
+	m = params_get(&r->query, "m");
+	for (i = 0; i < sizeof(notices) / sizeof(notices[0]); i++)
+		if (m != NULL && strcmp(m, notices[i].key) == 0)
+			break;
+	if (i < sizeof(notices) / sizeof(notices[0]))
+		tpl_text(tpl_get(t, NULL, "notice"), _(notices[i].msg));
+	else
+		tpl_remove(tpl_get(t, NULL, "notice"));
+	/* One state block stays: pending, active, expired or unsubscribed. */
+	if (strcmp(status, "pending") != 0)
+		tpl_remove(tpl_get(t, NULL, "state-pending"));
+	if (strcmp(status, "active") != 0)
+		tpl_remove(tpl_get(t, NULL, "state-active"));
+	if (strcmp(status, "expired") != 0)
+		tpl_remove(tpl_get(t, NULL, "state-expired"));
+	if (strcmp(status, "unsubscribed") != 0)
+		tpl_remove(tpl_get(t, NULL, "state-unsubscribed"));
+	if (strcmp(status, "unsubscribed") == 0) {
+		tpl_remove(tpl_get(t, NULL, "form"));
+		tpl_remove(tpl_get(t, NULL, "stop"));
+	} else {
+		tpl_attr(tpl_get(t, NULL, "form"), "action",
+		    arena_printf(r->arena, "/alert/%s", r->args[0]));
+		if (strcmp(status, "pending") != 0)
+			tpl_remove(tpl_get(t, NULL, "button-confirm"));
+		if (strcmp(status, "pending") == 0)
+			tpl_remove(tpl_get(t, NULL, "button-renew"));
+		tpl_attr(tpl_get(t, NULL, "stop-link"), "href",
+		    arena_printf(r->arena, "/alert/%s/unsubscribe", r->args[0]));
+	}
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,55 @@
+/* GET /alert/<token>/unsubscribe asks; POST stops the alert
+ * (alert_unsubscribe) and answers 303 back with ?m=done. The address is
+ * the one of the List-Unsubscribe header of alert e-mails: a one-click
+ * POST (RFC 8058, body List-Unsubscribe=One-Click) stops it too. */
+#include "config.h"
+
+#include <string.h>
+
+#include "page_alert.h"
+#include "arena.h"
+#include "db.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+/* Asks (GET) or unsubscribes (POST). */
+int
+page_alert_unsubscribe(struct req *r)
+{
+	PGresult	*a, *res;
+	struct tpl	*t;
+	const char	*p[1], *m;
+	int		 done;
+
+	resp_header(r, "Cache-Control", "no-store");
+	resp_header(r, "Referrer-Policy", "no-referrer");
+	if (alert_load(r, &a) != 0)
+		return 0;
+	if (r->method == M_POST) {
+		p[0] = r->args[0];
+		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE, p)) == NULL)
+			return db_fail(r);
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/alert/%s/unsubscribe?m=done", r->args[0]));
+	}
+	if ((t = tpl_page(r, "alert_unsubscribe")) == NULL)
+		return -1;
+	alert_common(r, t, a);
+	m = params_get(&r->query, "m");
+	done = strcmp(db_value(a, 0, A_STATUS), "unsubscribed") == 0;
+	if (!done || m == NULL || strcmp(m, "done") != 0)
+		tpl_remove(tpl_get(t, NULL, "notice"));
+	if (done) {
+		tpl_remove(tpl_get(t, NULL, "form"));
+		tpl_remove(tpl_get(t, NULL, "ask"));
+	} else {
+		tpl_remove(tpl_get(t, NULL, "stopped"));
+		tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
+		    "/alert/%s/unsubscribe", r->args[0]));
+		tpl_attr(tpl_get(t, NULL, "keep-link"), "href",
+		    arena_printf(r->arena, "/alert/%s", r->args[0]));
+	}
+	return tpl_send(r, t, 200);
+}
