@@ -17,7 +17,7 @@
 int
 booking_load(struct req *r, PGresult **res)
 {
-	const char	*p[1] = { r->args[0] };
+	const char	*p[2] = { r->args[0], r->lang };
 
 	resp_header(r, "Cache-Control", "no-store");
 	if ((*res = db_exec(r, S_BOOKING_VIEW, p)) == NULL) {

@@ -47,6 +47,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	    f->nerrors > 0 ? _("Error: ") : "", db_value(s, 0, 8),
 	    db_value(s, 0, 2)));
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 8));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 12));
 	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
 	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
@@ -195,10 +196,11 @@ page_book(struct req *r)
 	struct booking_input	 in;
 	struct form		 f;
 	PGresult		*s;
-	const char		*p[1];
+	const char		*p[2];
 
 	resp_header(r, "Cache-Control", "no-store");
 	p[0] = r->args[0];
+	p[1] = r->lang;
 	if ((s = db_exec(r, S_SLOT, p)) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)

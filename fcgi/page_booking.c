@@ -61,6 +61,8 @@ common(struct req *r, struct tpl *t, const PGresult *b)
 	tpl_title(t, arena_printf(r->arena, "%s — %s",
 	    db_value(b, 0, B_PROCEDURE), db_value(b, 0, B_SITE_NAME)));
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_TEXT_LANG));
+	tpl_lang(r, tpl_get(t, NULL, "documents"), db_value(b, 0, B_TEXT_LANG));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
 	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,

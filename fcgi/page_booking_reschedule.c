@@ -104,7 +104,7 @@ page_booking_reschedule(struct req *r)
 {
 	PGresult	*b, *ids;
 	struct tpl	*t;
-	const char	*p[2], *day, *when, *m;
+	const char	*p[3], *day, *when, *m;
 
 	if (booking_load(r, &b) != 0)
 		return 0;
@@ -114,6 +114,7 @@ page_booking_reschedule(struct req *r)
 		return move(r);
 	p[0] = db_value(b, 0, B_SITE_SLUG);
 	p[1] = db_value(b, 0, B_PROCEDURE_CODE);
+	p[2] = r->lang;
 	if ((ids = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
 		return db_fail(r);
 	if (PQntuples(ids) == 0 || (t = tpl_page(r, "reschedule")) == NULL)

@@ -90,6 +90,7 @@ page_procedure(struct req *r)
 
 	p[0] = r->args[0];
 	p[1] = r->args[1];
+	p[2] = r->lang;
 	if ((sp = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
 		return db_fail(r);
 	if (PQntuples(sp) == 0)
@@ -111,6 +112,9 @@ page_procedure(struct req *r)
 	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
 	    arena_printf(r->arena, "/site/%s", r->args[0]));
 	tpl_text(tpl_get(t, NULL, "procedure-description"), db_value(sp, 0, 6));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 14));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-description"), db_value(sp, 0, 14));
+	tpl_lang(r, tpl_get(t, NULL, "documents"), db_value(sp, 0, 14));
 	tpl_text(tpl_get(t, NULL, "procedure-duration"),
 	    fmt_duration(r->arena, atoi(db_value(sp, 0, 7))));
 	if (strcmp(db_value(sp, 0, 8), "t") != 0)
@@ -143,5 +147,6 @@ page_procedure(struct req *r)
 	else
 		tpl_remove(tpl_get(t, NULL, "next-publication"));
 	tpl_text(tpl_get(t, NULL, "alternative"), db_value(sp, 0, 3));
+	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_value(sp, 0, 15));
 	return tpl_send(r, t, 200);
 }

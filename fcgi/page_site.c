@@ -23,6 +23,9 @@ fill_procedure(struct req *r, struct tpl *t, struct tnode *row,
 	const char	*next;
 
 	tpl_text(tpl_get(t, row, "procedure-name"), db_value(res, i, 1));
+	tpl_lang(r, tpl_get(t, row, "procedure-name"), db_value(res, i, 8));
+	tpl_lang(r, tpl_get(t, row, "procedure-description"), db_value(res, i, 8));
+	tpl_lang(r, tpl_get(t, row, "documents"), db_value(res, i, 8));
 	tpl_attr(tpl_get(t, row, "procedure-link"), "href", arena_printf(r->arena,
 	    "/site/%s/%s", r->args[0], db_value(res, i, 0)));
 	tpl_text(tpl_get(t, row, "procedure-description"), db_value(res, i, 2));
@@ -46,10 +49,11 @@ page_site(struct req *r)
 	PGresult	*site, *procs;
 	struct tpl	*t;
 	struct tnode	*proto;
-	const char	*params[1];
+	const char	*params[2];
 	int		 i, n;
 
 	params[0] = r->args[0];
+	params[1] = r->lang;
 	if ((site = db_exec(r, S_SITE, params)) == NULL)
 		return db_fail(r);
 	if (PQntuples(site) == 0)
@@ -73,6 +77,7 @@ page_site(struct req *r)
 	    _("Times are shown in the local time of the site (%s)."),
 	    db_value(site, 0, 7)));
 	tpl_text(tpl_get(t, NULL, "alternative"), db_value(site, 0, 8));
+	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_value(site, 0, 9));
 	proto = tpl_get(t, NULL, "procedure");
 	n = PQntuples(procs);
 	for (i = 0; i < n; i++)

@@ -14,26 +14,32 @@ const struct statement statements[STMT_COUNT] = {
 	    "  FROM sites"
 	    " ORDER BY department_code, kind, name" },
 
-	/* Site page header; $1 = slug; columns: id, name, kind, address,
-	 * postal_code, city, phone, time_zone, alternative_route. */
-	[S_SITE] = { "site", 1, 1,
-	    "SELECT id, name, kind, address, postal_code, city,"
-	    "       coalesce(phone, ''), time_zone, alternative_route"
-	    "  FROM sites WHERE slug = $1" },
+	/* Site page header; $1 = slug, $2 = language; columns: id, name,
+	 * kind, address, postal_code, city, phone, time_zone, alternative
+	 * route (translated when it can be), the language of that text. */
+	[S_SITE] = { "site", 2, 1,
+	    "SELECT s.id, s.name, s.kind, s.address, s.postal_code, s.city,"
+	    "       coalesce(s.phone, ''), s.time_zone, a.alternative_route, a.lang"
+	    "  FROM sites s"
+	    "  CROSS JOIN LATERAL site_alternative_route(s.id, $2) a"
+	    " WHERE s.slug = $1" },
 
 	/* Procedures offered at a site with the next published free slot in
 	 * the site's time zone; $1 = site id; columns: code, name,
 	 * description, duration_minutes, requires_agdref, documents (one per
 	 * line), next slot (local 'YYYY-MM-DD HH24:MI' or empty; always empty
-	 * for a procedure allocated by draw), allocation mode. */
-	[S_SITE_PROCEDURES] = { "site_procedures", 1, 1,
-	    "SELECT p.code, p.name, p.description, p.duration_minutes,"
-	    "       p.requires_agdref, array_to_string(p.documents, E'\\n'),"
+	 * for a procedure allocated by draw), allocation mode, language of
+	 * the texts; $2 = language. */
+	[S_SITE_PROCEDURES] = { "site_procedures", 2, 1,
+	    "SELECT p.code, t.name, t.description, p.duration_minutes,"
+	    "       p.requires_agdref, t.documents,"
 	    "       coalesce(to_char(n.starts_at AT TIME ZONE s.time_zone,"
-	    "                        'YYYY-MM-DD HH24:MI'), ''), p.allocation_mode"
+	    "                        'YYYY-MM-DD HH24:MI'), ''), p.allocation_mode,"
+	    "       t.lang"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
+	    "  CROSS JOIN LATERAL procedure_text(p.id, $2) t"
 	    "  LEFT JOIN LATERAL ("
 	    "       SELECT sl.starts_at FROM slots sl"
 	    "        WHERE sl.site_id = sp.site_id"
@@ -43,20 +49,23 @@ const struct statement statements[STMT_COUNT] = {
 	    "          AND sl.booked < sl.capacity"
 	    "        ORDER BY sl.starts_at LIMIT 1) n ON p.allocation_mode = 'open'"
 	    " WHERE sp.site_id = $1"
-	    " ORDER BY p.name" },
+	    " ORDER BY t.name" },
 
 	/* Procedure page; $1 = site slug, $2 = procedure code; columns:
 	 * site id, site name, time zone, alternative route, procedure id,
 	 * name, description, duration, requires_agdref, documents,
-	 * allocation mode, address, postal code, city. */
-	[S_SITE_PROCEDURE] = { "site_procedure", 2, 1,
-	    "SELECT s.id, s.name, s.time_zone, s.alternative_route, p.id,"
-	    "       p.name, p.description, p.duration_minutes, p.requires_agdref,"
-	    "       array_to_string(p.documents, E'\n'), p.allocation_mode,"
-	    "       s.address, s.postal_code, s.city"
+	 * allocation mode, address, postal code, city, language of the
+	 * procedure texts, language of the alternative route; $3 = language. */
+	[S_SITE_PROCEDURE] = { "site_procedure", 3, 1,
+	    "SELECT s.id, s.name, s.time_zone, a.alternative_route, p.id,"
+	    "       t.name, t.description, p.duration_minutes, p.requires_agdref,"
+	    "       t.documents, p.allocation_mode,"
+	    "       s.address, s.postal_code, s.city, t.lang, a.lang"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
+	    "  CROSS JOIN LATERAL procedure_text(p.id, $3) t"
+	    "  CROSS JOIN LATERAL site_alternative_route(s.id, $3) a"
 	    " WHERE s.slug = $1 AND p.code = $2" },
 
 	/* Local days with free places; $1 site, $2 procedure, $3 days;
@@ -81,17 +90,19 @@ const struct statement statements[STMT_COUNT] = {
 	/* A slot with what the booking form shows; $1 slot id; columns:
 	 * local start, available (t/f), site name, site slug, address,
 	 * postal code, city, time zone, procedure name, procedure code,
-	 * duration, requires_agdref. */
-	[S_SLOT] = { "slot", 1, 1,
+	 * duration, requires_agdref, language of the procedure name;
+	 * $2 = language. */
+	[S_SLOT] = { "slot", 2, 1,
 	    "SELECT to_char(sl.starts_at AT TIME ZONE s.time_zone,"
 	    "               'YYYY-MM-DD HH24:MI'),"
 	    "       (sl.published_at <= now() AND sl.starts_at > now()"
 	    "        AND sl.booked < sl.capacity AND p.allocation_mode = 'open'),"
 	    "       s.name, s.slug, s.address, s.postal_code, s.city, s.time_zone,"
-	    "       p.name, p.code, p.duration_minutes, p.requires_agdref"
+	    "       t.name, p.code, p.duration_minutes, p.requires_agdref, t.lang"
 	    "  FROM slots sl"
 	    "  JOIN sites s ON s.id = sl.site_id"
 	    "  JOIN procedures p ON p.id = sl.procedure_id"
+	    "  CROSS JOIN LATERAL procedure_text(p.id, $2) t"
 	    " WHERE sl.id = $1::bigint" },
 
 	/* Holds a slot (schema/004_booking.sql); columns: outcome, booking
@@ -105,20 +116,22 @@ const struct statement statements[STMT_COUNT] = {
 	 * reference, hold end (local HH24:MI), hold passed (t/f), local start,
 	 * site name, address, postal code, city, phone, time zone, procedure
 	 * name, documents, e-mail, phone, site slug, procedure code, start
-	 * and end in UTC (iCalendar form), duration in minutes. */
-	[S_BOOKING_VIEW] = { "booking_view", 1, 1,
+	 * and end in UTC (iCalendar form), duration in minutes, language of
+	 * the procedure texts; $2 = language. */
+	[S_BOOKING_VIEW] = { "booking_view", 2, 1,
 	    "SELECT d.status, d.reference, coalesce(d.hold_expires_local, ''),"
 	    "       coalesce(d.hold_expires_at < now(), false), d.starts_local,"
 	    "       d.site_name, d.site_address, d.site_postal_code, d.site_city,"
-	    "       coalesce(d.site_phone, ''), d.time_zone, d.procedure_name,"
-	    "       coalesce(d.documents, ''), coalesce(d.email, ''),"
+	    "       coalesce(d.site_phone, ''), d.time_zone, t.name,"
+	    "       t.documents, coalesce(d.email, ''),"
 	    "       coalesce(d.phone, ''), d.site_slug, d.procedure_code,"
 	    "       to_char(d.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
 	    "       to_char(d.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
-	    "       (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int"
-	    "  FROM booking_tokens t JOIN booking_details d ON d.id = t.booking_id"
-	    " WHERE t.token_hash = sha256(convert_to($1, 'UTF8'))"
-	    "   AND (t.expires_at IS NULL OR t.expires_at > now())" },
+	    "       (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int, t.lang"
+	    "  FROM booking_tokens k JOIN booking_details d ON d.id = k.booking_id"
+	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, $2) t"
+	    " WHERE k.token_hash = sha256(convert_to($1, 'UTF8'))"
+	    "   AND (k.expires_at IS NULL OR k.expires_at > now())" },
 
 	/* $1 token, $2 code; column: outcome. */
 	[S_BOOKING_CONFIRM] = { "booking_confirm", 2, 0,

@@ -431,6 +431,19 @@ tpl_remove(struct tnode *n)
 	xmlFreeNode((xmlNodePtr)n);
 }
 
+/* Marks n as written in lang (lang, xml:lang, dir) when it is not the
+ * page's language: a database text that has no translation yet. */
+int
+tpl_lang(struct req *r, struct tnode *n, const char *lang)
+{
+	if (n == NULL || lang == NULL || *lang == '\0' ||
+	    (r->lang != NULL && strcmp(r->lang, lang) == 0))
+		return 0;
+	tpl_attr(n, "lang", lang);
+	xmlNodeSetLang((xmlNodePtr)n, (const xmlChar *)lang);
+	return tpl_attr(n, "dir", i18n_dir(lang));
+}
+
 /* Sets the page title to "s — creneau"; 0 or -1. */
 int
 tpl_title(struct tpl *t, const char *s)

@@ -21,6 +21,7 @@ int		 tpl_attr(struct tnode *, const char *, const char *);
 struct tnode	*tpl_clone(struct tnode *proto);
 void		 tpl_remove(struct tnode *);
 int		 tpl_title(struct tpl *, const char *);
+int		 tpl_lang(struct req *, struct tnode *, const char *);
 int		 tpl_value(struct tnode *, const char *);
 int		 tpl_add_class(struct tnode *, const char *);
 int		 tpl_add_describedby(struct tnode *, const char *);
