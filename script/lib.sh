@@ -20,11 +20,15 @@ CRENEAU_DB=creneau
 CRENEAU_DBUSER=creneau
 
 # Debian packages the build, the services and the tests need (openssl
-# and mandoc: script/check-conf's certificate and man page lint).
+# and mandoc: script/check-conf's certificate and man page lint; chromium
+# and the fonts: t/a11y/axe.t drives Debian's Chromium through
+# playwright-core, never a downloaded browser, and its screenshots need
+# Latin and Arabic glyphs).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
-	python3 curl libxml2-utils default-jre-headless lynx openssl mandoc)
+	python3 curl libxml2-utils default-jre-headless lynx openssl mandoc
+	chromium fonts-dejavu-core fonts-noto-core)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
 # point them elsewhere): postgresql-common's cluster creation settings, and
@@ -108,13 +112,23 @@ cr_install_packages() {
 	[ "$rc" -eq 0 ] || cr_die "apt-get install failed (status $rc)"
 }
 
-# Installs the npm development tools (the Nu Html Checker) when missing.
+# Installs the npm development tools (the Nu Html Checker, playwright-core
+# and @axe-core/playwright) when one is missing or package-lock.json is
+# newer than what node_modules holds.
 # --ignore-scripts: vnu-jar's postinstall would fetch a Java runtime; the
 # system one (default-jre-headless) is used instead:
 #   java -jar node_modules/vnu-jar/build/dist/vnu.jar
+# and playwright-core never downloads a browser: the tests launch
+# /usr/bin/chromium.
 cr_npm_ci() {
-	[ -f "$top/node_modules/vnu-jar/build/dist/vnu.jar" ] && return 0
-	cr_say "npm ci (vnu-jar)"
+	local m=$top/node_modules
+	if [ -f "$m/vnu-jar/build/dist/vnu.jar" ] &&
+		[ -f "$m/playwright-core/package.json" ] &&
+		[ -f "$m/@axe-core/playwright/package.json" ] &&
+		[ -f "$m/.package-lock.json" ] && ! [ "$top/package-lock.json" -nt "$m/.package-lock.json" ]; then
+		return 0
+	fi
+	cr_say "npm ci (vnu-jar, playwright-core, @axe-core/playwright)"
 	(cd "$top" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
 		cr_die "npm ci failed"
 }

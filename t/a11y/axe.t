@@ -1,0 +1,438 @@
+#!/usr/bin/env node
+// Every public page, in French, English and Arabic, as Debian's Chromium
+// shows it: axe-core finds no WCAG 2.1 A/AA violation; <html> carries
+// the language asked for and the right direction; no request leaves for
+// another host; the page with its CSS weighs under 30 KB; the page loads
+// (and its forms post) with JavaScript off. Screenshots of the main pages
+// at phone and desktop widths go to $CRENEAU_VAR/screenshots/.
+//
+// The booking states come from real form posts (t/a11y/flow.py, with the
+// helpers of t/lib/creneau_test.py) on a fixture site dropped at the end.
+// Environment: CRENEAU_URL (skips without it), CRENEAU_VAR, PG*;
+// CRENEAU_CHROMIUM overrides /usr/bin/chromium.
+'use strict';
+
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const { createRequire } = require('module');
+
+const BASE = process.env.CRENEAU_URL;
+if (!BASE) {
+	console.log('1..0 # SKIP no test server (run script/test)');
+	process.exit(0);
+}
+const ORIGIN = new URL(BASE).origin;
+const TOP = process.env.top_srcdir || path.join(__dirname, '..', '..');
+const LANGS = ['fr', 'en', 'ar'];
+const RTL = new Set(['ar']);
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const MAX_BYTES = 30 * 1024;
+const NAV_TIMEOUT = 15000;          // one navigation
+const STEP_TIMEOUT = 10000;         // one click, one selector
+const TOTAL_TIMEOUT = 170000;       // the whole test
+const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+const CHROMIUM = process.env.CRENEAU_CHROMIUM || '/usr/bin/chromium';
+const FLOW = path.join(__dirname, 'flow.py');
+// Before sending a form for a screenshot: the minimum fill time and a
+// margin, so the page shows the errors of an empty form and not 'too fast'.
+const FORM_WAIT = (Number(process.env.CRENEAU_FORM_MIN_SECONDS) || 2) * 1000 + 1000;
+
+// --- TAP ----------------------------------------------------------------
+
+let n = 0;
+let failed = 0;
+
+function line(s) {
+	process.stdout.write(s + '\n');
+}
+
+function diag(msg) {
+	for (const l of String(msg).split('\n'))
+		line('# ' + l);
+}
+
+function ok(cond, desc) {
+	n++;
+	desc = String(desc).replace(/\n/g, ' ').replace(/#/g, '\\#');
+	line((cond ? 'ok ' : 'not ok ') + n + ' - ' + desc);
+	if (!cond)
+		failed++;
+	return !!cond;
+}
+
+function skip(desc, why) {
+	n++;
+	line('ok ' + n + ' - ' + String(desc).replace(/#/g, '\\#') + ' # SKIP ' + why);
+}
+
+function done() {
+	line('1..' + n);
+	process.exitCode = failed ? 1 : 0;
+}
+
+// The languages run side by side; each records its results here and
+// they are printed in order once it is over (flush), so the output reads
+// one language after the other.
+class Rec {
+	constructor() {
+		this.items = [];
+	}
+
+	ok(cond, desc) {
+		this.items.push(['ok', !!cond, desc]);
+		return !!cond;
+	}
+
+	diag(msg) {
+		this.items.push(['diag', msg]);
+	}
+
+	skip(desc, why) {
+		this.items.push(['skip', desc, why]);
+	}
+
+	flush() {
+		for (const [kind, a, b] of this.items.splice(0))
+			if (kind === 'ok')
+				ok(a, b);
+			else if (kind === 'diag')
+				diag(a);
+			else
+				skip(a, b);
+	}
+}
+
+const recs = [];
+
+// --- fixture --------------------------------------------------------------
+
+let fixture = null;
+
+function dropFixture() {
+	if (!fixture)
+		return;
+	const slug = fixture.slug;
+	fixture = null;
+	try {
+		execFileSync('python3', [FLOW, 'drop', slug], { timeout: 30000, stdio: ['ignore', 'ignore', 'pipe'] });
+	} catch (e) {
+		diag('could not drop the fixture site ' + slug + ': ' + e.message);
+	}
+}
+
+function psql(sql) {
+	return execFileSync('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+		{ encoding: 'utf8', timeout: 30000 }).trim();
+}
+
+// The whole test is bounded: past TOTAL_TIMEOUT it reports a failure,
+// drops the fixture and exits (Playwright kills the browser on exit).
+const watchdog = setTimeout(() => {
+	for (const r of recs)
+		r.flush();
+	ok(false, 'the test finished within ' + TOTAL_TIMEOUT / 1000 + ' s');
+	dropFixture();
+	line('1..' + n);
+	process.exit(1);
+}, TOTAL_TIMEOUT);
+watchdog.unref();
+
+// --- pages ----------------------------------------------------------------
+
+// path with ?lang=xx added (kept with the query it has).
+function withLang(p, lang) {
+	const u = new URL(p, ORIGIN);
+	u.searchParams.set('lang', lang);
+	return u.href;
+}
+
+// The pages to visit: name, path, the status expected, and for a page
+// that is a form re-rendered with errors, the form to send as it is
+// (submit: a CSS selector of its submit button). shot: screenshot it.
+function pageList(fx, sites, hasStatement) {
+	const list = [{ name: 'home', path: '/', shot: true }];
+	for (const s of sites)
+		list.push({ name: 'site-' + s, path: '/site/' + s });
+	list.push(
+		{ name: 'site-fixture', path: fx.site, shot: true },
+		{ name: 'procedure', path: fx.calendar },
+		{ name: 'procedure-day', path: fx.calendar_day, shot: true },
+		{ name: 'book-form', path: fx.book },
+		{ name: 'book-errors', path: fx.book, submit: 'main form[action^="/book/"] [type=submit]', shot: true },
+		{ name: 'booking-held', path: fx.held },
+		{ name: 'booking-confirmed', path: fx.confirmed, shot: true },
+		{ name: 'booking-cancel', path: fx.cancel },
+		{ name: 'booking-reschedule', path: fx.reschedule },
+		{ name: 'manage', path: '/manage' },
+		{ name: 'manage-errors', path: '/manage', submit: 'main form[action^="/manage"] [type=submit]' },
+		{ name: 'error-404', path: '/nowhere', status: 404 },
+		{ name: 'accessibility-statement', path: '/accessibilite', statement: true });
+	for (const p of list)
+		p.hasStatement = hasStatement;
+	return list;
+}
+
+// Opens spec in a new page of ctx: the GET, then for a form spec the
+// submission (after the minimum fill time when wait is set). With the
+// HTTP cache off (watch), every request is seen. Returns { page, status,
+// requests, bodies }: requests are the URLs asked since the start, bodies
+// the sizes of the responses of the final page.
+async function open(ctx, spec, lang, watch, wait) {
+	const page = await ctx.newPage();
+	page.setDefaultNavigationTimeout(NAV_TIMEOUT);
+	page.setDefaultTimeout(STEP_TIMEOUT);
+	const requests = [];
+	let responses = [];
+	if (watch) {
+		const cdp = await ctx.newCDPSession(page);
+		await cdp.send('Network.enable');
+		await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+		page.on('request', (r) => requests.push(r.url()));
+		page.on('response', (r) => {
+			responses.push(r.body().then((b) => ({ url: r.url(), bytes: b.length }),
+				() => ({ url: r.url(), bytes: 0 })));
+		});
+	}
+	let resp = await page.goto(withLang(spec.path, lang), { waitUntil: 'load' });
+	if (spec.submit) {
+		if (wait)
+			await page.waitForTimeout(FORM_WAIT);
+		responses = [];
+		const [r] = await Promise.all([
+			page.waitForNavigation({ waitUntil: 'load' }),
+			page.click(spec.submit),
+		]);
+		resp = r;
+	}
+	const bodies = await Promise.all(responses);
+	return { page, status: resp ? resp.status() : 0, requests, bodies };
+}
+
+function fmtKB(b) {
+	return (b / 1024).toFixed(1) + ' KB';
+}
+
+// Prints axe's violations, one block per rule, one line per element.
+function showViolations(t, violations) {
+	for (const v of violations) {
+		t.diag(`${v.id} (${v.impact}): ${v.help}`);
+		for (const node of v.nodes.slice(0, 8)) {
+			t.diag(`    target ${JSON.stringify(node.target)}: ${node.html.replace(/\s+/g, ' ').slice(0, 160)}`);
+			const why = (node.failureSummary || '').split('\n').slice(1, 2).join(' ').trim();
+			if (why)
+				t.diag('      ' + why.slice(0, 200));
+		}
+		if (v.nodes.length > 8)
+			t.diag(`    … and ${v.nodes.length - 8} more`);
+	}
+}
+
+// The paths a page links to on our host (shapes: ids and tokens as *).
+async function linkShapes(page) {
+	const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.href));
+	return hrefs.filter((h) => h.startsWith(ORIGIN)).map(shape);
+}
+
+function shape(u) {
+	return new URL(u, ORIGIN).pathname
+		.replace(/^\/site\/[^/]+/, '/site/*')
+		.replace(/^\/site\/\*\/[^/]+/, '/site/*/*')
+		.replace(/\/[A-Za-z0-9_-]{43}(?=\/|$)/g, '/*')
+		.replace(/\/\d+(?=\/|$)/g, '/*');
+}
+
+// Runs every check on one page in one language; counts violations by
+// rule (tally) and notes the links seen (links).
+async function checkPage(t, ctx, nojs, spec, lang, shots, tally, links) {
+	const label = `${lang} ${spec.name}`;
+	const want = spec.status || 200;
+	if (spec.statement && !spec.hasStatement) {
+		t.skip(`${label}: axe-core, language, direction, hosts, weight, no JavaScript`,
+			'/accessibilite answers 404 (no accessibility statement yet)');
+		return;
+	}
+	let o;
+	try {
+		o = await open(ctx, spec, lang, true, spec.shot);
+	} catch (e) {
+		t.ok(false, `${label}: opens in Chromium (${spec.path})`);
+		t.diag(e.message.split('\n')[0]);
+		return;
+	}
+	const { page } = o;
+	try {
+		if (!t.ok(o.status === want, `${label}: ${spec.submit ? 'POST ' : ''}${spec.path} answers ${want}`))
+			t.diag(`got ${o.status}`);
+
+		const html = await page.evaluate(() => ({
+			lang: document.documentElement.getAttribute('lang'),
+			dir: document.documentElement.getAttribute('dir'),
+		}));
+		if (!t.ok(html.lang === lang, `${label}: <html lang="${lang}">`))
+			t.diag(`got lang=${JSON.stringify(html.lang)}`);
+		const dir = RTL.has(lang) ? 'rtl' : 'ltr';
+		if (!t.ok(html.dir === dir, `${label}: <html dir="${dir}">`))
+			t.diag(`got dir=${JSON.stringify(html.dir)}`);
+
+		const foreign = o.requests.filter((u) => !u.startsWith('data:') && new URL(u).origin !== ORIGIN);
+		if (!t.ok(foreign.length === 0, `${label}: every request goes to the test host (${o.requests.length} requests)`))
+			for (const u of foreign)
+				t.diag('third party: ' + u);
+
+		const total = o.bodies.reduce((sum, b) => sum + b.bytes, 0);
+		if (!t.ok(total > 0 && total < MAX_BYTES, `${label}: ${fmtKB(total)} with its CSS (under ${MAX_BYTES / 1024} KB)`) ||
+		    total > MAX_BYTES * 0.8)
+			for (const b of o.bodies)
+				t.diag(`${fmtKB(b.bytes)} ${b.url}`);
+
+		const axe = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+		const v = axe.violations;
+		for (const x of v) {
+			tally[x.id] = tally[x.id] || { impact: x.impact, pages: new Set(), nodes: 0 };
+			tally[x.id].pages.add(label);
+			tally[x.id].nodes += x.nodes.length;
+		}
+		if (!t.ok(v.length === 0, `${label}: axe-core finds no violation (${TAGS.join(', ')})`))
+			showViolations(t, v);
+
+		for (const l of await linkShapes(page))
+			links.add(l);
+
+		if (spec.shot) {
+			for (const [vp, size] of Object.entries(VIEWPORTS)) {
+				await page.setViewportSize(size);
+				const file = path.join(shots, `${spec.name}-${lang}-${vp}.png`);
+				await page.screenshot({ path: file, fullPage: true, timeout: STEP_TIMEOUT });
+			}
+		}
+	} catch (e) {
+		t.ok(false, `${label}: the checks ran (${e.message.split('\n')[0]})`);
+	} finally {
+		await page.close().catch(() => {});
+	}
+
+	// Without JavaScript: the same page (and its form post) in a context
+	// where scripts are off: it answers and has its heading.
+	try {
+		const q = await open(nojs, spec, lang, false, false);
+		const h1 = await q.page.locator('main h1').first().textContent({ timeout: 2000 }).catch(() => null);
+		if (!t.ok(q.status === want && h1 && h1.trim() !== '',
+			`${label}: works with JavaScript off (answers ${want}, has its <h1>)`))
+			t.diag(`got status ${q.status}, h1 ${JSON.stringify(h1)}`);
+		await q.page.close().catch(() => {});
+	} catch (e) {
+		t.ok(false, `${label}: works with JavaScript off`);
+		t.diag(e.message.split('\n')[0]);
+	}
+}
+
+// Every page in one language, in a context of its own (lang cookie,
+// Accept-Language) and one with JavaScript off.
+async function checkLanguage(t, browser, pages, lang, shots, tally, links) {
+	const opts = { locale: lang, viewport: VIEWPORTS.desktop };
+	const ctx = await browser.newContext(opts);
+	const nojs = await browser.newContext({ ...opts, javaScriptEnabled: false });
+	try {
+		const cookie = [{ name: 'lang', value: lang, url: ORIGIN }];
+		await ctx.addCookies(cookie);
+		await nojs.addCookies(cookie);
+		for (const spec of pages)
+			await checkPage(t, ctx, nojs, spec, lang, shots, tally, links);
+	} finally {
+		await ctx.close().catch(() => {});
+		await nojs.close().catch(() => {});
+	}
+}
+
+// --- main -------------------------------------------------------------------
+
+let chromium;
+let AxeBuilder;
+
+async function main() {
+	const req = fs.existsSync(path.join(TOP, 'package.json')) ?
+		createRequire(path.join(TOP, 'package.json')) : require;
+	try {
+		({ chromium } = req('playwright-core'));
+		({ AxeBuilder } = req('@axe-core/playwright'));
+	} catch (e) {
+		ok(false, 'playwright-core and @axe-core/playwright are installed (npm ci)');
+		diag(e.message.split('\n')[0]);
+		return;
+	}
+	if (!ok(fs.existsSync(CHROMIUM), `Chromium is installed (${CHROMIUM})`))
+		return;
+
+	const shots = path.join(process.env.CRENEAU_VAR || path.join(TOP, 'var', 'a11y'), 'screenshots');
+	fs.rmSync(shots, { recursive: true, force: true });
+	fs.mkdirSync(shots, { recursive: true });
+	diag('screenshots in ' + shots);
+
+	try {
+		fixture = JSON.parse(execFileSync('python3', [FLOW, 'setup'],
+			{ encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] }));
+	} catch (e) {
+		ok(false, 'the booking flow gives a held and a confirmed booking (t/a11y/flow.py setup)');
+		diag(String(e.stderr || e.message).slice(-2000));
+		return;
+	}
+	const sites = psql("SELECT slug FROM sites WHERE slug NOT LIKE 'test-%' ORDER BY slug")
+		.split('\n').filter(Boolean);
+	let hasStatement = false;
+	try {
+		const r = await fetch(BASE + '/accessibilite', { signal: AbortSignal.timeout(NAV_TIMEOUT) });
+		hasStatement = r.status !== 404;
+	} catch (e) {
+		diag('GET /accessibilite: ' + e.message);
+	}
+	const pages = pageList(fixture, sites, hasStatement);
+
+	const browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+			'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+		timeout: 30000,
+	});
+	const tally = {};
+	const links = new Set();
+	const t0 = Date.now();
+	try {
+		const runs = LANGS.map((lang) => {
+			const t = new Rec();
+			recs.push(t);
+			return checkLanguage(t, browser, pages, lang, shots, tally, links).catch((e) => {
+				t.ok(false, `${lang}: the pages were all visited (${e.message.split('\n')[0]})`);
+			});
+		});
+		await Promise.all(runs);
+	} finally {
+		for (const r of recs)
+			r.flush();
+		await browser.close().catch(() => {});
+	}
+	diag(`${pages.length} pages × ${LANGS.length} languages in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+	const rules = Object.keys(tally).sort();
+	if (rules.length) {
+		diag('axe-core violations by rule (elements, pages):');
+		for (const id of rules)
+			diag(`  ${id} (${tally[id].impact}): ${tally[id].nodes} elements on ${tally[id].pages.size} pages: ` +
+				[...tally[id].pages].join(', '));
+	}
+	const visited = new Set(pages.map((p) => shape(p.path)));
+	const missed = [...links].filter((l) => !visited.has(l) && !/\/(ics|static\/.*)$/.test(l)).sort();
+	if (missed.length)
+		diag('linked from the pages but not checked here: ' + missed.join(' '));
+	diag('screenshots in ' + shots);
+}
+
+main()
+	.catch((e) => {
+		ok(false, 'the test ran to its end (' + e.message.split('\n')[0] + ')');
+		diag(e.stack || String(e));
+	})
+	.finally(() => {
+		dropFixture();
+		clearTimeout(watchdog);
+		done();
+	});

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""t/http/validity.t for the other languages: every page a person can
+reach (home, each site, every state of the booking flow, /manage, the
+error pages, the accessibility statement once it exists), asked for in
+English and in Arabic (?lang= on a GET, the lang cookie on a POST), is
+well-formed XML, says its language and direction on <html>, and passes
+the Nu HTML checker with no error."""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from creneau_test import (TAP, Fixture, book, confirm, follow, form, get, link, new_identity, parse,  # noqa: E402
+                          post_form, psql, request, skip_all_unless_server, wellformed)
+
+skip_all_unless_server()
+t = TAP()
+t.catch_exceptions()
+
+LANGS = ("en", "ar")
+RTL = {"ar"}
+
+
+def with_lang(path, lang):
+    """path with lang=xx set in its query string."""
+    u = urllib.parse.urlsplit(path)
+    q = [(k, v) for k, v in urllib.parse.parse_qsl(u.query, keep_blank_values=True) if k != "lang"]
+    q.append(("lang", lang))
+    return u.path + "?" + urllib.parse.urlencode(q)
+
+
+def cookie(lang):
+    return {"Cookie": "lang=" + lang, "Accept-Language": lang}
+
+
+# GET paths, the same in every language.
+paths = {"home": "/"}
+for slug in psql("SELECT slug FROM sites WHERE slug NOT LIKE 'test-%' ORDER BY slug").splitlines():
+    paths["site-" + slug] = "/site/" + slug
+paths["site-nothing"] = "/site/sous-prefecture-l-hay-les-roses/premiere-demande-titre-sejour"
+paths["manage"] = "/manage"
+paths["error-404"] = "/nowhere"
+has_statement = get("/accessibilite").status != 404
+if has_statement:
+    paths["accessibility-statement"] = "/accessibilite"
+
+pages = {}      # "lang-name" -> Response
+fx = Fixture("valangs")
+try:
+    proc = fx.procedure("open", slots=4, capacity=1)
+    proc_id = psql("SELECT id FROM procedures WHERE code = '%s'" % proc)
+    day = psql("SELECT min(day)::text FROM slot_days((SELECT id FROM sites WHERE slug = '%s'), %s, 60)"
+               % (fx.slug, proc_id))
+    slots = fx.slots(proc)
+    paths["site-fixture"] = "/site/" + fx.slug
+    paths["procedure"] = "/site/%s/%s" % (fx.slug, proc)
+    paths["procedure-day"] = "/site/%s/%s?day=%s" % (fx.slug, proc, day)
+    paths["book-form"] = "/book/%s" % slots[2]
+    # A held booking, and a confirmed one (then cancelled, at the end).
+    _, answer = book(slots[0], new_identity("valangs-held"))
+    paths["booking-held"] = follow(answer).url
+    ident = new_identity("valangs")
+    _, answer = book(slots[1], ident)
+    _, confirmed = confirm(follow(answer), ident["email"])
+    t.ok(confirmed is not None and confirmed.status == 200, "a booking is made and confirmed")
+    paths["booking-confirmed"] = confirmed.url
+    paths["booking-cancel"] = link(confirmed, href=r"/cancel$").url
+    paths["booking-reschedule"] = link(confirmed, href=r"/reschedule$").url + "?day=" + day
+
+    for lang in LANGS:
+        for name, p in paths.items():
+            pages["%s-%s" % (lang, name)] = get(with_lang(p, lang), headers=cookie(lang))
+        # Forms sent back with errors, in the language of the cookie.
+        pages[lang + "-book-errors"] = post_form(paths["book-form"], [("surname", ""), ("lang", lang)],
+                                                 headers=cookie(lang))
+        pages[lang + "-manage-errors"] = post_form("/manage", [("reference", "x"), ("birth_day", ""),
+                                                               ("birth_month", ""), ("birth_year", "")],
+                                                   headers=cookie(lang))
+        pages[lang + "-error-400"] = get("/?a=%zz&lang=" + lang, headers=cookie(lang))
+        pages[lang + "-error-405"] = request("DELETE", "/?lang=" + lang, headers=cookie(lang))
+    f = form(get(paths["booking-cancel"]), action=r"/cancel$")
+    follow(f.submit({}))
+    for lang in LANGS:
+        pages[lang + "-booking-cancelled"] = get(with_lang(paths["booking-confirmed"], lang), headers=cookie(lang))
+finally:
+    fx.drop()
+
+if not has_statement:
+    t.diag("/accessibilite answers 404: the accessibility statement is not checked yet")
+
+tmp = tempfile.mkdtemp(prefix="creneau-vnu-langs-")
+for name, r in sorted(pages.items()):
+    lang = name.split("-", 1)[0]
+    t.ok(r.header("content-type") == "text/html; charset=utf-8", "%s is text/html; charset=utf-8" % name)
+    t.is_(wellformed(r.body), None, "%s is well-formed XML" % name)
+    html = parse(r).find("html")
+    got = (html.get("lang"), html.get("xml:lang"), html.get("dir")) if html is not None else None
+    t.is_(got, (lang, lang, "rtl" if lang in RTL else "ltr"),
+          "%s: <html> has lang, xml:lang %s and dir %s" % (name, lang, "rtl" if lang in RTL else "ltr"))
+    with open(os.path.join(tmp, name + ".html"), "wb") as fh:
+        fh.write(r.body)
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
+jars = glob.glob(os.path.join(top, "node_modules", "vnu-jar", "build", "dist", "vnu.jar"))
+t.ok(jars, "the Nu HTML checker is installed (npm ci)")
+if jars:
+    files = sorted(glob.glob(os.path.join(tmp, "*.html")))
+    out = subprocess.run(["java", "-jar", jars[0], "--errors-only", "--format", "json", *files],
+                         capture_output=True, text=True, timeout=300)
+    try:
+        messages = json.loads(out.stderr or out.stdout or '{"messages": []}')["messages"]
+    except ValueError:
+        messages = [{"type": "error", "url": "", "message": out.stderr[:500]}]
+    for f in files:
+        errs = [m for m in messages if m.get("type") == "error" and m.get("url", "").endswith("/" + os.path.basename(f))]
+        if not t.ok(not errs, "Nu checker: no error in %s" % os.path.basename(f)):
+            for m in errs[:10]:
+                t.diag("line %s: %s" % (m.get("lastLine"), m.get("message")))
+    stray = [m for m in messages if m.get("type") == "error" and not m.get("url")]
+    t.ok(not stray, "Nu checker ran cleanly")
+    for m in stray[:5]:
+        t.diag(m.get("message"))
+shutil.rmtree(tmp, ignore_errors=True)
+t.done()
