@@ -65,7 +65,7 @@ static const struct key keys[] = {
 	{ "notify_retry_seconds", N(K_INT, notify_retry_seconds, 1, 86400) },
 	{ "notify_retry_max_seconds", N(K_INT, notify_retry_max_seconds, 1, 7 * 86400) },
 	{ "notify_poll_seconds", N(K_INT, notify_poll_seconds, 1, 3600) },
-	{ "notify_lease_seconds", N(K_INT, notify_lease_seconds, 10, 86400) },
+	{ "notify_lease_seconds", N(K_INT, notify_lease_seconds, 2, 86400) },
 	{ "notify_batch",	N(K_INT, notify_batch, 1, 1000) },
 	{ "notify_timeout_seconds", N(K_INT, notify_timeout_seconds, 1, 600) },
 	{ "notify_max_per_day",	N(K_INT, notify_max_per_day, 1, 1000) },

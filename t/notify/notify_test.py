@@ -70,6 +70,7 @@ class Mailbox:
         self.lock = threading.Lock()
         self.controller = None
         self.reject = set()
+        self.delay = 0.0            # seconds to wait before answering DATA
 
     def start(self):
         from aiosmtpd.controller import Controller
@@ -83,6 +84,9 @@ class Mailbox:
                 return "250 OK"
 
             async def handle_DATA(self, server, session, envelope):
+                if box.delay:
+                    import asyncio
+                    await asyncio.sleep(box.delay)
                 msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 with box.lock:
                     box.messages.append((list(envelope.rcpt_tos), msg))
@@ -246,3 +250,47 @@ def outbox_rows(where):
     """(id, kind, channel, status, attempts) of outbox rows matching where."""
     out = psql("SELECT id, kind, channel, status, attempts FROM outbox WHERE %s ORDER BY id" % where)
     return [tuple(r.split("|")) for r in out.splitlines() if r]
+
+
+def drop_fixture(fx):
+    """Removes a Fixture with its alert subscriptions and their messages."""
+    s = sql_literal(fx.slug)
+    psql("DELETE FROM outbox WHERE alert_subscription_id IN (SELECT a.id FROM alert_subscriptions a "
+         " JOIN sites st ON st.id = a.site_id WHERE st.slug = %s);"
+         "DELETE FROM alert_subscriptions WHERE site_id = (SELECT id FROM sites WHERE slug = %s);"
+         "DELETE FROM alert_publications WHERE site_id = (SELECT id FROM sites WHERE slug = %s);"
+         % (s, s, s))
+    fx.drop()
+
+
+def subscribe_sql(fx, code, email=None, phone=None, lang="fr", confirmed=True):
+    """Adds an alert subscription straight in the database (confirmed by
+    default); returns its id."""
+    return int(psql(
+        "INSERT INTO alert_subscriptions (site_id, procedure_id, email, phone, lang, expires_at, confirmed_at) "
+        "SELECT s.id, p.id, %s, %s, %s, now() + interval '30 days', %s FROM sites s, procedures p "
+        "WHERE s.slug = %s AND p.code = %s RETURNING id"
+        % (sql_literal(email), sql_literal(phone), sql_literal(lang),
+           "now()" if confirmed else "NULL", sql_literal(fx.slug), sql_literal(code))))
+
+
+def publish_slots(fx, code, n=3, delay="1 second", days_ahead=5, capacity=1):
+    """Adds n slots of procedure code published delay from now; returns
+    the publication time (text)."""
+    return psql(
+        "INSERT INTO slots (counter_id, procedure_id, starts_at, ends_at, capacity, published_at) "
+        "SELECT c.id, p.id, t0 + i * interval '30 minutes', t0 + (i + 1) * interval '30 minutes', %d, pub "
+        "  FROM counters c JOIN sites s ON s.id = c.site_id, procedures p, "
+        "       (SELECT date_trunc('day', now()) + make_interval(days => %d, hours => 12) AS t0, "
+        "               now() + interval %s AS pub) x, generate_series(0, %d - 1) i "
+        " WHERE s.slug = %s AND p.code = %s AND c.name = 'Guichet ' || %s "
+        "RETURNING pub" % (capacity, days_ahead, sql_literal(delay), n, sql_literal(fx.slug),
+                           sql_literal(code), sql_literal(code.split("-")[-1]))).splitlines()[0]
+
+
+def queue_alert_confirms(fx, code, emails, lang="fr"):
+    """Queues one alert_confirm message per address (alert_subscribe)."""
+    vals = ",".join("(%s)" % sql_literal(e) for e in emails)
+    psql("SELECT alert_subscribe(s.id, p.id, v.e, NULL, %s, NULL, 30) FROM sites s, procedures p, "
+         "(VALUES %s) v (e) WHERE s.slug = %s AND p.code = %s"
+         % (sql_literal(lang), vals, sql_literal(fx.slug), sql_literal(code)))
