@@ -284,7 +284,7 @@ def publish_slots(fx, code, n=3, delay="1 second", days_ahead=5, capacity=1):
         "       (SELECT date_trunc('day', now()) + make_interval(days => %d, hours => 12) AS t0, "
         "               now() + interval %s AS pub) x, generate_series(0, %d - 1) i "
         " WHERE s.slug = %s AND p.code = %s AND c.name = 'Guichet ' || %s "
-        "RETURNING pub" % (capacity, days_ahead, sql_literal(delay), n, sql_literal(fx.slug),
+        "RETURNING published_at" % (capacity, days_ahead, sql_literal(delay), n, sql_literal(fx.slug),
                            sql_literal(code), sql_literal(code.split("-")[-1]))).splitlines()[0]
 
 
