@@ -27,7 +27,7 @@ CRENEAU_DBUSER=creneau
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
-	python3 curl libxml2-utils default-jre-headless lynx openssl mandoc
+	python3 python3-aiosmtpd curl libxml2-utils default-jre-headless lynx openssl mandoc
 	chromium fonts-dejavu-core fonts-noto-core)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
@@ -423,6 +423,17 @@ retry_after = 30
 secret_file = $state/secret
 form_min_seconds = ${CRENEAU_FORM_MIN_SECONDS:-3}
 hold_minutes = ${CRENEAU_HOLD_MINUTES:-10}
+# creneau-notify: a loopback SMTP server and SMS endpoint (t/notify starts
+# its own and overrides these), links to this server.
+base_url = http://127.0.0.1:$CRENEAU_PORT
+smtp_url = smtp://127.0.0.1:${CRENEAU_SMTP_PORT:-2525}
+smtp_from = creneau@localhost
+sms_url = http://127.0.0.1:${CRENEAU_SMS_PORT:-13013}/cgi-bin/sendsms
+sms_user = creneau
+notify_poll_seconds = 30
+notify_max_per_day = 10
+alert_days = 90
+reminder_hours = 48
 EOF
 	if cr_is_root; then
 		chown creneau:creneau "$conf"
