@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "admin_draw.h"
 #include "conf.h"
 
 #ifndef CRENEAU_CONF
@@ -42,7 +43,11 @@ usage(void)
 	    "  import-agdref FILE   add the AGDREF numbers of FILE (one per line)\n"
 	    "  staff-add EMAIL ROLE NAME [SITE-SLUG... | ORGANISATION]\n"
 	    "                       create a staff account (password on stdin);\n"
-	    "                       ROLE: agent, supervisor, mediator, administrator\n");
+	    "                       ROLE: agent, supervisor, mediator, administrator\n"
+	    "  draw-run             run the due draws, pass lapsed offers down the order\n"
+	    "  draw-verify SEED ENTRIES\n"
+	    "                       recompute a draw's order from its published seed\n"
+	    "                       (hex) and entry ids (a file, one a line; - for stdin)\n");
 	return 2;
 }
 
@@ -223,6 +228,16 @@ sweep(PGconn *db)
 		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	else
 		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
+	PQclear(res);
+	/* Rate-limit counters of ended windows (schema/014). */
+	res = PQexec(db, "SELECT rate_limit_sweep()");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		printf("sweep: %s rate-limit counters deleted\n",
+		    PQgetvalue(res, 0, 0));
+	else {
+		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
+		ok = 0;
+	}
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -428,12 +443,14 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		return usage();
+	if (strcmp(argv[0], "draw-verify") == 0)
+		return argc == 3 ? draw_verify(argv[1], argv[2]) : usage();
 	if (strcmp(argv[0], "staff-add") == 0 ? argc < 4 :
 	    strcmp(argv[0], "import-agdref") == 0 ? argc != 2 : argc != 1)
 		return usage();
 	if (strcmp(argv[0], "migrate") != 0 && strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "sweep") != 0 && strcmp(argv[0], "import-agdref") != 0 &&
-	    strcmp(argv[0], "staff-add") != 0)
+	    strcmp(argv[0], "staff-add") != 0 && strcmp(argv[0], "draw-run") != 0)
 		return usage();
 	if (sodium_init() < 0)
 		return 1;
@@ -450,6 +467,8 @@ main(int argc, char *argv[])
 		rc = sweep(db);
 	else if (strcmp(argv[0], "staff-add") == 0)
 		rc = staff_add(db, argc, argv);
+	else if (strcmp(argv[0], "draw-run") == 0)
+		rc = draw_run_due(db);
 	else if (strcmp(argv[0], "import-agdref") == 0)
 		rc = import_agdref(db, argv[1]);
 	else

@@ -71,6 +71,8 @@ static const struct key keys[] = {
 	{ "notify_max_per_day",	N(K_INT, notify_max_per_day, 1, 1000) },
 	{ "alert_days",		N(K_INT, alert_days, 1, 3650) },
 	{ "reminder_hours",	N(K_INT, reminder_hours, 0, 24 * 14) },
+	{ "admission_per_minute", N(K_INT, admission_per_minute, 1, 100000) },
+	{ "waiting_room_minutes", N(K_INT, waiting_room_minutes, 1, 1440) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -131,6 +133,8 @@ conf_defaults(struct conf *c)
 	c->notify_max_per_day = 10;
 	c->alert_days = 90;
 	c->reminder_hours = 48;
+	c->admission_per_minute = 120;
+	c->waiting_room_minutes = 60;
 }
 
 /* Releases the strings held by c. */

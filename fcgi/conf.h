@@ -51,6 +51,9 @@ struct conf {
 	int	 notify_max_per_day;	/* messages per recipient per 24 h */
 	int	 alert_days;		/* an alert lasts this long unless renewed */
 	int	 reminder_hours;	/* reminder before an appointment; 0: none */
+	/* waiting room of open releases (issue 4) */
+	int	 admission_per_minute;	/* people let in per minute */
+	int	 waiting_room_minutes;	/* the room opens this long before */
 };
 
 int	conf_load(const char *path, struct conf *);

@@ -29,6 +29,44 @@ enum field_id {
 	F_MSG_LANG,		/* language of the messages sent */
 	F_PASSWORD,
 	F_STAFF_EMAIL,
+	/* Mediators, court orders, audit log (schema/012). */
+	F_TRIBUNAL,
+	F_CASE_NUMBER,
+	F_DECISION_DATE,
+	F_DEADLINE,
+	F_PROCEDURE,		/* procedure code chosen in a form */
+	F_AUDIT_ACTION,
+	F_PAGE,			/* page number of a list */
+	/* Calendars: rules, closures, publication (schema/010). */
+	F_CAL_ACTION,		/* which form of a page was sent */
+	F_CAL_COUNTER,		/* counter id (optional: whole site) */
+	F_CAL_PROCEDURE,	/* procedure id */
+	F_CAL_WEEKDAY,
+	F_CAL_OPENS,
+	F_CAL_CLOSES,
+	F_CAL_SLOT_MINUTES,
+	F_CAL_CAPACITY,
+	F_CAL_VALID_FROM,
+	F_CAL_VALID_UNTIL,
+	F_CAL_RULE,		/* opening rule id */
+	F_CAL_END_DAY,
+	F_CAL_COUNTER_NAME,
+	F_CAL_REASON,
+	F_CAL_CONFIRM,
+	F_CAL_FROM,
+	F_CAL_TO,
+	F_CAL_PUBLISH_AT,
+	F_CAL_SHARE_MEDIATOR,
+	F_CAL_SHARE_COUNTER,
+	F_CAL_SHARE_COURT,
+	F_CAL_BATCH,		/* publication time, microseconds */
+	F_DRAW_ENTRY,		/* public id of a draw entry */
+	F_DOMAIN,		/* an e-mail domain */
+	F_DRAW_OPENS,		/* local date and time YYYY-MM-DD HH:MM */
+	F_DRAW_CLOSES,
+	F_DRAW_AT,
+	F_DRAW_OFFER_HOURS,
+	F_DRAW_ID,
 	FIELD_COUNT
 };
 

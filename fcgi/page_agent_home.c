@@ -36,6 +36,11 @@ page_agent_home(struct req *r)
 	struct tnode	*proto, *row;
 	PGresult	*sites;
 	const char	*p[1];
+	static const char *const pages[] = {
+		"agenda", "checkin", "search", "rules", "closures",
+		"publish", "draws", "court", "abuse"
+	};
+	size_t		 k;
 	int		 i;
 
 	if (staff_require(r, ROLE_ANY) != 0)
@@ -53,11 +58,25 @@ page_agent_home(struct req *r)
 		row = tpl_clone(proto);
 		tpl_text(tpl_get(t, row, "site-name"), db_value(sites, i, 1));
 		tpl_text(tpl_get(t, row, "site-city"), db_value(sites, i, 2));
+		for (k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
+			tpl_attr(tpl_get(t, row, arena_printf(r->arena, "link-%s",
+			    pages[k])), "href", arena_printf(r->arena,
+			    "/agent/site/%s/%s", db_value(sites, i, 0), pages[k]));
+		if (!(r->staff->role & (ROLE_SUPERVISOR | ROLE_ADMIN)))
+			tpl_remove(tpl_get(t, row, "supervisor-only"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(sites) > 0)
 		tpl_remove(tpl_get(t, NULL, "no-sites"));
 	else
 		tpl_remove(tpl_get(t, NULL, "sites"));
+	if (r->staff->role != ROLE_MEDIATOR) {
+		tpl_remove(tpl_get(t, NULL, "mediator"));
+		if (r->staff->role == ROLE_AGENT)
+			tpl_remove(tpl_get(t, NULL, "oversight"));
+	} else {
+		tpl_remove(tpl_get(t, NULL, "oversight"));
+		tpl_remove(tpl_get(t, NULL, "no-sites"));
+	}
 	return tpl_send(r, t, 200);
 }

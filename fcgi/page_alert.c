@@ -109,6 +109,7 @@ page_alert(struct req *r)
 	resp_header(r, "Cache-Control", "no-store");
 	p[0] = r->args[0];
 	p[1] = r->args[1];
+	p[2] = r->lang;		/* S_SITE_PROCEDURE takes the language */
 	if ((sp = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
 		return db_fail(r);
 	if (PQntuples(sp) == 0)

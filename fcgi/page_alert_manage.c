@@ -13,6 +13,7 @@
 #include "db.h"
 #include "fmt.h"
 #include "i18n.h"
+#include "notice.h"
 #include "req.h"
 #include "response.h"
 #include "template.h"

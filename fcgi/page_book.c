@@ -18,7 +18,9 @@
 #include "req.h"
 #include "response.h"
 #include "secret.h"
+#include "staff.h"
 #include "template.h"
+#include "waitroom.h"
 
 static const char *const form_fields[] = {
 	"surname", "given_names", "birth_day", "birth_month", "birth_year",
@@ -50,6 +52,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 12));
 	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
+	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
 	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
 	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
 	tpl_text(tpl_get(t, NULL, "slot-duration"),
@@ -152,6 +156,40 @@ refusal(struct req *r, struct form *f, const char *outcome)
 		form_error(f, NULL, _("Your appointment could not be held. Try again."));
 }
 
+/* Counts the attempt against the rate limits (schema/014); returns 1 and
+ * records the message when one refuses it, 0 when it may go on, -1 when
+ * the database failed. */
+static int
+rate_limited(struct req *r, struct form *f, const struct booking_input *in)
+{
+	const char	*p[9], *scope;
+	PGresult	*res;
+
+	p[0] = r->args[0];
+	p[1] = identity_key_sql(r->arena);
+	p[2] = in->surname;
+	p[3] = in->given_names;
+	p[4] = in->birth;
+	p[5] = in->agdref;
+	p[6] = in->email;
+	p[7] = in->phone;
+	p[8] = staff_client_key(r);
+	if ((res = db_exec(r, S_BOOKING_RATE_CHECK, p)) == NULL)
+		return -1;
+	scope = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (*scope == '\0')
+		return 0;
+	if (strcmp(scope, "identity") == 0)
+		form_error(f, NULL, _("Too many appointments have been made for this person in the last day. Try again tomorrow, or contact the prefecture: its phone number is on the site's page."));
+	else if (strcmp(scope, "email") == 0)
+		form_error(f, "email", _("Too many forms were sent with this e-mail address in the last few minutes. Wait ten minutes, then send the form again."));
+	else if (strcmp(scope, "phone") == 0)
+		form_error(f, "phone", _("Too many forms were sent with this phone number in the last few minutes. Wait ten minutes, then send the form again."));
+	else
+		form_error(f, NULL, _("Too many appointments were requested from your network in the last few minutes. Wait ten minutes, then send the form again."));
+	return 1;
+}
+
 /* Holds the slot; returns 303 on success, re-renders on refusal. */
 static int
 submit(struct req *r, const PGresult *s, struct form *f,
@@ -162,6 +200,14 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	PGresult	*res;
 	const char	*outcome;
 
+	switch (rate_limited(r, f, in)) {
+	case 0:
+		break;
+	case 1:
+		return render(r, s, f);
+	default:
+		return db_fail(r);
+	}
 	random_code(code);
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
@@ -198,6 +244,14 @@ page_book(struct req *r)
 	PGresult		*s;
 	const char		*p[2];
 
+	switch (waitroom_gate_slot(r, r->args[0])) {
+	case 0:
+		break;
+	case 1:
+		return 0;
+	default:
+		return -1;
+	}
 	resp_header(r, "Cache-Control", "no-store");
 	p[0] = r->args[0];
 	p[1] = r->lang;

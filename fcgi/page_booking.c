@@ -13,15 +13,13 @@
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
+#include "qr.h"
+#include "notice.h"
 #include "req.h"
 #include "response.h"
 #include "template.h"
 
-static const struct {
-	const char	*key;
-	const char	*msg;
-	int		 error;
-} notices[] = {
+static const struct notice notices[] = {
 	{ "confirmed", N_("Your appointment is confirmed."), 0 },
 	{ "wrong_code", N_("This code is not the one we sent. Check it and type it again."), 1 },
 	{ "too_many_attempts", N_("Too many wrong codes were typed: the time has been released. Choose a time again."), 1 },
@@ -33,24 +31,6 @@ static const struct {
 	{ "extended", N_("The time is held for longer: you can take your time to type the code."), 0 },
 	{ "extend_limit", N_("The hold cannot be extended again. If the code does not come, book again once the hold has ended."), 1 },
 };
-
-/* Shows the notice named by ?m=, or removes the notice element. */
-static void
-notice(struct req *r, struct tpl *t)
-{
-	const char	*m = params_get(&r->query, "m");
-	struct tnode	*n = tpl_get(t, NULL, "notice");
-	size_t		 i;
-
-	for (i = 0; m != NULL && i < sizeof(notices) / sizeof(notices[0]); i++)
-		if (strcmp(m, notices[i].key) == 0) {
-			tpl_text(n, _(notices[i].msg));
-			tpl_add_class(n, notices[i].error ? "alert-error" :
-			    "alert-success");
-			return;
-		}
-	tpl_remove(n);
-}
 
 /* Fills what every state shows: procedure, site, date and time. */
 static void
@@ -94,12 +74,32 @@ held(struct req *r, struct tpl *t, const PGresult *b)
 		tpl_value(tpl_get(t, NULL, "input-code"), code);
 }
 
+/* Draws the QR code of the reference, which the counter's scanner types
+ * into the check-in form, or removes its figure when it cannot be made. */
+static void
+qr_code(struct req *r, struct tpl *t, const char *ref)
+{
+	struct tnode	*svg = tpl_get(t, NULL, "qr");
+	char		*d;
+	int		 size;
+
+	if ((d = qr_svg_path(r->arena, ref, &size)) == NULL ||
+	    tpl_svg_path(svg, arena_printf(r->arena, "0 0 %d %d", size, size),
+	    d) != 0) {
+		tpl_remove(tpl_get(t, NULL, "qr-figure"));
+		return;
+	}
+	tpl_attr(svg, "aria-label", arena_printf(r->arena,
+	    _("QR code of the booking reference %s"), booking_reference(r, ref)));
+}
+
 /* Fills the confirmed state. */
 static void
 confirmed(struct req *r, struct tpl *t, const PGresult *b)
 {
 	tpl_text(tpl_get(t, NULL, "reference"),
 	    booking_reference(r, db_value(b, 0, B_REFERENCE)));
+	qr_code(r, t, db_value(b, 0, B_REFERENCE));
 	tpl_lines(t, NULL, "documents", "document", db_value(b, 0, B_DOCUMENTS));
 	tpl_attr(tpl_get(t, NULL, "ics-link"), "href", booking_path(r, "/ics"));
 	tpl_attr(tpl_get(t, NULL, "reschedule-link"), "href",
@@ -132,7 +132,7 @@ page_booking(struct req *r)
 	if ((t = tpl_page(r, "booking")) == NULL)
 		return -1;
 	common(r, t, b);
-	notice(r, t);
+	notice_show(r, t, NOTICES(notices));
 	for (i = 0; states[i] != NULL; i++) {
 		if (strcmp(states[i], status) == 0)
 			continue;

@@ -48,6 +48,7 @@ page_booking_cancel(struct req *r)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "cancel-form"), "action",
 	    booking_path(r, "/cancel"));
 	tpl_attr(tpl_get(t, NULL, "keep-link"), "href", booking_path(r, ""));

@@ -123,6 +123,7 @@ page_booking_reschedule(struct req *r)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "back-link"), "href", booking_path(r, ""));
 	m = params_get(&r->query, "m");
 	if (m != NULL && strcmp(m, "slot_unavailable") == 0)

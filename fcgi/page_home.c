@@ -41,6 +41,10 @@ page_home(struct req *r)
 		tpl_attr(tpl_get(t, site, "site-link"), "href",
 		    arena_printf(r->arena, "/site/%s", db_value(res, i, 0)));
 		tpl_text(tpl_get(t, site, "site-name"), db_value(res, i, 1));
+		/* Names and places are French: isolated and marked so in
+		 * pages of other languages (bidi order, speech). */
+		tpl_lang(r, tpl_get(t, site, "site-name"), "fr");
+		tpl_lang(r, tpl_get(t, site, "site-city"), "fr");
 		tpl_text(tpl_get(t, site, "site-kind"),
 		    fmt_site_kind(db_value(res, i, 2)));
 		tpl_text(tpl_get(t, site, "site-city"), db_value(res, i, 3));

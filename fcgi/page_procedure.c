@@ -17,6 +17,7 @@
 #include "req.h"
 #include "response.h"
 #include "template.h"
+#include "waitroom.h"
 
 /* Fills the day list; returns how many days have free places. */
 static int
@@ -88,6 +89,8 @@ page_procedure(struct req *r)
 	char		*base;
 	int		 n;
 
+	if ((n = waitroom_gate_procedure(r, r->args[0], r->args[1])) != 0)
+		return n == 1 ? 0 : -1;
 	p[0] = r->args[0];
 	p[1] = r->args[1];
 	p[2] = r->lang;
@@ -109,6 +112,7 @@ page_procedure(struct req *r)
 	    db_value(sp, 0, 1)));
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 5));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, 1));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
 	    arena_printf(r->arena, "/site/%s", r->args[0]));
 	tpl_text(tpl_get(t, NULL, "procedure-description"), db_value(sp, 0, 6));
@@ -136,6 +140,9 @@ page_procedure(struct req *r)
 	tpl_remove(tpl_get(t, NULL, "times"));
 	if (strcmp(db_value(sp, 0, 10), "draw") != 0)
 		tpl_remove(tpl_get(t, NULL, "draw"));
+	else
+		tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
+		    arena_printf(r->arena, "%s/draw", base));
 	p[2] = db_value(sp, 0, 2);
 	if ((pub = db_exec(r, S_NEXT_PUBLICATION, p)) == NULL)
 		return db_fail(r);
@@ -146,6 +153,8 @@ page_procedure(struct req *r)
 		    _("New appointments will be published on %s."), when));
 	else
 		tpl_remove(tpl_get(t, NULL, "next-publication"));
+	tpl_attr(tpl_get(t, NULL, "alert-link"), "href", arena_printf(r->arena,
+	    "%s/alert", base));
 	tpl_text(tpl_get(t, NULL, "alternative"), db_value(sp, 0, 3));
 	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_value(sp, 0, 15));
 	return tpl_send(r, t, 200);

@@ -65,6 +65,9 @@ page_site(struct req *r)
 		return -1;
 	tpl_title(t, db_value(site, 0, 1));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(site, 0, 1));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
+	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
+	tpl_lang(r, tpl_get(t, NULL, "site-city"), "fr");
 	tpl_text(tpl_get(t, NULL, "site-kind"), fmt_site_kind(db_value(site, 0, 2)));
 	tpl_text(tpl_get(t, NULL, "site-address"), db_value(site, 0, 3));
 	tpl_text(tpl_get(t, NULL, "site-city"), arena_printf(r->arena, "%s %s",

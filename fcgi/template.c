@@ -649,3 +649,28 @@ tpl_send(struct req *r, struct tpl *t, int status)
 		return -1;
 	return resp_send(r, status, "text/html; charset=utf-8", body, len);
 }
+
+/* Draws an inline SVG figure: sets the viewBox of svg (an <svg> element
+ * of the page) and replaces its children with one <path> in the same
+ * namespace whose data is d, computed by the program (never taken from
+ * input). Returns 0, or -1 when svg is NULL or memory runs out. */
+int
+tpl_svg_path(struct tnode *svg, const char *viewbox, const char *d)
+{
+	xmlNodePtr	 n = (xmlNodePtr)svg, c, next, path;
+
+	if (n == NULL || viewbox == NULL || d == NULL)
+		return -1;
+	for (c = n->children; c != NULL; c = next) {
+		next = c->next;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+	if (xmlSetProp(n, (const xmlChar *)"viewBox",
+	    (const xmlChar *)viewbox) == NULL)
+		return -1;
+	if ((path = xmlNewChild(n, n->ns, (const xmlChar *)"path", NULL)) == NULL)
+		return -1;
+	return xmlSetProp(path, (const xmlChar *)"d", (const xmlChar *)d) != NULL ?
+	    0 : -1;
+}

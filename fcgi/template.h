@@ -31,5 +31,7 @@ int		 tpl_lines(struct tpl *, struct tnode *, const char *,
 		    const char *, const char *);
 char		*tpl_serialize(struct req *, struct tpl *, size_t *);
 int		 tpl_send(struct req *, struct tpl *, int status);
+int		 tpl_svg_path(struct tnode *, const char *viewbox,
+		    const char *d);
 
 #endif

@@ -120,6 +120,26 @@ read_form(struct req *r, const struct limits *l)
 	return 0;
 }
 
+/* Returns the value of a well-formed "lang=xx" pair of the query string
+ * qs (2 or 3 lower-case letters), even when the rest of qs is malformed;
+ * NULL when there is none. */
+static const char *
+lang_in_query(struct req *r, const char *qs)
+{
+	const char	*p = qs, *end;
+	size_t		 n;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '&');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n >= 7 && n <= 8 && strncmp(p, "lang=", 5) == 0 &&
+		    strspn(p + 5, "abcdefghijklmnopqrstuvwxyz") == n - 5)
+			return arena_strndup(r->arena, p + 5, n - 5);
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
 /* Parses the request, picks the route and language, runs the handler;
  * whatever happens, exactly one response is written. */
 static void
@@ -128,15 +148,27 @@ handle(struct req *r)
 	const struct conf	*c = r->conf;
 	struct limits		 l = { c->max_body, c->max_fields, c->max_field_length };
 	const char		*qs, *uri, *lang_cookie;
-	enum parse_status	 st;
+	enum parse_status	 st, cst;
 	int			 bad_arg;
 
 	r->method_name = FCGX_GetParam("REQUEST_METHOD", r->fcgx->envp);
 	r->method = method_of(r->method_name);
-	r->lang = c->default_language;
+	qs = FCGX_GetParam("QUERY_STRING", r->fcgx->envp);
+	/* The language first, so that even an error page is in the
+	 * reader's language: ?lang= (read leniently, the query may be
+	 * malformed), the cookie, Accept-Language. */
+	cst = parse_cookies(r->arena, FCGX_GetParam("HTTP_COOKIE",
+	    r->fcgx->envp), &l, &r->cookies);
+	lang_cookie = cst == PARSE_OK ? params_get(&r->cookies, "lang") : NULL;
+	r->lang = i18n_pick(c, lang_in_query(r, qs), lang_cookie,
+	    FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", r->fcgx->envp));
 	i18n_set(r->lang);
 	if (r->method == M_OTHER) {
 		resp_error(r, 405, NULL);
+		return;
+	}
+	if (cst != PARSE_OK) {
+		resp_error(r, 400, parse_status_text(cst));
 		return;
 	}
 	uri = FCGX_GetParam("DOCUMENT_URI", r->fcgx->envp);
@@ -148,21 +180,11 @@ handle(struct req *r)
 		return;
 	}
 	r->path = uri;
-	qs = FCGX_GetParam("QUERY_STRING", r->fcgx->envp);
 	if (qs != NULL && (st = parse_urlencoded(r->arena, qs, strlen(qs), &l,
 	    &r->query)) != PARSE_OK) {
 		resp_error(r, 400, parse_status_text(st));
 		return;
 	}
-	if ((st = parse_cookies(r->arena, FCGX_GetParam("HTTP_COOKIE",
-	    r->fcgx->envp), &l, &r->cookies)) != PARSE_OK) {
-		resp_error(r, 400, parse_status_text(st));
-		return;
-	}
-	lang_cookie = params_get(&r->cookies, "lang");
-	r->lang = i18n_pick(c, params_get(&r->query, "lang"), lang_cookie,
-	    FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", r->fcgx->envp));
-	i18n_set(r->lang);
 	if ((r->route = route_match(r->path, r->args, r->argbuf,
 	    sizeof(r->argbuf), &bad_arg)) == NULL) {
 		resp_error(r, 404, NULL);

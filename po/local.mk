@@ -79,7 +79,7 @@ po-dist:
 update-po:
 	@echo "  XGETTEXT po/creneau.pot"; \
 	cd $(srcdir) && \
-	$(PYTHON3) po/extract-templates.py templates/*.xhtml \
+	$(PYTHON3) po/extract-templates.py templates/*.xhtml templates/mail/*.xhtml \
 	  > po/templates.pot.tmp && \
 	set x fcgi/*.c; shift; test -f "$$1" || set /dev/null; \
 	$(XGETTEXT) $(PO_XGETTEXT_FLAGS) -o po/c.pot.tmp "$$@" && \

@@ -304,6 +304,24 @@ COMMENT ON VIEW booking_details IS
 -- Free places of a slot for the public: capacity - booked, plus the holds
 -- that have expired but not been swept yet (their places are as good as
 -- free: the next booking_hold on the slot sweeps them).
+-- The allocation mode of a procedure at a site ('open' or 'draw'). Here
+-- the procedure's own; 013_draws.sql lets a site override it.
+CREATE FUNCTION creneau_allocation_mode(p_site_id bigint, p_procedure_id bigint)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT allocation_mode FROM procedures WHERE id = p_procedure_id
+$$;
+
+-- Places of a slot a booking channel may take now. Here every channel
+-- shares the capacity; 010_calendars.sql replaces it to keep the places
+-- reserved for other channels.
+CREATE FUNCTION creneau_slot_channel_free(p_slot slots, p_channel text) RETURNS integer
+LANGUAGE sql STABLE
+AS $$
+    SELECT p_slot.capacity - p_slot.booked
+$$;
+
 CREATE FUNCTION creneau_slot_free(p_slot slots) RETURNS integer
 LANGUAGE sql STABLE
 AS $$
@@ -621,7 +639,8 @@ BEGIN
     IF v_slot.published_at IS NULL OR v_slot.published_at > now()
        OR v_slot.starts_at <= now()
        OR v_slot.booked >= v_slot.capacity
-       OR v_proc.allocation_mode <> 'open' THEN
+       OR creneau_slot_channel_free(v_slot, coalesce(p_channel, 'online')) <= 0
+       OR creneau_allocation_mode(v_slot.site_id, v_slot.procedure_id) <> 'open' THEN
         RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
         RETURN;
     END IF;
@@ -918,7 +937,8 @@ BEGIN
     PERFORM booking_sweep_slot(v_new.id);
     SELECT s.* INTO v_new FROM slots s WHERE s.id = p_new_slot_id;
     IF v_new.published_at IS NULL OR v_new.published_at > now()
-       OR v_new.starts_at <= now() OR v_new.booked >= v_new.capacity THEN
+       OR v_new.starts_at <= now()
+       OR creneau_slot_channel_free(v_new, b.channel) <= 0 THEN
         RETURN QUERY SELECT 'slot_unavailable'::text, b.id;
         RETURN;
     END IF;

@@ -28,7 +28,8 @@ CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
 	python3 python3-aiosmtpd curl libxml2-utils default-jre-headless lynx openssl mandoc
-	chromium fonts-dejavu-core fonts-noto-core)
+	chromium fonts-dejavu-core fonts-noto-core
+	libqrencode-dev zbar-tools)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
 # point them elsewhere): postgresql-common's cluster creation settings, and
@@ -336,7 +337,7 @@ cr_pg_start() {
 	cr_pg_init
 	cr_pg_running && return 0
 	cr_as "$PGBIN/pg_ctl" -w -t 60 -D "$pgdata" -l "$logdir/postgresql.log" \
-		-o "-c listen_addresses='' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on -c shared_preload_libraries=pg_stat_statements -c track_functions=all" \
 		start >/dev/null || { cr_show_logs; cr_die "PostgreSQL did not start"; }
 }
 
@@ -434,6 +435,10 @@ notify_poll_seconds = 30
 notify_max_per_day = 10
 alert_days = 90
 reminder_hours = 48
+# Waiting room of open releases (issue 4): fast, so t/http/waiting_room.t
+# drains its crowd in seconds.
+admission_per_minute = ${CRENEAU_ADMISSION_PER_MINUTE:-600}
+waiting_room_minutes = ${CRENEAU_WAITING_ROOM_MINUTES:-60}
 EOF
 	if cr_is_root; then
 		chown creneau:creneau "$conf"

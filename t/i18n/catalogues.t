@@ -12,7 +12,7 @@ done
 tmp=`mktemp -d` || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cd "$top" || exit 1
-python3 po/extract-templates.py templates/*.xhtml > "$tmp/templates.pot"
+python3 po/extract-templates.py templates/*.xhtml templates/mail/*.xhtml > "$tmp/templates.pot"
 xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
 	--keyword=ngettext:1,2 --keyword=C_:1c,2 --force-po -o "$tmp/c.pot" fcgi/*.c
 sed -i 's/charset=CHARSET/charset=UTF-8/' "$tmp/c.pot"

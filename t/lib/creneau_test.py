@@ -826,3 +826,65 @@ class Fixture:
              "DELETE FROM agdref_numbers WHERE number = ANY (%s::text[])"
              % (bk, bk, bk, s, s, s, sql_literal(self.slug + "-%"), s,
                 sql_literal("{" + ",".join(self.agdref) + "}")))
+
+
+# --- Staff: accounts and logging in through the real login form ------------
+
+STAFF_COOKIE = "__Host-creneau-staff"
+
+
+def staff_add(email, role, name, *scope, password):
+    """Creates a staff account with creneau-admin staff-add (the password
+    on standard input); scope: site slugs (agent, supervisor) or the
+    organisation (mediator). Returns the CompletedProcess."""
+    admin = os.path.join(os.environ.get("top_builddir", "."), "creneau-admin")
+    return subprocess.run([admin, "-c", os.environ["CRENEAU_CONF"], "staff-add", email, role, name, *scope],
+                          input=password + "\n", capture_output=True, text=True)
+
+
+def staff_login(email, password):
+    """Logs in through /agent/login as a person does; returns the Cookie
+    header value that carries the session ("__Host-creneau-staff=…"), or
+    None when the login failed."""
+    page = get("/agent/login")
+    f = form(page, action=r"^/agent/login$")
+    r = f.submit({"email": email, "password": password})
+    m = re.match(r"%s=([^;]*)" % re.escape(STAFF_COOKIE), r.header("set-cookie") or "")
+    if r.status != 303 or not m:
+        return None
+    return "%s=%s" % (STAFF_COOKIE, m.group(1))
+
+
+def nu_errors(pages):
+    """Runs the Nu HTML checker (node_modules/vnu-jar) on pages, a dict
+    name -> Response or bytes; returns {name: [error messages]} for the
+    pages with errors, or None when the checker is not installed."""
+    import glob
+    import json
+    import shutil
+    import tempfile
+    top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    jars = glob.glob(os.path.join(top, "node_modules", "vnu-jar", "build", "dist", "vnu.jar"))
+    if not jars:
+        return None
+    tmp = tempfile.mkdtemp(prefix="creneau-vnu-")
+    try:
+        for name, page in pages.items():
+            with open(os.path.join(tmp, name + ".html"), "wb") as fh:
+                fh.write(page.body if isinstance(page, Response) else page)
+        files = sorted(glob.glob(os.path.join(tmp, "*.html")))
+        out = subprocess.run(["java", "-jar", jars[0], "--errors-only", "--format", "json", *files],
+                             capture_output=True, text=True)
+        try:
+            messages = json.loads(out.stderr or out.stdout or '{"messages": []}')["messages"]
+        except ValueError:
+            return {"(checker)": [out.stderr[:500]]}
+        errs = {}
+        for m in messages:
+            if m.get("type") != "error":
+                continue
+            name = os.path.basename(m.get("url", ""))[:-len(".html")] or "(checker)"
+            errs.setdefault(name, []).append("line %s: %s" % (m.get("lastLine"), m.get("message")))
+        return errs
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,112 @@
+/* Shared parts of the calendar pages (see calendar.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fields.h"
+#include "i18n.h"
+#include "calendar.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Lets a calendar request on: a logged-in agent, supervisor or
+ * administrator (mediators: 403), a site that exists (404) and that the
+ * account acts for (403), and on POST the session's CSRF token (403).
+ * Fills s and returns 0; otherwise has answered and returns 1. */
+int
+cal_begin(struct req *r, struct cal_site *s)
+{
+	const char	*p[2];
+	PGresult	*res;
+
+	if (staff_require(r, CAL_ROLES) != 0)
+		return 1;
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	if ((res = db_exec(r, S_CAL_SITE, p)) == NULL) {
+		db_fail(r);
+		return 1;
+	}
+	if (PQntuples(res) != 1) {
+		resp_error(r, 404, N_("There is no such site."));
+		return 1;
+	}
+	if (strcmp(db_value(res, 0, 4), "t") != 0) {
+		resp_error(r, 403, N_("Your account does not act for this site."));
+		return 1;
+	}
+	if (r->method == M_POST && !staff_csrf_ok(r)) {
+		resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
+		return 1;
+	}
+	s->id = db_value(res, 0, 0);
+	s->slug = r->args[0];
+	s->name = db_value(res, 0, 1);
+	s->tz = db_value(res, 0, 2);
+	s->today = db_value(res, 0, 3);
+	return 0;
+}
+
+/* Fills what every calendar page has: the site's name, the navigation
+ * (page is "rules", "closures" or "publish": marked current), the form
+ * actions (data-c "form-*": this page's address) and the CSRF fields
+ * (data-c "csrf-*"), up to 8 of each. */
+void
+cal_fill(struct req *r, struct tpl *t, const struct cal_site *s, const char *page)
+{
+	static const char *const pages[] = { "rules", "closures", "publish" };
+	static const char *const forms[] = { "form-1", "form-2", "form-3",
+	    "form-4", "form-5", "form-6", "form-7", "form-8" };
+	static const char *const csrfs[] = { "csrf-1", "csrf-2", "csrf-3",
+	    "csrf-4", "csrf-5", "csrf-6", "csrf-7", "csrf-8" };
+	const char	*self;
+	struct tnode	*n;
+	size_t		 i;
+
+	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		n = tpl_get(t, NULL, arena_printf(r->arena, "nav-%s", pages[i]));
+		tpl_attr(n, "href", arena_printf(r->arena, "/agent/site/%s/%s",
+		    s->slug, pages[i]));
+		if (strcmp(pages[i], page) == 0)
+			tpl_attr(n, "aria-current", "page");
+	}
+	self = arena_printf(r->arena, "/agent/site/%s/%s", s->slug, page);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if ((n = tpl_get(t, NULL, forms[i])) != NULL)
+			tpl_attr(n, "action", self);
+		if ((n = tpl_get(t, NULL, csrfs[i])) != NULL)
+			tpl_attr(n, "value", r->staff->csrf);
+	}
+}
+
+/* Returns the translated name of ISO weekday d (1 = Monday). */
+const char *
+cal_weekday(int d)
+{
+	static const char *const names[] = { N_("Monday"), N_("Tuesday"),
+	    N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+	    N_("Sunday") };
+
+	return d >= 1 && d <= 7 ? _(names[d - 1]) : "";
+}
+
+/* Returns the translated message of the query's m (messages: pairs of a
+ * code and its msgid, NULL-terminated), or NULL. */
+const char *
+cal_message(struct req *r, const char *const *messages)
+{
+	const char	*m = params_get(&r->query, "m");
+	size_t		 i;
+
+	if (m == NULL)
+		return NULL;
+	for (i = 0; messages[i] != NULL; i += 2)
+		if (strcmp(messages[i], m) == 0)
+			return _(messages[i + 1]);
+	return NULL;
+}

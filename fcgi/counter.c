@@ -1,0 +1,97 @@
+/* Shared by the counter pages (see counter.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "counter.h"
+#include "db.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Lets an agent, supervisor or administrator of the URL's site on (the
+ * route's first segment): fills *s and returns 0. Otherwise answers
+ * (login, 403 for a mediator or another site's agent, 404 for an unknown
+ * site, 503) and returns 1. day is the day asked for, or NULL. */
+int
+counter_site_load(struct req *r, const char *day, struct counter_site *s)
+{
+	const char	*p[3];
+	PGresult	*res;
+
+	if (staff_require(r, COUNTER_ROLES) != 0)
+		return 1;
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	p[2] = day != NULL ? day : "";
+	if ((res = db_exec(r, S_COUNTER_SITE, p)) == NULL) {
+		db_fail(r);
+		return 1;
+	}
+	if (PQntuples(res) != 1) {
+		resp_error(r, 404, NULL);
+		return 1;
+	}
+	if (strcmp(db_value(res, 0, 7), "t") != 0) {
+		resp_error(r, 403, N_("Your account does not act for this site."));
+		return 1;
+	}
+	s->id = db_value(res, 0, 0);
+	s->slug = r->args[0];
+	s->name = db_value(res, 0, 1);
+	s->tz = db_value(res, 0, 2);
+	s->day = db_value(res, 0, 3);
+	s->prev = db_value(res, 0, 4);
+	s->next = db_value(res, 0, 5);
+	s->today = db_value(res, 0, 6);
+	return 0;
+}
+
+/* Returns the wording of a booking's status and attendance. */
+const char *
+counter_status(const char *status, const char *attendance)
+{
+	if (strcmp(attendance, "honoured") == 0)
+		return _("Arrived");
+	if (strcmp(attendance, "no_show") == 0)
+		return _("Did not come");
+	if (strcmp(status, "cancelled") == 0)
+		return _("Cancelled");
+	if (strcmp(status, "completed") == 0)
+		return _("Past, not marked");
+	if (strcmp(status, "confirmed") == 0)
+		return _("Expected");
+	return status;
+}
+
+/* Returns the wording of a booking channel (creneau_valid_channel). */
+const char *
+counter_channel(const char *channel)
+{
+	if (strcmp(channel, "online") == 0)
+		return _("Online");
+	if (strcmp(channel, "mediator") == 0)
+		return _("Mediator");
+	if (strcmp(channel, "counter") == 0)
+		return _("Counter or phone");
+	if (strcmp(channel, "court") == 0)
+		return _("Court order");
+	return channel;
+}
+
+/* Fills the navigation shared by the counter pages: the site's name and
+ * the links to its agenda, check-in and search. */
+void
+counter_nav(struct req *r, struct tpl *t, const struct counter_site *s)
+{
+	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
+	tpl_attr(tpl_get(t, NULL, "nav-agenda"), "href",
+	    arena_printf(r->arena, "/agent/site/%s/agenda", s->slug));
+	tpl_attr(tpl_get(t, NULL, "nav-checkin"), "href",
+	    arena_printf(r->arena, "/agent/site/%s/checkin", s->slug));
+	tpl_attr(tpl_get(t, NULL, "nav-search"), "href",
+	    arena_printf(r->arena, "/agent/site/%s/search", s->slug));
+}

@@ -1,0 +1,31 @@
+/* What the counter pages (agenda, check-in, attendance, search) share:
+ * the site of the URL, loaded for the logged-in account, the scope check
+ * answered, and the wording of statuses and attendance. */
+#ifndef CRENEAU_COUNTER_H
+#define CRENEAU_COUNTER_H
+
+struct req;
+struct tpl;
+
+/* Columns of S_COUNTER_SITE. */
+struct counter_site {
+	const char	*id;
+	const char	*slug;
+	const char	*name;
+	const char	*tz;
+	const char	*day;		/* the day shown: ?day= or today */
+	const char	*prev;
+	const char	*next;
+	const char	*today;
+};
+
+#define COUNTER_ROLES	(ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN)
+
+int		 counter_site_load(struct req *, const char *day,
+		    struct counter_site *);
+const char	*counter_status(const char *status, const char *attendance);
+const char	*counter_channel(const char *channel);
+void		 counter_nav(struct req *, struct tpl *,
+		    const struct counter_site *);
+
+#endif

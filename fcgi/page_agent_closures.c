@@ -1,0 +1,187 @@
+/* GET and POST /agent/site/<site>/closures: the closures to come and the
+ * public holidays of the coming months, and the form that closes a day
+ * for the whole site or one counter. When the day has active bookings,
+ * the form first asks to confirm; then close_day() cancels them all, in
+ * one transaction, with a day_closed message to each applicant (their
+ * language, the link to book again) and an audit entry. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "calendar.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = { "day", "counter", "reason",
+	"confirm", NULL };
+
+static const char *const messages[] = {
+	"closed", N_("The day is closed. The appointments of that day are cancelled and the applicants informed."),
+	NULL
+};
+
+/* Fills the list of closures. */
+static void
+closures(struct tpl *t, PGresult *res)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "closure"), *row;
+	int		 i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "c-day"), db_value(res, i, 0));
+		if (*db_value(res, i, 1) != '\0') {
+			tpl_text(tpl_get(t, row, "c-counter"), db_value(res, i, 1));
+			tpl_remove(tpl_get(t, row, "c-site"));
+		} else
+			tpl_remove(tpl_get(t, row, "c-counter"));
+		tpl_text(tpl_get(t, row, "c-reason"), db_value(res, i, 2));
+		tpl_text(tpl_get(t, row, "c-cancelled"), db_value(res, i, 3));
+	}
+	tpl_remove(proto);
+	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-closures" : "closures"));
+}
+
+/* Fills the list of public holidays. */
+static void
+holidays(struct tpl *t, PGresult *res)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "holiday"), *row;
+	int		 i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "h-day"), db_value(res, i, 0));
+		tpl_text(tpl_get(t, row, "h-name"), db_value(res, i, 1));
+	}
+	tpl_remove(proto);
+	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-holidays" : "holidays"));
+}
+
+/* Renders the page with f's errors (values kept). */
+static int
+render(struct req *r, const struct cal_site *s, struct form *f)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *o;
+	PGresult	*counters, *list, *hols;
+	const char	*p[2], *msg;
+	int		 i;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	if ((counters = db_exec(r, S_CAL_COUNTERS, p)) == NULL ||
+	    (list = db_exec(r, S_CAL_CLOSURES, p)) == NULL ||
+	    (hols = db_exec(r, S_CAL_HOLIDAYS, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_closures")) == NULL)
+		return -1;
+	if (f->nerrors > 0)
+		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
+		    _("Closures and public holidays")));
+	cal_fill(r, t, s, "closures");
+	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
+		tpl_text(tpl_get(t, NULL, "done"), msg);
+	else
+		tpl_remove(tpl_get(t, NULL, "done"));
+	proto = tpl_get(t, NULL, "counter-option");
+	for (i = 0; i < PQntuples(counters); i++) {
+		o = tpl_clone(proto);
+		tpl_attr(o, "value", db_value(counters, i, 0));
+		tpl_text(o, db_value(counters, i, 1));
+	}
+	tpl_remove(proto);
+	closures(t, list);
+	holidays(t, hols);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Closes the day after the checks; 303, or the form again. */
+static int
+close_day(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[5], *o;
+	PGresult	*res;
+	int		 n;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_COUNTER, 0);
+	p[3] = form_get(f, F_DATE, 1);
+	p[4] = form_get(f, F_CAL_REASON, 1);
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if (p[2] == NULL)
+		p[2] = "";
+	if (p[3] != NULL && strcmp(p[3], s->today) < 0) {
+		form_error(f, "day", _("This day is past: choose today or a later day."));
+		return render(r, s, f);
+	}
+	/* A day with bookings: say how many will be cancelled, and ask. */
+	if (form_get(f, F_CAL_CONFIRM, 0) == NULL) {
+		const char *q[4] = { p[0], p[1], p[2], p[3] };
+
+		if ((res = db_exec(r, S_CAL_DAY_BOOKINGS, q)) == NULL) {
+			if (strcmp(r->sqlstate, "22008") != 0)
+				return db_fail(r);
+			form_error(f, "day", _("This date does not exist."));
+			return render(r, s, f);
+		}
+		if ((n = atoi(db_value(res, 0, 0))) > 0) {
+			form_error(f, "confirm", arena_printf(r->arena, ngettext(
+			    "%d appointment is booked on that day. Tick the box to cancel it and inform the applicant.",
+			    "%d appointments are booked on that day. Tick the box to cancel them and inform the applicants.",
+			    n), n));
+			return render(r, s, f);
+		}
+	}
+	if ((res = db_exec(r, S_CAL_CLOSE_DAY, p)) == NULL) {
+		if (strcmp(r->sqlstate, "22008") != 0)
+			return db_fail(r);
+		form_error(f, "day", _("This date does not exist."));
+		return render(r, s, f);
+	}
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "closed") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/closures?m=closed", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "no_counter") == 0)
+		form_error(f, "counter", _("Choose one of the counters of this site."));
+	else if (strcmp(o, "past_day") == 0)
+		form_error(f, "day", _("This day is past: choose today or a later day."));
+	else if (strcmp(o, "already_closed") == 0)
+		form_error(f, "day", _("This day is already closed there."));
+	else
+		return -1;
+	return render(r, s, f);
+}
+
+/* Answers the closures page, or its form. */
+int
+page_agent_closures(struct req *r)
+{
+	struct cal_site	 s;
+	struct form	 f;
+	const char	*action;
+
+	if (cal_begin(r, &s) != 0)
+		return 0;
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, &s, &f);
+	if ((action = form_get(&f, F_CAL_ACTION, 1)) == NULL ||
+	    strcmp(action, "close") != 0)
+		return resp_error(r, 400, N_("Use one of the forms of the page."));
+	return close_day(r, &s, &f);
+}

@@ -1,0 +1,191 @@
+/* GET and POST /agent/site/<site>/court: the court orders of a site. GET
+ * lists its injunctions (open ones first, overdue first, by deadline; the
+ * list is audited, it shows names) and the form to record one; POST
+ * records an injunction (court_record, audited) and answers 303 to it, or
+ * the form again with its errors. Agents and supervisors of the site and
+ * administrators only: staff_can_site() decides, in SQL. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "court.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = {
+	"tribunal", "case_number", "decision_date", "deadline", "procedure",
+	"surname", "given_names", "birth_day", "birth_month", "birth_year",
+	"agdref", "email", "phone", "lang", NULL
+};
+
+/* Fills the list of injunctions; returns 0 or -1 (database). */
+static int
+fill_list(struct req *r, struct tpl *t)
+{
+	struct tnode	*proto, *row, *st;
+	PGresult	*l;
+	const char	*p[3], *cls;
+	int		 i;
+
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	p[2] = "500";
+	if ((l = db_exec(r, S_COURT_LIST, p)) == NULL)
+		return -1;
+	proto = tpl_get(t, NULL, "row");
+	for (i = 0; i < PQntuples(l); i++) {
+		row = tpl_clone(proto);
+		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
+		    "/agent/site/%s/court/%s", r->args[0], db_value(l, i, 0)));
+		tpl_text(tpl_get(t, row, "row-deadline"), db_value(l, i, 7));
+		st = tpl_get(t, row, "row-state");
+		tpl_text(st, court_state(r, atoi(db_value(l, i, 8)),
+		    strcmp(db_value(l, i, 11), "t") == 0, db_value(l, i, 12), &cls));
+		tpl_add_class(st, cls);
+		tpl_add_class(row, cls);
+		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
+		    "%s %s", db_value(l, i, 9), db_value(l, i, 10)));
+		tpl_text(tpl_get(t, row, "row-tribunal"), db_value(l, i, 4));
+		tpl_text(tpl_get(t, row, "row-case"), db_value(l, i, 5));
+		tpl_text(tpl_get(t, row, "row-procedure"), db_value(l, i, 3));
+	}
+	tpl_remove(proto);
+	if (PQntuples(l) > 0)
+		tpl_remove(tpl_get(t, NULL, "empty"));
+	else
+		tpl_remove(tpl_get(t, NULL, "table"));
+	return 0;
+}
+
+/* Renders the page for site row s (S_STAFF_SITE_ACCESS) with f's values
+ * and errors. */
+static int
+render(struct req *r, const PGresult *s, struct form *f)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *opt;
+	PGresult	*pl;
+	const char	*p[1];
+	int		 i;
+
+	p[0] = r->args[0];
+	if ((pl = db_exec(r, S_STAFF_SITE_PROCEDURE_LIST, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_court")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
+	    f->nerrors > 0 ? _("Error: ") : "", _("Court orders"),
+	    db_value(s, 0, 1)));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	if (fill_list(r, t) == -1)
+		return db_fail(r);
+	tpl_attr(tpl_get(t, NULL, "form"), "action",
+	    arena_printf(r->arena, "/agent/site/%s/court", r->args[0]));
+	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
+	proto = tpl_get(t, NULL, "procedure-option");
+	for (i = 0; i < PQntuples(pl); i++) {
+		opt = tpl_clone(proto);
+		tpl_attr(opt, "value", db_value(pl, i, 0));
+		tpl_text(opt, db_value(pl, i, 1));
+	}
+	tpl_remove(proto);
+	tpl_languages(r, t, "lang-option", NULL, NULL);
+	if (params_get(&r->form, "lang") == NULL)
+		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Reads a date field that must exist; NULL with an error otherwise. */
+static const char *
+get_day(struct form *f, enum field_id id)
+{
+	const char	*v = form_get(f, id, 1);
+
+	if (v != NULL && !court_day_exists(v)) {
+		form_error(f, fields[id].name, _("This date does not exist. Check the day and the month."));
+		return NULL;
+	}
+	return v;
+}
+
+/* Records the injunction: 303 to it, or the form with its errors. */
+static int
+submit(struct req *r, const PGresult *s, struct form *f)
+{
+	const char	*p[14], *outcome;
+	char		 birth[11];
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	p[2] = form_get(f, F_PROCEDURE, 1);
+	p[3] = form_get(f, F_TRIBUNAL, 1);
+	p[4] = form_get(f, F_CASE_NUMBER, 1);
+	p[5] = get_day(f, F_DECISION_DATE);
+	p[6] = get_day(f, F_DEADLINE);
+	p[7] = form_get(f, F_SURNAME, 1);
+	p[8] = form_get(f, F_GIVEN_NAMES, 1);
+	form_birth_date(f, birth);
+	p[9] = birth;
+	p[10] = form_get(f, F_AGDREF, 0);
+	p[11] = form_get(f, F_EMAIL, 0);
+	p[12] = form_get(f, F_PHONE, 0);
+	p[13] = form_get(f, F_MSG_LANG, 1);
+	if (p[13] != NULL && !conf_has_language(r->conf, p[13]))
+		form_error(f, "lang", _("Choose one of the languages offered."));
+	if (p[5] != NULL && p[6] != NULL && strcmp(p[6], p[5]) < 0)
+		form_error(f, "deadline", _("The deadline cannot be before the decision."));
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if ((res = db_exec(r, S_COURT_RECORD, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "recorded") == 0 || strcmp(outcome, "exists") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/court/%s", r->args[0], db_value(res, 0, 1)));
+	if (strcmp(outcome, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not give access to this site."));
+	if (strcmp(outcome, "not_found") == 0)
+		form_error(f, "procedure", _("Choose one of the procedures offered."));
+	else if (strcmp(outcome, "deadline_before_decision") == 0)
+		form_error(f, "deadline", _("The deadline cannot be before the decision."));
+	else
+		form_error(f, NULL, _("The injunction could not be recorded. Try again."));
+	return render(r, s, f);
+}
+
+/* Answers the court orders of a site (GET) or a new one (POST). */
+int
+page_agent_court(struct req *r)
+{
+	struct form	 f;
+	PGresult	*s;
+	const char	*p[2];
+
+	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
+		return 0;
+	if (r->method == M_POST && !staff_csrf_ok(r))
+		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(s) == 0)
+		return resp_error(r, 404, N_("This site does not exist."));
+	if (strcmp(db_value(s, 0, 2), "t") != 0)
+		return resp_error(r, 403, N_("Your account does not give access to this site."));
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, s, &f);
+	return submit(r, s, &f);
+}

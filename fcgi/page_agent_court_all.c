@@ -1,0 +1,75 @@
+/* GET /agent/court: the court orders of every site the account acts for
+ * (a supervisor sees all those of their sites), open ones first, overdue
+ * first, by deadline, so none is missed; audited (it shows names). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "court.h"
+#include "db.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Answers the list of every site's injunctions. */
+int
+page_agent_court_all(struct req *r)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *row, *st, *site;
+	PGresult	*l, *sites;
+	const char	*p[3], *cls;
+	int		 i;
+
+	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
+		return 0;
+	p[0] = r->staff->id;
+	p[1] = NULL;
+	p[2] = "500";
+	if ((l = db_exec(r, S_COURT_LIST, p)) == NULL ||
+	    (sites = db_exec(r, S_STAFF_SITES, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_court_all")) == NULL)
+		return -1;
+	proto = tpl_get(t, NULL, "row");
+	for (i = 0; i < PQntuples(l); i++) {
+		row = tpl_clone(proto);
+		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
+		    "/agent/site/%s/court/%s", db_value(l, i, 1), db_value(l, i, 0)));
+		tpl_text(tpl_get(t, row, "row-deadline"), db_value(l, i, 7));
+		st = tpl_get(t, row, "row-state");
+		tpl_text(st, court_state(r, atoi(db_value(l, i, 8)),
+		    strcmp(db_value(l, i, 11), "t") == 0, db_value(l, i, 12), &cls));
+		tpl_add_class(st, cls);
+		tpl_add_class(row, cls);
+		site = tpl_get(t, row, "row-site");
+		tpl_attr(site, "href", arena_printf(r->arena,
+		    "/agent/site/%s/court", db_value(l, i, 1)));
+		tpl_text(site, db_value(l, i, 2));
+		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
+		    "%s %s", db_value(l, i, 9), db_value(l, i, 10)));
+		tpl_text(tpl_get(t, row, "row-tribunal"), db_value(l, i, 4));
+		tpl_text(tpl_get(t, row, "row-case"), db_value(l, i, 5));
+	}
+	tpl_remove(proto);
+	if (PQntuples(l) > 0)
+		tpl_remove(tpl_get(t, NULL, "empty"));
+	else
+		tpl_remove(tpl_get(t, NULL, "table"));
+	proto = tpl_get(t, NULL, "site");
+	for (i = 0; i < PQntuples(sites); i++) {
+		row = tpl_clone(proto);
+		site = tpl_get(t, row, "site-link");
+		tpl_attr(site, "href", arena_printf(r->arena,
+		    "/agent/site/%s/court", db_value(sites, i, 0)));
+		tpl_text(site, db_value(sites, i, 1));
+	}
+	tpl_remove(proto);
+	if (PQntuples(sites) == 0)
+		tpl_remove(tpl_get(t, NULL, "sites"));
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,181 @@
+/* GET and POST /agent/site/<site>/court/<id>: one injunction of a site
+ * (viewing it is audited: it shows the applicant). While open, a choice
+ * of times with court places (reserved ones first, published or not);
+ * POST books the chosen time for the applicant (court_book: confirmed at
+ * once, channel court, a message to the applicant when a contact is
+ * known, the injunction fulfilled, audited) and answers 303 back, or the
+ * page again with the error. The injunction must be of the site in the
+ * URL and the account must act for that site (checked in SQL). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "court.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = { "slot", NULL };
+
+/* Fills the choice of times for injunction row v; returns 0 or -1. */
+static int
+fill_slots(struct req *r, struct tpl *t, const PGresult *v)
+{
+	struct tnode	*proto, *row, *in, *label;
+	PGresult	*sl;
+	const char	*p[5], *id, *when;
+	int		 i;
+
+	p[0] = db_value(v, 0, 1);
+	p[1] = db_value(v, 0, 2);
+	p[2] = "court";
+	p[3] = "f";
+	p[4] = arena_printf(r->arena, "%d", r->conf->calendar_days);
+	if ((sl = db_exec(r, S_CHANNEL_SLOTS, p)) == NULL)
+		return -1;
+	proto = tpl_get(t, NULL, "slot-option");
+	for (i = 0; i < PQntuples(sl); i++) {
+		row = tpl_clone(proto);
+		in = tpl_get(t, row, "slot-input");
+		label = tpl_get(t, row, "slot-label");
+		id = arena_printf(r->arena, "slot-%s", db_value(sl, i, 0));
+		tpl_attr(in, "id", id);
+		tpl_attr(in, "value", db_value(sl, i, 0));
+		tpl_attr(label, "for", id);
+		when = fmt_datetime(r->arena, arena_printf(r->arena, "%s %s",
+		    db_value(sl, i, 1), db_value(sl, i, 2)));
+		tpl_text(label, when != NULL ? when : db_value(sl, i, 2));
+	}
+	tpl_remove(proto);
+	if (PQntuples(sl) > 0) {
+		tpl_remove(tpl_get(t, NULL, "no-slots"));
+	} else {
+		tpl_remove(tpl_get(t, NULL, "group-slot"));
+		tpl_remove(tpl_get(t, NULL, "book-button"));
+	}
+	return 0;
+}
+
+/* Renders the injunction of row v (S_COURT_VIEW) with f's errors. */
+static int
+render(struct req *r, const PGresult *v, struct form *f)
+{
+	struct tpl	*t;
+	struct tnode	*st;
+	const char	*cls, *when, *contact;
+	int		 fulfilled = strcmp(db_value(v, 0, 16), "t") == 0;
+
+	if ((t = tpl_page(r, "agent_court_item")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s%s %s", f->nerrors > 0 ?
+	    _("Error: ") : "", _("Injunction"), db_value(v, 0, 5)));
+	tpl_attr(tpl_get(t, NULL, "list-link"), "href",
+	    arena_printf(r->arena, "/agent/site/%s/court", r->args[0]));
+	tpl_text(tpl_get(t, NULL, "case"), db_value(v, 0, 5));
+	st = tpl_get(t, NULL, "state");
+	tpl_text(st, court_state(r, atoi(db_value(v, 0, 8)), fulfilled,
+	    db_value(v, 0, 17), &cls));
+	tpl_add_class(st, cls);
+	tpl_text(tpl_get(t, NULL, "tribunal"), db_value(v, 0, 4));
+	tpl_text(tpl_get(t, NULL, "decision"), fmt_date(r->arena, db_value(v, 0, 6)));
+	tpl_text(tpl_get(t, NULL, "deadline"), fmt_date(r->arena, db_value(v, 0, 7)));
+	tpl_text(tpl_get(t, NULL, "procedure"), db_value(v, 0, 3));
+	tpl_text(tpl_get(t, NULL, "person"), arena_printf(r->arena, "%s %s",
+	    db_value(v, 0, 9), db_value(v, 0, 10)));
+	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_value(v, 0, 11)));
+	contact = arena_printf(r->arena, "%s%s%s", db_value(v, 0, 13),
+	    *db_value(v, 0, 13) && *db_value(v, 0, 14) ? ", " : "",
+	    db_value(v, 0, 14));
+	tpl_text(tpl_get(t, NULL, "contact"), *contact ? contact :
+	    _("None known: send the convocation by post."));
+	if (fulfilled) {
+		tpl_remove(tpl_get(t, NULL, "book"));
+		tpl_text(tpl_get(t, NULL, "reference"), arena_printf(r->arena,
+		    "%.4s-%s", db_value(v, 0, 17), db_value(v, 0, 17) + 4));
+		when = fmt_datetime(r->arena, db_value(v, 0, 18));
+		tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
+		form_render(f, t, form_fields);
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "booked"));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
+	    "/agent/site/%s/court/%s", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
+	if (fill_slots(r, t, v) == -1)
+		return db_fail(r);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Books the chosen time: 303 back, or the page with the error. */
+static int
+submit(struct req *r, const PGresult *v, struct form *f)
+{
+	const char	*p[5], *outcome;
+	PGresult	*res;
+
+	if ((p[3] = form_get(f, F_SLOT, 1)) == NULL)
+		return render(r, v, f);
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	p[2] = r->args[1];
+	p[4] = identity_key_sql(r->arena);
+	if ((res = db_exec(r, S_COURT_BOOK, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "fulfilled") == 0 ||
+	    strcmp(outcome, "already_fulfilled") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/court/%s", r->args[0], r->args[1]));
+	if (strcmp(outcome, "not_found") == 0)
+		return resp_error(r, 404, N_("This injunction does not exist."));
+	if (strcmp(outcome, "identity_active") == 0)
+		form_error(f, NULL, _("This person already has an appointment for this procedure. Find it at the counter with the person's name and date of birth, and move it if needed."));
+	else if (strcmp(outcome, "agdref_required") == 0 ||
+	    strcmp(outcome, "agdref_unknown") == 0)
+		form_error(f, NULL, _("This procedure needs a known AGDREF number, and the injunction has none or an unknown one. Record the injunction again with the right number."));
+	else
+		form_error(f, "slot", _("This time has just been taken or is no longer offered. Choose another time."));
+	return render(r, v, f);
+}
+
+/* Answers one injunction (GET) or its booking (POST). */
+int
+page_agent_court_item(struct req *r)
+{
+	struct form	 f;
+	PGresult	*s, *v;
+	const char	*p[3];
+
+	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
+		return 0;
+	if (r->method == M_POST && !staff_csrf_ok(r))
+		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(s) == 0)
+		return resp_error(r, 404, N_("This site does not exist."));
+	if (strcmp(db_value(s, 0, 2), "t") != 0)
+		return resp_error(r, 403, N_("Your account does not give access to this site."));
+	p[2] = r->args[1];
+	if ((v = db_exec(r, S_COURT_VIEW, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(v) != 1)
+		return resp_error(r, 404, N_("This injunction does not exist."));
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, v, &f);
+	return submit(r, v, &f);
+}

@@ -1,0 +1,194 @@
+/* GET and POST /agent/site/<site>/draws: the draws of a site for its
+ * agents, supervisors and administrators. Lists each draw (window, draw
+ * time, the published commitment, entries, places), schedules a new one
+ * for a procedure allocated by draw (draw_schedule: the seed is made and
+ * kept secret by PostgreSQL, only its SHA-256 is shown), and runs a due
+ * draw at once (draw_run, one transaction). Times are the site's. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "notice.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = {
+	"procedure", "opens_at", "closes_at", "draw_at", "offer_hours", "from",
+	"to", NULL
+};
+
+static const struct notice notices[] = {
+	{ "scheduled", N_("The draw is scheduled. Its commitment is published on the draw's public page."), 0 },
+	{ "drawn", N_("The draw has been run: the first entries in the order received an offer."), 0 },
+	{ "too_early", N_("This draw cannot be run before its time."), 1 },
+	{ "already_drawn", N_("This draw has already been run."), 1 },
+};
+
+/* Fills the table of draws and their run-now forms. */
+static void
+draws(struct req *r, struct tpl *t, const PGresult *d)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "draw"), *row, *run;
+	int		 i;
+
+	for (i = 0; i < PQntuples(d); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "draw-procedure"), db_value(d, i, 1));
+		tpl_text(tpl_get(t, row, "draw-window"), arena_printf(r->arena,
+		    "%s → %s", db_value(d, i, 3), db_value(d, i, 4)));
+		tpl_text(tpl_get(t, row, "draw-at"), db_value(d, i, 5));
+		tpl_text(tpl_get(t, row, "draw-status"),
+		    strcmp(db_value(d, i, 2), "drawn") == 0 ? _("Drawn") : _("Scheduled"));
+		tpl_text(tpl_get(t, row, "draw-entries"), db_value(d, i, 7));
+		tpl_text(tpl_get(t, row, "draw-places"), db_value(d, i, 8));
+		tpl_text(tpl_get(t, row, "draw-commitment"), db_value(d, i, 6));
+		tpl_attr(tpl_get(t, row, "draw-public"), "href",
+		    arena_printf(r->arena, "/draw/%s", db_value(d, i, 0)));
+		run = tpl_get(t, row, "run-form");
+		if (strcmp(db_value(d, i, 9), "t") != 0) {
+			tpl_remove(run);
+			continue;
+		}
+		tpl_attr(run, "action", arena_printf(r->arena,
+		    "/agent/site/%s/draws", r->args[0]));
+		tpl_attr(tpl_get(t, run, "run-csrf"), "value", r->staff->csrf);
+		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_value(d, i, 0));
+	}
+	tpl_remove(proto);
+	if (PQntuples(d) > 0)
+		tpl_remove(tpl_get(t, NULL, "no-draws"));
+}
+
+/* Renders the page of site row s (S_STAFF_SITE_ACCESS) with f's errors. */
+static int
+render(struct req *r, const PGresult *s, struct form *f)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *opt;
+	PGresult	*d, *procs;
+	const char	*p[2];
+	int		 i;
+
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	if ((d = db_exec(r, S_AGENT_DRAWS, p)) == NULL)
+		return db_fail(r);
+	p[0] = db_value(s, 0, 0);
+	if ((procs = db_exec(r, S_AGENT_DRAW_PROCEDURES, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_draws")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s%s — %s", f->nerrors > 0 ?
+	    _("Error: ") : "", _("Draws"), db_value(s, 0, 1)));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	notice_show(r, t, NOTICES(notices));
+	draws(r, t, d);
+	proto = tpl_get(t, NULL, "procedure-option");
+	for (i = 0; i < PQntuples(procs); i++) {
+		opt = tpl_clone(proto);
+		tpl_attr(opt, "value", db_value(procs, i, 0));
+		tpl_text(opt, db_value(procs, i, 1));
+	}
+	tpl_remove(proto);
+	if (PQntuples(procs) == 0)
+		tpl_remove(tpl_get(t, NULL, "schedule-form"));
+	else
+		tpl_remove(tpl_get(t, NULL, "no-procedures"));
+	tpl_attr(tpl_get(t, NULL, "schedule-form"), "action",
+	    arena_printf(r->arena, "/agent/site/%s/draws", r->args[0]));
+	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Schedules a draw from the form; 303 or re-render. */
+static int
+schedule(struct req *r, const PGresult *s, struct form *f)
+{
+	const char	*p[9], *outcome;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = db_value(s, 0, 0);
+	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
+	p[3] = form_get(f, F_DRAW_OPENS, 1);
+	p[4] = form_get(f, F_DRAW_CLOSES, 1);
+	p[5] = form_get(f, F_DRAW_AT, 1);
+	p[6] = form_get(f, F_DRAW_OFFER_HOURS, 1);
+	p[7] = form_get(f, F_CAL_FROM, 1);
+	p[8] = form_get(f, F_CAL_TO, 1);
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if ((res = db_exec(r, S_AGENT_DRAW_SCHEDULE, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "scheduled") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/draws?m=scheduled", r->args[0]));
+	if (strcmp(outcome, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not give access to this site."));
+	if (strcmp(outcome, "not_draw") == 0)
+		form_error(f, "procedure", _("This procedure is not allocated by draw at this site."));
+	else if (strcmp(outcome, "no_slots") == 0)
+		form_error(f, "from", _("There is no free slot of this procedure on these days after the draw and its offers: generate the slots first, unpublished."));
+	else
+		form_error(f, "opens_at", _("Registration must open before it closes, close no later than the draw, and the draw must be in the future."));
+	return render(r, s, f);
+}
+
+/* Runs a due draw now; 303 with the outcome. */
+static int
+run(struct req *r)
+{
+	const char	*p[2], *outcome;
+	PGresult	*res;
+
+	p[0] = params_get(&r->form, "draw");
+	p[1] = r->staff->id;
+	if (p[0] == NULL || field_check(F_DRAW_ID, p[0], strlen(p[0])) == -1)
+		return resp_error(r, 400, NULL);
+	if ((res = db_exec(r, S_AGENT_DRAW_RUN, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	if (strcmp(outcome, "forbidden") == 0 || strcmp(outcome, "not_found") == 0)
+		return resp_error(r, 403, N_("Your account does not give access to this draw."));
+	return resp_redirect(r, arena_printf(r->arena, "/agent/site/%s/draws?m=%s",
+	    r->args[0], outcome));
+}
+
+/* Answers the draws page, or one of its forms. */
+int
+page_agent_draws(struct req *r)
+{
+	struct form	 f;
+	PGresult	*s;
+	const char	*p[2], *action;
+
+	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
+		return 0;
+	if (r->method == M_POST && !staff_csrf_ok(r))
+		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(s) == 0)
+		return resp_error(r, 404, N_("This site does not exist."));
+	if (strcmp(db_value(s, 0, 2), "t") != 0)
+		return resp_error(r, 403, N_("Your account does not give access to this site."));
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, s, &f);
+	action = params_get(&r->form, "action");
+	if (action != NULL && strcmp(action, "run") == 0)
+		return run(r);
+	return schedule(r, s, &f);
+}

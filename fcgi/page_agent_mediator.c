@@ -1,0 +1,62 @@
+/* GET /agent/mediator: a mediator's start page: their organisation and
+ * how much of its monthly quota is used, the sites and procedures they
+ * may book for an applicant, and the link to the organisation's
+ * bookings. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "arena.h"
+#include "db.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Answers the mediator's start page. */
+int
+page_agent_mediator(struct req *r)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *row;
+	PGresult	*org, *ch;
+	const char	*p[1];
+	int		 i, quota, used;
+
+	if (staff_require(r, ROLE_MEDIATOR) != 0)
+		return 0;
+	p[0] = r->staff->id;
+	if ((org = db_exec(r, S_MEDIATOR_ORG, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(org) != 1)
+		return resp_error(r, 403, N_("Your account does not give access to this page."));
+	if ((ch = db_exec(r, S_MEDIATOR_CHOICES, NULL)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_mediator")) == NULL)
+		return -1;
+	quota = atoi(db_value(org, 0, 2));
+	used = atoi(db_value(org, 0, 3));
+	tpl_text(tpl_get(t, NULL, "organisation"), db_value(org, 0, 1));
+	tpl_text(tpl_get(t, NULL, "quota"), arena_printf(r->arena,
+	    ngettext("%d of %d booking used this month",
+	    "%d of %d bookings used this month", quota), used, quota));
+	if (used < quota)
+		tpl_remove(tpl_get(t, NULL, "quota-reached"));
+	proto = tpl_get(t, NULL, "choice");
+	for (i = 0; i < PQntuples(ch); i++) {
+		row = tpl_clone(proto);
+		tpl_attr(tpl_get(t, row, "choice-link"), "href", arena_printf(
+		    r->arena, "/agent/mediator/site/%s/%s", db_value(ch, i, 0),
+		    db_value(ch, i, 3)));
+		tpl_text(tpl_get(t, row, "choice-procedure"), db_value(ch, i, 4));
+		tpl_text(tpl_get(t, row, "choice-site"), db_value(ch, i, 1));
+		tpl_text(tpl_get(t, row, "choice-city"), db_value(ch, i, 2));
+	}
+	tpl_remove(proto);
+	if (PQntuples(ch) > 0)
+		tpl_remove(tpl_get(t, NULL, "no-choices"));
+	else
+		tpl_remove(tpl_get(t, NULL, "choices"));
+	return tpl_send(r, t, 200);
+}

@@ -1,0 +1,198 @@
+/* GET and POST /agent/mediator/slot/<slot>: a mediator books one time for
+ * an applicant without e-mail. The same identity fields and rules as the
+ * public form (surname, given names, date of birth, AGDREF number when
+ * the procedure needs it; phone optional, no e-mail); the booking is
+ * confirmed at once within the organisation's monthly quota, in one SQL
+ * call (mediator_book, audited), and the answer is 303 to the printable
+ * confirmation; or the form again with its errors. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = {
+	"surname", "given_names", "birth_day", "birth_month", "birth_year",
+	"phone", "lang", "agdref", NULL
+};
+
+/* Values of a valid submission. */
+struct mediator_input {
+	const char	*surname, *given_names, *phone, *lang, *agdref;
+	char		 birth[11];
+	char		 idem[33];
+};
+
+/* The scope of this form's tokens: negative, so a token of the public
+ * form of the same slot is refused here. */
+static long long
+scope_of(struct req *r)
+{
+	return -strtoll(r->args[0], NULL, 10);
+}
+
+/* Renders the form for slot row s (S_MEDIATOR_SLOT) with f's values and
+ * errors; answers 200. */
+static int
+render(struct req *r, const PGresult *s, struct form *f)
+{
+	struct tpl	*t;
+	const char	*when;
+
+	if ((t = tpl_page(r, "agent_mediator_book")) == NULL)
+		return -1;
+	when = fmt_datetime(r->arena, db_value(s, 0, 0));
+	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
+	    f->nerrors > 0 ? _("Error: ") : "", db_value(s, 0, 7),
+	    db_value(s, 0, 2)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 7));
+	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
+	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
+	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
+	    "/agent/mediator/site/%s/%s", db_value(s, 0, 3), db_value(s, 0, 8)));
+	if (strcmp(db_value(s, 0, 1), "t") != 0 && r->method != M_POST) {
+		tpl_remove(tpl_get(t, NULL, "form"));
+		form_render(f, t, form_fields);
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "unavailable"));
+	if (strcmp(db_value(s, 0, 9), "t") != 0)
+		tpl_remove(tpl_get(t, NULL, "group-agdref"));
+	tpl_attr(tpl_get(t, NULL, "form"), "action",
+	    arena_printf(r->arena, "/agent/mediator/slot/%s", r->args[0]));
+	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
+	tpl_attr(tpl_get(t, NULL, "token"), "value",
+	    token_issue(r->arena, scope_of(r)));
+	tpl_languages(r, t, "lang-option", NULL, NULL);
+	if (params_get(&r->form, "lang") == NULL)
+		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Reads and validates the fields and the form token (whose id keys the
+ * booking, so a form sent twice books once); 0 when all are right. */
+static int
+read_fields(struct req *r, struct form *f, const PGresult *s,
+    struct mediator_input *in)
+{
+	size_t	 before = f->nerrors;
+
+	switch (token_check(params_get(&r->form, "token"), scope_of(r), 0,
+	    r->conf->form_max_seconds, in->idem)) {
+	case TOKEN_OK:
+	case TOKEN_TOO_FAST:
+		break;
+	case TOKEN_EXPIRED:
+		form_error(f, NULL, _("The form has expired. Check the details, then send it again."));
+		break;
+	default:
+		form_error(f, NULL, _("The form could not be checked. Check the details, then send it again."));
+		break;
+	}
+	in->surname = form_get(f, F_SURNAME, 1);
+	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
+	form_birth_date(f, in->birth);
+	in->phone = form_get(f, F_PHONE, 0);
+	in->lang = form_get(f, F_MSG_LANG, 1);
+	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
+		form_error(f, "lang", _("Choose one of the languages offered."));
+		in->lang = NULL;
+	}
+	in->agdref = NULL;
+	if (strcmp(db_value(s, 0, 9), "t") == 0)
+		in->agdref = form_get(f, F_AGDREF, 1);
+	return f->nerrors > before ? -1 : 0;
+}
+
+/* Turns a refusal of mediator_book into a message. */
+static void
+refusal(struct req *r, struct form *f, const char *outcome)
+{
+	if (strcmp(outcome, "quota_reached") == 0)
+		form_error(f, NULL, _("Your organisation has used its quota of bookings for this month. No booking was made. New bookings are possible from the first day of next month."));
+	else if (strcmp(outcome, "slot_unavailable") == 0)
+		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
+	else if (strcmp(outcome, "identity_active") == 0)
+		form_error(f, NULL, _("This person already has an appointment for this procedure, booked online or by someone else. A second one cannot be made. With the reference and the date of birth, the person can move or cancel it on the page “Manage my appointment”."));
+	else if (strcmp(outcome, "phone_cap") == 0)
+		form_error(f, "phone", arena_printf(r->arena, _("This phone number already has %d appointments in progress, the most allowed. Give another number, or none."), r->conf->max_per_phone));
+	else if (strcmp(outcome, "agdref_required") == 0)
+		form_error(f, "agdref", _("This procedure needs the AGDREF number of the residence permit."));
+	else if (strcmp(outcome, "agdref_unknown") == 0)
+		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on the residence permit."));
+	else
+		form_error(f, NULL, _("The appointment could not be booked. Try again."));
+}
+
+/* Books the slot; 303 to the confirmation, or the form with a message. */
+static int
+submit(struct req *r, const PGresult *s, struct form *f,
+    struct mediator_input *in)
+{
+	const char	*p[11], *outcome;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	p[2] = identity_key_sql(r->arena);
+	p[3] = in->surname;
+	p[4] = in->given_names;
+	p[5] = in->birth;
+	p[6] = in->agdref;
+	p[7] = in->phone;
+	p[8] = in->lang;
+	p[9] = arena_printf(r->arena, "mediator:%s", in->idem);
+	p[10] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
+	if ((res = db_exec(r, S_MEDIATOR_BOOK, p)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "booked") == 0 || strcmp(outcome, "replayed") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/mediator/booking/%s", db_value(res, 0, 1)));
+	if (strcmp(outcome, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not give access to this page."));
+	refusal(r, f, outcome);
+	return render(r, s, f);
+}
+
+/* Answers the form (GET) or its submission (POST). */
+int
+page_agent_mediator_book(struct req *r)
+{
+	struct mediator_input	 in;
+	struct form		 f;
+	PGresult		*s;
+	const char		*p[1];
+
+	if (staff_require(r, ROLE_MEDIATOR) != 0)
+		return 0;
+	if (r->method == M_POST && !staff_csrf_ok(r))
+		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
+	p[0] = r->args[0];
+	if ((s = db_exec(r, S_MEDIATOR_SLOT, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(s) == 0)
+		return resp_error(r, 404, N_("This time does not exist. Choose a time from the list."));
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, s, &f);
+	memset(&in, 0, sizeof(in));
+	if (read_fields(r, &f, s, &in) == -1 || f.nerrors > 0)
+		return render(r, s, &f);
+	return submit(r, s, &f, &in);
+}

@@ -1,0 +1,75 @@
+/* GET /agent/mediator/booking/<id>: the printable confirmation of a
+ * booking made by the mediator's organisation (reference, person, date,
+ * time, address, documents), printed for the applicant on the spot. Each
+ * view is written to the audit log (mediator_confirmation). Bookings of
+ * other organisations answer 404, as unknown ones do. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Returns the wording of a booking status that is not "confirmed". */
+static const char *
+status_text(const char *st)
+{
+	if (strcmp(st, "cancelled") == 0)
+		return _("This appointment is cancelled.");
+	if (strcmp(st, "completed") == 0)
+		return _("This appointment has taken place.");
+	return _("This appointment is not confirmed.");
+}
+
+/* Answers the confirmation page. */
+int
+page_agent_mediator_booking(struct req *r)
+{
+	struct tpl	*t;
+	PGresult	*b;
+	const char	*p[2], *when, *ref;
+
+	if (staff_require(r, ROLE_MEDIATOR) != 0)
+		return 0;
+	p[0] = r->staff->id;
+	p[1] = r->args[0];
+	if ((b = db_exec(r, S_MEDIATOR_CONFIRMATION, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(b) != 1)
+		return resp_error(r, 404, N_("This booking does not exist or was not made by your organisation."));
+	if ((t = tpl_page(r, "agent_mediator_booking")) == NULL)
+		return -1;
+	ref = db_value(b, 0, 0);
+	ref = arena_printf(r->arena, "%.4s-%s", ref, strlen(ref) > 4 ? ref + 4 : "");
+	when = fmt_datetime(r->arena, db_value(b, 0, 2));
+	tpl_title(t, arena_printf(r->arena, "%s %s", _("Appointment confirmation"), ref));
+	if (strcmp(db_value(b, 0, 1), "confirmed") == 0)
+		tpl_remove(tpl_get(t, NULL, "not-active"));
+	else
+		tpl_text(tpl_get(t, NULL, "not-active"), status_text(db_value(b, 0, 1)));
+	tpl_text(tpl_get(t, NULL, "reference"), ref);
+	tpl_text(tpl_get(t, NULL, "person"), arena_printf(r->arena, "%s %s",
+	    db_value(b, 0, 11), db_value(b, 0, 12)));
+	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_value(b, 0, 13)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, 9));
+	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
+	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
+	    _("Times are shown in the local time of the site (%s)."),
+	    db_value(b, 0, 8)));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, 3));
+	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,
+	    "%s, %s %s", db_value(b, 0, 4), db_value(b, 0, 5), db_value(b, 0, 6)));
+	if (*db_value(b, 0, 7) != '\0')
+		tpl_text(tpl_get(t, NULL, "site-phone"), db_value(b, 0, 7));
+	else
+		tpl_remove(tpl_get(t, NULL, "site-phone"));
+	tpl_lines(t, NULL, "documents", "document", db_value(b, 0, 10));
+	return tpl_send(r, t, 200);
+}

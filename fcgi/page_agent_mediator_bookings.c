@@ -1,0 +1,70 @@
+/* GET /agent/mediator/bookings: the bookings made by the mediator's
+ * organisation, newest first, each a link to its printable confirmation.
+ * The list shows names: reading it is written to the audit log. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Returns the wording of a booking status. */
+static const char *
+status_text(const char *st)
+{
+	if (strcmp(st, "confirmed") == 0)
+		return _("Confirmed");
+	if (strcmp(st, "cancelled") == 0)
+		return _("Cancelled");
+	if (strcmp(st, "completed") == 0)
+		return _("Taken place");
+	return st;
+}
+
+/* Answers the list. */
+int
+page_agent_mediator_bookings(struct req *r)
+{
+	struct tpl	*t;
+	struct tnode	*proto, *row;
+	PGresult	*b;
+	const char	*p[2], *when;
+	int		 i;
+
+	if (staff_require(r, ROLE_MEDIATOR) != 0)
+		return 0;
+	p[0] = r->staff->id;
+	p[1] = "500";
+	if ((b = db_exec(r, S_MEDIATOR_BOOKINGS, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_mediator_bookings")) == NULL)
+		return -1;
+	proto = tpl_get(t, NULL, "row");
+	for (i = 0; i < PQntuples(b); i++) {
+		row = tpl_clone(proto);
+		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
+		    "/agent/mediator/booking/%s", db_value(b, i, 0)));
+		tpl_text(tpl_get(t, row, "row-reference"), arena_printf(r->arena,
+		    "%.4s-%s", db_value(b, i, 1), db_value(b, i, 1) + 4));
+		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
+		    "%s %s", db_value(b, i, 6), db_value(b, i, 7)));
+		when = fmt_datetime(r->arena, db_value(b, i, 3));
+		tpl_text(tpl_get(t, row, "row-when"), when != NULL ? when : "");
+		tpl_text(tpl_get(t, row, "row-procedure"), db_value(b, i, 5));
+		tpl_text(tpl_get(t, row, "row-site"), db_value(b, i, 4));
+		tpl_text(tpl_get(t, row, "row-status"), status_text(db_value(b, i, 2)));
+		tpl_text(tpl_get(t, row, "row-by"), db_value(b, i, 8));
+	}
+	tpl_remove(proto);
+	if (PQntuples(b) > 0)
+		tpl_remove(tpl_get(t, NULL, "empty"));
+	else
+		tpl_remove(tpl_get(t, NULL, "table"));
+	return tpl_send(r, t, 200);
+}

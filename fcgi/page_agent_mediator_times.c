@@ -1,0 +1,73 @@
+/* GET /agent/mediator/site/<site>/<procedure>: the times a mediator may
+ * book in the coming weeks (places reserved for mediators, then general
+ * places), by day, each a link to the booking form. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+/* Answers the list of times. */
+int
+page_agent_mediator_times(struct req *r)
+{
+	struct tpl	*t;
+	struct tnode	*dproto, *tproto = NULL, *day = NULL, *row;
+	PGresult	*sp, *sl;
+	const char	*p[5], *last = "";
+	int		 i;
+
+	if (staff_require(r, ROLE_MEDIATOR) != 0)
+		return 0;
+	p[0] = r->args[0];
+	p[1] = r->args[1];
+	if ((sp = db_exec(r, S_STAFF_SITE_PROCEDURE, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(sp) == 0)
+		return resp_error(r, 404, N_("This procedure is not offered at this site."));
+	p[0] = db_value(sp, 0, 0);
+	p[1] = db_value(sp, 0, 2);
+	p[2] = "mediator";
+	p[3] = "t";
+	p[4] = arena_printf(r->arena, "%d", r->conf->calendar_days);
+	if ((sl = db_exec(r, S_CHANNEL_SLOTS, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_mediator_times")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s — %s", db_value(sp, 0, 3),
+	    db_value(sp, 0, 1)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 3));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, 1));
+	dproto = tpl_get(t, NULL, "day");
+	for (i = 0; i < PQntuples(sl); i++) {
+		if (strcmp(last, db_value(sl, i, 1)) != 0) {
+			if (tproto != NULL)
+				tpl_remove(tproto);
+			last = db_value(sl, i, 1);
+			day = tpl_clone(dproto);
+			tpl_text(tpl_get(t, day, "day-label"),
+			    fmt_date(r->arena, last));
+			tproto = tpl_get(t, day, "time");
+		}
+		row = tpl_clone(tproto);
+		tpl_attr(tpl_get(t, row, "time-link"), "href", arena_printf(
+		    r->arena, "/agent/mediator/slot/%s", db_value(sl, i, 0)));
+		tpl_text(tpl_get(t, row, "time-label"), db_value(sl, i, 2));
+	}
+	if (tproto != NULL)
+		tpl_remove(tproto);
+	tpl_remove(dproto);
+	if (PQntuples(sl) > 0)
+		tpl_remove(tpl_get(t, NULL, "nothing"));
+	else
+		tpl_remove(tpl_get(t, NULL, "calendar"));
+	return tpl_send(r, t, 200);
+}

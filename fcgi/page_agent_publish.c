@@ -1,0 +1,251 @@
+/* GET and POST /agent/site/<site>/publish: the procedures of a site with
+ * their allocation mode and the share of places reserved per channel; the
+ * batches to come (slots generated, not yet published, by publication
+ * time) each with a "publish now" form; the form that generates slots
+ * from the opening rules for a period, published now or at a given time;
+ * and the form that sets the channel shares. Each POST is one SQL
+ * function call that checks the account's right and writes the audit
+ * log. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "calendar.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = { "from", "to", "publish_at",
+	"procedure", "share_mediator", "share_counter", "share_court", NULL };
+
+static const char *const messages[] = {
+	"generated", N_("The slots are generated."),
+	"published", N_("The batch is published: the slots are now offered to the public."),
+	"shares", N_("The shares are saved. They apply to the slots generated from now on."),
+	NULL
+};
+
+/* Shows the allocation mode of row (mode "open" or "draw"). */
+static void
+mode(struct tpl *t, struct tnode *row, const char *prefix, const char *m)
+{
+	char	 open[16], draw[16];
+
+	snprintf(open, sizeof(open), "%s-open", prefix);
+	snprintf(draw, sizeof(draw), "%s-draw", prefix);
+	tpl_remove(tpl_get(t, row, strcmp(m, "draw") == 0 ? open : draw));
+}
+
+/* Fills the procedures table and the procedure choice. */
+static void
+procedures(struct tpl *t, PGresult *res)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "procedure"), *row, *o;
+	struct tnode	*oproto = tpl_get(t, NULL, "procedure-option");
+	int		 i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "p-name"), db_value(res, i, 1));
+		mode(t, row, "p", db_value(res, i, 2));
+		tpl_text(tpl_get(t, row, "p-mediator"), db_value(res, i, 3));
+		tpl_text(tpl_get(t, row, "p-counter"), db_value(res, i, 4));
+		tpl_text(tpl_get(t, row, "p-court"), db_value(res, i, 5));
+		tpl_text(tpl_get(t, row, "p-online"), db_value(res, i, 6));
+		o = tpl_clone(oproto);
+		tpl_attr(o, "value", db_value(res, i, 0));
+		tpl_text(o, db_value(res, i, 1));
+	}
+	tpl_remove(proto);
+	tpl_remove(oproto);
+	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-procedures" : "procedures"));
+}
+
+/* Fills the batches to come, each with its publish-now form. */
+static void
+batches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "batch"), *row;
+	const char	*self = arena_printf(r->arena, "/agent/site/%s/publish", s->slug);
+	int		 i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "b-when"), db_value(res, i, 3));
+		tpl_text(tpl_get(t, row, "b-procedure"), db_value(res, i, 1));
+		mode(t, row, "b", db_value(res, i, 2));
+		tpl_text(tpl_get(t, row, "b-slots"), db_value(res, i, 5));
+		tpl_text(tpl_get(t, row, "b-places"), db_value(res, i, 6));
+		tpl_text(tpl_get(t, row, "b-reserved"), db_value(res, i, 7));
+		tpl_text(tpl_get(t, row, "b-first"), db_value(res, i, 8));
+		tpl_text(tpl_get(t, row, "b-last"), db_value(res, i, 9));
+		tpl_attr(tpl_get(t, row, "b-form"), "action", self);
+		tpl_attr(tpl_get(t, row, "b-csrf"), "value", r->staff->csrf);
+		tpl_attr(tpl_get(t, row, "b-proc"), "value", db_value(res, i, 0));
+		tpl_attr(tpl_get(t, row, "b-batch"), "value", db_value(res, i, 4));
+	}
+	tpl_remove(proto);
+	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-batches" : "batches"));
+}
+
+/* Renders the page with f's errors (values kept). */
+static int
+render(struct req *r, const struct cal_site *s, struct form *f)
+{
+	struct tpl	*t;
+	PGresult	*procs, *list;
+	const char	*p[2], *msg;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	if ((procs = db_exec(r, S_CAL_PROCEDURES, p)) == NULL ||
+	    (list = db_exec(r, S_CAL_BATCHES, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_publish")) == NULL)
+		return -1;
+	if (f->nerrors > 0)
+		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
+		    _("Slots and publication")));
+	cal_fill(r, t, s, "publish");
+	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
+		tpl_text(tpl_get(t, NULL, "done"), msg);
+	else
+		tpl_remove(tpl_get(t, NULL, "done"));
+	procedures(t, procs);
+	batches(r, t, s, list);
+	if (r->method != M_POST) {
+		tpl_value(tpl_get(t, NULL, "input-from"), s->today);
+		tpl_value(tpl_get(t, NULL, "input-to"), s->today);
+	}
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* The generate form: one call to calendar_generate. */
+static int
+generate(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[6], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_FROM, 1);
+	p[3] = form_get(f, F_CAL_TO, 1);
+	p[4] = form_get(f, F_CAL_PUBLISH_AT, 0);
+	p[5] = s->tz;
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if (p[4] == NULL)
+		p[4] = "";
+	if ((res = db_exec(r, S_CAL_GENERATE, p)) == NULL) {
+		if (strcmp(r->sqlstate, "22008") != 0)
+			return db_fail(r);
+		form_error(f, "from", _("One of these dates does not exist."));
+		return render(r, s, f);
+	}
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "generated") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/publish?m=generated", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "range") == 0)
+		form_error(f, "to", _("The last day must be on or after the first day, and at most 400 days later."));
+	else if (strcmp(o, "past") == 0)
+		form_error(f, "from", _("The first day must be today or later."));
+	else
+		return -1;
+	return render(r, s, f);
+}
+
+/* The shares form: one call to calendar_shares_set. */
+static int
+shares(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[6], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
+	p[3] = form_get(f, F_CAL_SHARE_MEDIATOR, 1);
+	p[4] = form_get(f, F_CAL_SHARE_COUNTER, 1);
+	p[5] = form_get(f, F_CAL_SHARE_COURT, 1);
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if ((res = db_exec(r, S_CAL_SHARES, p)) == NULL)
+		return db_fail(r);
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "set") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/publish?m=shares", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "no_procedure") == 0)
+		form_error(f, "procedure", _("Choose one of the procedures offered at this site."));
+	else if (strcmp(o, "too_much") == 0)
+		form_error(f, "share_mediator", _("The shares add up to more than 100%."));
+	else
+		return -1;
+	return render(r, s, f);
+}
+
+/* A publish-now form: one call to calendar_publish_now. */
+static int
+publish(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[4], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
+	p[3] = form_get(f, F_CAL_BATCH, 1);
+	if (f->nerrors > 0)
+		return resp_error(r, 400, N_("Use one of the forms of the page."));
+	if ((res = db_exec(r, S_CAL_PUBLISH, p)) == NULL)
+		return db_fail(r);
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "published") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/publish?m=published", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "not_found") != 0)
+		return -1;
+	form_error(f, NULL, _("This batch is no longer waiting: it was published already."));
+	return render(r, s, f);
+}
+
+/* Answers the publication page, or one of its forms. */
+int
+page_agent_publish(struct req *r)
+{
+	struct cal_site	 s;
+	struct form	 f;
+	const char	*action;
+
+	if (cal_begin(r, &s) != 0)
+		return 0;
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, &s, &f);
+	if ((action = form_get(&f, F_CAL_ACTION, 1)) == NULL)
+		return resp_error(r, 400, N_("Use one of the forms of the page."));
+	if (strcmp(action, "generate") == 0)
+		return generate(r, &s, &f);
+	if (strcmp(action, "shares") == 0)
+		return shares(r, &s, &f);
+	if (strcmp(action, "publish") == 0)
+		return publish(r, &s, &f);
+	return resp_error(r, 400, N_("Use one of the forms of the page."));
+}

@@ -1,0 +1,282 @@
+/* GET and POST /agent/site/<site>/rules: the opening rules of a site by
+ * counter and procedure, and three forms: add a rule (overlaps refused
+ * with a message: opening_rules_no_overlap), end a rule (its last day;
+ * never deleted) and add a counter. Agents and supervisors of the site
+ * and administrators (calendar.c); each POST is one SQL function call
+ * that checks the account's right and writes the audit log. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "calendar.h"
+#include "db.h"
+#include "fields.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "staff.h"
+#include "template.h"
+
+static const char *const form_fields[] = { "counter", "procedure", "weekday",
+	"opens", "closes", "slot_minutes", "capacity", "valid_from",
+	"valid_until", "rule", "end_day", "counter_name", NULL };
+
+static const char *const messages[] = {
+	"rule-added", N_("The rule is added. Generate the slots on the publication page."),
+	"rule-ended", N_("The rule is ended."),
+	"counter-added", N_("The counter is added."),
+	NULL
+};
+
+/* Fills the options of select mark from res (value column 0, label
+ * column label). */
+static void
+options(struct tpl *t, const char *mark, PGresult *res, int label)
+{
+	struct tnode	*proto = tpl_get(t, NULL, mark), *o;
+	int		 i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		o = tpl_clone(proto);
+		tpl_attr(o, "value", db_value(res, i, 0));
+		tpl_text(o, db_value(res, i, label));
+	}
+	tpl_remove(proto);
+}
+
+/* Fills the table of rules and the choice of a rule to end. */
+static void
+rules(struct req *r, struct tpl *t, PGresult *res)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "rule"), *row, *o;
+	struct tnode	*oproto = tpl_get(t, NULL, "rule-option");
+	int		 i, active;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		active = strcmp(db_value(res, i, 10), "t") == 0;
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "r-counter"), db_value(res, i, 1));
+		tpl_text(tpl_get(t, row, "r-procedure"), db_value(res, i, 2));
+		tpl_text(tpl_get(t, row, "r-weekday"), cal_weekday(atoi(db_value(res, i, 3))));
+		tpl_text(tpl_get(t, row, "r-opens"), db_value(res, i, 4));
+		tpl_text(tpl_get(t, row, "r-closes"), db_value(res, i, 5));
+		tpl_text(tpl_get(t, row, "r-minutes"), db_value(res, i, 6));
+		tpl_text(tpl_get(t, row, "r-capacity"), db_value(res, i, 7));
+		tpl_text(tpl_get(t, row, "r-from"), db_value(res, i, 8));
+		if (*db_value(res, i, 9) != '\0')
+			tpl_text(tpl_get(t, row, "r-until"), db_value(res, i, 9));
+		else
+			tpl_remove(tpl_get(t, row, "r-until-part"));
+		if (active)
+			tpl_remove(tpl_get(t, row, "r-ended"));
+		if (!active)
+			continue;
+		o = tpl_clone(oproto);
+		tpl_attr(o, "value", db_value(res, i, 0));
+		tpl_text(o, arena_printf(r->arena, "%s — %s — %s %s–%s (%s %s)",
+		    db_value(res, i, 1), db_value(res, i, 2),
+		    cal_weekday(atoi(db_value(res, i, 3))), db_value(res, i, 4),
+		    db_value(res, i, 5), _("from"), db_value(res, i, 8)));
+	}
+	tpl_remove(proto);
+	tpl_remove(oproto);
+	if (PQntuples(res) > 0)
+		tpl_remove(tpl_get(t, NULL, "no-rules"));
+	else
+		tpl_remove(tpl_get(t, NULL, "rules"));
+}
+
+/* Renders the page with f's errors (values kept). */
+static int
+render(struct req *r, const struct cal_site *s, struct form *f)
+{
+	struct tpl	*t;
+	PGresult	*counters, *procs, *list;
+	const char	*p[2], *msg;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	if ((counters = db_exec(r, S_CAL_COUNTERS, p)) == NULL ||
+	    (procs = db_exec(r, S_CAL_PROCEDURES, p)) == NULL ||
+	    (list = db_exec(r, S_CAL_RULES, p)) == NULL)
+		return db_fail(r);
+	if ((t = tpl_page(r, "agent_rules")) == NULL)
+		return -1;
+	if (f->nerrors > 0)
+		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
+		    _("Opening rules")));
+	cal_fill(r, t, s, "rules");
+	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
+		tpl_text(tpl_get(t, NULL, "done"), msg);
+	else
+		tpl_remove(tpl_get(t, NULL, "done"));
+	options(t, "counter-option", counters, 1);
+	options(t, "procedure-option", procs, 1);
+	rules(r, t, list);
+	if (r->method != M_POST) {
+		tpl_value(tpl_get(t, NULL, "input-valid_from"), s->today);
+		tpl_value(tpl_get(t, NULL, "input-slot_minutes"), "30");
+		tpl_value(tpl_get(t, NULL, "input-capacity"), "1");
+	}
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Reads a whole number field that passed its pattern; checks min..max. */
+static int
+number(struct form *f, enum field_id id, int min, int max, const char *msg)
+{
+	const char	*v = form_get(f, id, 1);
+	int		 n;
+
+	if (v == NULL)
+		return -1;
+	n = atoi(v);
+	if (n < min || n > max) {
+		form_error(f, fields[id].name, msg);
+		return -1;
+	}
+	return n;
+}
+
+/* The add-rule form: one call to calendar_rule_add. */
+static int
+add_rule(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[11], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_COUNTER, 1);
+	p[3] = form_get(f, F_CAL_PROCEDURE, 1);
+	p[4] = form_get(f, F_CAL_WEEKDAY, 1);
+	p[5] = form_get(f, F_CAL_OPENS, 1);
+	p[6] = form_get(f, F_CAL_CLOSES, 1);
+	number(f, F_CAL_SLOT_MINUTES, 5, 480,
+	    _("Length of a slot: a number of minutes from 5 to 480."));
+	number(f, F_CAL_CAPACITY, 1, 100, _("People per slot: a number from 1 to 100."));
+	p[7] = params_get(&r->form, "slot_minutes");
+	p[8] = params_get(&r->form, "capacity");
+	p[9] = form_get(f, F_CAL_VALID_FROM, 1);
+	p[10] = form_get(f, F_CAL_VALID_UNTIL, 0);
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if (p[10] == NULL)
+		p[10] = "";
+	if ((res = db_exec(r, S_CAL_RULE_ADD, p)) == NULL) {
+		if (strcmp(r->sqlstate, "22008") != 0 && strcmp(r->sqlstate, "22007") != 0)
+			return db_fail(r);
+		form_error(f, "valid_from", _("This date does not exist."));
+		return render(r, s, f);
+	}
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "added") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/rules?m=rule-added", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "no_counter") == 0)
+		form_error(f, "counter", _("Choose one of the counters of this site."));
+	else if (strcmp(o, "no_procedure") == 0)
+		form_error(f, "procedure", _("Choose one of the procedures offered at this site."));
+	else if (strcmp(o, "hours") == 0)
+		form_error(f, "closes", _("The closing time must be after the opening time."));
+	else if (strcmp(o, "too_short") == 0)
+		form_error(f, "slot_minutes", _("Not one slot of this length fits between these hours."));
+	else if (strcmp(o, "range") == 0)
+		form_error(f, "valid_until", _("The last day must not be before the first day."));
+	else if (strcmp(o, "overlap") == 0)
+		form_error(f, "counter", _("This counter already has a rule on that day of the week at overlapping hours and dates. End that rule first, or choose other hours or another counter."));
+	else
+		return -1;
+	return render(r, s, f);
+}
+
+/* The end-rule form: one call to calendar_rule_end. */
+static int
+end_rule(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[4], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_RULE, 1);
+	p[3] = form_get(f, F_CAL_END_DAY, 1);
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if ((res = db_exec(r, S_CAL_RULE_END, p)) == NULL) {
+		if (strcmp(r->sqlstate, "22008") != 0 && strcmp(r->sqlstate, "22007") != 0)
+			return db_fail(r);
+		form_error(f, "end_day", _("This date does not exist."));
+		return render(r, s, f);
+	}
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "ended") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/rules?m=rule-ended", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "not_found") == 0)
+		form_error(f, "rule", _("Choose one of the rules of this site."));
+	else if (strcmp(o, "range") == 0)
+		form_error(f, "end_day", _("The last day must not be before the rule's first day."));
+	else if (strcmp(o, "overlap") == 0)
+		form_error(f, "end_day", _("With this last day the rule would overlap another rule of the counter."));
+	else
+		return -1;
+	return render(r, s, f);
+}
+
+/* The add-counter form: one call to calendar_counter_add. */
+static int
+add_counter(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[3], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	if ((p[2] = form_get(f, F_CAL_COUNTER_NAME, 1)) == NULL)
+		return render(r, s, f);
+	if ((res = db_exec(r, S_CAL_COUNTER_ADD, p)) == NULL)
+		return db_fail(r);
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "added") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/rules?m=counter-added", s->slug));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "exists") != 0)
+		return -1;
+	form_error(f, "counter_name", _("This site already has a counter of that name."));
+	return render(r, s, f);
+}
+
+/* Answers the rules page, or one of its forms. */
+int
+page_agent_rules(struct req *r)
+{
+	struct cal_site	 s;
+	struct form	 f;
+	const char	*action;
+
+	if (cal_begin(r, &s) != 0)
+		return 0;
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, &s, &f);
+	if ((action = form_get(&f, F_CAL_ACTION, 1)) == NULL)
+		return resp_error(r, 400, N_("Use one of the forms of the page."));
+	if (strcmp(action, "add-rule") == 0)
+		return add_rule(r, &s, &f);
+	if (strcmp(action, "end-rule") == 0)
+		return end_rule(r, &s, &f);
+	if (strcmp(action, "add-counter") == 0)
+		return add_counter(r, &s, &f);
+	return resp_error(r, 400, N_("Use one of the forms of the page."));
+}

@@ -1,0 +1,279 @@
+/* GET and POST /site/<site>/<procedure>/draw: the draw of a procedure
+ * allocated by draw at a site: its window, places, the commitment of its
+ * seed, and, while registration is open, the registration form (signed
+ * single-use token, honeypot, minimum fill time, the same identity and
+ * contact fields as booking). POST registers in one SQL call
+ * (draw_register) and answers 303 to the entry's secret page, where the
+ * code sent by e-mail or SMS verifies it; or re-renders with errors. */
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "form.h"
+#include "i18n.h"
+#include "req.h"
+#include "response.h"
+#include "secret.h"
+#include "template.h"
+
+/* Form tokens of draws are scoped apart from those of slots. */
+#define DRAW_SCOPE	(1LL << 40)
+
+static const char *const form_fields[] = {
+	"surname", "given_names", "birth_day", "birth_month", "birth_year",
+	"email", "phone", "lang", "agdref", NULL
+};
+
+/* Columns of S_DRAW_PAGE. */
+enum {
+	D_ID, D_SITE_NAME, D_PROC_NAME, D_OPENS, D_CLOSES, D_DRAW_AT,
+	D_PLACES, D_COMMITMENT, D_STATUS, D_OPEN, D_AGDREF, D_MODE, D_LANG,
+	D_OFFER_HOURS
+};
+
+struct entry_input {
+	const char	*surname, *given_names, *email, *phone, *lang, *agdref;
+	char		 birth[11];
+	char		 idem[33];
+};
+
+/* Returns a keyed digest of the client's network: its /24 for IPv4, its
+ * /64 for IPv6 (never the address itself), or NULL when unknown. */
+static const char *
+network_digest(struct req *r)
+{
+	const char	*addr = NULL;
+	unsigned char	 b[16];
+	char		 prefix[64];
+
+	if (r->fcgx != NULL)
+		addr = FCGX_GetParam("REMOTE_ADDR", r->fcgx->envp);
+	if (addr == NULL)
+		return NULL;
+	if (inet_pton(AF_INET, addr, b) == 1)
+		snprintf(prefix, sizeof(prefix), "4:%u.%u.%u", b[0], b[1], b[2]);
+	else if (inet_pton(AF_INET6, addr, b) == 1)
+		snprintf(prefix, sizeof(prefix),
+		    "6:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
+		    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+	else
+		return NULL;
+	return secret_digest(r->arena, "network prefix", prefix);
+}
+
+/* Fills the facts of the draw d (row 0 of S_DRAW_PAGE). */
+static void
+facts(struct req *r, struct tpl *t, const PGresult *d)
+{
+	const char	*id = db_value(d, 0, D_ID);
+
+	tpl_text(tpl_get(t, NULL, "opens"), fmt_datetime(r->arena, db_value(d, 0, D_OPENS)));
+	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_value(d, 0, D_CLOSES)));
+	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_value(d, 0, D_DRAW_AT)));
+	tpl_text(tpl_get(t, NULL, "places"), db_value(d, 0, D_PLACES));
+	tpl_text(tpl_get(t, NULL, "offer-hours"), arena_printf(r->arena,
+	    ngettext("%d hour", "%d hours", atoi(db_value(d, 0, D_OFFER_HOURS))),
+	    atoi(db_value(d, 0, D_OFFER_HOURS))));
+	tpl_text(tpl_get(t, NULL, "commitment"), db_value(d, 0, D_COMMITMENT));
+	tpl_attr(tpl_get(t, NULL, "public-link"), "href",
+	    arena_printf(r->arena, "/draw/%s", id));
+}
+
+/* Renders the page for the procedure row p and draw row d (or none). */
+static int
+render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
+{
+	struct tpl	*t;
+
+	if ((t = tpl_page(r, "draw")) == NULL)
+		return -1;
+	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
+	    f->nerrors > 0 ? _("Error: ") : "", db_value(p, 0, 0),
+	    db_value(p, 0, 1)));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(p, 0, 0));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(p, 0, 2));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(p, 0, 1));
+	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", arena_printf(r->arena,
+	    "/site/%s/%s", r->args[0], r->args[1]));
+	if (d == NULL || PQntuples(d) == 0) {
+		tpl_remove(tpl_get(t, NULL, "draw"));
+		tpl_remove(tpl_get(t, NULL, "form"));
+		tpl_remove(tpl_get(t, NULL, "errors"));
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "no-draw"));
+	facts(r, t, d);
+	if (strcmp(db_value(d, 0, D_OPEN), "t") != 0) {
+		tpl_remove(tpl_get(t, NULL, "form"));
+		form_render(f, t, form_fields);
+		return tpl_send(r, t, 200);
+	}
+	tpl_remove(tpl_get(t, NULL, "closed"));
+	if (strcmp(db_value(d, 0, D_AGDREF), "t") != 0)
+		tpl_remove(tpl_get(t, NULL, "group-agdref"));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
+	    "/site/%s/%s/draw", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "token"), "value", token_issue(r->arena,
+	    DRAW_SCOPE + strtoll(db_value(d, 0, D_ID), NULL, 10)));
+	tpl_languages(r, t, "lang-option", NULL, NULL);
+	if (params_get(&r->form, "lang") == NULL)
+		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
+	form_render(f, t, form_fields);
+	return tpl_send(r, t, 200);
+}
+
+/* Checks the token and the honeypot; records form-level errors. */
+static void
+check_token(struct req *r, struct form *f, const PGresult *d,
+    struct entry_input *in)
+{
+	const char	*website = params_get(&r->form, "website");
+
+	switch (token_check(params_get(&r->form, "token"),
+	    DRAW_SCOPE + strtoll(db_value(d, 0, D_ID), NULL, 10),
+	    r->conf->form_min_seconds, r->conf->form_max_seconds, in->idem)) {
+	case TOKEN_OK:
+		break;
+	case TOKEN_TOO_FAST:
+		form_error(f, NULL, _("The form was sent too quickly. Check your details, then send it again."));
+		break;
+	case TOKEN_EXPIRED:
+		form_error(f, NULL, _("The form has expired. Check your details, then send it again."));
+		break;
+	default:
+		form_error(f, NULL, _("The form could not be checked. Check your details, then send it again."));
+		break;
+	}
+	if (website != NULL && *website != '\0')
+		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
+}
+
+/* Reads and validates the fields; returns 0 when all are right. */
+static int
+read_fields(struct req *r, struct form *f, const PGresult *d,
+    struct entry_input *in)
+{
+	size_t	 before = f->nerrors, mark;
+
+	in->surname = form_get(f, F_SURNAME, 1);
+	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
+	form_birth_date(f, in->birth);
+	mark = f->nerrors;
+	in->email = form_get(f, F_EMAIL, 0);
+	in->phone = form_get(f, F_PHONE, 0);
+	if (in->email == NULL && in->phone == NULL && f->nerrors == mark)
+		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
+	in->lang = form_get(f, F_MSG_LANG, 1);
+	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
+		form_error(f, "lang", _("Choose one of the languages offered."));
+		in->lang = NULL;
+	}
+	in->agdref = NULL;
+	if (strcmp(db_value(d, 0, D_AGDREF), "t") == 0)
+		in->agdref = form_get(f, F_AGDREF, 1);
+	return f->nerrors > before ? -1 : 0;
+}
+
+/* Turns a refusal of draw_register into a message. */
+static void
+refusal(struct form *f, const char *outcome)
+{
+	if (strcmp(outcome, "replayed") == 0)
+		form_error(f, NULL, _("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."));
+	else if (strcmp(outcome, "already_registered") == 0)
+		form_error(f, NULL, _("This person is already registered for this draw. One registration per person: use the link in the message we sent you to follow it."));
+	else if (strcmp(outcome, "already_entered") == 0)
+		form_error(f, NULL, _("This person already has an entry for this procedure that is still waiting: it takes part in the next allocation. One entry per person."));
+	else if (strcmp(outcome, "identity_active") == 0)
+		form_error(f, NULL, _("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."));
+	else if (strcmp(outcome, "closed") == 0)
+		form_error(f, NULL, _("Registration for this draw is closed."));
+	else if (strcmp(outcome, "agdref_required") == 0)
+		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
+	else if (strcmp(outcome, "agdref_unknown") == 0)
+		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
+	else if (strcmp(outcome, "contact_required") == 0)
+		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
+	else
+		form_error(f, NULL, _("Your registration could not be recorded. Try again."));
+}
+
+/* Registers; 303 to the entry's page, or re-renders with the refusal. */
+static int
+submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
+    struct entry_input *in)
+{
+	const char	*v[13], *outcome;
+	char		 code[7], *token;
+	PGresult	*res;
+
+	random_code(code);
+	if ((token = random_token(r->arena)) == NULL)
+		return -1;
+	v[0] = db_value(d, 0, D_ID);
+	v[1] = identity_key_sql(r->arena);
+	v[2] = in->surname;
+	v[3] = in->given_names;
+	v[4] = in->birth;
+	v[5] = in->agdref;
+	v[6] = in->email;
+	v[7] = in->phone;
+	v[8] = in->lang;
+	v[9] = in->idem;
+	v[10] = token;
+	v[11] = code;
+	v[12] = network_digest(r);
+	if ((res = db_exec(r, S_DRAW_REGISTER, v)) == NULL)
+		return db_fail(r);
+	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	if (strcmp(outcome, "registered") == 0)
+		return resp_redirect(r, arena_printf(r->arena, "/draw-entry/%s", token));
+	refusal(f, outcome);
+	return render(r, p, d, f);
+}
+
+/* Answers the draw page (GET) or a registration (POST). */
+int
+page_draw(struct req *r)
+{
+	struct entry_input	 in;
+	struct form		 f;
+	PGresult		*p, *d;
+	const char		*v[3];
+
+	resp_header(r, "Cache-Control", "no-store");
+	v[0] = r->args[0];
+	v[1] = r->args[1];
+	v[2] = r->lang;
+	if ((p = db_exec(r, S_DRAW_PROCEDURE, v)) == NULL)
+		return db_fail(r);
+	if (PQntuples(p) == 0)
+		return resp_error(r, 404, N_("This procedure is not offered at this site."));
+	v[0] = db_value(p, 0, 3);
+	v[1] = db_value(p, 0, 4);
+	if ((d = db_exec(r, S_DRAW_PAGE, v)) == NULL)
+		return db_fail(r);
+	form_init(&f, r);
+	if (r->method != M_POST)
+		return render(r, p, d, &f);
+	if (PQntuples(d) == 0 || strcmp(db_value(d, 0, D_OPEN), "t") != 0) {
+		form_error(&f, NULL, _("Registration for this draw is closed."));
+		return render(r, p, d, &f);
+	}
+	memset(&in, 0, sizeof(in));
+	check_token(r, &f, d, &in);
+	if (read_fields(r, &f, d, &in) == -1 || f.nerrors > 0)
+		return render(r, p, d, &f);
+	return submit(r, p, d, &f, &in);
+}

@@ -1,0 +1,114 @@
+/* GET and POST /draw-entry/<token>: a draw entry by its secret link.
+ * GET shows where it stands (to verify with the code, waiting for the
+ * draw, offered, ...) and the entry's public id; POST with `code`
+ * verifies it (draw_entry_confirm), POST with `withdraw` withdraws it
+ * (draw_entry_withdraw); both answer 303 back with a notice. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "fields.h"
+#include "fmt.h"
+#include "i18n.h"
+#include "notice.h"
+#include "req.h"
+#include "response.h"
+#include "template.h"
+
+/* Columns of S_DRAW_ENTRY_VIEW. */
+enum {
+	E_STATUS, E_PUBLIC_ID, E_DRAW_ID, E_PROCEDURE, E_SITE, E_CLOSES,
+	E_DRAW_AT, E_DRAW_STATUS, E_EMAIL, E_PHONE, E_RANK, E_COMMITMENT,
+	E_TEXT_LANG
+};
+
+static const struct notice notices[] = {
+	{ "confirmed", N_("Your registration is confirmed: it takes part in the draw."), 0 },
+	{ "wrong_code", N_("This code is not the one we sent. Check it and type it again."), 1 },
+	{ "bad_code", N_("The code has 6 digits. Check it and type it again."), 1 },
+	{ "too_many_attempts", N_("Too many wrong codes were typed: this registration is cancelled. You cannot register again for this draw."), 1 },
+	{ "closed", N_("Registration is closed: an entry not confirmed in time does not take part in the draw."), 1 },
+	{ "withdrawn", N_("This registration is withdrawn."), 0 },
+	{ "not_withdrawable", N_("This registration can no longer be withdrawn: if you were offered a time, cancel the appointment instead."), 1 },
+};
+
+/* Removes every state section but the one of status s. */
+static void
+state(struct req *r, struct tpl *t, const char *s)
+{
+	static const char *const states[] = { "unverified", "waiting",
+	    "offered", "won", "ended", NULL };
+	const char	*keep = s;
+	int		 i;
+
+	if (strcmp(s, "lapsed") == 0 || strcmp(s, "cancelled") == 0 ||
+	    strcmp(s, "withdrawn") == 0 || strcmp(s, "voided") == 0 ||
+	    strcmp(s, "expired") == 0)
+		keep = "ended";
+	for (i = 0; states[i] != NULL; i++)
+		if (strcmp(states[i], keep) != 0)
+			tpl_remove(tpl_get(t, NULL, arena_printf(r->arena,
+			    "state-%s", states[i])));
+}
+
+/* Answers the entry page, or a code or withdrawal (303 back). */
+int
+page_draw_entry(struct req *r)
+{
+	const char	*p[2], *m, *code = params_get(&r->form, "code");
+	const char	*self = arena_printf(r->arena, "/draw-entry/%s", r->args[0]);
+	PGresult	*e;
+	struct tpl	*t;
+
+	resp_header(r, "Cache-Control", "no-store");
+	resp_header(r, "Referrer-Policy", "no-referrer");
+	p[0] = r->args[0];
+	if (r->method == M_POST) {
+		if (params_get(&r->form, "withdraw") != NULL) {
+			if ((e = db_exec(r, S_DRAW_ENTRY_WITHDRAW, p)) == NULL)
+				return db_fail(r);
+		} else {
+			if (code == NULL || field_check(F_CODE, code, strlen(code)) == -1)
+				return resp_redirect(r, arena_printf(r->arena, "%s?m=bad_code", self));
+			p[1] = code;
+			if ((e = db_exec(r, S_DRAW_ENTRY_CONFIRM, p)) == NULL)
+				return db_fail(r);
+		}
+		m = PQntuples(e) > 0 ? db_value(e, 0, 0) : "not_found";
+		if (strcmp(m, "not_found") == 0)
+			return resp_error(r, 404, NULL);
+		if (strcmp(m, "already_confirmed") == 0)
+			m = "confirmed";
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", self, m));
+	}
+	p[1] = r->lang;
+	if ((e = db_exec(r, S_DRAW_ENTRY_VIEW, p)) == NULL)
+		return db_fail(r);
+	if (PQntuples(e) == 0)
+		return resp_error(r, 404, N_("This link leads to no registration. Use the link from the message we sent you."));
+	if ((t = tpl_page(r, "draw_entry")) == NULL)
+		return -1;
+	notice_show(r, t, NOTICES(notices));
+	state(r, t, db_value(e, 0, E_STATUS));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(e, 0, E_PROCEDURE));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(e, 0, E_TEXT_LANG));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_value(e, 0, E_SITE));
+	tpl_text(tpl_get(t, NULL, "public-id"), db_value(e, 0, E_PUBLIC_ID));
+	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_value(e, 0, E_CLOSES)));
+	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_value(e, 0, E_DRAW_AT)));
+	tpl_text(tpl_get(t, NULL, "sent-to"), *db_value(e, 0, E_EMAIL) != '\0' ?
+	    db_value(e, 0, E_EMAIL) : db_value(e, 0, E_PHONE));
+	tpl_text(tpl_get(t, NULL, "rank"), db_value(e, 0, E_RANK));
+	tpl_attr(tpl_get(t, NULL, "confirm-form"), "action", self);
+	tpl_attr(tpl_get(t, NULL, "withdraw-form"), "action", self);
+	tpl_attr(tpl_get(t, NULL, "public-link"), "href",
+	    arena_printf(r->arena, "/draw/%s", db_value(e, 0, E_DRAW_ID)));
+	if (strcmp(db_value(e, 0, E_STATUS), "unverified") != 0 &&
+	    strcmp(db_value(e, 0, E_STATUS), "waiting") != 0)
+		tpl_remove(tpl_get(t, NULL, "withdraw-form"));
+	if (*db_value(e, 0, E_RANK) == '\0')
+		tpl_remove(tpl_get(t, NULL, "rank-line"));
+	return tpl_send(r, t, 200);
+}

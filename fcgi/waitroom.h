@@ -1,0 +1,23 @@
+/* The waiting room of open releases (issue 4; HACKING.md, "Waiting
+ * room"). When the slots of an open procedure are published at a set
+ * time, the procedure page and the booking form of those slots answer,
+ * from waiting_room_minutes before the opening until the queue has
+ * drained, with a self-refreshing waiting page and a signed cookie; at the
+ * opening, those who arrived before it are let in in a shuffled order,
+ * later arrivals behind them, admission_per_minute people a minute.
+ * Waiting costs a cookie check: the releases come from a per-worker cache
+ * refreshed every few seconds, the counts from a small table shared by the
+ * workers of the host (a file mapped next to the FastCGI socket). */
+#ifndef CRENEAU_WAITROOM_H
+#define CRENEAU_WAITROOM_H
+
+struct req;
+
+/* Each returns 0 when the request goes on to its page (no release to
+ * guard, or the person is admitted), 1 when the waiting page (or, for a
+ * POST, a 303 to it) has been answered, -1 on failure. */
+int	waitroom_gate_procedure(struct req *, const char *site_slug,
+	    const char *procedure_code);
+int	waitroom_gate_slot(struct req *, const char *slot_id);
+
+#endif

@@ -1,0 +1,582 @@
+-- 012_mediation_court.sql: bookings made by staff for someone else (issue
+-- 5): mediators booking for an applicant without e-mail, within their
+-- organisation's monthly quota; court orders (injunctions to convene an
+-- applicant) recorded by the agents of a site and fulfilled by a booking
+-- in the court channel; and the audit log as supervisors and
+-- administrators read it.
+--
+-- Every function that reads personal data or changes state checks the
+-- account's right inside SQL (staff_can_site, the organisation of a
+-- mediator) and writes audit_log in the same transaction. Outcomes are
+-- fixed English words the pages turn into messages, as in 004.
+--
+-- Lock order, as in 004: advisory lock on the idempotency key, then the
+-- organisation's quota lock or the injunction row, then the slot row,
+-- then booking rows, then advisory locks on the phone cap.
+
+------------------------------------------------------------------------------
+-- A booking made at a counter, by a mediator or for a court order has no
+-- confirmation code to send: it needs no contact. Online bookings still
+-- need an e-mail address or a phone number.
+ALTER TABLE bookings DROP CONSTRAINT IF EXISTS bookings_contact_required;
+ALTER TABLE bookings ADD CONSTRAINT bookings_contact_required
+    CHECK (email IS NOT NULL OR phone IS NOT NULL OR channel <> 'online');
+
+------------------------------------------------------------------------------
+-- Which organisation's mediator made a booking (the quota counts these,
+-- the mediator pages only show their own organisation's).
+CREATE TABLE mediator_bookings (
+    booking_id      bigint PRIMARY KEY REFERENCES bookings (id),
+    organisation_id bigint NOT NULL REFERENCES organisations (id),
+    account_id      bigint NOT NULL REFERENCES staff_accounts (id),
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX mediator_bookings_organisation_idx
+    ON mediator_bookings (organisation_id, created_at);
+COMMENT ON TABLE mediator_bookings IS
+    'Bookings made by a mediator (channel mediator), with their organisation: the monthly quota and the organisation''s list.';
+
+------------------------------------------------------------------------------
+-- Court orders: a tribunal orders the prefecture to give an applicant an
+-- appointment before a deadline.
+CREATE TABLE injunctions (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site_id         bigint NOT NULL REFERENCES sites (id),
+    procedure_id    bigint NOT NULL,
+    tribunal        text NOT NULL CHECK (btrim(tribunal) <> '' AND length(tribunal) <= 200),
+    case_number     text NOT NULL CHECK (btrim(case_number) <> '' AND length(case_number) <= 40),
+    decision_date   date NOT NULL,
+    deadline        date NOT NULL,
+    surname         text NOT NULL CHECK (btrim(surname) <> '' AND length(surname) <= 200),
+    given_names     text NOT NULL CHECK (length(given_names) <= 200),
+    birth_date      date NOT NULL,
+    agdref          text CHECK (agdref ~ '^[0-9]{10}$'),
+    email           text CHECK (length(email) <= 254),
+    phone           text CHECK (length(phone) <= 32),
+    lang            text NOT NULL CHECK (lang ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'),
+    created_by      bigint NOT NULL REFERENCES staff_accounts (id),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    booking_id      bigint UNIQUE REFERENCES bookings (id),
+    fulfilled_at    timestamptz,
+    fulfilled_by    bigint REFERENCES staff_accounts (id),
+    CONSTRAINT injunctions_deadline_after_decision CHECK (deadline >= decision_date),
+    CONSTRAINT injunctions_fulfilled CHECK ((booking_id IS NULL) = (fulfilled_at IS NULL)),
+    CONSTRAINT injunctions_case_key UNIQUE (site_id, tribunal, case_number),
+    CONSTRAINT injunctions_site_procedure_fk
+        FOREIGN KEY (site_id, procedure_id) REFERENCES site_procedures (site_id, procedure_id)
+);
+CREATE INDEX injunctions_open_idx ON injunctions (site_id, deadline) WHERE booking_id IS NULL;
+COMMENT ON TABLE injunctions IS
+    'Court orders to convene an applicant before a deadline; fulfilled by a booking in the court channel.';
+
+------------------------------------------------------------------------------
+-- Future slots of a site and procedure a booking of p_channel may take
+-- (its reserved places, then the general ones: creneau_slot_channel_free
+-- of 010),
+-- from the site's today for p_days days; published ones only when
+-- p_published (mediators book what the public sees, plus their reserved
+-- places; agents may use reserved capacity not yet published).
+CREATE FUNCTION creneau_channel_slots(p_site_id bigint, p_procedure_id bigint,
+                                      p_channel text, p_published boolean, p_days integer)
+RETURNS TABLE (slot_id bigint, local_day date, local_time text, free integer)
+LANGUAGE sql STABLE
+AS $$
+    SELECT s.id, (s.starts_at AT TIME ZONE st.time_zone)::date,
+           to_char(s.starts_at AT TIME ZONE st.time_zone, 'HH24:MI'),
+           creneau_slot_channel_free(s, p_channel)
+      FROM slots s
+      JOIN sites st ON st.id = s.site_id
+     WHERE s.site_id = p_site_id AND s.procedure_id = p_procedure_id
+       AND s.starts_at > now()
+       AND (s.starts_at AT TIME ZONE st.time_zone)::date
+           < (now() AT TIME ZONE st.time_zone)::date + greatest(p_days, 0)
+       AND (NOT p_published OR s.published_at <= now())
+       AND creneau_slot_channel_free(s, p_channel) > 0
+     ORDER BY s.starts_at, s.id
+$$;
+
+------------------------------------------------------------------------------
+-- A confirmed booking made by staff for someone (internal: the callers
+-- check rights, quota and write the audit log). The same identity rules
+-- as online: AGDREF number required and known for the procedures that
+-- need it, one active booking per identity and procedure (the partial
+-- unique index), the per-phone cap. Locks the slot, sweeps it, checks it
+-- is in the future (and published when p_published), of an open
+-- procedure when p_published, and has a place for the channel.
+-- Outcomes: agdref_required, agdref_unknown, slot_unavailable,
+-- phone_cap, identity_active, booked.
+CREATE FUNCTION creneau_staff_booking(p_slot_id bigint, p_channel text, p_published boolean,
+                                      p_secret bytea, p_surname text, p_given_names text,
+                                      p_birth_date date, p_agdref text, p_email text,
+                                      p_phone text, p_lang text, p_idempotency_key text,
+                                      p_max_per_phone integer)
+RETURNS TABLE (outcome text, booking_id bigint, reference text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_agdref  text := nullif(regexp_replace(coalesce(p_agdref, ''), '[^0-9]', '', 'g'), '');
+    v_email   text := nullif(btrim(p_email), '');
+    v_phone   text := nullif(btrim(p_phone), '');
+    v_phone_n text;
+    v_proc    procedures%ROWTYPE;
+    v_slot    slots%ROWTYPE;
+    v_ident   bytea;
+    v_id      bigint;
+    v_ref     text;
+    v_cons    text;
+    v_n       integer;
+BEGIN
+    IF p_secret IS NULL OR length(p_secret) < 16 THEN
+        RAISE EXCEPTION 'creneau_staff_booking: the identity secret must be at least 16 bytes'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT p.* INTO v_proc FROM slots s JOIN procedures p ON p.id = s.procedure_id
+     WHERE s.id = p_slot_id;
+    IF FOUND AND v_proc.requires_agdref THEN
+        IF v_agdref IS NULL THEN
+            RETURN QUERY SELECT 'agdref_required'::text, NULL::bigint, NULL::text;
+            RETURN;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM agdref_numbers a WHERE a.number = v_agdref) THEN
+            RETURN QUERY SELECT 'agdref_unknown'::text, NULL::bigint, NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+
+    SELECT s.* INTO v_slot FROM slots s WHERE s.id = p_slot_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    PERFORM booking_sweep_slot(p_slot_id);
+    SELECT s.* INTO v_slot FROM slots s WHERE s.id = p_slot_id;
+    IF v_slot.starts_at <= now()
+       OR (p_published AND (v_slot.published_at IS NULL OR v_slot.published_at > now()
+                            OR v_proc.allocation_mode <> 'open'))
+       OR creneau_slot_channel_free(v_slot, p_channel) <= 0 THEN
+        RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+
+    v_phone_n := creneau_normalise_phone(v_phone);
+    IF v_phone_n IS NOT NULL AND p_max_per_phone IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(3003, hashtext(v_phone_n));
+        SELECT count(*) INTO v_n FROM bookings b JOIN slots s ON s.id = b.slot_id
+         WHERE creneau_normalise_phone(b.phone) = v_phone_n AND b.status IN ('held', 'confirmed')
+           AND s.starts_at > now();
+        IF v_n >= p_max_per_phone THEN
+            RETURN QUERY SELECT 'phone_cap'::text, NULL::bigint, NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+
+    v_ident := creneau_identity_key(p_secret,
+                                    CASE WHEN v_proc.requires_agdref THEN v_agdref END,
+                                    p_surname, p_given_names, p_birth_date);
+    UPDATE bookings b SET status = 'completed'
+      FROM slots s
+     WHERE s.id = b.slot_id AND b.identity_key = v_ident
+       AND b.procedure_id = v_slot.procedure_id
+       AND b.status = 'confirmed' AND s.ends_at <= now();
+    LOOP
+        BEGIN
+            v_ref := creneau_new_reference();
+            INSERT INTO bookings (reference, slot_id, site_id, procedure_id, identity_key,
+                                  surname, given_names, birth_date, agdref, email, phone,
+                                  lang, channel, status, confirmed_at, idempotency_key)
+            VALUES (v_ref, v_slot.id, v_slot.site_id, v_slot.procedure_id, v_ident,
+                    btrim(p_surname), btrim(coalesce(p_given_names, '')), p_birth_date,
+                    v_agdref, v_email, v_phone, coalesce(nullif(p_lang, ''), 'fr'),
+                    p_channel, 'confirmed', now(), nullif(btrim(p_idempotency_key), ''))
+            RETURNING id INTO v_id;
+            EXIT;
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS v_cons = CONSTRAINT_NAME;
+            IF v_cons = 'bookings_identity_active_key' THEN
+                RETURN QUERY SELECT 'identity_active'::text, NULL::bigint, NULL::text;
+                RETURN;
+            ELSIF v_cons = 'bookings_reference_key' THEN
+                CONTINUE;
+            END IF;
+            RAISE;
+        END;
+    END LOOP;
+    UPDATE slots s SET booked = s.booked + 1 WHERE s.id = v_slot.id;
+    PERFORM creneau_outbox_add('booking_confirmed', 'confirmed', v_id, NULL);
+    RETURN QUERY SELECT 'booked'::text, v_id, v_ref;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Mediators.
+
+-- The first day of the current month in Paris (quotas are monthly).
+CREATE FUNCTION creneau_month_start() RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+    SELECT date_trunc('month', now() AT TIME ZONE 'Europe/Paris') AT TIME ZONE 'Europe/Paris'
+$$;
+
+-- A mediator's organisation: its id, name, quota and bookings made this
+-- month; no row unless p_account is an active mediator.
+CREATE FUNCTION mediator_organisation(p_account bigint)
+RETURNS TABLE (organisation_id bigint, name text, monthly_quota integer, used integer)
+LANGUAGE sql STABLE
+AS $$
+    SELECT o.id, o.name, o.monthly_quota,
+           (SELECT count(*)::integer FROM mediator_bookings m
+             WHERE m.organisation_id = o.id AND m.created_at >= creneau_month_start())
+      FROM staff_accounts a JOIN organisations o ON o.id = a.organisation_id
+     WHERE a.id = p_account AND a.active AND a.role = 'mediator'
+$$;
+
+-- A mediator books a slot for an applicant: confirmed at once (the
+-- mediator vouches for the identity; no code), channel mediator, within
+-- the organisation's monthly quota (every booking made this month counts,
+-- under a lock on the organisation so two mediators cannot both take the
+-- last one). Outcomes: forbidden (not an active mediator), replayed (this
+-- form was sent already: the same booking), quota_reached, and those of
+-- creneau_staff_booking. Audited as mediator.book.
+CREATE FUNCTION mediator_book(p_account bigint, p_slot_id bigint, p_secret bytea,
+                              p_surname text, p_given_names text, p_birth_date date,
+                              p_agdref text, p_phone text, p_lang text,
+                              p_idempotency_key text, p_max_per_phone integer)
+RETURNS TABLE (outcome text, booking_id bigint, reference text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_org   record;
+    v_key   text := nullif(btrim(p_idempotency_key), '');
+    v_id    bigint;
+    v_ref   text;
+    r       record;
+BEGIN
+    SELECT * INTO v_org FROM mediator_organisation(p_account);
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'forbidden'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF v_key IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(3001, hashtext(v_key));
+        SELECT b.id, b.reference INTO v_id, v_ref FROM bookings b
+          JOIN mediator_bookings m ON m.booking_id = b.id
+         WHERE b.idempotency_key = v_key AND m.organisation_id = v_org.organisation_id;
+        IF FOUND THEN
+            RETURN QUERY SELECT 'replayed'::text, v_id, v_ref;
+            RETURN;
+        END IF;
+    END IF;
+    PERFORM pg_advisory_xact_lock(3010, v_org.organisation_id::integer);
+    SELECT * INTO v_org FROM mediator_organisation(p_account);
+    IF v_org.used >= v_org.monthly_quota THEN
+        RETURN QUERY SELECT 'quota_reached'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM creneau_staff_booking(p_slot_id, 'mediator', true, p_secret,
+                                               p_surname, p_given_names, p_birth_date,
+                                               p_agdref, NULL, p_phone, p_lang, v_key,
+                                               p_max_per_phone);
+    IF r.outcome = 'booked' THEN
+        INSERT INTO mediator_bookings (booking_id, organisation_id, account_id)
+        VALUES (r.booking_id, v_org.organisation_id, p_account);
+        INSERT INTO audit_log (account_id, site_id, action, object, details)
+        SELECT p_account, b.site_id, 'mediator.book', b.reference,
+               jsonb_build_object('booking_id', b.id, 'organisation_id', v_org.organisation_id,
+                                  'channel', 'mediator')
+          FROM bookings b WHERE b.id = r.booking_id;
+    END IF;
+    RETURN QUERY SELECT r.outcome, r.booking_id, r.reference;
+END
+$$;
+COMMENT ON FUNCTION mediator_book(bigint, bigint, bytea, text, text, date, text, text, text, text, integer) IS
+    'A mediator books for an applicant (confirmed at once, channel mediator) within the monthly quota; outcome booked, replayed, quota_reached, forbidden, slot_unavailable, identity_active, agdref_required, agdref_unknown or phone_cap.';
+
+-- The printable confirmation of a booking of the mediator's organisation
+-- (no row otherwise); audited as mediator.confirmation.view.
+CREATE FUNCTION mediator_confirmation(p_account bigint, p_booking_id bigint)
+RETURNS SETOF booking_details
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT d.* FROM booking_details d
+      JOIN mediator_bookings m ON m.booking_id = d.id
+      JOIN mediator_organisation(p_account) o ON o.organisation_id = m.organisation_id
+     WHERE d.id = p_booking_id;
+    IF FOUND THEN
+        INSERT INTO audit_log (account_id, site_id, action, object, details)
+        SELECT p_account, b.site_id, 'mediator.confirmation.view', b.reference,
+               jsonb_build_object('booking_id', b.id)
+          FROM bookings b WHERE b.id = p_booking_id;
+    END IF;
+END
+$$;
+
+-- The organisation's bookings, newest first (p_limit of them); audited as
+-- mediator.bookings.view.
+CREATE FUNCTION mediator_bookings_list(p_account bigint, p_limit integer)
+RETURNS TABLE (booking_id bigint, reference text, status text, starts_local text,
+               site_name text, procedure_name text, surname text, given_names text,
+               made_by text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_org bigint;
+BEGIN
+    SELECT o.organisation_id INTO v_org FROM mediator_organisation(p_account) o;
+    IF v_org IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO audit_log (account_id, action, details)
+    VALUES (p_account, 'mediator.bookings.view', jsonb_build_object('organisation_id', v_org));
+    RETURN QUERY
+    SELECT d.id, d.reference, d.status, d.starts_local, d.site_name, d.procedure_name,
+           d.surname, d.given_names, a.name
+      FROM mediator_bookings m
+      JOIN booking_details d ON d.id = m.booking_id
+      JOIN staff_accounts a ON a.id = m.account_id
+     WHERE m.organisation_id = v_org
+     ORDER BY m.created_at DESC, m.booking_id DESC
+     LIMIT greatest(p_limit, 0);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Court orders.
+
+-- Records an injunction for a site (by slug) and procedure (by code), if
+-- the account may act for the site. Outcomes: forbidden, not_found (no
+-- such site or procedure there), deadline_before_decision, exists (this
+-- tribunal's case is already recorded for the site: its id), recorded
+-- (its id). Audited as court.record.
+CREATE FUNCTION court_record(p_account bigint, p_site text, p_procedure text,
+                             p_tribunal text, p_case_number text, p_decision date,
+                             p_deadline date, p_surname text, p_given_names text,
+                             p_birth_date date, p_agdref text, p_email text,
+                             p_phone text, p_lang text)
+RETURNS TABLE (outcome text, injunction_id bigint)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_site bigint;
+    v_proc bigint;
+    v_id   bigint;
+BEGIN
+    SELECT s.id INTO v_site FROM sites s WHERE s.slug = p_site;
+    IF v_site IS NULL OR NOT staff_can_site(p_account, v_site) THEN
+        RETURN QUERY SELECT 'forbidden'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT p.id INTO v_proc FROM procedures p
+      JOIN site_procedures sp ON sp.procedure_id = p.id AND sp.site_id = v_site
+     WHERE p.code = p_procedure;
+    IF v_proc IS NULL THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    IF p_deadline < p_decision THEN
+        RETURN QUERY SELECT 'deadline_before_decision'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    INSERT INTO injunctions (site_id, procedure_id, tribunal, case_number, decision_date,
+                             deadline, surname, given_names, birth_date, agdref, email,
+                             phone, lang, created_by)
+    VALUES (v_site, v_proc, btrim(p_tribunal), btrim(p_case_number), p_decision, p_deadline,
+            btrim(p_surname), btrim(coalesce(p_given_names, '')), p_birth_date,
+            nullif(regexp_replace(coalesce(p_agdref, ''), '[^0-9]', '', 'g'), ''),
+            nullif(btrim(p_email), ''), nullif(btrim(p_phone), ''),
+            coalesce(nullif(p_lang, ''), 'fr'), p_account)
+    ON CONFLICT ON CONSTRAINT injunctions_case_key DO NOTHING
+    RETURNING id INTO v_id;
+    IF v_id IS NULL THEN
+        SELECT i.id INTO v_id FROM injunctions i
+         WHERE i.site_id = v_site AND i.tribunal = btrim(p_tribunal)
+           AND i.case_number = btrim(p_case_number);
+        RETURN QUERY SELECT 'exists'::text, v_id;
+        RETURN;
+    END IF;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    VALUES (p_account, v_site, 'court.record', 'injunction:' || v_id,
+            jsonb_build_object('tribunal', btrim(p_tribunal), 'case_number', btrim(p_case_number),
+                               'deadline', p_deadline));
+    RETURN QUERY SELECT 'recorded'::text, v_id;
+END
+$$;
+
+-- Injunctions of the sites an account may act for (one site by slug, or
+-- all of them when p_site is NULL): open ones first, overdue first, by
+-- deadline; then fulfilled ones, latest first. days_left is counted in
+-- the site's local days. Audited as court.list (names are personal data).
+CREATE FUNCTION court_list(p_account bigint, p_site text, p_limit integer)
+RETURNS TABLE (injunction_id bigint, site_slug text, site_name text, procedure_name text,
+               tribunal text, case_number text, decision_date date, deadline date,
+               days_left integer, surname text, given_names text, fulfilled boolean,
+               reference text, starts_local text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+BEGIN
+    INSERT INTO audit_log (account_id, site_id, action, details)
+    SELECT p_account, s.id, 'court.list', '{}'::jsonb
+      FROM sites s WHERE s.slug = p_site AND staff_can_site(p_account, s.id);
+    IF p_site IS NULL THEN
+        INSERT INTO audit_log (account_id, action, details)
+        VALUES (p_account, 'court.list', '{"sites": "all"}');
+    END IF;
+    RETURN QUERY
+    SELECT i.id, s.slug, s.name, p.name, i.tribunal, i.case_number, i.decision_date,
+           i.deadline, (i.deadline - (now() AT TIME ZONE s.time_zone)::date)::integer,
+           i.surname, i.given_names, i.booking_id IS NOT NULL, d.reference, d.starts_local
+      FROM injunctions i
+      JOIN sites s ON s.id = i.site_id
+      JOIN procedures p ON p.id = i.procedure_id
+      LEFT JOIN booking_details d ON d.id = i.booking_id
+     WHERE (p_site IS NULL OR s.slug = p_site)
+       AND staff_can_site(p_account, s.id)
+     ORDER BY i.booking_id IS NOT NULL,
+              CASE WHEN i.booking_id IS NULL THEN i.deadline END,
+              i.fulfilled_at DESC, i.id
+     LIMIT greatest(p_limit, 0);
+END
+$$;
+
+-- One injunction of a site with its applicant, if the account may act
+-- for the site and the injunction is of it (no row otherwise); audited as
+-- court.view.
+CREATE FUNCTION court_view(p_account bigint, p_site text, p_injunction bigint)
+RETURNS TABLE (injunction_id bigint, site_id bigint, procedure_id bigint, procedure_name text,
+               tribunal text, case_number text, decision_date date, deadline date,
+               days_left integer, surname text, given_names text, birth_date date,
+               agdref text, email text, phone text, lang text, fulfilled boolean,
+               reference text, starts_local text, booking_status text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT i.id, i.site_id, i.procedure_id, p.name, i.tribunal, i.case_number,
+           i.decision_date, i.deadline,
+           (i.deadline - (now() AT TIME ZONE s.time_zone)::date)::integer,
+           i.surname, i.given_names, i.birth_date, i.agdref, i.email, i.phone, i.lang,
+           i.booking_id IS NOT NULL, d.reference, d.starts_local, d.status
+      FROM injunctions i
+      JOIN sites s ON s.id = i.site_id
+      JOIN procedures p ON p.id = i.procedure_id
+      LEFT JOIN booking_details d ON d.id = i.booking_id
+     WHERE i.id = p_injunction AND s.slug = p_site AND staff_can_site(p_account, s.id);
+    IF FOUND THEN
+        INSERT INTO audit_log (account_id, site_id, action, object)
+        SELECT p_account, i.site_id, 'court.view', 'injunction:' || i.id
+          FROM injunctions i WHERE i.id = p_injunction;
+    END IF;
+END
+$$;
+
+-- Books an injunction into the court channel: a confirmed booking for the
+-- injunction's applicant at a slot of its site and procedure (reserved
+-- court places first, then general places; published or not), which
+-- fulfils the injunction; a booking_confirmed message goes to the
+-- applicant when a contact is known. Outcomes: not_found (no such
+-- injunction of that site for this account), already_fulfilled (its
+-- booking id), other_procedure (the slot is of another site or
+-- procedure), those of creneau_staff_booking, fulfilled. Audited as
+-- court.book.
+CREATE FUNCTION court_book(p_account bigint, p_site text, p_injunction bigint,
+                           p_slot_id bigint, p_secret bytea)
+RETURNS TABLE (outcome text, booking_id bigint, reference text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    i   injunctions%ROWTYPE;
+    r   record;
+BEGIN
+    SELECT x.* INTO i FROM injunctions x JOIN sites s ON s.id = x.site_id
+     WHERE x.id = p_injunction AND s.slug = p_site AND staff_can_site(p_account, s.id)
+       FOR UPDATE OF x;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF i.booking_id IS NOT NULL THEN
+        RETURN QUERY SELECT 'already_fulfilled'::text, i.booking_id,
+                            (SELECT b.reference FROM bookings b WHERE b.id = i.booking_id);
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM slots s WHERE s.id = p_slot_id
+                      AND s.site_id = i.site_id AND s.procedure_id = i.procedure_id) THEN
+        RETURN QUERY SELECT 'other_procedure'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM creneau_staff_booking(p_slot_id, 'court', false, p_secret,
+                                               i.surname, i.given_names, i.birth_date,
+                                               i.agdref, i.email, i.phone, i.lang,
+                                               'court:' || i.id, NULL);
+    IF r.outcome <> 'booked' THEN
+        RETURN QUERY SELECT r.outcome, r.booking_id, r.reference;
+        RETURN;
+    END IF;
+    UPDATE injunctions SET booking_id = r.booking_id, fulfilled_at = now(),
+                           fulfilled_by = p_account
+     WHERE id = i.id;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    VALUES (p_account, i.site_id, 'court.book', r.reference,
+            jsonb_build_object('injunction_id', i.id, 'booking_id', r.booking_id,
+                               'channel', 'court'));
+    RETURN QUERY SELECT 'fulfilled'::text, r.booking_id, r.reference;
+END
+$$;
+COMMENT ON FUNCTION court_book(bigint, text, bigint, bigint, bytea) IS
+    'Book an injunction''s applicant into the court channel (confirmed at once), fulfilling it; outcome fulfilled, already_fulfilled, not_found, other_procedure, slot_unavailable, identity_active, agdref_required or agdref_unknown.';
+
+------------------------------------------------------------------------------
+-- The audit log as staff read it: supervisors see the entries of their
+-- sites, administrators every entry; nobody else anything. Filtered by
+-- local day (Europe/Paris) and action (NULLs: all), newest first, a page
+-- of p_limit from p_offset; total is the count of matching entries.
+-- Reading it is itself written to the log (audit.view, with the
+-- filters; no site, so only administrators see those entries).
+CREATE FUNCTION audit_view(p_account bigint, p_day date, p_action text,
+                           p_offset integer, p_limit integer)
+RETURNS TABLE (at_local text, account_name text, account_role text, site_name text,
+               action text, object text, details text, total bigint)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_role text;
+BEGIN
+    SELECT a.role INTO v_role FROM staff_accounts a
+     WHERE a.id = p_account AND a.active AND a.role IN ('supervisor', 'administrator');
+    IF v_role IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO audit_log (account_id, action, details)
+    VALUES (p_account, 'audit.view',
+            jsonb_strip_nulls(jsonb_build_object('day', p_day, 'action', p_action,
+                                                 'offset', p_offset)));
+    RETURN QUERY
+    SELECT to_char(l.at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI:SS'),
+           coalesce(a.name, ''), coalesce(a.role, ''), coalesce(s.name, ''),
+           l.action, coalesce(l.object, ''),
+           CASE WHEN l.details = '{}'::jsonb THEN '' ELSE l.details::text END,
+           count(*) OVER ()
+      FROM audit_log l
+      LEFT JOIN staff_accounts a ON a.id = l.account_id
+      LEFT JOIN sites s ON s.id = l.site_id
+     WHERE (v_role = 'administrator'
+            OR (l.site_id IS NOT NULL AND staff_can_site(p_account, l.site_id)))
+       AND (p_day IS NULL
+            OR (l.at >= p_day::timestamp AT TIME ZONE 'Europe/Paris'
+                AND l.at < (p_day + 1)::timestamp AT TIME ZONE 'Europe/Paris'))
+       AND (p_action IS NULL OR l.action = p_action OR l.action LIKE p_action || '.%')
+     ORDER BY l.at DESC, l.id DESC
+     OFFSET greatest(p_offset, 0) LIMIT greatest(p_limit, 0);
+END
+$$;
+COMMENT ON FUNCTION audit_view(bigint, date, text, integer, integer) IS
+    'The audit log for a supervisor (entries of their sites) or an administrator (all), filtered by day and action, newest first, paginated; logs its own reading.';
