@@ -68,6 +68,7 @@ cal_fill(struct req *r, struct tpl *t, const struct cal_site *s, const char *pag
 	size_t		 i;
 
 	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		n = tpl_get(t, NULL, arena_printf(r->arena, "nav-%s", pages[i]));
 		tpl_attr(n, "href", arena_printf(r->arena, "/agent/site/%s/%s",

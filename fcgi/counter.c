@@ -88,6 +88,7 @@ void
 counter_nav(struct req *r, struct tpl *t, const struct counter_site *s)
 {
 	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "nav-agenda"), "href",
 	    arena_printf(r->arena, "/agent/site/%s/agenda", s->slug));
 	tpl_attr(tpl_get(t, NULL, "nav-checkin"), "href",

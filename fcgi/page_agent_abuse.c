@@ -150,6 +150,7 @@ page_agent_abuse(struct req *r)
 	if ((t = tpl_page(r, "agent_abuse")) == NULL)
 		return -1;
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(site, 0, 1));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	m = params_get(&r->query, "m");
 	for (i = 0; m != NULL && i < sizeof(notices) / sizeof(notices[0]); i++)
 		if (strcmp(m, notices[i].key) == 0)

@@ -86,6 +86,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	    f->nerrors > 0 ? _("Error: ") : "", _("Court orders"),
 	    db_value(s, 0, 1)));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	if (fill_list(r, t) == -1)
 		return db_fail(r);
 	tpl_attr(tpl_get(t, NULL, "form"), "action",

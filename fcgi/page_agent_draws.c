@@ -89,6 +89,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s", f->nerrors > 0 ?
 	    _("Error: ") : "", _("Draws"), db_value(s, 0, 1)));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	notice_show(r, t, NOTICES(notices));
 	draws(r, t, d);
 	proto = tpl_get(t, NULL, "procedure-option");

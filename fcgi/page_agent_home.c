@@ -58,6 +58,8 @@ page_agent_home(struct req *r)
 		row = tpl_clone(proto);
 		tpl_text(tpl_get(t, row, "site-name"), db_value(sites, i, 1));
 		tpl_text(tpl_get(t, row, "site-city"), db_value(sites, i, 2));
+		tpl_lang(r, tpl_get(t, row, "site-name"), "fr");
+		tpl_lang(r, tpl_get(t, row, "site-city"), "fr");
 		for (k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
 			tpl_attr(tpl_get(t, row, arena_printf(r->arena, "link-%s",
 			    pages[k])), "href", arena_printf(r->arena,

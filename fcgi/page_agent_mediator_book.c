@@ -62,6 +62,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
 	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
 	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
+	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
 	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
 	    "/agent/mediator/site/%s/%s", db_value(s, 0, 3), db_value(s, 0, 8)));
 	if (strcmp(db_value(s, 0, 1), "t") != 0 && r->method != M_POST) {

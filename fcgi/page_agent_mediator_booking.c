@@ -64,6 +64,7 @@ page_agent_mediator_booking(struct req *r)
 	    _("Times are shown in the local time of the site (%s)."),
 	    db_value(b, 0, 8)));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, 3));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,
 	    "%s, %s %s", db_value(b, 0, 4), db_value(b, 0, 5), db_value(b, 0, 6)));
 	if (*db_value(b, 0, 7) != '\0')

@@ -46,6 +46,7 @@ page_agent_mediator_times(struct req *r)
 	    db_value(sp, 0, 1)));
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 3));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, 1));
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	dproto = tpl_get(t, NULL, "day");
 	for (i = 0; i < PQntuples(sl); i++) {
 		if (strcmp(last, db_value(sl, i, 1)) != 0) {

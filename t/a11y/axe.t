@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Every public page, in French, English and Arabic, as Debian's Chromium
-// shows it: axe-core finds no WCAG 2.1 A/AA violation; <html> carries
-// the language asked for and the right direction; no request leaves for
-// another host; the page with its CSS weighs under 30 KB; the page loads
-// (and its forms post) with JavaScript off. Screenshots of the main pages
+// Every public page and every staff page (logged in as a supervisor of
+// the fixture site, or as a mediator), in French, English and Arabic, as
+// Debian's Chromium shows it: axe-core finds no WCAG 2.1 A/AA violation;
+// <html> carries the language asked for and the right direction; no
+// request leaves for another host; the page with its CSS weighs under
+// 30 KB; the page loads (and its forms post) with JavaScript off. Screenshots of the main pages
 // at phone and desktop widths go to $CRENEAU_VAR/screenshots/.
 //
-// The booking states come from real form posts (t/a11y/flow.py, with the
-// helpers of t/lib/creneau_test.py) on a fixture site dropped at the end.
+// The booking states and the staff's rows come from real form posts
+// (t/a11y/flow.py, with the helpers of t/lib/creneau_test.py) on a fixture
+// site dropped at the end, with its staff accounts.
 // Environment: CRENEAU_URL (skips without it), CRENEAU_VAR, PG*;
 // CRENEAU_CHROMIUM overrides /usr/bin/chromium.
 'use strict';
@@ -30,7 +32,7 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const MAX_BYTES = 30 * 1024;
 const NAV_TIMEOUT = 15000;          // one navigation
 const STEP_TIMEOUT = 10000;         // one click, one selector
-const TOTAL_TIMEOUT = 170000;       // the whole test
+const TOTAL_TIMEOUT = 270000;       // the whole test (about 240 s on 2 CPUs)
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
 const CHROMIUM = process.env.CRENEAU_CHROMIUM || '/usr/bin/chromium';
 const FLOW = path.join(__dirname, 'flow.py');
@@ -148,8 +150,11 @@ function withLang(p, lang) {
 }
 
 // The pages to visit: name, path, the status expected, and for a page
-// that is a form re-rendered with errors, the form to send as it is
-// (submit: a CSS selector of its submit button). shot: screenshot it.
+// that is a form re-rendered with errors, the form to send (submit: a CSS
+// selector of its submit button; fill: values to type first, by
+// selector, else the form goes as it is). shot: screenshot it. as: who
+// is logged in (staff: a supervisor of the fixture site; mediator), else
+// nobody.
 function pageList(fx, sites, hasStatement) {
 	const list = [{ name: 'home', path: '/', shot: true }];
 	for (const s of sites)
@@ -168,6 +173,35 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'manage-errors', path: '/manage', submit: 'main form[action^="/manage"] [type=submit]' },
 		{ name: 'error-404', path: '/nowhere', status: 404 },
 		{ name: 'accessibility-statement', path: '/accessibilite', statement: true });
+	const a = fx.agent;
+	const m = fx.mediator;
+	const send = (action) => `main form[action$="${action}"] [type=submit]`;
+	// (The other staff forms sent back with errors are checked by the Nu
+	// checker in t/a11y/validity_langs.t; here they would cost a minute.)
+	list.push(
+		{ name: 'agent-login', path: '/agent/login' },
+		{ name: 'agent-home', path: a.home, as: 'staff' },
+		{ name: 'agent-agenda', path: a.agenda, as: 'staff', shot: true },
+		{ name: 'agent-checkin', path: a.checkin, as: 'staff' },
+		{ name: 'agent-search', path: a.search, as: 'staff' },
+		{ name: 'agent-search-results', path: a.search, as: 'staff', submit: send('/search'),
+			fill: { '#surname': fx.desk_surname } },
+		{ name: 'agent-search-errors', path: a.search, as: 'staff', submit: send('/search') },
+		{ name: 'agent-rules', path: a.rules, as: 'staff' },
+		{ name: 'agent-closures', path: a.closures, as: 'staff' },
+		{ name: 'agent-publish', path: a.publish, as: 'staff' },
+		{ name: 'agent-draws', path: a.draws, as: 'staff' },
+		{ name: 'agent-court', path: a.court, as: 'staff' },
+		{ name: 'agent-court-item', path: a.court_item, as: 'staff' },
+		{ name: 'agent-abuse', path: a.abuse, as: 'staff' },
+		{ name: 'agent-court-all', path: a.court_all, as: 'staff' },
+		{ name: 'agent-audit', path: a.audit, as: 'staff' },
+		{ name: 'mediator', path: m.home, as: 'mediator' },
+		{ name: 'mediator-times', path: m.times, as: 'mediator' },
+		{ name: 'mediator-book', path: m.book, as: 'mediator' },
+		{ name: 'mediator-book-errors', path: m.book, as: 'mediator', submit: send(new URL(m.book, ORIGIN).pathname) },
+		{ name: 'mediator-booking', path: m.booking, as: 'mediator', shot: true },
+		{ name: 'mediator-bookings', path: m.bookings, as: 'mediator' });
 	for (const p of list)
 		p.hasStatement = hasStatement;
 	return list;
@@ -196,6 +230,8 @@ async function open(ctx, spec, lang, watch, wait) {
 	}
 	let resp = await page.goto(withLang(spec.path, lang), { waitUntil: 'load' });
 	if (spec.submit) {
+		for (const [sel, value] of Object.entries(spec.fill || {}))
+			await page.fill(sel, value);
 		if (wait)
 			await page.waitForTimeout(FORM_WAIT);
 		responses = [];
@@ -236,8 +272,8 @@ async function linkShapes(page) {
 
 function shape(u) {
 	return new URL(u, ORIGIN).pathname
-		.replace(/^\/site\/[^/]+/, '/site/*')
-		.replace(/^\/site\/\*\/[^/]+/, '/site/*/*')
+		.replace(/^(\/agent(?:\/mediator)?)?\/site\/[^/]+/, '$1/site/*')
+		.replace(/^(\/agent\/mediator)?\/site\/\*\/[^/]+/, '$1/site/*/*')
 		.replace(/\/[A-Za-z0-9_-]{43}(?=\/|$)/g, '/*')
 		.replace(/\/\d+(?=\/|$)/g, '/*');
 }
@@ -327,21 +363,48 @@ async function checkPage(t, ctx, nojs, spec, lang, shots, tally, links) {
 	}
 }
 
-// Every page in one language, in a context of its own (lang cookie,
-// Accept-Language) and one with JavaScript off.
+// The staff session cookie of a Cookie header value ("name=value"), as
+// the login sets it (Secure, HttpOnly, SameSite=Strict, a __Host- name).
+// Playwright takes a Secure cookie only for an https URL; Chromium sends
+// it to the test server all the same (127.0.0.1 is a secure context).
+function staffCookie(header) {
+	const i = header.indexOf('=');
+	return { name: header.slice(0, i), value: header.slice(i + 1), url: ORIGIN.replace(/^http:/, 'https:'),
+		secure: true, httpOnly: true, sameSite: 'Strict' };
+}
+
+// Every page in one language, in contexts of its own (lang cookie,
+// Accept-Language), one with JavaScript off beside each; a pair per
+// person (nobody, the supervisor, the mediator) with their session.
 async function checkLanguage(t, browser, pages, lang, shots, tally, links) {
 	const opts = { locale: lang, viewport: VIEWPORTS.desktop };
-	const ctx = await browser.newContext(opts);
-	const nojs = await browser.newContext({ ...opts, javaScriptEnabled: false });
+	const cookies = {
+		public: [],
+		staff: [staffCookie(fixture.staff_cookie)],
+		mediator: [staffCookie(fixture.mediator_cookie)],
+	};
+	const pairs = {};
+	const pair = async (who) => {
+		if (!pairs[who]) {
+			const ctx = await browser.newContext(opts);
+			const nojs = await browser.newContext({ ...opts, javaScriptEnabled: false });
+			pairs[who] = { ctx, nojs };
+			const cookie = [{ name: 'lang', value: lang, url: ORIGIN }, ...cookies[who]];
+			await ctx.addCookies(cookie);
+			await nojs.addCookies(cookie);
+		}
+		return pairs[who];
+	};
 	try {
-		const cookie = [{ name: 'lang', value: lang, url: ORIGIN }];
-		await ctx.addCookies(cookie);
-		await nojs.addCookies(cookie);
-		for (const spec of pages)
+		for (const spec of pages) {
+			const { ctx, nojs } = await pair(spec.as || 'public');
 			await checkPage(t, ctx, nojs, spec, lang, shots, tally, links);
+		}
 	} finally {
-		await ctx.close().catch(() => {});
-		await nojs.close().catch(() => {});
+		for (const { ctx, nojs } of Object.values(pairs)) {
+			await ctx.close().catch(() => {});
+			await nojs.close().catch(() => {});
+		}
 	}
 }
 
@@ -373,7 +436,7 @@ async function main() {
 		fixture = JSON.parse(execFileSync('python3', [FLOW, 'setup'],
 			{ encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] }));
 	} catch (e) {
-		ok(false, 'the booking flow gives a held and a confirmed booking (t/a11y/flow.py setup)');
+		ok(false, 'the booking flow gives a held and a confirmed booking, the staff their rows (t/a11y/flow.py setup)');
 		diag(String(e.stderr || e.message).slice(-2000));
 		return;
 	}

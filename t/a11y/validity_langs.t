@@ -2,9 +2,11 @@
 """t/http/validity.t for the other languages: every page a person can
 reach (home, each site, every state of the booking flow, /manage, the
 error pages, the accessibility statement once it exists), asked for in
-English and in Arabic (?lang= on a GET, the lang cookie on a POST), is
-well-formed XML, says its language and direction on <html>, and passes
-the Nu HTML checker with no error."""
+English and in Arabic (?lang= on a GET, the lang cookie on a POST), and
+every staff page (logged out, as a supervisor of the fixture site and as
+a mediator, their rows made by t/a11y/flow.py) in French, English and
+Arabic, is well-formed XML, says its language and direction on <html>,
+and passes the Nu HTML checker with no error."""
 
 import glob
 import json
@@ -16,14 +18,17 @@ import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, book, confirm, follow, form, get, link, new_identity, parse,  # noqa: E402
-                          post_form, psql, request, skip_all_unless_server, wellformed)
+from creneau_test import (TAP, Fixture, book, confirm, error_summary, follow, form, get, link,  # noqa: E402
+                          new_identity, parse, post_form, psql, request, skip_all_unless_server, wellformed)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flow  # noqa: E402  (t/a11y/flow.py: the staff's accounts and rows)
 
 skip_all_unless_server()
 t = TAP()
 t.catch_exceptions()
 
 LANGS = ("en", "ar")
+STAFF_LANGS = ("fr", "en", "ar")
 RTL = {"ar"}
 
 
@@ -35,8 +40,38 @@ def with_lang(path, lang):
     return u.path + "?" + urllib.parse.urlencode(q)
 
 
-def cookie(lang):
-    return {"Cookie": "lang=" + lang, "Accept-Language": lang}
+def cookie(lang, session=None):
+    """The headers of a request in lang, with a staff session (a Cookie
+    value "name=value") when given."""
+    return {"Cookie": "lang=" + lang + ("; " + session if session else ""), "Accept-Language": lang}
+
+
+def staff_pages(staff, lang):
+    """Every staff page in lang: logged out, as the supervisor (staff
+    cookie), as the mediator; the forms sent back with errors (empty),
+    and a search with results. Returns {name: Response}."""
+    out = {}
+    cs, cm = staff["staff_cookie"], staff["mediator_cookie"]
+    a, m = staff["agent"], staff["mediator"]
+    out["agent-login"] = get(with_lang("/agent/login", lang), headers=cookie(lang))
+    f = form(out["agent-login"], action=r"^/agent/login$")
+    out["agent-login-errors"] = f.submit({"email": "", "password": ""}, headers=cookie(lang))
+    for name, p in a.items():
+        out["agent-" + name.replace("_", "-")] = get(with_lang(p, lang), headers=cookie(lang, cs))
+    for name, p in m.items():
+        out["mediator-" + name] = get(with_lang(p, lang), headers=cookie(lang, cm))
+    out["mediator-staff-home"] = get(with_lang("/agent", lang), headers=cookie(lang, cm))
+    # Forms sent back: empty (errors), and the search with a surname.
+    for name, key, action, who in (("agent-checkin-errors", "checkin", r"/checkin$", cs),
+                                   ("agent-search-errors", "search", r"/search$", cs),
+                                   ("agent-court-errors", "court", r"/court$", cs)):
+        f = form(out["agent-" + key], action=action)
+        out[name] = f.submit({}, headers=cookie(lang, who))
+    f = form(out["agent-search"], action=r"/search$")
+    out["agent-search-results"] = f.submit({"surname": staff["desk_surname"]}, headers=cookie(lang, cs))
+    f = form(out["mediator-book"], action=r"^/agent/mediator/slot/", has="surname")
+    out["mediator-book-errors"] = f.submit({}, headers=cookie(lang, cm))
+    return out
 
 
 # GET paths, the same in every language.
@@ -84,12 +119,23 @@ try:
                                                    headers=cookie(lang))
         pages[lang + "-error-400"] = get("/?a=%zz&lang=" + lang, headers=cookie(lang))
         pages[lang + "-error-405"] = request("DELETE", "/?lang=" + lang, headers=cookie(lang))
+    # The staff pages, in every language (French too: t/http/validity.t
+    # knows only the public pages).
+    staff = flow.staff_setup(fx, proc)
+    for lang in STAFF_LANGS:
+        for name, r in staff_pages(staff, lang).items():
+            t.is_(r.status, 200, "%s-%s answers 200" % (lang, name))
+            if name.endswith("-errors"):
+                t.ok(error_summary(r), "%s-%s shows its error summary" % (lang, name))
+            pages["%s-%s" % (lang, name)] = r
+        t.ok(staff["desk_surname"] in pages[lang + "-agent-search-results"].text,
+             "%s-agent-search-results lists the booking" % lang)
     f = form(get(paths["booking-cancel"]), action=r"/cancel$")
     follow(f.submit({}))
     for lang in LANGS:
         pages[lang + "-booking-cancelled"] = get(with_lang(paths["booking-confirmed"], lang), headers=cookie(lang))
 finally:
-    fx.drop()
+    flow.drop(fx.slug)
 
 if not has_statement:
     t.diag("/accessibilite answers 404: the accessibility statement is not checked yet")
