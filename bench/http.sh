@@ -17,6 +17,8 @@ trap 'cr_stop_all || true' EXIT
 CRENEAU_PORT=$(cr_free_port)
 PGPORT=$(cr_free_port)
 export CRENEAU_WORKERS=${CRENEAU_WORKERS:-4}
+# The benchmark measures the application, not nginx's per-address limit.
+export CRENEAU_NGINX_RATE=1000000
 cr_start_all
 
 url="http://127.0.0.1:$CRENEAU_PORT"

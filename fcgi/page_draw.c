@@ -25,6 +25,7 @@
 #include "req.h"
 #include "response.h"
 #include "secret.h"
+#include "staff.h"
 #include "template.h"
 
 /* Form tokens of draws are scoped apart from those of slots. */
@@ -214,7 +215,7 @@ static int
 submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
     struct entry_input *in)
 {
-	const char	*v[13], *outcome;
+	const char	*v[13], *rv[3], *outcome;
 	char		 code[7], *token;
 	PGresult	*res;
 
@@ -234,6 +235,20 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 	v[10] = token;
 	v[11] = code;
 	v[12] = network_digest(r);
+	/* Brakes per e-mail, phone and address (rate_limit_rules), counted
+	 * in one statement before the registration; a shared address is
+	 * allowed a great many. */
+	rv[0] = in->email;
+	rv[1] = in->phone;
+	rv[2] = staff_client_key(r);
+	if ((res = db_exec(r, S_DRAW_RATE_CHECK, rv)) == NULL)
+		return db_fail(r);
+	if (*db_value(res, 0, 0) != '\0') {
+		form_error(f, strcmp(db_value(res, 0, 0), "phone") == 0 ? "phone" :
+		    strcmp(db_value(res, 0, 0), "email") == 0 ? "email" : NULL,
+		    _("Too many registrations were sent from here in the last few minutes. Wait ten minutes, then send the form again."));
+		return render(r, p, d, f);
+	}
 	if ((res = db_exec(r, S_DRAW_REGISTER, v)) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";

@@ -42,14 +42,9 @@ const struct statement statements[STMT_COUNT] = {
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
 	    "  CROSS JOIN LATERAL procedure_text(p.id, $2) t"
 	    "  LEFT JOIN LATERAL ("
-	    "       SELECT sl.starts_at FROM slots sl"
-	    "        WHERE sl.site_id = sp.site_id"
-	    "          AND sl.procedure_id = sp.procedure_id"
-	    "          AND sl.starts_at > now()"
-	    "          AND sl.published_at <= now()"
-	    "          AND creneau_slot_free(sl) > 0"
-	    "        ORDER BY sl.starts_at LIMIT 1) n"
-	    "    ON creneau_allocation_mode(s.id, p.id) = 'open'"
+	    "       SELECT b.starts_at"
+	    "         FROM creneau_bookable_slots(sp.site_id, sp.procedure_id) b"
+	    "        ORDER BY b.starts_at LIMIT 1) n ON true"
 	    " WHERE sp.site_id = $1"
 	    " ORDER BY t.name" },
 
@@ -707,4 +702,10 @@ const struct statement statements[STMT_COUNT] = {
 	/* Runs a due draw now; $1 draw, $2 account; outcome, offers, entries. */
 	[S_AGENT_DRAW_RUN] = { "agent_draw_run", 2, 0,
 	    "SELECT outcome, offers, entries FROM draw_run($1::bigint, $2::bigint)" },
+
+	/* Rate limits of a draw registration ($1 e-mail, $2 phone, $3 address
+	 * digest); the first scope over its limit, or empty. */
+	[S_DRAW_RATE_CHECK] = { "draw_rate_check", 3, 0,
+	    "SELECT coalesce(rate_limit_check('draw_register',"
+	    "  ARRAY['email', 'phone', 'address'], ARRAY[lower($1), $2, $3]), '')" },
 };

@@ -101,3 +101,22 @@ AS $$
 $$;
 COMMENT ON FUNCTION site_alternative_route(bigint, text) IS
     'A site''s alternative route to an appointment in the language asked for, or in French when not translated; lang says which.';
+
+-- Messages about a booking name the procedure and its documents in the
+-- applicant's language (booking_details.lang), as the pages do: the same
+-- payload as in 004_booking.sql, with procedure_text().
+CREATE OR REPLACE FUNCTION creneau_booking_payload(p_booking_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object(
+               'booking_id', d.id, 'reference', d.reference, 'status', d.status,
+               'site_name', d.site_name, 'site_address', d.site_address,
+               'site_postal_code', d.site_postal_code, 'site_city', d.site_city,
+               'site_phone', d.site_phone, 'procedure_name', t.name,
+               'procedure_code', d.procedure_code,
+               'starts_local', d.starts_local, 'ends_local', d.ends_local,
+               'time_zone', d.time_zone, 'hold_expires_local', d.hold_expires_local,
+               'documents', to_jsonb(string_to_array(t.documents, E'\n')), 'lang', d.lang)
+      FROM booking_details d CROSS JOIN LATERAL procedure_text(d.procedure_id, d.lang) t
+     WHERE d.id = p_booking_id
+$$;

@@ -42,7 +42,11 @@ INSERT INTO rate_limit_rules (action, scope, window_size, max_hits) VALUES
     ('booking_hold', 'address', interval '10 minutes', 3000),
     -- Bookings made per identity (held, whatever became of them): a
     -- hold-cancel-hold loop would keep places out of the pool.
-    ('booking_made', 'identity', interval '1 day', 6);
+    ('booking_made', 'identity', interval '1 day', 6),
+    -- Draw registrations: the same brakes as booking forms.
+    ('draw_register', 'email',   interval '10 minutes', 10),
+    ('draw_register', 'phone',   interval '10 minutes', 10),
+    ('draw_register', 'address', interval '10 minutes', 3000);
 
 -- The counters. window_start is date_bin(window, now(), epoch): fixed
 -- windows, so one row per key and window.

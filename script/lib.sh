@@ -489,7 +489,8 @@ cr_fcgi_stop() {
 cr_nginx_conf() {
 	sed -e "s|@PORT@|$CRENEAU_PORT|g" -e "s|@STATE@|$state|g" \
 		-e "s|@RUN@|$rundir|g" -e "s|@SOCKET@|$rundir/fcgi.sock|g" \
-		-e "s|@TOP@|$top|g" "$top/conf/nginx/dev.conf.in" >"$state/nginx.conf"
+		-e "s|@TOP@|$top|g" -e "s|@RATE@|${CRENEAU_NGINX_RATE:-200}|g" \
+		"$top/conf/nginx/dev.conf.in" >"$state/nginx.conf"
 	if cr_is_root; then
 		chown creneau:creneau "$state/nginx.conf"
 	fi
@@ -544,6 +545,28 @@ cr_start_all() {
 	cr_wait_healthy
 }
 
+# Development only (script/server): a loopback mailbox and SMS gateway
+# (script/devmail) and creneau-notify delivering to them, so the codes
+# and messages can be read in $state/mail and $state/sms. script/test
+# leaves them out: the notification tests run their own.
+cr_dev_messages_start() {
+	local pid
+	if ! cr_pid_alive "$rundir/devmail.pid" devmail >/dev/null; then
+		cr_as setsid bash -c 'echo $$ >"$1"; exec "$2" "$3" "$4" "$5"' devmail \
+			"$rundir/devmail.pid" "$top/script/devmail" "$state" \
+			"$CRENEAU_SMTP_PORT" "$CRENEAU_SMS_PORT" >>"$logdir/devmail.log" 2>&1 &
+	fi
+	if ! cr_pid_alive "$rundir/notify.pid" creneau-notify >/dev/null; then
+		cr_as setsid bash -c 'echo $$ >"$1"; exec "$2" -c "$3"' notify \
+			"$rundir/notify.pid" "$top/creneau-notify" "$conf" \
+			>>"$logdir/creneau-notify.log" 2>&1 &
+	fi
+	for pid in 1 2 3 4 5 6 7 8 9 10; do
+		[ -s "$rundir/devmail.pid" ] && [ -s "$rundir/notify.pid" ] && return 0
+		sleep 0.2
+	done
+}
+
 # Starts script/sweeper (booking housekeeping every minute) in the
 # background, as the timer unit does in production.
 cr_sweeper_start() {
@@ -559,6 +582,8 @@ cr_stop_all() {
 	[ -d "${state:-}" ] || return 0
 	cr_nginx_stop || true
 	cr_stop_pidfile "$rundir/sweeper.pid" script/sweeper || true
+	cr_stop_pidfile "$rundir/notify.pid" creneau-notify || true
+	cr_stop_pidfile "$rundir/devmail.pid" devmail || true
 	cr_fcgi_stop || true
 	cr_pg_stop || true
 }
