@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "notify.h"
+#include "template_xml.h"
 
 #define MAX_MAIL_TEMPLATES	32
 
@@ -148,63 +149,6 @@ attr(xmlNodePtr n, const char *name)
 	return xmlGetProp(n, (const xmlChar *)name);
 }
 
-/* Returns the first element under n (n included) whose data-c is mark. */
-static xmlNodePtr
-find(xmlNodePtr n, const char *mark)
-{
-	xmlNodePtr	 c, r;
-	xmlChar		*v;
-	int		 hit;
-
-	if (n == NULL || n->type != XML_ELEMENT_NODE)
-		return NULL;
-	if ((v = attr(n, "data-c")) != NULL) {
-		hit = strcmp((const char *)v, mark) == 0;
-		xmlFree(v);
-		if (hit)
-			return n;
-	}
-	for (c = n->children; c != NULL; c = c->next)
-		if ((r = find(c, mark)) != NULL)
-			return r;
-	return NULL;
-}
-
-/* Collapses runs of ASCII white space to one space, strips both ends, in
- * place (the rule of po/extract-templates.py and template.c). */
-static void
-normalise(char *s)
-{
-	char	*r = s, *w = s;
-	int	 space = 0;
-
-	for (; *r != '\0'; r++) {
-		if (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r') {
-			space = 1;
-			continue;
-		}
-		if (space && w != s)
-			*w++ = ' ';
-		space = 0;
-		*w++ = *r;
-	}
-	*w = '\0';
-}
-
-/* Replaces the children of n with one text node. */
-static void
-set_text(xmlNodePtr n, const char *text)
-{
-	xmlNodePtr	 c, next;
-
-	for (c = n->children; c != NULL; c = next) {
-		next = c->next;
-		xmlUnlinkNode(c);
-		xmlFreeNode(c);
-	}
-	xmlNodeAddContent(n, (const xmlChar *)text);
-}
-
 /* Returns s with every {name} replaced by its variable (item first, when
  * given), in the arena; an unknown name becomes empty. */
 static char *
@@ -236,38 +180,6 @@ subst(struct arena *a, const char *s, const struct nvars *v, const char *item)
 			return NULL;
 	}
 	return b.p;
-}
-
-/* Translates (data-t, data-ta) n and its subtree in the current language. */
-static void
-translate(xmlNodePtr n)
-{
-	xmlNodePtr	 c;
-	xmlChar		*v, *list, *a;
-	char		*tok, *save = NULL;
-
-	if (n->type != XML_ELEMENT_NODE)
-		return;
-	if (xmlHasProp(n, (const xmlChar *)"data-t") != NULL &&
-	    (v = xmlNodeGetContent(n)) != NULL) {
-		normalise((char *)v);
-		set_text(n, _((const char *)v));
-		xmlFree(v);
-	}
-	if ((list = attr(n, "data-ta")) != NULL) {
-		for (tok = strtok_r((char *)list, " ", &save); tok != NULL;
-		    tok = strtok_r(NULL, " ", &save)) {
-			if ((a = attr(n, tok)) == NULL)
-				continue;
-			normalise((char *)a);
-			xmlSetProp(n, (const xmlChar *)tok,
-			    (const xmlChar *)_((const char *)a));
-			xmlFree(a);
-		}
-		xmlFree(list);
-	}
-	for (c = n->children; c != NULL; c = c->next)
-		translate(c);
 }
 
 /* Replaces the placeholders of every text and attribute under n; item is
@@ -377,41 +289,6 @@ expand(struct arena *ar, xmlNodePtr n, const struct nvars *v, const char *item)
 	return 0;
 }
 
-/* Returns 1 when n is an HTML void element. */
-static int
-is_void(xmlNodePtr n)
-{
-	static const char *const v[] = { "area", "base", "br", "col", "embed",
-	    "hr", "img", "input", "link", "meta", "source", "track", "wbr", NULL };
-	size_t	 i;
-
-	for (i = 0; v[i] != NULL; i++)
-		if (strcmp((const char *)n->name, v[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Removes the marker attributes and writes empty elements as <x></x>. */
-static void
-finish(xmlNodePtr n)
-{
-	static const char *const markers[] = { "data-c", "data-t", "data-ta",
-	    "data-title", "data-if", "data-each", NULL };
-	xmlNodePtr	 c;
-	xmlAttrPtr	 a;
-	size_t		 i;
-
-	if (n->type != XML_ELEMENT_NODE)
-		return;
-	for (i = 0; markers[i] != NULL; i++)
-		if ((a = xmlHasProp(n, (const xmlChar *)markers[i])) != NULL)
-			xmlRemoveProp(a);
-	if (n->children == NULL && !is_void(n))
-		xmlAddChild(n, xmlNewDocText(n->doc, (const xmlChar *)""));
-	for (c = n->children; c != NULL; c = c->next)
-		finish(c);
-}
-
 /* Returns 1 for the elements the text rendering puts on lines of their own. */
 static int
 is_block(const char *name)
@@ -516,7 +393,7 @@ one_line(struct arena *a, xmlNodePtr n)
 
 	if (v == NULL)
 		return NULL;
-	normalise((char *)v);
+	txml_normalise((char *)v);
 	s = arena_strdup(a, (const char *)v);
 	xmlFree(v);
 	return s;
@@ -537,7 +414,7 @@ serialise(struct arena *a, xmlDocPtr doc)
 	xmlSaveCtxtPtr	 s;
 	char		*out;
 
-	finish(xmlDocGetRootElement(doc));
+	txml_finish(xmlDocGetRootElement(doc));
 	if ((b = xmlBufferCreate()) == NULL)
 		return NULL;
 	if ((s = xmlSaveToBuffer(b, "UTF-8", XML_SAVE_NO_DECL)) == NULL) {
@@ -576,7 +453,7 @@ ntpl_render(struct arena *a, const char *kind, const char *lang,
 	}
 	root = xmlDocGetRootElement(doc);
 	proot = xmlDocGetRootElement(src);
-	if ((main = find(root, "main")) == NULL || proot == NULL)
+	if ((main = txml_find(root, "main")) == NULL || proot == NULL)
 		return -1;
 	for (c = proot->children; c != NULL; c = c->next) {
 		next = NULL;
@@ -588,7 +465,7 @@ ntpl_render(struct arena *a, const char *kind, const char *lang,
 			return -1;
 		xmlAddChild(main, next);
 	}
-	translate(root);
+	txml_translate(root);
 	if (expand(a, root, v, NULL) == -1)
 		return -1;
 	xmlSetProp(root, (const xmlChar *)"lang", (const xmlChar *)lang);
@@ -596,15 +473,15 @@ ntpl_render(struct arena *a, const char *kind, const char *lang,
 	xmlSetProp(root, (const xmlChar *)"dir", (const xmlChar *)i18n_dir(lang));
 
 	if ((t = attr(proot, "data-title")) != NULL) {
-		normalise((char *)t);
+		txml_normalise((char *)t);
 		m->subject = subst(a, _((const char *)t), v, NULL);
 		xmlFree(t);
 	}
 	if (m->subject == NULL)
 		m->subject = arena_strdup(a, "creneau");
-	if ((title = find(root, "title")) != NULL)
-		set_text(title, m->subject);
-	if ((sms = find(main, "sms")) != NULL) {
+	if ((title = txml_find(root, "title")) != NULL)
+		txml_set_text(title, m->subject);
+	if ((sms = txml_find(main, "sms")) != NULL) {
 		m->sms = one_line(a, sms);
 		xmlUnlinkNode(sms);
 		xmlFreeNode(sms);

@@ -18,6 +18,7 @@
 #include "response.h"
 #include "routes.h"
 #include "template.h"
+#include "template_xml.h"
 
 #define MAX_TEMPLATES	64
 #define MAX_CACHED	(MAX_TEMPLATES * 4)
@@ -139,8 +140,8 @@ attr(xmlNodePtr n, const char *name)
 }
 
 /* Returns the first element under n (n included) whose data-c is mark. */
-static xmlNodePtr
-find(xmlNodePtr n, const char *mark)
+xmlNodePtr
+txml_find(xmlNodePtr n, const char *mark)
 {
 	xmlNodePtr	 c, r;
 	xmlChar		*v;
@@ -155,15 +156,15 @@ find(xmlNodePtr n, const char *mark)
 			return n;
 	}
 	for (c = n->children; c != NULL; c = c->next)
-		if ((r = find(c, mark)) != NULL)
+		if ((r = txml_find(c, mark)) != NULL)
 			return r;
 	return NULL;
 }
 
 /* Collapses runs of ASCII whitespace in s to one space and strips both
  * ends, in place (the same rule as po/extract-templates.py). */
-static void
-normalise(char *s)
+void
+txml_normalise(char *s)
 {
 	char	*r = s, *w = s;
 	int	 space = 0;
@@ -182,8 +183,8 @@ normalise(char *s)
 }
 
 /* Replaces every child of n with one text node holding text. */
-static int
-set_text(xmlNodePtr n, const char *text)
+int
+txml_set_text(xmlNodePtr n, const char *text)
 {
 	xmlNodePtr	 c, next;
 
@@ -198,8 +199,8 @@ set_text(xmlNodePtr n, const char *text)
 
 /* Translates n's text (data-t) and listed attributes (data-ta), then
  * recurses; removes nothing (markers go at serialisation). */
-static void
-translate(xmlNodePtr n)
+void
+txml_translate(xmlNodePtr n)
 {
 	xmlNodePtr	 c;
 	xmlChar		*v, *list, *a;
@@ -210,8 +211,8 @@ translate(xmlNodePtr n)
 	if (xmlHasProp(n, (const xmlChar *)"data-t") != NULL) {
 		v = xmlNodeGetContent(n);
 		if (v != NULL) {
-			normalise((char *)v);
-			set_text(n, _((const char *)v));
+			txml_normalise((char *)v);
+			txml_set_text(n, _((const char *)v));
 			xmlFree(v);
 		}
 	}
@@ -220,7 +221,7 @@ translate(xmlNodePtr n)
 		    tok = strtok_r(NULL, " ", &save)) {
 			if ((a = attr(n, tok)) == NULL)
 				continue;
-			normalise((char *)a);
+			txml_normalise((char *)a);
 			xmlSetProp(n, (const xmlChar *)tok,
 			    (const xmlChar *)_((const char *)a));
 			xmlFree(a);
@@ -228,7 +229,7 @@ translate(xmlNodePtr n)
 		xmlFree(list);
 	}
 	for (c = n->children; c != NULL; c = c->next)
-		translate(c);
+		txml_translate(c);
 }
 
 /* Builds the translated document for page name in the current language:
@@ -249,7 +250,7 @@ build(const char *name)
 	if ((doc = xmlCopyDoc(layout, 1)) == NULL)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
-	main = find(root, "main");
+	main = txml_find(root, "main");
 	proot = xmlDocGetRootElement(page);
 	if (main == NULL || proot == NULL) {
 		xmlFreeDoc(doc);
@@ -259,15 +260,15 @@ build(const char *name)
 		next = c->next;
 		xmlAddChild(main, copy_for(c, doc, main));
 	}
-	translate(root);
+	txml_translate(root);
 	xmlSetProp(root, (const xmlChar *)"lang", (const xmlChar *)lang);
 	xmlNodeSetLang(root, (const xmlChar *)lang);
 	xmlSetProp(root, (const xmlChar *)"dir", (const xmlChar *)i18n_dir(lang));
-	if ((title = find(root, "title")) != NULL &&
+	if ((title = txml_find(root, "title")) != NULL &&
 	    (t = attr(proot, "data-title")) != NULL) {
-		normalise((char *)t);
+		txml_normalise((char *)t);
 		snprintf(buf, sizeof(buf), "%s — %s", _((const char *)t), "creneau");
-		set_text(title, buf);
+		txml_set_text(title, buf);
 		xmlFree(t);
 	}
 	return doc;
@@ -382,7 +383,7 @@ tpl_get(struct tpl *t, struct tnode *scope, const char *mark)
 	xmlNodePtr	 from;
 
 	from = scope != NULL ? (xmlNodePtr)scope : xmlDocGetRootElement(t->doc);
-	return (struct tnode *)find(from, mark);
+	return (struct tnode *)txml_find(from, mark);
 }
 
 /* Replaces the content of n with the text s (escaped on output); returns
@@ -392,7 +393,7 @@ tpl_text(struct tnode *n, const char *s)
 {
 	if (n == NULL || s == NULL)
 		return -1;
-	return set_text((xmlNodePtr)n, s);
+	return txml_set_text((xmlNodePtr)n, s);
 }
 
 /* Sets attribute name of n to value (escaped on output); 0 or -1. */
@@ -451,10 +452,10 @@ tpl_title(struct tpl *t, const char *s)
 	xmlNodePtr	 n;
 	char		 buf[512];
 
-	if ((n = find(xmlDocGetRootElement(t->doc), "title")) == NULL)
+	if ((n = txml_find(xmlDocGetRootElement(t->doc), "title")) == NULL)
 		return -1;
 	snprintf(buf, sizeof(buf), "%s — %s", s, "creneau");
-	return set_text(n, buf);
+	return txml_set_text(n, buf);
 }
 
 /* Appends word to the space-separated attribute name of n; 0 or -1. */
@@ -505,7 +506,7 @@ tpl_value(struct tnode *tn, const char *v)
 	if (n == NULL || v == NULL)
 		return -1;
 	if (strcmp((const char *)n->name, "textarea") == 0)
-		return set_text(n, v);
+		return txml_set_text(n, v);
 	if (strcmp((const char *)n->name, "select") == 0) {
 		for (c = n->children; c != NULL; c = c->next) {
 			if (c->type != XML_ELEMENT_NODE ||
@@ -586,11 +587,12 @@ is_void(xmlNodePtr n)
 /* Prepares n for text/html: removes marker attributes, and gives every
  * empty non-void element an empty text child so it is written <x></x>,
  * never <x/> (which an HTML parser reads as an open tag). */
-static void
-finish(xmlNodePtr n)
+void
+txml_finish(xmlNodePtr n)
 {
 	static const char *const markers[] = {
-		"data-c", "data-t", "data-ta", "data-title", NULL
+		"data-c", "data-t", "data-ta", "data-title", "data-if",
+		"data-each", NULL
 	};
 	xmlNodePtr	 c;
 	xmlAttrPtr	 a;
@@ -604,7 +606,7 @@ finish(xmlNodePtr n)
 	if (n->children == NULL && !is_void(n))
 		xmlAddChild(n, xmlNewDocText(n->doc, (const xmlChar *)""));
 	for (c = n->children; c != NULL; c = c->next)
-		finish(c);
+		txml_finish(c);
 }
 
 /* Frees an xmlBuffer registered as an arena cleanup. */
@@ -622,7 +624,7 @@ tpl_serialize(struct req *r, struct tpl *t, size_t *len)
 	xmlBufferPtr	 b;
 	xmlSaveCtxtPtr	 s;
 
-	finish(xmlDocGetRootElement(t->doc));
+	txml_finish(xmlDocGetRootElement(t->doc));
 	if ((b = xmlBufferCreate()) == NULL)
 		return NULL;
 	if (arena_cleanup(r->arena, buf_cleanup, b) == -1)
