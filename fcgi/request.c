@@ -200,18 +200,26 @@ parse_urlencoded(struct arena *a, const char *s, size_t n,
 	return PARSE_OK;
 }
 
+#define MAX_COOKIES	256
+
 /* Parses a Cookie header ("a=1; b=2"). Values are taken as they are (no
  * percent-decoding; quotes removed). A repeated name keeps the first, as
- * RFC 6265 puts the most specific cookie first. */
+ * RFC 6265 puts the most specific cookie first. The header also carries
+ * the cookies other sites of the same domain set, which creneau does not
+ * control: a piece without '=', with a control character, or over
+ * max_field_length is skipped, and past MAX_COOKIES (more than a browser
+ * keeps for one domain) the rest are ignored, so that one bad cookie
+ * never makes every page answer 400. Returns PARSE_OK or PARSE_NOMEM. */
 enum parse_status
 parse_cookies(struct arena *a, const char *s, const struct limits *l,
     struct params *out)
 {
-	enum parse_status	 st;
-	const char		*p = s, *semi, *eq, *end;
-	char			*name, *value;
-	size_t			 count = 1, nl, vl;
+	struct limits	 cl = *l;
+	const char	*p = s, *semi, *eq, *end;
+	char		*name, *value;
+	size_t		 count = 1, nl, vl;
 
+	cl.max_fields = MAX_COOKIES;
 	out->n = 0;
 	out->v = NULL;
 	if (s == NULL || *s == '\0')
@@ -219,21 +227,17 @@ parse_cookies(struct arena *a, const char *s, const struct limits *l,
 	for (end = s; *end != '\0'; end++)
 		if (*end == ';')
 			count++;
-	if (count > l->max_fields)
-		return PARSE_TOO_MANY;
+	if (count > MAX_COOKIES)
+		count = MAX_COOKIES;
 	if ((out->v = arena_calloc(a, count, sizeof(*out->v))) == NULL)
 		return PARSE_NOMEM;
-	while (p < end) {
+	for (; p < end && out->n < count; p = semi + 1) {
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
 			semi = end;
-		if (semi == p) {
-			p = semi + 1;
-			continue;
-		}
 		if ((eq = memchr(p, '=', (size_t)(semi - p))) == NULL)
-			return PARSE_MALFORMED;
+			continue;
 		nl = (size_t)(eq - p);
 		while (nl > 0 && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
 			nl--;
@@ -249,12 +253,14 @@ parse_cookies(struct arena *a, const char *s, const struct limits *l,
 			eq++;
 			vl -= 2;
 		}
+		if (nl == 0 || nl > l->max_field_length ||
+		    vl > l->max_field_length)
+			continue;
 		if ((name = arena_strndup(a, p, nl)) == NULL ||
 		    (value = arena_strndup(a, eq, vl)) == NULL)
 			return PARSE_NOMEM;
-		if ((st = add_param(out, l, name, nl, value, vl, 1)) != PARSE_OK)
-			return st;
-		p = semi + 1;
+		if (add_param(out, &cl, name, nl, value, vl, 1) == PARSE_NOMEM)
+			return PARSE_NOMEM;
 	}
 	return PARSE_OK;
 }
