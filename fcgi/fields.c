@@ -155,6 +155,7 @@ const struct field fields[FIELD_COUNT] = {
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];
+static unsigned char		 dated[FIELD_COUNT];	/* starts YYYY-MM-DD */
 static pcre2_match_context	*mctx;
 static pcre2_match_data		*mdata;
 
@@ -183,6 +184,8 @@ fields_init(void)
 			return -1;
 		}
 		pcre2_jit_compile(compiled[i], PCRE2_JIT_COMPLETE);
+		dated[i] = strncmp(fields[i].pattern, "20[0-9]{2}-", 11) == 0 ||
+		    strncmp(fields[i].pattern, "(?:19|20)[0-9]{2}-", 18) == 0;
 	}
 	if ((mdata = pcre2_match_data_create(1, NULL)) == NULL)
 		return -1;
@@ -205,8 +208,27 @@ fields_free(void)
 	mctx = NULL;
 }
 
+/* Returns 1 when the YYYY-MM-DD at the start of v is a day of the
+ * Gregorian calendar (the pattern has checked the digits and ranges). */
+static int
+date_exists(const char *v)
+{
+	static const int	 mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+				    30, 31, 30, 31 };
+	int			 y, m, d;
+
+	y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 +
+	    (v[3] - '0');
+	m = (v[5] - '0') * 10 + (v[6] - '0');
+	d = (v[8] - '0') * 10 + (v[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
 /* Returns 0 when v[0..len) is a valid value of field id, -1 otherwise
- * (too long, not clean UTF-8, or no match within the limits). */
+ * (too long, not clean UTF-8, no match within the limits, or a date such
+ * as 2026-02-31 that the calendar does not have). */
 int
 field_check(enum field_id id, const char *v, size_t len)
 {
@@ -219,5 +241,7 @@ field_check(enum field_id id, const char *v, size_t len)
 	if (!text_clean((const unsigned char *)v, len, 0))
 		return -1;
 	rc = pcre2_match(compiled[id], (PCRE2_SPTR)v, len, 0, 0, mdata, mctx);
-	return rc >= 0 ? 0 : -1;
+	if (rc < 0)
+		return -1;
+	return dated[id] && !date_exists(v) ? -1 : 0;
 }

@@ -120,6 +120,23 @@ fields = "&".join("f%d=1" % i for i in range(200))
 r = request("POST", "/language", body=fields, headers={"Content-Type": "application/x-www-form-urlencoded"})
 t.is_(r.status, 400, "too many fields answers 400")
 
+# Bad input never locks a person out: cookies set by other sites of the
+# same domain (no '=', dozens of them, one of 4 KB) are ignored one by one,
+# and a day the calendar does not have is ignored, with no incident.
+flood = "; ".join(["orphan"] + ["t%d=%d" % (i, i) for i in range(65)] + ["big=" + "x" * 4096, "lang=en"])
+r = get("/", headers={"Cookie": flood})
+t.is_(r.status, 200, "a Cookie header with a bare word, 65 foreign cookies and a 4 KB one: 200")
+t.ok('lang="en"' in r.text, "and creneau's own language cookie after them is still read")
+site_proc = psql("SELECT s.slug || '/' || p.code FROM site_procedures sp JOIN sites s ON s.id = sp.site_id "
+                 "JOIN procedures p ON p.id = sp.procedure_id ORDER BY s.slug, p.code LIMIT 1")
+log = os.path.join(os.environ["CRENEAU_VAR"], "log", "creneau-fcgi.log")
+before = open(log, encoding="utf-8", errors="replace").read().count("incident")
+for bad in ("2026-02-31", "2027-02-29", "2026-04-31"):
+    r = get("/site/%s?day=%s" % (site_proc, bad))
+    t.is_(r.status, 200, "a calendar asked for ?day=%s (no such day) answers 200" % bad)
+after = open(log, encoding="utf-8", errors="replace").read().count("incident")
+t.is_(after - before, 0, "and logs no incident")
+
 # The access log carries no personal data: no query string, no address.
 get("/?email=private.person%40example.fr&name=Secret")
 log = os.path.join(os.environ["CRENEAU_VAR"], "log", "creneau-fcgi.log")

@@ -68,6 +68,17 @@ main(void)
 	check(F_DATE, "2026-11-24", 1);
 	check(F_DATE, "2026-13-01", 0);
 	check(F_DATE, "24/11/2026", 0);
+	/* Days the calendar does not have: refused by the field, so that
+	 * no page sends them to PostgreSQL (which would answer an error). */
+	check(F_DATE, "2026-02-31", 0);
+	check(F_DATE, "2026-02-29", 0);
+	check(F_DATE, "2028-02-29", 1);
+	check(F_DATE, "2100-02-29", 0);
+	check(F_DATE, "2000-02-29", 1);
+	check(F_DATE, "2026-04-31", 0);
+	check(F_DATE, "2026-12-31", 1);
+	check(F_BIRTH_DATE, "1990-06-31", 0);
+	check(F_DECISION_DATE, "2026-09-31", 0);
 	check(F_BIRTH_DATE, "1990-03-25", 1);
 	check(F_BIRTH_DATE, "1890-03-25", 0);
 	check(F_REFERENCE, "KD7F-M3QA", 1);
