@@ -185,7 +185,7 @@ error_texts(int status, const char **title, const char **msg)
 		break;
 	case 503:
 		*title = N_("Service temporarily unavailable");
-		*msg = N_("The service is briefly unavailable. Nothing you sent has been lost. Try again in a minute.");
+		*msg = N_("The service is briefly unavailable. Try again in a minute. If you were sending a form, it was not recorded: go back and send it again; it will not be counted twice.");
 		break;
 	default:
 		*title = N_("Something went wrong");

@@ -8,7 +8,9 @@ serving)."""
 import os
 import re
 import signal
+import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from creneau_test import TAP, ctl, get, psql, skip_all_unless_server, wait_for, wellformed  # noqa: E402
@@ -81,6 +83,49 @@ os.kill(victim, signal.SIGKILL)
 t.ok(wait_for(lambda: victim not in workers(sup) and len(workers(sup)) == len(before), timeout=10),
      "a killed worker is replaced (%d workers)" % len(workers(sup)))
 t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the kill")
+
+# A worker dies in the middle of a GET: nginx retries it on another worker
+# and the person gets the page. The GET is held inside PostgreSQL by a
+# lock, every worker is killed, then the lock is released.
+locker = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+locker.stdin.write("BEGIN; LOCK TABLE sites IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(0);\n")
+locker.stdin.flush()
+t.ok(wait_for(lambda: psql("SELECT count(*) FROM pg_locks WHERE relation = 'sites'::regclass "
+                           "AND mode = 'AccessExclusiveLock' AND granted") == "1", timeout=30),
+     "a transaction holds the sites table")
+held = {}
+th = threading.Thread(target=lambda: held.update(r=get("/", timeout=120)))
+th.start()
+t.ok(wait_for(lambda: psql("SELECT count(*) FROM pg_locks WHERE relation = 'sites'::regclass "
+                           "AND NOT granted") != "0", timeout=30),
+     "a GET / waits on it inside a worker")
+before = workers(sup)
+for w in before:
+    os.kill(w, signal.SIGKILL)
+t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & before), timeout=15),
+     "every worker killed mid-request is replaced")
+locker.stdin.write("COMMIT;\n")
+locker.stdin.close()
+locker.wait(timeout=30)
+th.join(timeout=120)
+r = held.get("r")
+t.is_(r.status if r else None, 200, "the GET in flight was retried on another worker: 200, not 502")
+
+# creneau-fcgi down altogether: nginx answers with creneau's own page,
+# 503 with Retry-After, not its bare 502.
+rc, _ = ctl("fcgi-stop")
+t.is_(rc, 0, "creneau-fcgi stopped")
+r = get("/")
+t.is_(r.status, 503, "with no worker, the home page answers 503")
+t.ok((r.header("retry-after") or "").isdigit(), "with Retry-After")
+t.is_(wellformed(r.body), None, "nginx's 503 page is well-formed")
+t.ok("indisponible" in r.text and "send it again" in r.text,
+     "it explains, in French and English, and says to send a form again")
+rc, _ = ctl("fcgi-start")
+t.is_(rc, 0, "creneau-fcgi started again")
+t.ok(wait_for(lambda: get("/").status == 200, timeout=30), "and the home page works again")
+sup = supervisor()
 
 # SIGHUP: configuration and templates reloaded, every worker replaced.
 before = workers(sup)
