@@ -127,6 +127,10 @@ flood = "; ".join(["orphan"] + ["t%d=%d" % (i, i) for i in range(65)] + ["big=" 
 r = get("/", headers={"Cookie": flood})
 t.is_(r.status, 200, "a Cookie header with a bare word, 65 foreign cookies and a 4 KB one: 200")
 t.ok('lang="en"' in r.text, "and creneau's own language cookie after them is still read")
+r = get("/", headers={"Cookie": "; ".join("other%d=%s" % (i, "y" * 1000) for i in range(12))})
+t.is_(r.status, 400, "a Cookie header larger than nginx takes (12 KB) answers 400")
+t.ok("Effacez les cookies" in r.text and "Clear this site" in r.text,
+     "with a page that says to clear the site's cookies, in French and English")
 site_proc = psql("SELECT s.slug || '/' || p.code FROM site_procedures sp JOIN sites s ON s.id = sp.site_id "
                  "JOIN procedures p ON p.id = sp.procedure_id ORDER BY s.slug, p.code LIMIT 1")
 log = os.path.join(os.environ["CRENEAU_VAR"], "log", "creneau-fcgi.log")
