@@ -206,18 +206,24 @@ cr_state_vars() {
 		rundir=$(readlink "$state/run")
 	fi
 	# shellcheck disable=SC2034 # used by script/server and script/ctl
-	saved_port='' saved_pgport=''
+	saved_port='' saved_pgport='' saved_smtp_port='' saved_sms_port=''
 	if [ -f "$state/env" ]; then
 		# shellcheck disable=SC2034
 		saved_port=$(sed -n 's/^CRENEAU_PORT=//p' "$state/env")
 		# shellcheck disable=SC2034
 		saved_pgport=$(sed -n 's/^PGPORT=//p' "$state/env")
+		# shellcheck disable=SC2034
+		saved_smtp_port=$(sed -n 's/^CRENEAU_SMTP_PORT=//p' "$state/env")
+		# shellcheck disable=SC2034
+		saved_sms_port=$(sed -n 's/^CRENEAU_SMS_PORT=//p' "$state/env")
 	fi
 }
 
-# Writes the env file of the state directory (CRENEAU_PORT, PGPORT).
+# Writes the env file of the state directory (CRENEAU_PORT, PGPORT, and
+# the development mailbox's CRENEAU_SMTP_PORT and CRENEAU_SMS_PORT).
 cr_state_save() {
-	printf 'CRENEAU_PORT=%s\nPGPORT=%s\n' "$CRENEAU_PORT" "$PGPORT" >"$state/env"
+	printf 'CRENEAU_PORT=%s\nPGPORT=%s\nCRENEAU_SMTP_PORT=%s\nCRENEAU_SMS_PORT=%s\n' \
+		"$CRENEAU_PORT" "$PGPORT" "${CRENEAU_SMTP_PORT:-}" "${CRENEAU_SMS_PORT:-}" >"$state/env"
 }
 
 # Creates var/<name>/ and its directories; with "fresh", stops whatever a
