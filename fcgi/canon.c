@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include <stdio.h>
+
 #include <unicode/uchar.h>
 #include <unicode/uidna.h>
 #include <unicode/unorm2.h>
@@ -59,20 +61,19 @@ canon_init(void)
 
 	if (icu.state != 0)
 		return icu.state == 1 ? 0 : -1;
-	icu.state = -1;
 	icu.casefold = unorm2_getNFKCCasefoldInstance(&st);
 	if (failed("NFKC_Casefold", st))
-		return -1;
+		goto fail;
 	icu.nfd = unorm2_getNFDInstance(&st);
 	if (failed("NFD", st))
-		return -1;
+		goto fail;
 	icu.nfc = unorm2_getNFCInstance(&st);
 	if (failed("NFC", st))
-		return -1;
+		goto fail;
 	u_uastrcpy(id, "Latin-ASCII");
 	icu.latin = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
 	if (failed("Latin-ASCII transliterator", st))
-		return canon_fini(), -1;
+		goto fail;
 
 	/* The spoof checker: mixed scripts beyond ICU's "moderately
 	 * restrictive" level (Latin with Cyrillic or Greek, Cyrillic with
@@ -83,7 +84,7 @@ canon_init(void)
 	 * are set after it. */
 	icu.spoof = uspoof_open(&st);
 	if (failed("uspoof_open", st))
-		return canon_fini(), -1;
+		goto fail;
 	all = uset_open(0, 0x10FFFF);
 	uspoof_setAllowedChars(icu.spoof, all, &st);
 	uset_close(all);
@@ -91,18 +92,23 @@ canon_init(void)
 	uspoof_setChecks(icu.spoof, USPOOF_RESTRICTION_LEVEL |
 	    USPOOF_MIXED_SCRIPT_CONFUSABLE, &st);
 	if (failed("spoof checker settings", st))
-		return canon_fini(), -1;
+		goto fail;
 
 	icu.idna = uidna_openUTS46(UIDNA_USE_STD3_RULES | UIDNA_CHECK_BIDI |
 	    UIDNA_CHECK_CONTEXTJ | UIDNA_NONTRANSITIONAL_TO_ASCII, &st);
 	if (failed("UTS #46", st))
-		return canon_fini(), -1;
+		goto fail;
 	if (phone_init() == -1) {
 		log_msg("canon: libphonenumber does not start");
-		return canon_fini(), -1;
+		goto fail;
 	}
 	icu.state = 1;
 	return 0;
+fail:
+	/* Not retried on every request: the next call fails at once. */
+	canon_fini();
+	icu.state = -1;
+	return -1;
 }
 
 void
@@ -508,10 +514,28 @@ canon_phone_mobile(const char *e164)
 	char	 buf[32];
 	int	 mobile = 0;
 
-	if (e164 == NULL || e164[0] != '+' || strlen(e164) > 20 ||
-	    canon_init() == -1)
+	if (e164 == NULL || e164[0] != '+' || strlen(e164) < 7 ||
+	    strlen(e164) > 16 || strspn(e164 + 1, "0123456789") !=
+	    strlen(e164) - 1 || canon_init() == -1)
 		return 0;
 	if (phone_e164(e164, buf, sizeof(buf), &mobile) != 0)
 		return 0;
 	return mobile;
+}
+
+const char *
+canon_version(void)
+{
+	static char	 v[96];
+	UVersionInfo	 icuv, uv;
+	char		 a[U_MAX_VERSION_STRING_LENGTH], b[U_MAX_VERSION_STRING_LENGTH];
+
+	if (v[0] == '\0') {
+		u_getVersion(icuv);
+		u_getUnicodeVersion(uv);
+		u_versionToString(icuv, a);
+		u_versionToString(uv, b);
+		snprintf(v, sizeof(v), "ICU %s, Unicode %s", a, b);
+	}
+	return v;
 }

@@ -396,6 +396,8 @@ static const struct {
 	{ "+590590201234", 0 },
 	{ "06 12 34 56 78", 0 },	/* not E.164 */
 	{ "+33 garbage", 0 },
+	{ "+33 6 12 34 56 78", 0 },	/* not E.164 */
+	{ "+336CALLME12", 0 },		/* no keypad reading */
 	{ "", 0 },
 };
 
@@ -444,6 +446,10 @@ main(void)
 	canon_fini();
 	o2 = form(canon_phone, "+33 (0)6 12 34 56 78", &st);
 	is_str(o2, "+33612345678", "the phone reopens by itself as well");
+
+	ok(strncmp(canon_version(), "ICU ", 4) == 0 &&
+	    strstr(canon_version(), ", Unicode ") != NULL,
+	    "canon_version names ICU and Unicode (%s)", canon_version());
 
 	canon_fini();
 	arena_free(a);
