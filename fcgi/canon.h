@@ -9,12 +9,15 @@
  *                letters folded to ASCII (ICU's Latin-ASCII: "oe" for
  *                "œ", "l" for "ł"), punctuation and spacing folded to
  *                one space between words, confusable letters mapped to
- *                one skeleton (Unicode TS #39). "Dupont." = " DUPONT" =
- *                "Du<soft hyphen>pont"; "Marie-Anne" = "Marie Anne" but
- *                not "Marianne". CANON_CONFUSABLE when the name mixes
- *                scripts in a plainly confusable way (a Cyrillic or Greek
- *                letter among Latin ones: ICU's moderately restrictive
- *                level); a wholly Cyrillic, Greek or Arabic name is fine.
+ *                one skeleton (Unicode TS #39; "i" and "l" are one
+ *                letter, since "I" and "l" look alike). "Dupont." =
+ *                " DUPONT" = "Du<soft hyphen>pont"; "Marie-Anne" =
+ *                "Marie Anne" but not "Marianne". CANON_CONFUSABLE when
+ *                the name mixes scripts (a Cyrillic or Greek letter among
+ *                Latin ones, a Latin and an Arabic word: ICU's highly
+ *                restrictive level, which lets Latin mix only with Han,
+ *                kana, Hangul); a wholly Cyrillic, Greek or Arabic name
+ *                is fine.
  *                CANON_EMPTY when nothing is left, CANON_INVALID when the
  *                input is not UTF-8 (or longer than 1024 bytes).
  *   canon_email  trimmed, lower case, the domain in its ASCII (IDNA)
