@@ -9,9 +9,8 @@
  * no threads. Working buffers come from the caller's arena. */
 #include "config.h"
 
-#include <string.h>
-
 #include <stdio.h>
+#include <string.h>
 
 #include <unicode/uchar.h>
 #include <unicode/uidna.h>
@@ -431,7 +430,7 @@ is_space(UChar32 c)
 enum canon_status
 canon_email(struct arena *a, const char *in, const char **out)
 {
-	struct ustr	 u, local;
+	struct ustr	 local;
 	UErrorCode	 st = U_ZERO_ERROR;
 	UIDNAInfo	 info = UIDNA_INFO_INITIALIZER;
 	const char	*b, *e, *at, *p;
@@ -517,8 +516,7 @@ canon_email(struct arena *a, const char *in, const char **out)
 		if (n == 0)
 			return CANON_INVALID;
 	}
-	u = local;
-	if ((l8 = to_utf8(a, &u)) == NULL)
+	if ((l8 = to_utf8(a, &local)) == NULL)
 		return CANON_ERROR;
 	if ((o = arena_printf(a, "%s@%s", l8, dom)) == NULL)
 		return CANON_ERROR;

@@ -9,6 +9,10 @@
 
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/uspoof.h>
+#include <unicode/utf8.h>
+
 #include "arena.h"
 #include "canon.h"
 #include "tap.h"
@@ -418,12 +422,77 @@ static const struct {
 	{ "", 0 },
 };
 
+/* Every letter that TS #39 ties to an ASCII letter, put in a Latin name
+ * in place of that letter: refused, or the same form. Four letters are
+ * left out: Latin-ASCII spells them otherwise than their skeleton (ſ as
+ * s, not f; ʋ as v, not u; ᶌ as v; ẝ as s). Returns the number of
+ * letters checked; holes are printed. */
+static int
+lookalike_letters(int *holes)
+{
+	UErrorCode		 st = U_ZERO_ERROR;
+	USpoofChecker		*sc = uspoof_open(&st);
+	static const char	 ascii[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	char			 skel[52][16], cs[8], sk[32], n1[64], n2[64];
+	const char		*f1, *f2;
+	enum canon_status	 s1, s2;
+	int32_t			 len;
+	UChar32			 c;
+	UBool			 bad;
+	int			 i, checked = 0;
+
+	*holes = 0;
+	for (i = 0; i < 52; i++) {
+		uspoof_getSkeletonUTF8(sc, 0, ascii + i, 1, skel[i],
+		    sizeof(skel[i]), &st);
+	}
+	if (U_FAILURE(st)) {
+		uspoof_close(sc);
+		return -1;
+	}
+	for (c = 0x80; c < 0x30000; c++) {
+		if (!(U_GET_GC_MASK(c) & U_GC_L_MASK) || c == 0x017F ||
+		    c == 0x028B || c == 0x1D8C || c == 0x1E9D)
+			continue;
+		len = 0;
+		bad = 0;
+		U8_APPEND(cs, len, (int32_t)sizeof(cs) - 1, c, bad);
+		if (bad)
+			continue;
+		cs[len] = '\0';
+		st = U_ZERO_ERROR;
+		uspoof_getSkeletonUTF8(sc, 0, cs, len, sk, sizeof(sk), &st);
+		if (U_FAILURE(st))
+			continue;
+		for (i = 0; i < 52 && strcmp(sk, skel[i]) != 0; i++)
+			;
+		if (i == 52)
+			continue;
+		checked++;
+		arena_reset(a);
+		snprintf(n1, sizeof(n1), "Dup%sont", cs);
+		snprintf(n2, sizeof(n2), "Dup%cont", ascii[i % 26]);
+		f1 = form(canon_name, n1, &s1);
+		f2 = form(canon_name, n2, &s2);
+		if (s1 == CANON_CONFUSABLE ||
+		    (s1 == CANON_OK && s2 == CANON_OK && strcmp(f1, f2) == 0))
+			continue;
+		if (++*holes <= 10)
+			printf("# U+%04X %s gives '%s', %c gives '%s'\n", (unsigned)c,
+			    cs, f1 != NULL ? f1 : "", ascii[i % 26], f2 != NULL ? f2 : "");
+	}
+	uspoof_close(sc);
+	return checked;
+}
+
 int
 main(void)
 {
 	enum canon_status	 st;
 	const char		*o, *o2, *first;
 	size_t			 i;
+	int			 n, holes;
 
 	a = arena_new(4096);
 	ok(canon_init() == 0, "ICU and libphonenumber open");
@@ -436,6 +505,12 @@ main(void)
 		form(canon_name, names_mixed_ok[i], &st);
 		is_int(st, CANON_OK, "name: accepted mix or rare letter (%zu)", i + 1);
 	}
+
+	n = lookalike_letters(&holes);
+	ok(n > 500 && holes == 0, "name: each of %d letters that TS #39 ties to "
+	    "an ASCII letter, in a Latin name, is refused or meets it (%d do not)",
+	    n, holes);
+	arena_reset(a);
 
 	check_same("e-mail", canon_email, emails_same, N(emails_same));
 	check_distinct("e-mail", canon_email, emails_distinct, N(emails_distinct));
