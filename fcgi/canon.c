@@ -371,6 +371,8 @@ canon_name(struct arena *a, const char *in, const char **out)
 	char		*o;
 
 	*out = NULL;
+	if (in == NULL)
+		return CANON_EMPTY;
 	if (canon_init() == -1)
 		return CANON_ERROR;
 	switch (from_utf8(a, in, strlen(in), &u)) {
@@ -440,6 +442,8 @@ canon_email(struct arena *a, const char *in, const char **out)
 	size_t		 dn;
 
 	*out = NULL;
+	if (in == NULL)
+		return CANON_INVALID;
 	if (canon_init() == -1)
 		return CANON_ERROR;
 	/* Trimmed of ASCII and Unicode spaces at both ends. */
@@ -572,6 +576,8 @@ canon_phone(struct arena *a, const char *in, const char **e164)
 	char	 buf[32], *s;
 
 	*e164 = NULL;
+	if (in == NULL)
+		return CANON_INVALID;
 	if (canon_init() == -1)
 		return CANON_ERROR;
 	if ((s = phone_ascii(a, in)) == NULL)

@@ -524,6 +524,9 @@ main(void)
 		    "phone: %s is %sa mobile", phones_mobile[i].e164,
 		    phones_mobile[i].mobile ? "" : "not ");
 	is_int(canon_phone_mobile(NULL), 0, "phone: no number is not a mobile");
+	is_int(canon_name(a, NULL, &o), CANON_EMPTY, "name: NULL is empty");
+	is_int(canon_email(a, NULL, &o), CANON_INVALID, "e-mail: NULL is not an address");
+	is_int(canon_phone(a, NULL, &o), CANON_INVALID, "phone: NULL is not a number");
 	o = form(canon_phone, canon_phone_example(), &st);
 	ok(st == CANON_OK && canon_phone_mobile(o),
 	    "phone: the example shown (%s) is a valid mobile number", canon_phone_example());
