@@ -23,6 +23,7 @@ import http.client
 import os
 import re
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -136,14 +137,14 @@ try:
     proc = fx.procedure("manage", slots=6, capacity=1)
     slots = fx.slots(proc)
     people = []
-    for i in range(3):
+    for i in range(4):
         me = new_identity("access")
         _page, r = book(slots[i], me)
         loc = location_path(r)
         ref = psql("SELECT reference FROM bookings WHERE email = %s" % sql_literal(me["email"]))
         people.append((me, ref, loc))
-    t.ok(all(p[1] for p in people), "three bookings held to work on (%s)" % ", ".join(p[1] for p in people))
-    (me_a, ref_a, link_a), (me_b, ref_b, link_b), (me_c, ref_c, link_c) = people
+    t.ok(all(p[1] for p in people), "four bookings held to work on (%s)" % ", ".join(p[1] for p in people))
+    (me_a, ref_a, link_a), (me_b, ref_b, link_b), (me_c, ref_c, link_c), (me_d, ref_d, link_d) = people
 
     # --- /manage: wrong birth dates for one reference -------------------------
     attacker = Browser("127.0.0.3")
@@ -194,6 +195,26 @@ try:
     t.ok(is_link(r), "once the wait is over, the right date gives the link")
     r = manage(Browser("127.0.0.4"), ref_c, me_c["birth"])
     t.ok(is_link(r), "and a success forgets the failures of its reference")
+
+    # --- /manage: wrong birth dates for one reference, all at once -----------
+    # 30 clients on 30 addresses send at the same moment: the counter of
+    # the reference is taken one request after the other, so no more are
+    # checked than one by one.
+    results, gate = [], threading.Barrier(30)
+
+    def guess(i):
+        b = Browser("127.0.1.%d" % (i + 1))
+        gate.wait()
+        results.append(manage(b, ref_d, wrong_birth(me_d["birth"], i)))
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    checked = sum(1 for r in results if r.status == 200)
+    t.diag("30 wrong birth dates for one reference sent at once from 30 addresses: %d checked" % checked)
+    t.ok(len(results) == 30 and checked <= 3,
+         "sent at once from 30 addresses, at most 3 wrong dates are checked (%d)" % checked)
 
     # --- /manage: many references from one address ----------------------------
     sprayer = Browser("127.0.0.5")
