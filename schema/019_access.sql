@@ -12,30 +12,35 @@
 -- no longer used.
 
 ------------------------------------------------------------------------------
--- Rules: per scope, how many failures are free, the first wait (doubled
--- at each failure after that) and the longest wait. Operators tune them
--- with UPDATE.
+-- Rules: per scope (the part of a key before its first colon), how many
+-- failures are free, the first wait (doubled at each failure after that),
+-- the longest wait, and how long without a failure (and out of any wait)
+-- makes a key forget its failures. Addresses forget sooner: a France
+-- Services point shares one among many people who mistype. Operators
+-- tune them with UPDATE.
 --
 -- login_account is the slowdown of an account under attack: once it has
--- `free` failures from unknown browsers within `cap`, each new pair of
--- (account, address) without a known browser waits `base` once (the
--- right password from anywhere gets in after that short delay; the
--- attacker's pairs stay throttled by login_pair).
+-- `free` failures from unknown browsers, none `quiet` apart, each new
+-- pair of (account, address) without a known browser waits `base` once
+-- (served again after `cap`): the right password from anywhere gets in
+-- after that short delay, the attacker's pairs stay throttled by
+-- login_pair.
 CREATE TABLE access_throttle_rules (
     scope       text PRIMARY KEY CHECK (scope ~ '^[a-z_]+$'),
     free        integer NOT NULL CHECK (free >= 1),
     base        interval NOT NULL CHECK (base > '0'),
-    cap         interval NOT NULL CHECK (cap >= base)
+    cap         interval NOT NULL CHECK (cap >= base),
+    quiet       interval NOT NULL CHECK (quiet > '0' AND quiet <= '24 hours')
 );
 COMMENT ON TABLE access_throttle_rules IS
-    'Throttling of the access doors: free failures per key of a scope, then a wait of base doubling per failure up to cap (login_account: see 019_access.sql).';
+    'Throttling of the access doors: free failures per key of a scope, then a wait of base doubling per failure up to cap; failures forgotten after quiet (login_account: see 019_access.sql).';
 INSERT INTO access_throttle_rules VALUES
-    ('manage_reference', 3, '30 seconds', '1 hour'),
-    ('manage_address', 20, '30 seconds', '1 hour'),
-    ('login_pair', 5, '30 seconds', '1 hour'),
-    ('login_address', 30, '30 seconds', '1 hour'),
-    ('login_device', 10, '30 seconds', '1 hour'),
-    ('login_account', 10, '15 seconds', '15 minutes');
+    ('manage_reference', 3, '30 seconds', '1 hour', '24 hours'),
+    ('manage_address', 20, '30 seconds', '1 hour', '1 hour'),
+    ('login_pair', 5, '30 seconds', '1 hour', '24 hours'),
+    ('login_address', 30, '30 seconds', '1 hour', '1 hour'),
+    ('login_device', 10, '30 seconds', '1 hour', '24 hours'),
+    ('login_account', 10, '15 seconds', '15 minutes', '15 minutes');
 
 CREATE UNLOGGED TABLE access_throttle (
     key          text PRIMARY KEY CHECK (length(key) <= 300),
@@ -56,33 +61,47 @@ LANGUAGE sql STABLE AS $$
                        FROM access_throttle WHERE key = p_key), 0)
 $$;
 
+-- The rule of a key (scope:value).
+CREATE FUNCTION access_throttle_rule(p_key text) RETURNS access_throttle_rules
+LANGUAGE sql STABLE STRICT AS $$
+    SELECT * FROM access_throttle_rules WHERE scope = split_part(p_key, ':', 1)
+$$;
+
+-- Whether a key's failures are forgotten: quiet for its rule's time and
+-- out of any wait.
+CREATE FUNCTION access_throttle_stale(p_key text, p_last timestamptz, p_locked timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT p_last < now() - (access_throttle_rule(p_key)).quiet
+       AND coalesce(p_locked, '-infinity') < now()
+$$;
+
 -- Locks the key's row (creating it), so that concurrent attempts on one
--- key are taken one after the other; forgets failures a day old. Returns
--- the seconds it must still wait.
+-- key are taken one after the other; forgets stale failures. Returns the
+-- seconds it must still wait.
 CREATE FUNCTION access_throttle_lock(p_key text) RETURNS integer
 LANGUAGE sql VOLATILE AS $$
     INSERT INTO access_throttle AS a (key) VALUES (p_key)
     ON CONFLICT (key) DO UPDATE
-       SET failures = CASE WHEN a.last_at < now() - interval '24 hours'
-                            AND coalesce(a.locked_until, '-infinity') < now()
-                           THEN 0 ELSE a.failures END
+       SET failures = CASE WHEN access_throttle_stale(a.key, a.last_at, a.locked_until) THEN 0 ELSE a.failures END
     RETURNING coalesce(greatest(0, ceil(extract(epoch FROM a.locked_until - now())))::integer, 0)
 $$;
 
--- Counts one failure of a key under its scope's rule and returns the wait
--- now in force (seconds).
-CREATE FUNCTION access_throttle_failed(p_scope text, p_key text) RETURNS integer
+-- Counts one failure of a key (scope:value) under its scope's rule and
+-- returns the wait now in force (seconds).
+CREATE FUNCTION access_throttle_failed(p_key text) RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    r   access_throttle_rules;
+    r   access_throttle_rules := access_throttle_rule(p_key);
     n   integer;
 BEGIN
-    SELECT * INTO STRICT r FROM access_throttle_rules WHERE scope = p_scope;
+    IF r.scope IS NULL THEN
+        RAISE EXCEPTION 'no throttling rule for %', p_key
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     INSERT INTO access_throttle AS a (key, failures) VALUES (p_key, 1)
     ON CONFLICT (key) DO UPDATE
-       SET failures = CASE WHEN a.last_at < now() - interval '24 hours'
-                            AND coalesce(a.locked_until, '-infinity') < now()
-                           THEN 1 ELSE a.failures + 1 END,
+       SET failures = CASE WHEN access_throttle_stale(a.key, a.last_at, a.locked_until) THEN 1 ELSE a.failures + 1 END,
            last_at = now()
     RETURNING failures INTO n;
     IF n >= r.free THEN
@@ -103,10 +122,11 @@ $$;
 -- Deletes the counters nobody needs any more; returns how many.
 CREATE FUNCTION access_throttle_sweep() RETURNS integer
 LANGUAGE sql VOLATILE AS $$
-    WITH d AS (DELETE FROM access_throttle
-                WHERE last_at < now() - interval '24 hours'
-                  AND coalesce(locked_until, '-infinity') < now()
-                  AND coalesce(slow_from, '-infinity') < now() - interval '1 hour'
+    WITH d AS (DELETE FROM access_throttle a
+                WHERE (access_throttle_stale(a.key, a.last_at, a.locked_until) OR a.failures = 0)
+                  AND coalesce(a.locked_until, '-infinity') < now()
+                  AND coalesce(a.slow_from, '-infinity') < now() - interval '1 hour'
+                  AND a.last_at < now() - interval '10 minutes'
                RETURNING 1)
     SELECT count(*)::integer FROM d
 $$;
@@ -160,8 +180,7 @@ BEGIN
     SELECT a.booking_id INTO v_id FROM booking_access(v_ref, p_birth_date, p_token) a
      WHERE a.outcome = 'ok';
     IF v_id IS NULL THEN
-        v_wait := greatest(access_throttle_failed('manage_reference', k_ref),
-                           access_throttle_failed('manage_address', k_addr));
+        v_wait := greatest(access_throttle_failed(k_ref), access_throttle_failed(k_addr));
         INSERT INTO audit_log (action, object, details)
         VALUES ('manage.failed', v_ref, jsonb_build_object('address', p_addr, 'wait', v_wait));
         RETURN QUERY SELECT 'not_found'::text, v_wait;
@@ -232,7 +251,7 @@ BEGIN
         END IF;
         SELECT * INTO STRICT r FROM access_throttle_rules WHERE scope = 'login_account';
         SELECT * INTO v_acct FROM access_throttle WHERE key = 'login_account:' || v_login;
-        IF v_wait = 0 AND v_acct.failures >= r.free AND v_acct.last_at > now() - r.cap THEN
+        IF v_wait = 0 AND v_acct.failures >= r.free AND v_acct.last_at > now() - r.quiet THEN
             INSERT INTO access_throttle AS a (key, slow_from) VALUES (k_pair, now())
             ON CONFLICT (key) DO UPDATE
                SET slow_from = CASE WHEN a.slow_from IS NULL OR a.slow_from < now() - r.cap
@@ -261,16 +280,14 @@ DECLARE
     v_wait  integer;
 BEGIN
     IF p_device IS NOT NULL THEN
-        v_wait := access_throttle_failed('login_device', 'login_device:' || p_device);
+        v_wait := access_throttle_failed('login_device:' || p_device);
     ELSE
-        v_wait := greatest(access_throttle_failed('login_pair', 'login_pair:' || v_login || ' ' || coalesce(p_addr, '-')),
-                           access_throttle_failed('login_address', 'login_address:' || coalesce(p_addr, '-')));
+        v_wait := greatest(access_throttle_failed('login_pair:' || v_login || ' ' || coalesce(p_addr, '-')),
+                           access_throttle_failed('login_address:' || coalesce(p_addr, '-')));
         -- The account only counts (login_account has no lock of its own).
         INSERT INTO access_throttle AS a (key, failures) VALUES ('login_account:' || v_login, 1)
         ON CONFLICT (key) DO UPDATE
-           SET failures = CASE WHEN a.last_at < now() - (SELECT cap FROM access_throttle_rules
-                                                          WHERE scope = 'login_account')
-                               THEN 1 ELSE a.failures + 1 END,
+           SET failures = CASE WHEN access_throttle_stale(a.key, a.last_at, a.locked_until) THEN 1 ELSE a.failures + 1 END,
                last_at = now();
     END IF;
     INSERT INTO audit_log (account_id, action, object, details)

@@ -22,6 +22,7 @@ Works on a site and accounts of its own, removed at the end."""
 import http.client
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -230,6 +231,20 @@ try:
     t.ok(not is_link(r) and throttled(r), "a real reference with its right date from that address then waits")
     r = manage(Browser("127.0.0.6"), ref_b, me_b["birth"])
     t.ok(is_link(r), "while the same from another address gets its link")
+    # An hour later without a failure (a France Services point shares its
+    # address), the address's failures are forgotten; a reference's are
+    # kept for a day.
+    psql("UPDATE access_throttle SET last_at = now() - interval '61 minutes', locked_until = NULL "
+         "WHERE key LIKE 'manage_address:%%' AND failures >= 20")
+    r = manage(sprayer, ref_b, me_b["birth"])
+    t.ok(is_link(r), "an hour after its last failure, the address is forgiven")
+    aged = int(psql("UPDATE access_throttle SET last_at = now() - interval '25 hours', locked_until = NULL "
+                    "WHERE key LIKE 'manage_reference:%%' AND failures > 0 RETURNING 1").count("1") or 0)
+    sweep = subprocess.run([os.path.join(os.environ.get("top_builddir", "."), "creneau-admin"),
+                            "-c", os.environ["CRENEAU_CONF"], "sweep"], capture_output=True, text=True)
+    m = re.search(r"sweep: (\d+) access failure counters deleted", sweep.stdout)
+    t.ok(m is not None and int(m.group(1)) >= aged > 0,
+         "creneau-admin sweep deletes the counters a day old (%s of %d)" % (m and m.group(1), aged))
 
     # --- /manage: live links per booking are bounded --------------------------
     holder = Browser("127.0.0.7")
