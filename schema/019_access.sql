@@ -221,9 +221,26 @@ COMMENT ON FUNCTION booking_access_guarded(text, date, text, text, integer) IS
 --   right password from another address gets in after that delay,
 --   however long the attack goes on.
 
+-- Every attempt that goes on to a password check is counted as a failure
+-- at once, in the same statement that checked the waits (the rows are
+-- locked by the upserts), so attempts sent at the same moment are taken
+-- one after the other; a right password then takes its count back
+-- (staff_login_right).
+
+-- Undoes the count of one attempt on a key (the password was right);
+-- lifts a wait that this attempt alone had started.
+CREATE FUNCTION access_throttle_undo(p_key text) RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    UPDATE access_throttle
+       SET failures = greatest(failures - 1, 0),
+           locked_until = CASE WHEN failures - 1 < (access_throttle_rule(key)).free
+                               THEN NULL ELSE locked_until END
+     WHERE key = p_key
+$$;
+
 -- Before checking a password: the account (NULLs when unknown or
--- inactive), how long this attempt must wait (0: go on) and why (device,
--- pair, address, account).
+-- inactive), how long this attempt must wait (0: go on, and it is
+-- counted) and why (device, pair, address, account).
 CREATE FUNCTION staff_login_start(p_email text, p_addr text, p_device text)
 RETURNS TABLE (account_id bigint, password_hash text, wait integer, scope text)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -231,6 +248,8 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_login  text := lower(coalesce(p_email, ''));
     k_pair   text := 'login_pair:' || v_login || ' ' || coalesce(p_addr, '-');
+    k_addr   text := 'login_address:' || coalesce(p_addr, '-');
+    k_acct   text := 'login_account:' || v_login;
     v_wait   integer := 0;
     v_scope  text := NULL;
     v_w      integer;
@@ -239,26 +258,39 @@ DECLARE
     v_slow   timestamptz;
 BEGIN
     IF p_device IS NOT NULL THEN
-        v_wait := access_throttle_wait('login_device:' || p_device);
+        v_wait := access_throttle_lock('login_device:' || p_device);
         v_scope := 'device';
+        IF v_wait = 0 THEN
+            PERFORM access_throttle_failed('login_device:' || p_device);
+        END IF;
     ELSE
-        v_wait := access_throttle_wait(k_pair);
+        -- Lock order: the pair, then the address.
+        v_wait := access_throttle_lock(k_pair);
         v_scope := 'pair';
-        v_w := access_throttle_wait('login_address:' || coalesce(p_addr, '-'));
+        v_w := access_throttle_lock(k_addr);
         IF v_w > v_wait THEN
             v_wait := v_w;
             v_scope := 'address';
         END IF;
-        SELECT * INTO STRICT r FROM access_throttle_rules WHERE scope = 'login_account';
-        SELECT * INTO v_acct FROM access_throttle WHERE key = 'login_account:' || v_login;
+        r := access_throttle_rule(k_acct);
+        SELECT * INTO v_acct FROM access_throttle WHERE key = k_acct;
         IF v_wait = 0 AND v_acct.failures >= r.free AND v_acct.last_at > now() - r.quiet THEN
-            INSERT INTO access_throttle AS a (key, slow_from) VALUES (k_pair, now())
-            ON CONFLICT (key) DO UPDATE
+            UPDATE access_throttle a
                SET slow_from = CASE WHEN a.slow_from IS NULL OR a.slow_from < now() - r.cap
                                     THEN now() ELSE a.slow_from END
+             WHERE a.key = k_pair
             RETURNING a.slow_from INTO v_slow;
             v_wait := greatest(0, ceil(extract(epoch FROM v_slow + r.base - now())))::integer;
             v_scope := 'account';
+        END IF;
+        IF v_wait = 0 THEN
+            PERFORM access_throttle_failed(k_pair), access_throttle_failed(k_addr);
+            -- The account only counts (login_account has no wait of its own).
+            INSERT INTO access_throttle AS a (key, failures) VALUES (k_acct, 1)
+            ON CONFLICT (key) DO UPDATE
+               SET failures = CASE WHEN access_throttle_stale(a.key, a.last_at, a.locked_until)
+                                   THEN 1 ELSE a.failures + 1 END,
+                   last_at = now();
         END IF;
     END IF;
     RETURN QUERY
@@ -268,10 +300,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION staff_login_start(text, text, text) IS
-    'Before a password check: the account, the wait in force for this browser or (account, address) and its scope (device, pair, address, account).';
+    'Before a password check: the account, the wait in force for this browser or (account, address) and its scope (device, pair, address, account); an attempt let through is counted as a failure until staff_login_right.';
 
--- Records a wrong password; returns the wait now in force for this
--- browser or (account, address). Audited with the address digest.
+-- After a wrong password (already counted by staff_login_start): the
+-- wait now in force for this browser or (account, address). Audited with
+-- the address digest.
 CREATE FUNCTION staff_login_wrong(p_email text, p_addr text, p_device text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $$
@@ -280,15 +313,10 @@ DECLARE
     v_wait  integer;
 BEGIN
     IF p_device IS NOT NULL THEN
-        v_wait := access_throttle_failed('login_device:' || p_device);
+        v_wait := access_throttle_wait('login_device:' || p_device);
     ELSE
-        v_wait := greatest(access_throttle_failed('login_pair:' || v_login || ' ' || coalesce(p_addr, '-')),
-                           access_throttle_failed('login_address:' || coalesce(p_addr, '-')));
-        -- The account only counts (login_account has no lock of its own).
-        INSERT INTO access_throttle AS a (key, failures) VALUES ('login_account:' || v_login, 1)
-        ON CONFLICT (key) DO UPDATE
-           SET failures = CASE WHEN access_throttle_stale(a.key, a.last_at, a.locked_until) THEN 1 ELSE a.failures + 1 END,
-               last_at = now();
+        v_wait := greatest(access_throttle_wait('login_pair:' || v_login || ' ' || coalesce(p_addr, '-')),
+                           access_throttle_wait('login_address:' || coalesce(p_addr, '-')));
     END IF;
     INSERT INTO audit_log (account_id, action, object, details)
     SELECT id, 'login.failed', email,
@@ -299,17 +327,22 @@ END
 $$;
 
 -- After a right password: forgets the failures of this browser and of
--- this (account, address) (not those of the address nor the account: an
--- attack may go on), then opens the session (staff_login_succeeded).
+-- this (account, address), takes back the count of this attempt from the
+-- address and the account (their other failures stay: an attack may go
+-- on), then opens the session (staff_login_succeeded).
 CREATE FUNCTION staff_login_right(p_account_id bigint, p_token text, p_csrf text,
                                   p_lifetime interval, p_addr text, p_device text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    v_login text := (SELECT email FROM staff_accounts WHERE id = p_account_id);
 BEGIN
-    PERFORM access_throttle_forget('login_pair:' || a.email || ' ' || coalesce(p_addr, '-'))
-       FROM staff_accounts a WHERE a.id = p_account_id;
     IF p_device IS NOT NULL THEN
         PERFORM access_throttle_forget('login_device:' || p_device);
+    ELSE
+        PERFORM access_throttle_forget('login_pair:' || v_login || ' ' || coalesce(p_addr, '-'));
+        PERFORM access_throttle_undo('login_address:' || coalesce(p_addr, '-'));
+        PERFORM access_throttle_undo('login_account:' || v_login);
     END IF;
     RETURN staff_login_succeeded(p_account_id, p_token, p_csrf, p_lifetime);
 END

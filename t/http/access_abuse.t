@@ -305,6 +305,30 @@ try:
     t.ok(throttled(st[-1]), "20 wrong passwords from a stranger: the stranger is asked to wait")
     t.ok(session_of(login(stranger, agent_email, agent_pw)) is None,
          "and even the right password from the stranger's browser and address waits")
+    # 20 wrong passwords sent at the same moment from one address: each
+    # attempt is counted before its password is checked, so no more are
+    # checked than one by one (the checked ones are audited).
+    def failed_rows():
+        return int(psql("SELECT count(*) FROM audit_log a JOIN staff_accounts s ON s.id = a.account_id "
+                        "WHERE s.email = %s AND a.action = 'login.failed'" % sql_literal(agent_email)))
+    before, gate2, done = failed_rows(), threading.Barrier(20), []
+
+    def burst(i):
+        b = Browser("127.0.2.1")
+        page = b.get("/agent/login")
+        fields = form(page.text, action=r"^/agent/login$").fill({"email": agent_email,
+                                                                  "password": "burst %d" % i})
+        gate2.wait()
+        done.append(b.post("/agent/login", fields))
+    threads = [threading.Thread(target=burst, args=(i,)) for i in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    checked = failed_rows() - before
+    t.diag("20 wrong passwords sent at once from one address: %d checked" % checked)
+    t.ok(len(done) == 20 and checked <= 5, "sent at once, at most 5 wrong passwords are checked (%d)" % checked)
+
     r = login(agent, agent_email, agent_pw)
     got = session_of(r) is not None
     t.diag("after 20 wrong passwords by a stranger, the agent's own browser: %s"
