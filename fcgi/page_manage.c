@@ -40,6 +40,7 @@ render_status(struct req *r, struct form *f, int status)
 	return tpl_send(r, t, status);
 }
 
+/* Renders the form with f's values and errors (200). */
 static int
 render(struct req *r, struct form *f)
 {
