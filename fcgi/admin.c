@@ -214,6 +214,22 @@ migrate(PGconn *db, const char *dir, int dry)
 	return rc;
 }
 
+/* Runs a sweep function returning a count (sql) and prints "sweep: N
+ * what deleted"; returns 0 or -1. */
+static int
+sweep_count(PGconn *db, const char *sql, const char *what)
+{
+	PGresult	*res = PQexec(db, sql);
+	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	if (ok)
+		printf("sweep: %s %s deleted\n", PQgetvalue(res, 0, 0), what);
+	else
+		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 /* Runs the housekeeping of bookings once: expired holds are freed and
  * cancelled places whose random delay has passed return to the pool.
  * Meant for a timer (every minute). Returns 0 or 1. */
@@ -229,16 +245,12 @@ sweep(PGconn *db)
 	else
 		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
 	PQclear(res);
-	/* Rate-limit counters of ended windows (schema/014). */
-	res = PQexec(db, "SELECT rate_limit_sweep()");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		printf("sweep: %s rate-limit counters deleted\n",
-		    PQgetvalue(res, 0, 0));
-	else {
-		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
+	/* Rate-limit counters of ended windows (schema/014), failure
+	 * counters of the access doors nobody needs any more (schema/019). */
+	if (sweep_count(db, "SELECT rate_limit_sweep()", "rate-limit counters") == -1)
 		ok = 0;
-	}
-	PQclear(res);
+	if (sweep_count(db, "SELECT access_throttle_sweep()", "access failure counters") == -1)
+		ok = 0;
 	return ok ? 0 : 1;
 }
 

@@ -73,6 +73,8 @@ static const struct key keys[] = {
 	{ "reminder_hours",	N(K_INT, reminder_hours, 0, 24 * 14) },
 	{ "admission_per_minute", N(K_INT, admission_per_minute, 1, 100000) },
 	{ "waiting_room_minutes", N(K_INT, waiting_room_minutes, 1, 1440) },
+	{ "manage_links",	N(K_INT, manage_links, 1, 100) },
+	{ "staff_device_days",	N(K_INT, staff_device_days, 1, 3650) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -135,6 +137,8 @@ conf_defaults(struct conf *c)
 	c->reminder_hours = 48;
 	c->admission_per_minute = 120;
 	c->waiting_room_minutes = 60;
+	c->manage_links = 3;
+	c->staff_device_days = 90;
 }
 
 /* Releases the strings held by c. */

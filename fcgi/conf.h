@@ -54,6 +54,9 @@ struct conf {
 	/* waiting room of open releases (issue 4) */
 	int	 admission_per_minute;	/* people let in per minute */
 	int	 waiting_room_minutes;	/* the room opens this long before */
+	/* access doors (issue 10) */
+	int	 manage_links;		/* live /manage links per booking */
+	int	 staff_device_days;	/* a staff browser is known this long */
 };
 
 int	conf_load(const char *path, struct conf *);

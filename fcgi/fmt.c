@@ -89,3 +89,14 @@ fmt_duration(struct arena *a, int minutes)
 	return arena_printf(a, ngettext("%d hour", "%d hours", minutes / 60),
 	    minutes / 60);
 }
+
+/* Returns a wait of seconds in words: "45 seconds", "2 minutes" (rounded
+ * up), "1 hour". */
+char *
+fmt_wait(struct arena *a, int seconds)
+{
+	if (seconds < 60)
+		return arena_printf(a, ngettext("%d second", "%d seconds",
+		    seconds), seconds);
+	return fmt_duration(a, (seconds + 59) / 60);
+}

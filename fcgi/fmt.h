@@ -9,6 +9,7 @@ const char	*fmt_site_kind(const char *kind);
 char		*fmt_datetime(struct arena *, const char *local);
 char		*fmt_date(struct arena *, const char *day);
 char		*fmt_duration(struct arena *, int minutes);
+char		*fmt_wait(struct arena *, int seconds);
 int		 fmt_weekday(int y, int m, int d);
 
 #endif

@@ -2,12 +2,16 @@
  * starts with staff_require(); POST handlers also check the CSRF field. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 #include <sodium.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "db.h"
 #include "fields.h"
 #include "i18n.h"
@@ -117,4 +121,70 @@ staff_client_key(struct req *r)
 			break;
 		}
 	return secret_digest(r->arena, "client address", buf);
+}
+
+/* The device cookie (OWASP "device cookies"): a browser in which a staff
+ * member logged in carries "<id>.<issued>.<mac>", id 32 random hex
+ * digits, issued a Unix time, mac the keyed digest of the login, the id
+ * and the time. Failed logins by others never slow a known browser. */
+
+/* Returns the MAC of a device cookie body for login. */
+static const char *
+device_mac(struct req *r, const char *login, const char *body)
+{
+	return secret_digest(r->arena, "creneau staff device v1",
+	    arena_printf(r->arena, "%s\n%s", login, body));
+}
+
+/* Returns the id of the request's device cookie when it is valid, not
+ * older than staff_device_days and made for login (lower case); else
+ * NULL. */
+const char *
+staff_device_id(struct req *r, const char *login)
+{
+	const char	*v = params_get(&r->cookies, DEVICE_COOKIE), *mac;
+	char		 id[33], body[64], *end;
+	long long	 issued;
+	size_t		 n;
+
+	if (v == NULL || login == NULL || strlen(v) > 80 ||
+	    strspn(v, "0123456789abcdef") != 32 || v[32] != '.')
+		return NULL;
+	memcpy(id, v, 32);
+	id[32] = '\0';
+	issued = strtoll(v + 33, &end, 10);
+	if (end == v + 33 || *end != '.' || issued <= 0 ||
+	    issued + (long long)r->conf->staff_device_days * 86400 < (long long)time(NULL))
+		return NULL;
+	n = (size_t)(end - v);
+	if (n >= sizeof(body))
+		return NULL;
+	memcpy(body, v, n);
+	body[n] = '\0';
+	if ((mac = device_mac(r, login, body)) == NULL || strlen(end + 1) != strlen(mac) ||
+	    sodium_memcmp(end + 1, mac, strlen(mac)) != 0)
+		return NULL;
+	return arena_strndup(r->arena, id, 32);
+}
+
+/* Sets the device cookie of login on the answer, keeping id (a fresh one
+ * when NULL), issued now. Returns 0 or -1. */
+int
+staff_device_set(struct req *r, const char *login, const char *id)
+{
+	unsigned char	 rnd[16];
+	char		 hex[33];
+	const char	*body, *mac;
+
+	if (id == NULL) {
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+		id = hex;
+	}
+	if ((body = arena_printf(r->arena, "%s.%lld", id, (long long)time(NULL))) == NULL ||
+	    (mac = device_mac(r, login, body)) == NULL)
+		return -1;
+	return resp_header(r, "Set-Cookie", arena_printf(r->arena,
+	    "%s=%s.%s; Path=/; Max-Age=%d; Secure; HttpOnly; SameSite=Strict",
+	    DEVICE_COOKIE, body, mac, r->conf->staff_device_days * 86400));
 }

@@ -7,6 +7,8 @@
 struct req;
 
 #define STAFF_COOKIE	"__Host-creneau-staff"
+#define DEVICE_COOKIE	"__Host-creneau-device"	/* a browser that logged in */
+#define LOGIN_COOKIE	"__Host-creneau-login"	/* pre-session of the login form */
 
 enum staff_role {
 	ROLE_AGENT = 1,
@@ -29,5 +31,7 @@ struct staff {
 int		 staff_require(struct req *, unsigned roles);
 int		 staff_csrf_ok(struct req *);
 const char	*staff_client_key(struct req *);
+const char	*staff_device_id(struct req *, const char *login);
+int		 staff_device_set(struct req *, const char *login, const char *id);
 
 #endif

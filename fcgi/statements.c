@@ -145,9 +145,12 @@ const struct statement statements[STMT_COUNT] = {
 	    "SELECT outcome, booking_id FROM booking_reschedule($1, $2::bigint,"
 	    "  make_interval(mins => $3::int), make_interval(mins => $4::int))" },
 
-	/* $1 reference, $2 date of birth, $3 new token; outcome. */
-	[S_BOOKING_ACCESS] = { "booking_access", 3, 0,
-	    "SELECT outcome FROM booking_access($1, $2::date, $3)" },
+	/* $1 reference, $2 date of birth, $3 new token, $4 address digest,
+	 * $5 most live links; outcome (ok, not_found, wait), seconds to
+	 * wait. */
+	[S_BOOKING_ACCESS] = { "booking_access_guarded", 5, 0,
+	    "SELECT outcome, wait FROM booking_access_guarded($1, $2::date, $3,"
+	    "       $4, $5::int)" },
 
 	/* $1 token, $2 minutes, $3 most extensions; outcome. */
 	[S_BOOKING_EXTEND] = { "booking_extend", 3, 0,
@@ -177,20 +180,23 @@ const struct statement statements[STMT_COUNT] = {
 	    "       coalesce(organisation_id::text, ''), csrf"
 	    "  FROM staff_session($1, make_interval(mins => $2::int))" },
 
-	/* $1 e-mail, $2 address digest; columns: account id, argon2id hash
-	 * (both empty when unknown), seconds to wait. */
-	[S_STAFF_LOGIN_BEGIN] = { "staff_login_begin", 2, 1,
+	/* $1 e-mail, $2 address digest, $3 known device id or NULL;
+	 * columns: account id, argon2id hash (both empty when unknown),
+	 * seconds to wait, why (device, pair, address, account). */
+	[S_STAFF_LOGIN_BEGIN] = { "staff_login_start", 3, 0,
 	    "SELECT coalesce(account_id::text, ''), coalesce(password_hash, ''),"
-	    "       wait FROM staff_login_begin($1, $2)" },
+	    "       wait, coalesce(scope, '') FROM staff_login_start($1, $2, $3)" },
 
-	/* $1 e-mail, $2 address digest; column: seconds to wait now. */
-	[S_STAFF_LOGIN_FAILED] = { "staff_login_failed", 2, 0,
-	    "SELECT staff_login_failed($1, $2)" },
+	/* $1 e-mail, $2 address digest, $3 known device id or NULL;
+	 * column: seconds to wait now. */
+	[S_STAFF_LOGIN_FAILED] = { "staff_login_wrong", 3, 0,
+	    "SELECT staff_login_wrong($1, $2, $3)" },
 
-	/* $1 account, $2 session token, $3 CSRF secret, $4 lifetime (hours). */
-	[S_STAFF_LOGIN_SUCCEEDED] = { "staff_login_succeeded", 4, 0,
-	    "SELECT staff_login_succeeded($1::bigint, $2, $3,"
-	    "       make_interval(hours => $4::int))" },
+	/* $1 account, $2 session token, $3 CSRF secret, $4 lifetime (hours),
+	 * $5 address digest, $6 known device id or NULL. */
+	[S_STAFF_LOGIN_SUCCEEDED] = { "staff_login_right", 6, 0,
+	    "SELECT staff_login_right($1::bigint, $2, $3,"
+	    "       make_interval(hours => $4::int), $5, $6)" },
 
 	/* $1 session token; column: whether a session was open. */
 	[S_STAFF_LOGOUT] = { "staff_logout", 1, 0,

@@ -120,6 +120,86 @@ read_form(struct req *r, const struct limits *l)
 	return 0;
 }
 
+/* Splits "host[:port]" (IPv6 in brackets) at *hostport into the host
+ * (copied into host, lower-cased) and the port (0 when absent); returns
+ * 0, or -1 when it does not fit or is malformed. */
+static int
+split_host(const char *hostport, char *host, size_t size, unsigned long *port)
+{
+	const char	*end, *colon;
+	char		*e;
+	size_t		 n, i;
+
+	*port = 0;
+	if (*hostport == '[') {
+		if ((end = strchr(hostport, ']')) == NULL)
+			return -1;
+		end++;
+		colon = *end == ':' ? end : NULL;
+		if (*end != '\0' && colon == NULL)
+			return -1;
+	} else {
+		colon = strrchr(hostport, ':');
+		end = colon != NULL ? colon : hostport + strlen(hostport);
+	}
+	n = (size_t)(end - hostport);
+	if (n == 0 || n >= size)
+		return -1;
+	for (i = 0; i < n; i++)
+		host[i] = (char)(hostport[i] >= 'A' && hostport[i] <= 'Z' ?
+		    hostport[i] + 32 : hostport[i]);
+	host[n] = '\0';
+	if (colon != NULL) {
+		*port = strtoul(colon + 1, &e, 10);
+		if (colon[1] == '\0' || *e != '\0' || *port == 0 || *port > 65535)
+			return -1;
+	}
+	return 0;
+}
+
+/* Returns 1 when a POST comes from another site: Sec-Fetch-Site says
+ * "cross-site", or Origin is there and is not this site (the scheme, the
+ * host and the port the request came to: HTTP_HOST, with SERVER_PORT when
+ * nginx gave the host without its port). A request with neither header
+ * (lynx, old browsers) is not refused; the per-form tokens still apply. */
+static int
+cross_site(struct req *r)
+{
+	char		**env = r->fcgx->envp;
+	const char	*sfs = FCGX_GetParam("HTTP_SEC_FETCH_SITE", env);
+	const char	*origin = FCGX_GetParam("HTTP_ORIGIN", env);
+	const char	*https = FCGX_GetParam("HTTPS", env);
+	const char	*scheme = FCGX_GetParam("REQUEST_SCHEME", env);
+	const char	*hosthdr = FCGX_GetParam("HTTP_HOST", env);
+	const char	*sport = FCGX_GetParam("SERVER_PORT", env);
+	const char	*rest;
+	char		 ohost[256], rhost[256];
+	unsigned long	 oport, rport, dflt;
+	int		 secure;
+
+	if (sfs != NULL && strcasecmp(sfs, "cross-site") == 0)
+		return 1;
+	if (origin == NULL)
+		return 0;
+	secure = (https != NULL && (strcasecmp(https, "on") == 0 ||
+	    strcmp(https, "1") == 0)) ||
+	    (scheme != NULL && strcasecmp(scheme, "https") == 0);
+	dflt = secure ? 443 : 80;
+	if (strncasecmp(origin, secure ? "https://" : "http://",
+	    secure ? 8 : 7) != 0)
+		return 1;	/* another scheme, or "null" */
+	rest = origin + (secure ? 8 : 7);
+	if (hosthdr == NULL || strchr(rest, '/') != NULL ||
+	    split_host(rest, ohost, sizeof(ohost), &oport) == -1 ||
+	    split_host(hosthdr, rhost, sizeof(rhost), &rport) == -1)
+		return 1;
+	if (oport == 0)
+		oport = dflt;
+	if (rport == 0 && (sport == NULL || (rport = strtoul(sport, NULL, 10)) == 0))
+		rport = dflt;
+	return strcmp(ohost, rhost) != 0 || oport != rport;
+}
+
 /* Returns the value of a well-formed "lang=xx" pair of the query string
  * qs (2 or 3 lower-case letters), even when the rest of qs is malformed;
  * NULL when there is none. */
@@ -194,6 +274,10 @@ handle(struct req *r)
 		resp_header(r, "Allow", r->route->methods & M_POST ?
 		    "GET, HEAD, POST" : "GET, HEAD");
 		resp_error(r, 405, NULL);
+		return;
+	}
+	if (r->method == M_POST && cross_site(r)) {
+		resp_error(r, 403, N_("This form was sent from another website, so nothing was done. If you meant to send it, open this site's page yourself and send the form from there."));
 		return;
 	}
 	if (r->method == M_POST && read_form(r, &l) == -1)

@@ -19,7 +19,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from creneau_test import (TAP, Fixture, book, confirm, error_summary, follow, form, get, link,  # noqa: E402
-                          new_identity, parse, post_form, psql, request, skip_all_unless_server, wellformed)
+                          login_cookie, new_identity, parse, post_form, psql, request, skip_all_unless_server, wellformed)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import flow  # noqa: E402  (t/a11y/flow.py: the staff's accounts and rows)
 
@@ -55,7 +55,9 @@ def staff_pages(staff, lang):
     a, m = staff["agent"], staff["mediator"]
     out["agent-login"] = get(with_lang("/agent/login", lang), headers=cookie(lang))
     f = form(out["agent-login"], action=r"^/agent/login$")
-    out["agent-login-errors"] = f.submit({"email": "", "password": ""}, headers=cookie(lang))
+    h = cookie(lang)
+    h["Cookie"] += "; " + login_cookie(out["agent-login"]).get("Cookie", "")
+    out["agent-login-errors"] = f.submit({"email": "", "password": ""}, headers=h)
     for name, p in a.items():
         out["agent-" + name.replace("_", "-")] = get(with_lang(p, lang), headers=cookie(lang, cs))
     for name, p in m.items():

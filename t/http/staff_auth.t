@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, form, get, letters, post_form, psql,  # noqa: E402
+from creneau_test import (TAP, form, get, letters, login_cookie, post_form, psql,  # noqa: E402
                           skip_all_unless_server, wellformed)
 
 skip_all_unless_server()
@@ -31,7 +31,7 @@ def staff_add(mail, role, name, *rest, pw=password):
 def login(mail, pw):
     page = get("/agent/login")
     f = form(page, action=r"^/agent/login$")
-    return f.submit({"email": mail, "password": pw})
+    return f.submit({"email": mail, "password": pw}, headers=login_cookie(page))
 
 
 def cookie_of(resp):
@@ -105,37 +105,39 @@ try:
               "JOIN staff_accounts a ON a.id = s.account_id WHERE a.email = '%s'" % email) == "t",
          "sessions are opened for 12 hours at most")
 
-    # Throttling per account: 5 failures, then a growing wait even for the right password.
-    psql("DELETE FROM staff_login_failures")
+    # Throttling per (account, address), for a browser that never logged in:
+    # 5 failures, then a growing wait even for the right password
+    # (t/http/access_abuse.t: the agent's own browser and other addresses).
+    psql("DELETE FROM access_throttle")
     for i in range(5):
         r = login(email, "wrong password %d" % i)
     t.ok("Patientez" in r.text or "Wait" in r.text or "tentatives" in r.text,
-         "after 5 failures the account must wait")
+         "after 5 failures from one address, the account must wait there")
     r = login(email, password)
     t.is_(r.status, 200, "during the wait even the right password is refused")
     t.ok(cookie_of(r) is None, "and opens no session")
-    w1 = psql("SELECT extract(epoch FROM locked_until - now())::int FROM staff_login_failures "
-              "WHERE key = 'account:%s'" % email)
+    w1 = psql("SELECT extract(epoch FROM locked_until - now())::int FROM access_throttle "
+              "WHERE key LIKE 'login_pair:%s %%'" % email)
     login(email, "wrong again")
-    psql("UPDATE staff_login_failures SET locked_until = now() WHERE key = 'account:%s'" % email)
+    psql("UPDATE access_throttle SET locked_until = now() WHERE key LIKE 'login_pair:%s %%'" % email)
     login(email, "wrong once more")
-    w2 = psql("SELECT extract(epoch FROM locked_until - now())::int FROM staff_login_failures "
-              "WHERE key = 'account:%s'" % email)
+    w2 = psql("SELECT extract(epoch FROM locked_until - now())::int FROM access_throttle "
+              "WHERE key LIKE 'login_pair:%s %%'" % email)
     t.ok(int(w2) > int(w1), "the wait grows with each failure (%ss, then %ss)" % (w1, w2))
     t.ok(psql("SELECT count(*) FROM audit_log a JOIN staff_accounts s ON s.id = a.account_id "
               "WHERE s.email = '%s' AND a.action = 'login.failed'" % email) != "0",
          "failures are in the audit log")
 
     # Throttling per address: many accounts tried from one address.
-    psql("DELETE FROM staff_login_failures")
+    psql("DELETE FROM access_throttle")
     for i in range(31):
         r = login("nobody-%d-%s@test.example" % (i, word), "guessing passwords")
     r = login(email, password)
     t.ok(cookie_of(r) is None and ("Patientez" in r.text or "Wait" in r.text),
          "after 30 failures from one address, that address must wait")
-    t.ok(psql("SELECT count(*) FROM staff_login_failures WHERE key LIKE 'address:%' AND key NOT LIKE '%127.0.0.1%'") == "1",
+    t.ok(psql("SELECT count(*) FROM access_throttle WHERE key LIKE 'login_address:%' AND key NOT LIKE '%127.0.0.1%'") == "1",
          "the address is counted under a keyed digest, not stored")
-    psql("DELETE FROM staff_login_failures")
+    psql("DELETE FROM access_throttle")
     t.ok(cookie_of(login(email, password)) is not None, "once the wait is over, the right password works")
 
     # The audit log is append-only.
@@ -144,7 +146,7 @@ try:
     r = subprocess.run(["psql", "-X", "-q", "-c", "DELETE FROM audit_log"], capture_output=True, text=True)
     t.ok(r.returncode != 0, "and DELETE")
 finally:
-    psql("DELETE FROM staff_login_failures")
+    psql("DELETE FROM access_throttle")
     psql("DELETE FROM staff_sessions WHERE account_id IN (SELECT id FROM staff_accounts WHERE email LIKE '%%%s%%')" % word)
     psql("DELETE FROM staff_sites WHERE account_id IN (SELECT id FROM staff_accounts WHERE email LIKE '%%%s%%')" % word)
 t.done()

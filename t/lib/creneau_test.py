@@ -842,13 +842,24 @@ def staff_add(email, role, name, *scope, password):
                           input=password + "\n", capture_output=True, text=True)
 
 
+def login_cookie(page):
+    """The Cookie header that sends back the pre-session cookie the login
+    page set (its form token is bound to it), as a browser does; {} when
+    the page set none."""
+    for c in page.headers.get("set-cookie", []):
+        m = re.match(r"(__Host-creneau-login=[^;]*)", c)
+        if m:
+            return {"Cookie": m.group(1)}
+    return {}
+
+
 def staff_login(email, password):
     """Logs in through /agent/login as a person does; returns the Cookie
     header value that carries the session ("__Host-creneau-staff=…"), or
     None when the login failed."""
     page = get("/agent/login")
     f = form(page, action=r"^/agent/login$")
-    r = f.submit({"email": email, "password": password})
+    r = f.submit({"email": email, "password": password}, headers=login_cookie(page))
     m = re.match(r"%s=([^;]*)" % re.escape(STAFF_COOKIE), r.header("set-cookie") or "")
     if r.status != 303 or not m:
         return None

@@ -23,6 +23,10 @@ main(void)
 	is_str(fmt_duration(a, 20), "20 minutes", "plural");
 	is_str(fmt_duration(a, 60), "1 hour", "an hour");
 	is_str(fmt_duration(a, 90), "1 h 30 min", "hours and minutes");
+	is_str(fmt_wait(a, 1), "1 second", "a wait of one second");
+	is_str(fmt_wait(a, 45), "45 seconds", "a wait in seconds");
+	is_str(fmt_wait(a, 61), "2 minutes", "a wait in minutes, rounded up");
+	is_str(fmt_wait(a, 3600), "1 hour", "a wait of an hour");
 	is_str(fmt_site_kind("sous-prefecture"), "Sub-prefecture", "site kind");
 	arena_free(a);
 	return done_testing();
