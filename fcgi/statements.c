@@ -668,7 +668,8 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Draws of a site for its staff; $1 account, $2 site slug; columns:
 	 * id, procedure name, status, opens, closes, draw (local), commitment,
-	 * verified entries, places, due to be drawn (t/f). */
+	 * verified entries, places, due to be drawn (t/f), made by the draw
+	 * switch (t/f, schema/020). */
 	[S_AGENT_DRAWS] = { "agent_draws", 2, 1,
 	    "SELECT d.id, p.name, d.status,"
 	    "       to_char(d.registration_opens_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
@@ -678,7 +679,8 @@ const struct statement statements[STMT_COUNT] = {
 	    "       (SELECT count(*) FROM draw_entries e WHERE e.draw_id = d.id"
 	    "           AND e.verified_at IS NOT NULL AND e.status <> 'voided'),"
 	    "       (SELECT count(*) FROM draw_slots x WHERE x.draw_id = d.id),"
-	    "       (d.status = 'scheduled' AND d.draw_at <= now())"
+	    "       (d.status = 'scheduled' AND d.draw_at <= now()),"
+	    "       d.auto_batch IS NOT NULL"
 	    "  FROM draws d JOIN sites s ON s.id = d.site_id"
 	    "  JOIN procedures p ON p.id = d.procedure_id"
 	    " WHERE s.slug = $2 AND staff_can_site($1::bigint, s.id)"

@@ -139,6 +139,9 @@ try:
                             if tr.find("input", name="batch") is not None)
     t.ok(batches_text.count("Tirage") + batches_text.count("Draw among") >= 3,
          "the batches to come show B, C and D as draws")
+    dpage = get("/agent/site/%s/draws" % fx.slug, headers=H)
+    t.ok(dpage.status == 200 and page_text(dpage).count("draw switch") >= 3,
+         "the draws page lists the three draws, made by the draw switch")
     t.ok(q("SELECT count(*) FROM audit_log WHERE site_id = %s AND action = 'draw_switch.auto' "
            "AND details->>'kind' = 'sold_out' AND details->>'to' = 'draw'" % site_id) == "1",
          "the switch is in the audit log with its reason")
