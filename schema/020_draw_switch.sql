@@ -121,7 +121,8 @@ COMMENT ON FUNCTION creneau_next_mode(bigint, bigint) IS
     'draw or open: how the batches of a pair still to be published are allocated (procedure mode, staff override, automatic switch).';
 
 -- What the public procedure page offers: 'draw' when the pair is allocated
--- by draw or a draw of the pair takes registrations now or soon.
+-- by draw or a draw of the pair takes registrations now or will (its
+-- page, /site/<site>/<procedure>/draw, shows the window to come).
 CREATE FUNCTION creneau_public_mode(p_site_id bigint, p_procedure_id bigint)
 RETURNS text
 LANGUAGE sql STABLE
@@ -129,8 +130,7 @@ AS $$
     SELECT CASE WHEN creneau_allocation_mode(p_site_id, p_procedure_id) = 'draw'
                   OR EXISTS (SELECT 1 FROM draws d
                               WHERE d.site_id = p_site_id AND d.procedure_id = p_procedure_id
-                                AND d.status = 'scheduled' AND d.registration_opens_at <= now()
-                                AND d.registration_closes_at > now())
+                                AND d.status = 'scheduled' AND d.registration_closes_at > now())
                 THEN 'draw' ELSE creneau_allocation_mode(p_site_id, p_procedure_id) END
 $$;
 

@@ -139,6 +139,9 @@ try:
                             if tr.find("input", name="batch") is not None)
     t.ok(batches_text.count("Tirage") + batches_text.count("Draw among") >= 3,
          "the batches to come show B, C and D as draws")
+    proc_page = get("/site/%s/%s" % (fx.slug, code))
+    t.ok(any(a.get("href", "").endswith("/%s/draw" % code) for a in parse(proc_page).iter("a")),
+         "the procedure page announces the draw to come")
     dpage = get("/agent/site/%s/draws" % fx.slug, headers=H)
     t.ok(dpage.status == 200 and page_text(dpage).count("draw switch") >= 3,
          "the draws page lists the three draws, made by the draw switch")
