@@ -334,13 +334,20 @@ BEGIN
     SELECT coalesce(sum(s.capacity), 0)::integer INTO v_places FROM slots s
      WHERE s.site_id = NEW.site_id AND s.procedure_id = NEW.procedure_id
        AND s.published_at = NEW.published_at;
-    INSERT INTO draw_switch_sellouts (site_id, procedure_id, published_at, places, sold_out_at)
-    VALUES (NEW.site_id, NEW.procedure_id, NEW.published_at, v_places, now());
-    PERFORM draw_switch_set_auto(NEW.site_id, NEW.procedure_id, 'draw',
-        jsonb_build_object('kind', 'sold_out', 'release', NEW.published_at,
-                           'places', v_places,
-                           'seconds', floor(extract(epoch FROM now() - NEW.published_at))::integer,
-                           'limit_minutes', cfg.sellout_minutes));
+    -- The booking that took the last place must not fail because of the
+    -- switch: an error here is logged and the switch left as it was.
+    BEGIN
+        INSERT INTO draw_switch_sellouts (site_id, procedure_id, published_at, places, sold_out_at)
+        VALUES (NEW.site_id, NEW.procedure_id, NEW.published_at, v_places, now());
+        PERFORM draw_switch_set_auto(NEW.site_id, NEW.procedure_id, 'draw',
+            jsonb_build_object('kind', 'sold_out', 'release', NEW.published_at,
+                               'places', v_places,
+                               'seconds', floor(extract(epoch FROM now() - NEW.published_at))::integer,
+                               'limit_minutes', cfg.sellout_minutes));
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'draw switch of site % procedure %: % (%)', NEW.site_id, NEW.procedure_id,
+            SQLERRM, SQLSTATE;
+    END;
     RETURN NULL;
 END
 $$;

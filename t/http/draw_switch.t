@@ -12,7 +12,8 @@ person and leaves one over, so the procedure goes back to first come: D
 is a first-come batch again and C's place nobody got is published at
 once, and a person books it. Staff force draws (a pending batch becomes a
 draw, audited), force first come (it is a batch again), and give it back
-to the automatic rule. A staff member of another site can do none of it.
+to the automatic rule. A release that goes after the limit (11 minutes)
+switches nothing. A staff member of another site can do none of it.
 """
 
 import os
@@ -264,6 +265,22 @@ try:
     acct = q("SELECT id FROM staff_accounts WHERE email = %s" % sql_literal(sup))
     t.is_(rows[n_audit:], ["auto>draw:%s" % acct, "draw>open:%s" % acct, "open>auto:%s" % acct],
           "each override is in the audit log with the staff member")
+
+    # --- A release that sells out after the limit switches nothing.
+    e_batch = q("SELECT (extract(epoch FROM published_at) * 1000000)::bigint FROM slots WHERE id = %s" % e_slot)
+    page = publish_page()
+    f = next((f for f in forms(page, has="batch") if f.get("batch") == e_batch), None)
+    r = f.submit(headers=H) if f is not None else None
+    t.ok(r is not None and "m=published" in (r.header("location") or ""), "staff publish batch E (one place) now")
+    q("UPDATE slots SET published_at = now() - interval '11 minutes' WHERE id = %s" % e_slot)
+    time.sleep(1.2)
+    slow = new_identity("dsws")
+    _, answer = book(int(e_slot), slow)
+    t.ok(answer is not None and answer.status == 303, "a person books E's place 11 minutes after its publication")
+    t.is_(q("SELECT auto_mode || ' ' || (reason->>'kind') FROM draw_switch WHERE %s" % pair), "open left_over",
+          "a release that took longer than the limit to go switches nothing")
+    t.is_(q("SELECT count(*) FROM draw_switch_sellouts WHERE %s AND NOT left_over" % pair), "1",
+          "only A counts as a fast sellout")
 
     # --- Another site's staff.
     before = q("SELECT count(*) FROM audit_log WHERE action = 'draw_switch.override'")
