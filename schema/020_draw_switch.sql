@@ -42,7 +42,7 @@ CREATE TABLE draw_switch_settings (
     CONSTRAINT draw_switch_settings_scope CHECK ((site_id IS NULL) = (procedure_id IS NULL)),
     CONSTRAINT draw_switch_settings_key UNIQUE NULLS NOT DISTINCT (site_id, procedure_id),
     CONSTRAINT draw_switch_settings_site_procedure_fk
-        FOREIGN KEY (site_id, procedure_id) REFERENCES site_procedures (site_id, procedure_id)
+        FOREIGN KEY (site_id, procedure_id) REFERENCES site_procedures (site_id, procedure_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE draw_switch_settings IS
     'When a first-come release sold out within sellout_minutes (0: never switch), the next publications of the pair become draws: registration_minutes of registration from the publication time, then the draw, offers held offer_hours. One row per (site, procedure), or the global row (both NULL).';
@@ -76,7 +76,7 @@ CREATE TABLE draw_switch (
     override_at  timestamptz,
     PRIMARY KEY (site_id, procedure_id),
     CONSTRAINT draw_switch_site_procedure_fk
-        FOREIGN KEY (site_id, procedure_id) REFERENCES site_procedures (site_id, procedure_id)
+        FOREIGN KEY (site_id, procedure_id) REFERENCES site_procedures (site_id, procedure_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE draw_switch IS
     'How the next publications of a first-come pair are allocated: auto_mode (set by the sellout and left-over rules, reason says why), unless staff override it (open or draw).';
@@ -94,6 +94,8 @@ CREATE TABLE draw_switch_sellouts (
     sold_out_at  timestamptz,
     left_over    boolean NOT NULL DEFAULT false,
     PRIMARY KEY (site_id, procedure_id, published_at),
+    CONSTRAINT draw_switch_sellouts_site_procedure_fk
+        FOREIGN KEY (site_id, procedure_id) REFERENCES site_procedures (site_id, procedure_id) ON DELETE CASCADE,
     CONSTRAINT draw_switch_sellouts_kind CHECK (left_over OR sold_out_at IS NOT NULL)
 );
 COMMENT ON TABLE draw_switch_sellouts IS

@@ -50,7 +50,8 @@ try:
     pair = "site_id = %s AND procedure_id = %s" % (site_id, proc_id)
     # This pair: sold out within 10 minutes switches; registration lasts
     # 5 minutes; offers 1 hour.
-    q("INSERT INTO draw_switch_settings VALUES (%s, %s, 10, 5, 1)" % (site_id, proc_id))
+    q("UPDATE draw_switch_settings SET sellout_minutes = 10, registration_minutes = 5, offer_hours = 1 "
+      "WHERE site_id = %s AND procedure_id = %s" % (site_id, proc_id))
     # Four batches of two one-place slots, published 10 to 13 days from
     # now, their slots 20 to 23 days ahead (one day each).
     batch = {}
@@ -61,8 +62,10 @@ try:
           "  FROM counters c, (SELECT date_trunc('day', now()) + make_interval(days => %d, hours => 8) AS t0) x, "
           "       generate_series(0, 1) k WHERE c.site_id = %s"
           % (proc_id, 10 + i, 20 + i, site_id))
-        batch[name] = q("SELECT (extract(epoch FROM date_trunc('minute', now()) + make_interval(days => %d))"
-                        " * 1000000)::bigint" % (10 + i))
+        batch[name] = q("SELECT DISTINCT (extract(epoch FROM published_at) * 1000000)::bigint FROM slots "
+                        "WHERE %s AND starts_at >= date_trunc('day', now()) + make_interval(days => %d) "
+                        "AND starts_at < date_trunc('day', now()) + make_interval(days => %d)"
+                        % (pair, 20 + i, 21 + i))
 
     def slots_of(name):
         return [int(x) for x in q(
