@@ -109,7 +109,7 @@ enum {
 	SW_PLACES, SW_SECONDS, SW_DRAW, SW_LEFT, SW_LIMIT, SW_CHANGED, SW_BY_DRAW
 };
 
-/* "3 minutes 20 seconds", "45 seconds". */
+/* A time taken in words: "45 seconds", "3 minutes", "3 min 20 s". */
 static const char *
 elapsed(struct req *r, int s)
 {
@@ -129,17 +129,16 @@ why(struct req *r, PGresult *res, int i)
 	if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0)
 		return _("This procedure is always allocated by draw at this site.");
 	if (strcmp(kind, "sold_out") == 0)
-		return arena_printf(r->arena, _("The %s places published on %s all went in %s (limit: %s), on %s."),
+		return arena_printf(r->arena, _("The %s places published on %s all went in %s (the limit is %s)."),
 		    db_value(res, i, SW_PLACES),
 		    fmt_datetime(r->arena, db_value(res, i, SW_RELEASE)),
 		    elapsed(r, atoi(db_value(res, i, SW_SECONDS))),
-		    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))),
-		    fmt_datetime(r->arena, db_value(res, i, SW_CHANGED)));
+		    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
 	if (strcmp(kind, "left_over") == 0)
-		return arena_printf(r->arena, _("Draw %s left %s of its %s places without an applicant, on %s."),
-		    db_value(res, i, SW_DRAW), db_value(res, i, SW_LEFT),
-		    db_value(res, i, SW_PLACES),
-		    fmt_datetime(r->arena, db_value(res, i, SW_CHANGED)));
+		return arena_printf(r->arena, _("Draw %s, run on %s, left %s of its %s places without an applicant."),
+		    db_value(res, i, SW_DRAW),
+		    fmt_datetime(r->arena, db_value(res, i, SW_CHANGED)),
+		    db_value(res, i, SW_LEFT), db_value(res, i, SW_PLACES));
 	if (atoi(db_value(res, i, SW_LIMIT)) == 0)
 		return _("The automatic switch is off for this procedure.");
 	return arena_printf(r->arena, _("No publication has sold out within %s so far."),
