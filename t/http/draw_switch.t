@@ -14,11 +14,15 @@ once, and a person books it. Staff force draws (a pending batch becomes a
 draw, audited), force first come (it is a batch again), and give it back
 to the automatic rule. A release that goes after the limit (11 minutes)
 switches nothing. A staff member of another site can do none of it.
+Six people taking the six places of a release at the same instant: the
+release is seen sold out once (without the per-pair lock, each of the
+last bookings sees another's place still free and nobody notices).
 """
 
 import os
 import re
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -302,6 +306,54 @@ try:
     t.is_(q("SELECT count(*) FROM audit_log WHERE action = 'draw_switch.override'"), before,
           "nothing changed and nothing was logged")
     t.is_(q("SELECT override FROM draw_switch WHERE %s" % pair), "auto", "the switch is as it was")
+
+    # --- The last places going at the same instant: counted once.
+    site2 = q("SELECT id FROM sites WHERE slug = %s" % sql_literal(fx2.slug))
+    proc2 = q("SELECT procedure_id FROM site_procedures WHERE site_id = %s" % site2)
+    pair2 = "site_id = %s AND procedure_id = %s" % (site2, proc2)
+    q("UPDATE draw_switch_settings SET sellout_minutes = 10, registration_minutes = 5, offer_hours = 1 WHERE %s"
+      % pair2)
+    q("INSERT INTO slots (counter_id, procedure_id, starts_at, ends_at, capacity, published_at) "
+      "SELECT c.id, %s, date_trunc('day', now()) + make_interval(days => d, hours => 8) + k * interval '30 minutes', "
+      "       date_trunc('day', now()) + make_interval(days => d, hours => 8) + (k + 1) * interval '30 minutes', 1, "
+      "       CASE d WHEN 6 THEN now() - interval '30 seconds' ELSE now() + interval '10 days' END "
+      "  FROM counters c, generate_series(0, 5) k, (VALUES (6), (20)) x (d) WHERE c.site_id = %s"
+      % (proc2, site2))
+    now_slots = q("SELECT id FROM slots WHERE %s AND published_at <= now() ORDER BY id" % pair2).split()
+    time.sleep(1.2)
+    ready = []
+    for sid in now_slots:
+        page = get("/book/%s" % sid)
+        f = form(page, action=r"^/book/", has="surname")
+        ready.append((f, new_identity("dswc")))
+    wait_form_min()
+    barrier = threading.Barrier(len(ready))
+    answers = [None] * len(ready)
+
+    def send(i):
+        f, ident = ready[i]
+        v = {"surname": ident["surname"], "given_names": ident["given_names"], "email": ident["email"],
+             "lang": "fr"}
+        v.update(birth_values(f, ident["birth"]))
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pass
+        answers[i] = f.submit(v)
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(ready))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    t.is_(sum(1 for a in answers if a is not None and a.status == 303), 6,
+          "six people hold the six places of a release at the same instant")
+    t.is_(q("SELECT count(*) || ' ' || min(auto_mode) FROM draw_switch WHERE %s" % pair2), "1 draw",
+          "the release is seen sold out, whichever booking came last")
+    t.is_(q("SELECT count(*) FROM draw_switch_sellouts WHERE %s" % pair2), "1", "and counted once")
+    t.is_(q("SELECT count(*) FROM draws WHERE %s AND auto_batch IS NOT NULL" % pair2), "1",
+          "its pending batch became one draw")
+    t.is_(q("SELECT count(*) FROM audit_log WHERE site_id = %s AND action = 'draw_switch.auto'" % site2), "1",
+          "one audit entry")
 finally:
     for f_ in (fx, fx2):
         s = sql_literal(f_.slug)
