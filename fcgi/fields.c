@@ -152,6 +152,9 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Hours to accept an offer"), N_("A number of hours from 1 to 720.") },
 	[F_DRAW_ID] = { "draw", "[1-9][0-9]{0,17}", 18, 1,
 	    N_("Draw"), N_("Choose one of the draws listed.") },
+	[F_CAL_SWITCH] = { "switch", "auto|open|draw", 4, 1,
+	    N_("Allocation of the next publications"),
+	    N_("Choose automatic, first come or draw.") },
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];

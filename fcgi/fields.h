@@ -67,6 +67,7 @@ enum field_id {
 	F_DRAW_AT,
 	F_DRAW_OFFER_HOURS,
 	F_DRAW_ID,
+	F_CAL_SWITCH,		/* draw switch: auto, open or draw */
 	FIELD_COUNT
 };
 

@@ -41,7 +41,9 @@ draws(struct req *r, struct tpl *t, const PGresult *d)
 
 	for (i = 0; i < PQntuples(d); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "draw-procedure"), db_value(d, i, 1));
+		tpl_text(tpl_get(t, row, "draw-procedure"), strcmp(db_value(d, i, 10), "t") == 0 ?
+		    arena_printf(r->arena, "%s (%s)", db_value(d, i, 1),
+		    _("made from a batch by the draw switch")) : db_value(d, i, 1));
 		tpl_text(tpl_get(t, row, "draw-window"), arena_printf(r->arena,
 		    "%s → %s", db_value(d, i, 3), db_value(d, i, 4)));
 		tpl_text(tpl_get(t, row, "draw-at"), db_value(d, i, 5));

@@ -3,9 +3,12 @@
  * batches to come (slots generated, not yet published, by publication
  * time) each with a "publish now" form; the form that generates slots
  * from the opening rules for a period, published now or at a given time;
- * and the form that sets the channel shares. Each POST is one SQL
- * function call that checks the account's right and writes the audit
- * log. */
+ * and the form that sets the channel shares; the draw switch of each
+ * procedure (first come or draw for the next publications, and why: the
+ * release that sold out and in how long, or the draw that left places
+ * over) with the form that forces a mode or gives it back to the
+ * automatic rule (schema/020). Each POST is one SQL function call that
+ * checks the account's right and writes the audit log. */
 #include "config.h"
 
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "arena.h"
 #include "calendar.h"
 #include "db.h"
+#include "fmt.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"
@@ -30,6 +34,9 @@ static const char *const messages[] = {
 	"generated", N_("The slots are generated."),
 	"published", N_("The batch is published: the slots are now offered to the public."),
 	"shares", N_("The shares are saved. They apply to the slots generated from now on."),
+	"draw_opened", N_("Registration for the draw of this batch is open now; the draw runs when it closes."),
+	"switch", N_("The allocation of the next publications is saved."),
+	"switch_same", N_("Nothing changed: that was already the allocation chosen."),
 	NULL
 };
 
@@ -96,18 +103,101 @@ batches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-batches" : "batches"));
 }
 
+/* Columns of S_CAL_SWITCH_STATUS. */
+enum {
+	SW_PROC, SW_NAME, SW_NEXT, SW_OVERRIDE, SW_AUTO, SW_KIND, SW_RELEASE,
+	SW_PLACES, SW_SECONDS, SW_DRAW, SW_LEFT, SW_LIMIT, SW_CHANGED, SW_BY_DRAW
+};
+
+/* A time taken in words: "45 seconds", "3 minutes", "3 min 20 s". */
+static const char *
+elapsed(struct req *r, int s)
+{
+	if (s < 60)
+		return arena_printf(r->arena, ngettext("%d second", "%d seconds", s), s);
+	if (s % 60 == 0)
+		return arena_printf(r->arena, ngettext("%d minute", "%d minutes", s / 60), s / 60);
+	return arena_printf(r->arena, _("%d min %02d s"), s / 60, s % 60);
+}
+
+/* Why the next publications of row i are what they are. */
+static const char *
+why(struct req *r, PGresult *res, int i)
+{
+	const char	*kind = db_value(res, i, SW_KIND);
+
+	if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0)
+		return _("This procedure is always allocated by draw at this site.");
+	if (strcmp(kind, "sold_out") == 0)
+		return arena_printf(r->arena, _("The %s places published on %s all went in %s (the limit is %s)."),
+		    db_value(res, i, SW_PLACES),
+		    fmt_datetime(r->arena, db_value(res, i, SW_RELEASE)),
+		    elapsed(r, atoi(db_value(res, i, SW_SECONDS))),
+		    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
+	if (strcmp(kind, "left_over") == 0)
+		return arena_printf(r->arena, _("Draw %s, run on %s, left %s of its %s places without an applicant."),
+		    db_value(res, i, SW_DRAW),
+		    fmt_datetime(r->arena, db_value(res, i, SW_CHANGED)),
+		    db_value(res, i, SW_LEFT), db_value(res, i, SW_PLACES));
+	if (atoi(db_value(res, i, SW_LIMIT)) == 0)
+		return _("The automatic switch is off for this procedure.");
+	return arena_printf(r->arena, _("No publication has sold out within %s so far."),
+	    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
+}
+
+/* Fills the draw switch of each procedure, with its form. */
+static void
+switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
+{
+	struct tnode	*proto = tpl_get(t, NULL, "switch"), *row;
+	const char	*self = arena_printf(r->arena, "/agent/site/%s/publish", s->slug);
+	const char	*ov, *opt;
+	int		 i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		row = tpl_clone(proto);
+		tpl_text(tpl_get(t, row, "s-name"), db_value(res, i, SW_NAME));
+		tpl_remove(tpl_get(t, row, strcmp(db_value(res, i, SW_NEXT), "draw") == 0 ?
+		    "s-open" : "s-draw"));
+		tpl_text(tpl_get(t, row, "s-why"), why(r, res, i));
+		ov = db_value(res, i, SW_OVERRIDE);
+		if (strcmp(ov, "open") == 0)
+			tpl_text(tpl_get(t, row, "s-forced"), _("First come is forced by staff."));
+		else if (strcmp(ov, "draw") == 0)
+			tpl_text(tpl_get(t, row, "s-forced"), _("Draws are forced by staff."));
+		else
+			tpl_remove(tpl_get(t, row, "s-forced"));
+		if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0) {
+			tpl_remove(tpl_get(t, row, "s-form"));
+			continue;
+		}
+		opt = strcmp(ov, "open") == 0 ? "s-force-open" :
+		    strcmp(ov, "draw") == 0 ? "s-force-draw" : "s-auto";
+		tpl_attr(tpl_get(t, row, opt), "selected", "selected");
+		tpl_attr(tpl_get(t, row, "s-form"), "action", self);
+		tpl_attr(tpl_get(t, row, "s-csrf"), "value", r->staff->csrf);
+		tpl_attr(tpl_get(t, row, "s-proc"), "value", db_value(res, i, SW_PROC));
+		tpl_attr(tpl_get(t, row, "s-select"), "aria-label", arena_printf(r->arena,
+		    "%s — %s", _("Allocation of the next publications"), db_value(res, i, SW_NAME)));
+	}
+	tpl_remove(proto);
+	if (PQntuples(res) == 0)
+		tpl_remove(tpl_get(t, NULL, "switches"));
+}
+
 /* Renders the page with f's errors (values kept). */
 static int
 render(struct req *r, const struct cal_site *s, struct form *f)
 {
 	struct tpl	*t;
-	PGresult	*procs, *list;
+	PGresult	*procs, *list, *sw;
 	const char	*p[2], *msg;
 
 	p[0] = r->staff->id;
 	p[1] = s->id;
 	if ((procs = db_exec(r, S_CAL_PROCEDURES, p)) == NULL ||
-	    (list = db_exec(r, S_CAL_BATCHES, p)) == NULL)
+	    (list = db_exec(r, S_CAL_BATCHES, p)) == NULL ||
+	    (sw = db_exec(r, S_CAL_SWITCH_STATUS, p)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_publish")) == NULL)
 		return -1;
@@ -120,6 +210,7 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	else
 		tpl_remove(tpl_get(t, NULL, "done"));
 	procedures(t, procs);
+	switches(r, t, s, sw);
 	batches(r, t, s, list);
 	if (r->method != M_POST) {
 		tpl_value(tpl_get(t, NULL, "input-from"), s->today);
@@ -215,14 +306,45 @@ publish(struct req *r, const struct cal_site *s, struct form *f)
 	if ((res = db_exec(r, S_CAL_PUBLISH, p)) == NULL)
 		return db_fail(r);
 	o = db_value(res, 0, 0);
-	if (strcmp(o, "published") == 0)
+	if (strcmp(o, "published") == 0 || strcmp(o, "draw_opened") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=published", s->slug));
+		    "/agent/site/%s/publish?m=%s", s->slug, o));
 	if (strcmp(o, "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));
 	if (strcmp(o, "not_found") != 0)
 		return -1;
 	form_error(f, NULL, _("This batch is no longer waiting: it was published already."));
+	return render(r, s, f);
+}
+
+/* The draw switch form: one call to draw_switch_override. */
+static int
+set_switch(struct req *r, const struct cal_site *s, struct form *f)
+{
+	const char	*p[4], *o;
+	PGresult	*res;
+
+	p[0] = r->staff->id;
+	p[1] = s->id;
+	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
+	p[3] = form_get(f, F_CAL_SWITCH, 1);
+	if (f->nerrors > 0)
+		return render(r, s, f);
+	if ((res = db_exec(r, S_CAL_SWITCH_SET, p)) == NULL)
+		return db_fail(r);
+	o = db_value(res, 0, 0);
+	if (strcmp(o, "set") == 0 || strcmp(o, "unchanged") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "/agent/site/%s/publish?m=%s#switch-title", s->slug,
+		    strcmp(o, "set") == 0 ? "switch" : "switch_same"));
+	if (strcmp(o, "forbidden") == 0)
+		return resp_error(r, 403, N_("Your account does not act for this site."));
+	if (strcmp(o, "no_procedure") == 0)
+		form_error(f, NULL, _("Choose one of the procedures offered at this site."));
+	else if (strcmp(o, "by_draw") == 0)
+		form_error(f, NULL, _("This procedure is always allocated by draw at this site: there is nothing to switch."));
+	else
+		form_error(f, NULL, _("Choose automatic, first come or draw."));
 	return render(r, s, f);
 }
 
@@ -247,5 +369,7 @@ page_agent_publish(struct req *r)
 		return shares(r, &s, &f);
 	if (strcmp(action, "publish") == 0)
 		return publish(r, &s, &f);
+	if (strcmp(action, "switch") == 0)
+		return set_switch(r, &s, &f);
 	return resp_error(r, 400, N_("Use one of the forms of the page."));
 }

@@ -131,7 +131,13 @@ page_procedure(struct req *r)
 	n = fill_days(r, t, days, base, day);
 	if (n > 0) {
 		tpl_remove(tpl_get(t, NULL, "nothing"));
-		tpl_remove(tpl_get(t, NULL, "draw"));
+		/* A draw taking registrations (schema/020) is shown beside the
+		 * first-come times left. */
+		if (strcmp(db_value(sp, 0, 10), "draw") != 0)
+			tpl_remove(tpl_get(t, NULL, "draw"));
+		else
+			tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
+			    arena_printf(r->arena, "%s/draw", base));
 		if (fill_times(r, t, p[0], p[1], day) == -1)
 			return db_fail(r);
 		return tpl_send(r, t, 200);

@@ -56,7 +56,7 @@ const struct statement statements[STMT_COUNT] = {
 	[S_SITE_PROCEDURE] = { "site_procedure", 3, 1,
 	    "SELECT s.id, s.name, s.time_zone, a.alternative_route, p.id,"
 	    "       t.name, t.description, p.duration_minutes, p.requires_agdref,"
-	    "       t.documents, creneau_allocation_mode(s.id, p.id),"
+	    "       t.documents, creneau_public_mode(s.id, p.id),"
 	    "       s.address, s.postal_code, s.city, t.lang, a.lang"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
@@ -475,14 +475,16 @@ const struct statement statements[STMT_COUNT] = {
 	    "   AND sl.starts_at < (($4::date + 1)::timestamp AT TIME ZONE s.time_zone)" },
 
 	/* Batches to come (future slots not yet published, by procedure and
-	 * publication time); $1 account, $2 site; columns: procedure id,
-	 * procedure name, allocation mode, publication (local), batch key
-	 * (microseconds), slots, places, reserved places, first and last
-	 * slot (local). */
+	 * publication time, and the batches the draw switch made draws whose
+	 * registration has not opened: schema/020); $1 account, $2 site;
+	 * columns: procedure id, procedure name, allocation mode (draw for
+	 * those), publication (local), batch key (microseconds), slots,
+	 * places, reserved places, first and last slot (local). */
 	[S_CAL_BATCHES] = { "cal_batches", 2, 1,
-	    "SELECT p.id, p.name, p.allocation_mode,"
-	    "       to_char(sl.published_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       (extract(epoch FROM sl.published_at) * 1000000)::bigint,"
+	    "SELECT p.id, p.name, CASE WHEN d.id IS NULL THEN p.allocation_mode ELSE 'draw' END,"
+	    "       to_char(coalesce(sl.published_at, d.auto_batch) AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI'),"
+	    "       (extract(epoch FROM coalesce(sl.published_at, d.auto_batch)) * 1000000)::bigint,"
 	    "       count(*), sum(sl.capacity),"
 	    "       coalesce(sum((SELECT sum(r.places) FROM slot_reservations r"
 	    "                       WHERE r.slot_id = sl.id)), 0),"
@@ -490,10 +492,14 @@ const struct statement statements[STMT_COUNT] = {
 	    "       to_char(max(sl.starts_at) AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI')"
 	    "  FROM slots sl JOIN procedures p ON p.id = sl.procedure_id"
 	    "  JOIN sites s ON s.id = sl.site_id"
+	    "  LEFT JOIN draw_slots ds ON ds.slot_id = sl.id"
+	    "  LEFT JOIN draws d ON d.id = ds.draw_id AND d.auto_batch IS NOT NULL"
+	    "       AND d.status = 'scheduled' AND d.registration_opens_at > now()"
 	    " WHERE sl.site_id = $2::bigint AND staff_can_site($1::bigint, sl.site_id)"
-	    "   AND sl.published_at > now() AND sl.starts_at > now()"
-	    " GROUP BY p.id, p.name, p.allocation_mode, sl.published_at, s.time_zone"
-	    " ORDER BY sl.published_at, p.name" },
+	    "   AND (sl.published_at > now() OR d.id IS NOT NULL) AND sl.starts_at > now()"
+	    " GROUP BY p.id, p.name, p.allocation_mode, d.id IS NULL,"
+	    "       coalesce(sl.published_at, d.auto_batch), s.time_zone"
+	    " ORDER BY coalesce(sl.published_at, d.auto_batch), p.name" },
 
 	/* $1 account, $2 site, $3 name; columns: outcome, counter id. */
 	[S_CAL_COUNTER_ADD] = { "cal_counter_add", 3, 0,
@@ -668,7 +674,8 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Draws of a site for its staff; $1 account, $2 site slug; columns:
 	 * id, procedure name, status, opens, closes, draw (local), commitment,
-	 * verified entries, places, due to be drawn (t/f). */
+	 * verified entries, places, due to be drawn (t/f), made by the draw
+	 * switch (t/f, schema/020). */
 	[S_AGENT_DRAWS] = { "agent_draws", 2, 1,
 	    "SELECT d.id, p.name, d.status,"
 	    "       to_char(d.registration_opens_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
@@ -678,7 +685,8 @@ const struct statement statements[STMT_COUNT] = {
 	    "       (SELECT count(*) FROM draw_entries e WHERE e.draw_id = d.id"
 	    "           AND e.verified_at IS NOT NULL AND e.status <> 'voided'),"
 	    "       (SELECT count(*) FROM draw_slots x WHERE x.draw_id = d.id),"
-	    "       (d.status = 'scheduled' AND d.draw_at <= now())"
+	    "       (d.status = 'scheduled' AND d.draw_at <= now()),"
+	    "       d.auto_batch IS NOT NULL"
 	    "  FROM draws d JOIN sites s ON s.id = d.site_id"
 	    "  JOIN procedures p ON p.id = d.procedure_id"
 	    " WHERE s.slug = $2 AND staff_can_site($1::bigint, s.id)"
@@ -714,4 +722,23 @@ const struct statement statements[STMT_COUNT] = {
 	[S_DRAW_RATE_CHECK] = { "draw_rate_check", 3, 0,
 	    "SELECT coalesce(rate_limit_check('draw_register',"
 	    "  ARRAY['email', 'phone', 'address'], ARRAY[lower($1), $2, $3]), '')" },
+
+	/* The draw switch of each procedure of a site; $1 account, $2 site;
+	 * columns: procedure id, name, next mode, override, automatic mode,
+	 * reason kind (sold_out, left_over or empty), release (local),
+	 * places, seconds, draw id, places left, sellout limit (minutes),
+	 * changed at (local), allocated by draw anyway (t/f). */
+	[S_CAL_SWITCH_STATUS] = { "cal_switch_status", 2, 1,
+	    "SELECT procedure_id, name, next_mode, override, auto_mode, reason_kind,"
+	    "       release_local, coalesce(places::text, ''), coalesce(seconds::text, ''),"
+	    "       coalesce(draw_id::text, ''), coalesce(places_left::text, ''),"
+	    "       limit_minutes, changed_local, by_draw"
+	    "  FROM draw_switch_status($1::bigint, $2::bigint)" },
+
+	/* Staff override of the draw switch; $1 account, $2 site, $3
+	 * procedure, $4 mode (auto, open, draw); columns: outcome, batches
+	 * changed. */
+	[S_CAL_SWITCH_SET] = { "cal_switch_set", 4, 0,
+	    "SELECT outcome, changed FROM draw_switch_override($1::bigint, $2::bigint,"
+	    "       $3::bigint, $4)" },
 };

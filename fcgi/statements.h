@@ -89,6 +89,9 @@ enum stmt {
 	S_AGENT_DRAW_SCHEDULE,
 	S_AGENT_DRAW_RUN,
 	S_DRAW_RATE_CHECK,
+	/* The draw switch (schema/020_draw_switch.sql). */
+	S_CAL_SWITCH_STATUS,
+	S_CAL_SWITCH_SET,
 	STMT_COUNT
 };
 

@@ -779,6 +779,11 @@ class Fixture:
              "ARRAY['Passeport', 'Justificatif de domicile']);"
              "INSERT INTO site_procedures (site_id, procedure_id) SELECT s.id, p.id FROM sites s, procedures p "
              " WHERE s.slug = %s AND p.code = %s;"
+             # The draw switch (schema/020) is off for a test's procedure:
+             # t/http/draw_switch.t turns it on for its own.
+             "INSERT INTO draw_switch_settings (site_id, procedure_id, sellout_minutes, "
+             " registration_minutes, offer_hours) SELECT s.id, p.id, 0, 60, 24 FROM sites s, procedures p "
+             " WHERE s.slug = %s AND p.code = %s;"
              "INSERT INTO counters (site_id, name) SELECT id, %s FROM sites WHERE slug = %s;"
              "INSERT INTO slots (counter_id, procedure_id, starts_at, ends_at, capacity, published_at) "
              "SELECT c.id, p.id, t0 + i * make_interval(mins => %d), t0 + (i + 1) * make_interval(mins => %d), "
@@ -789,6 +794,7 @@ class Fixture:
              " WHERE s.slug = %s AND c.name = %s AND p.code = %s"
              % (sql_literal(code), sql_literal("Démarche de test " + name), minutes,
                 "true" if requires_agdref else "false",
+                sql_literal(self.slug), sql_literal(code),
                 sql_literal(self.slug), sql_literal(code),
                 sql_literal("Guichet " + name), sql_literal(self.slug),
                 minutes, minutes, capacity, days_ahead, slots,
