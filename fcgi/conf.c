@@ -73,6 +73,7 @@ static const struct key keys[] = {
 	{ "reminder_hours",	N(K_INT, reminder_hours, 0, 24 * 14) },
 	{ "admission_per_minute", N(K_INT, admission_per_minute, 1, 100000) },
 	{ "waiting_room_minutes", N(K_INT, waiting_room_minutes, 1, 1440) },
+	{ "form_tokens_per_address", N(K_INT, form_tokens_per_address, 1, 1000000) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -110,7 +111,7 @@ conf_defaults(struct conf *c)
 	c->socket_mode = 0660;
 	c->hold_minutes = 10;
 	c->form_min_seconds = 3;
-	c->form_max_seconds = 3600;
+	c->form_max_seconds = 1200;
 	c->max_per_email = 3;
 	c->max_per_phone = 3;
 	c->release_min_minutes = 15;
@@ -135,6 +136,7 @@ conf_defaults(struct conf *c)
 	c->reminder_hours = 48;
 	c->admission_per_minute = 120;
 	c->waiting_room_minutes = 60;
+	c->form_tokens_per_address = 300;
 }
 
 /* Releases the strings held by c. */

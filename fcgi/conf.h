@@ -54,6 +54,7 @@ struct conf {
 	/* waiting room of open releases (issue 4) */
 	int	 admission_per_minute;	/* people let in per minute */
 	int	 waiting_room_minutes;	/* the room opens this long before */
+	int	 form_tokens_per_address;	/* form tokens a minute (issue 10) */
 };
 
 int	conf_load(const char *path, struct conf *);

@@ -152,6 +152,8 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Hours to accept an offer"), N_("A number of hours from 1 to 720.") },
 	[F_DRAW_ID] = { "draw", "[1-9][0-9]{0,17}", 18, 1,
 	    N_("Draw"), N_("Choose one of the draws listed.") },
+	[F_SLOT_REF] = { "slot", "[1-9][0-9]{0,17}\\.[0-9a-f]{16}", 35, 1,
+	    N_("Time"), N_("Choose one of the times offered.") },
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];

@@ -67,6 +67,7 @@ enum field_id {
 	F_DRAW_AT,
 	F_DRAW_OFFER_HOURS,
 	F_DRAW_ID,
+	F_SLOT_REF,		/* a slot in a URL or form: <id>.<mac> (issue 10) */
 	FIELD_COUNT
 };
 
