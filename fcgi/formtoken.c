@@ -225,6 +225,17 @@ ftoken_check(struct req *r, long long scope, char id[33])
 	return TOKEN_OK;
 }
 
+int
+ftoken_young(struct req *r, long long scope)
+{
+	unsigned long long	 seq;
+	char			 id[33];
+
+	return token_check_client(params_get(&r->form, "token"), scope,
+	    client_of(r), 0, r->conf->form_max_seconds / 2, id, &seq) ==
+	    TOKEN_OK;
+}
+
 const char *
 ftoken_message(enum token_status s)
 {

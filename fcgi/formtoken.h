@@ -25,6 +25,9 @@ int		 ftoken_refuse(struct req *);
 /* Checks the posted field "token" for scope; id gets the token's id
  * (the idempotency key) when it is TOKEN_OK. */
 enum token_status ftoken_check(struct req *, long long scope, char id[33]);
+/* Returns 1 when the posted token, checked right, is younger than half
+ * its lifetime: a form sent back with errors may keep it. */
+int		 ftoken_young(struct req *, long long scope);
 /* The message (a msgid, translated by the caller with _()) for a
  * refused token, or NULL for TOKEN_OK. */
 const char	*ftoken_message(enum token_status);

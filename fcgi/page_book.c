@@ -36,8 +36,9 @@ struct booking_input {
 };
 
 /* The posted token when it was right (this browser's, live, not too
- * fast): a form sent back with errors keeps it rather than take one more
- * of the browser's few live tokens. Reset by each request. */
+ * fast, in the first half of its life): a form sent back with errors
+ * keeps it rather than take one more of the browser's few live tokens.
+ * Reset by each request. */
 static const char *posted_token;
 
 /* Renders the form page for slot row s (S_SLOT), with f's values and
@@ -111,7 +112,7 @@ check_token(struct req *r, struct form *f, struct booking_input *in)
 	if ((m = ftoken_message(ftoken_check(r, strtoll(r->args[0], NULL, 10),
 	    in->idem))) != NULL)
 		form_error(f, NULL, _(m));
-	else
+	else if (ftoken_young(r, strtoll(r->args[0], NULL, 10)))
 		posted_token = params_get(&r->form, "token");
 	if (website != NULL && *website != '\0')
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
