@@ -75,6 +75,7 @@ static const struct key keys[] = {
 	{ "waiting_room_minutes", N(K_INT, waiting_room_minutes, 1, 1440) },
 	{ "manage_links",	N(K_INT, manage_links, 1, 100) },
 	{ "staff_device_days",	N(K_INT, staff_device_days, 1, 3650) },
+	{ "form_tokens_per_address", N(K_INT, form_tokens_per_address, 1, 1000000) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -112,7 +113,7 @@ conf_defaults(struct conf *c)
 	c->socket_mode = 0660;
 	c->hold_minutes = 10;
 	c->form_min_seconds = 3;
-	c->form_max_seconds = 3600;
+	c->form_max_seconds = 1200;
 	c->max_per_email = 3;
 	c->max_per_phone = 3;
 	c->release_min_minutes = 15;
@@ -139,6 +140,7 @@ conf_defaults(struct conf *c)
 	c->waiting_room_minutes = 60;
 	c->manage_links = 3;
 	c->staff_device_days = 90;
+	c->form_tokens_per_address = 300;
 }
 
 /* Releases the strings held by c. */

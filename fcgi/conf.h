@@ -57,6 +57,7 @@ struct conf {
 	/* access doors (issue 10) */
 	int	 manage_links;		/* live /manage links per booking */
 	int	 staff_device_days;	/* a staff browser is known this long */
+	int	 form_tokens_per_address;	/* form tokens a minute (issue 10) */
 };
 
 int	conf_load(const char *path, struct conf *);

@@ -155,6 +155,8 @@ const struct field fields[FIELD_COUNT] = {
 	[F_CAL_SWITCH] = { "switch", "auto|open|draw", 4, 1,
 	    N_("Allocation of the next publications"),
 	    N_("Choose automatic, first come or draw.") },
+	[F_SLOT_REF] = { "slot", "[1-9][0-9]{0,17}\\.[0-9a-f]{16}", 35, 1,
+	    N_("Time"), N_("Choose one of the times offered.") },
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];

@@ -68,6 +68,7 @@ enum field_id {
 	F_DRAW_OFFER_HOURS,
 	F_DRAW_ID,
 	F_CAL_SWITCH,		/* draw switch: auto, open or draw */
+	F_SLOT_REF,		/* a slot in a URL or form: <id>.<mac> (issue 10) */
 	FIELD_COUNT
 };
 

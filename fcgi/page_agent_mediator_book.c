@@ -75,7 +75,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 	if (strcmp(db_value(s, 0, 9), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/agent/mediator/slot/%s", r->args[0]));
+	    arena_printf(r->arena, "/agent/mediator/slot/%s",
+	    slot_ref(r->arena, r->args[0])));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	tpl_attr(tpl_get(t, NULL, "token"), "value",
 	    token_issue(r->arena, scope_of(r)));

@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
+#include "secret.h"
 #include "staff.h"
 #include "template.h"
 
@@ -60,7 +61,8 @@ page_agent_mediator_times(struct req *r)
 		}
 		row = tpl_clone(tproto);
 		tpl_attr(tpl_get(t, row, "time-link"), "href", arena_printf(
-		    r->arena, "/agent/mediator/slot/%s", db_value(sl, i, 0)));
+		    r->arena, "/agent/mediator/slot/%s",
+		    slot_ref(r->arena, db_value(sl, i, 0))));
 		tpl_text(tpl_get(t, row, "time-label"), db_value(sl, i, 2));
 	}
 	if (tproto != NULL)

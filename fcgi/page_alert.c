@@ -15,6 +15,7 @@
 #include "db.h"
 #include "fields.h"
 #include "form.h"
+#include "formtoken.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -41,6 +42,8 @@ static int
 render(struct req *r, const PGresult *sp, struct form *f, int sent)
 {
 	struct tpl	*t;
+	char		*token;
+	int		 limited;
 
 	if ((t = tpl_page(r, "alert")) == NULL)
 		return -1;
@@ -64,7 +67,10 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 	tpl_remove(tpl_get(t, NULL, "sent"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
 	    "/site/%s/%s/alert", r->args[0], r->args[1]));
-	tpl_attr(tpl_get(t, NULL, "token"), "value", token_issue(r->arena, scope(sp)));
+	if ((token = ftoken_issue(r, scope(sp), &limited)) == NULL && limited &&
+	    r->method != M_POST)
+		return ftoken_refuse(r);
+	tpl_attr(tpl_get(t, NULL, "token"), "value", token != NULL ? token : "");
 	if (params_get(&r->form, "lang") == NULL)
 		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
 	form_render(f, t, form_fields);
@@ -76,22 +82,11 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 static void
 check_token(struct req *r, const PGresult *sp, struct form *f, char idem[33])
 {
-	const char	*website = params_get(&r->form, "website");
+	const char	*website = params_get(&r->form, "website"), *m;
 
-	switch (token_check(params_get(&r->form, "token"), scope(sp),
-	    r->conf->form_min_seconds, r->conf->form_max_seconds, idem)) {
-	case TOKEN_OK:
-		break;
-	case TOKEN_TOO_FAST:
-		form_error(f, NULL, _("The form was sent too quickly. Check your details, then send it again."));
-		break;
-	case TOKEN_EXPIRED:
-		form_error(f, NULL, _("The form has expired. Check your details, then send it again."));
-		break;
-	default:
-		form_error(f, NULL, _("The form could not be checked. Check your details, then send it again."));
-		break;
-	}
+	/* Bound to this browser's cookie, one of its last few (formtoken.h). */
+	if ((m = ftoken_message(ftoken_check(r, scope(sp), idem))) != NULL)
+		form_error(f, NULL, _(m));
 	if (website != NULL && *website != '\0')
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }

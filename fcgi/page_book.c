@@ -14,6 +14,7 @@
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
+#include "formtoken.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -34,6 +35,12 @@ struct booking_input {
 	char		 idem[33];
 };
 
+/* The posted token when it was right (this browser's, live, not too
+ * fast, in the first half of its life): a form sent back with errors
+ * keeps it rather than take one more of the browser's few live tokens.
+ * Reset by each request. */
+static const char *posted_token;
+
 /* Renders the form page for slot row s (S_SLOT), with f's values and
  * errors, and answers 200. */
 static int
@@ -41,7 +48,20 @@ render(struct req *r, const PGresult *s, struct form *f)
 {
 	struct tpl	*t;
 	const char	*when;
+	char		*token = NULL;
+	int		 limited = 0;
 
+	/* The token first: one address opening too many forms gets the
+	 * 429 page, or, after a POST, its form back with a message. */
+	if (strcmp(db_value(s, 0, 1), "t") == 0 && posted_token != NULL)
+		token = arena_strdup(r->arena, posted_token);
+	else if (strcmp(db_value(s, 0, 1), "t") == 0 &&
+	    (token = ftoken_issue(r, strtoll(r->args[0], NULL, 10),
+	    &limited)) == NULL && limited) {
+		if (r->method != M_POST)
+			return ftoken_refuse(r);
+		form_error(f, NULL, _("Too many forms were opened from your network in the last minute. Wait a minute, then send the form again."));
+	}
 	if ((t = tpl_page(r, "book")) == NULL)
 		return -1;
 	when = fmt_datetime(r->arena, db_value(s, 0, 0));
@@ -69,9 +89,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 	if (strcmp(db_value(s, 0, 11), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/book/%s", r->args[0]));
-	tpl_attr(tpl_get(t, NULL, "token"), "value",
-	    token_issue(r->arena, strtoll(r->args[0], NULL, 10)));
+	    arena_printf(r->arena, "/book/%s", slot_ref(r->arena, r->args[0])));
+	tpl_attr(tpl_get(t, NULL, "token"), "value", token != NULL ? token : "");
 	tpl_text(tpl_get(t, NULL, "hold-minutes"), arena_printf(r->arena,
 	    ngettext("After you send this form, the time is held for you for %d minute while you confirm it with the code we send you.",
 	    "After you send this form, the time is held for you for %d minutes while you confirm it with the code we send you.",
@@ -87,23 +106,14 @@ render(struct req *r, const PGresult *s, struct form *f)
 static void
 check_token(struct req *r, struct form *f, struct booking_input *in)
 {
-	const char	*website = params_get(&r->form, "website");
+	const char	*website = params_get(&r->form, "website"), *m;
 
-	switch (token_check(params_get(&r->form, "token"),
-	    strtoll(r->args[0], NULL, 10), r->conf->form_min_seconds,
-	    r->conf->form_max_seconds, in->idem)) {
-	case TOKEN_OK:
-		break;
-	case TOKEN_TOO_FAST:
-		form_error(f, NULL, _("The form was sent too quickly. Check your details, then send it again."));
-		break;
-	case TOKEN_EXPIRED:
-		form_error(f, NULL, _("The form has expired. Check your details, then send it again."));
-		break;
-	default:
-		form_error(f, NULL, _("The form could not be checked. Check your details, then send it again."));
-		break;
-	}
+	/* Bound to this browser's cookie, one of its last few (formtoken.h). */
+	if ((m = ftoken_message(ftoken_check(r, strtoll(r->args[0], NULL, 10),
+	    in->idem))) != NULL)
+		form_error(f, NULL, _(m));
+	else if (ftoken_young(r, strtoll(r->args[0], NULL, 10)))
+		posted_token = params_get(&r->form, "token");
 	if (website != NULL && *website != '\0')
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }
@@ -244,6 +254,7 @@ page_book(struct req *r)
 	PGresult		*s;
 	const char		*p[2];
 
+	posted_token = NULL;
 	switch (waitroom_gate_slot(r, r->args[0])) {
 	case 0:
 		break;

@@ -16,17 +16,27 @@
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
+#include "secret.h"
 #include "template.h"
+#include "waitroom.h"
 
 /* Moves the booking to the posted slot; 303 either way. */
 static int
 move(struct req *r)
 {
-	const char	*slot = params_get(&r->form, "slot"), *p[4], *m;
+	const char	*ref = params_get(&r->form, "slot"), *p[4], *m;
+	char		*slot;
 	PGresult	*res;
+	int		 n;
 
-	if (slot == NULL || field_check(F_SLOT, slot, strlen(slot)) == -1)
+	/* A time as the page offers it (<id>.<mac>), and, for a time of a
+	 * release, the same admission as its booking form (issue 10). */
+	if (ref == NULL || field_check(F_SLOT_REF, ref, strlen(ref)) == -1 ||
+	    (slot = arena_strdup(r->arena, ref)) == NULL ||
+	    slot_ref_open(slot) == -1)
 		return resp_redirect(r, booking_path(r, "/reschedule?m=choose"));
+	if ((n = waitroom_gate_slot(r, slot)) != 0)
+		return n == 1 ? 0 : -1;
 	p[0] = r->args[0];
 	p[1] = slot;
 	p[2] = arena_printf(r->arena, "%d", r->conf->release_min_minutes);
@@ -46,17 +56,20 @@ move(struct req *r)
 
 /* Fills the days and, for a chosen day, the times to choose from. */
 static int
-choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day)
+choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day,
+    const struct wr_view *v)
 {
 	struct tnode	*proto, *row, *radio;
-	const char	*p[3];
+	const char	*p[4], *ref;
 	PGresult	*days, *times;
 	int		 i, n;
 
 	p[0] = db_value(ids, 0, 0);
 	p[1] = db_value(ids, 0, 4);
 	p[2] = arena_printf(r->arena, "%d", r->conf->calendar_days);
-	if ((days = db_exec(r, S_SLOT_DAYS, p)) == NULL)
+	p[3] = arena_printf(r->arena, "%lld", v->hide_from);
+	if ((days = db_exec(r, v->hide_from != 0 ? S_SLOT_DAYS_BEFORE :
+	    S_SLOT_DAYS, p)) == NULL)
 		return -1;
 	proto = tpl_get(t, NULL, "day");
 	for (i = 0; i < PQntuples(days); i++) {
@@ -74,7 +87,8 @@ choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day)
 		return 0;
 	}
 	p[2] = day;
-	if ((times = db_exec(r, S_SLOT_TIMES, p)) == NULL)
+	if ((times = db_exec(r, v->hide_from != 0 ? S_SLOT_TIMES_BEFORE :
+	    S_SLOT_TIMES, p)) == NULL)
 		return -1;
 	tpl_attr(tpl_get(t, NULL, "times-form"), "action",
 	    booking_path(r, "/reschedule"));
@@ -85,7 +99,8 @@ choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day)
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		radio = tpl_get(t, row, "time-radio");
-		tpl_attr(radio, "value", db_value(times, i, 0));
+		ref = slot_ref(r->arena, db_value(times, i, 0));
+		tpl_attr(radio, "value", ref != NULL ? ref : "");
 		tpl_attr(radio, "id", arena_printf(r->arena, "slot-%s",
 		    db_value(times, i, 0)));
 		tpl_attr(tpl_get(t, row, "time-label"), "for", arena_printf(r->arena,
@@ -104,6 +119,7 @@ page_booking_reschedule(struct req *r)
 {
 	PGresult	*b, *ids;
 	struct tpl	*t;
+	struct wr_view	 v;
 	const char	*p[3], *day, *when, *m;
 
 	if (booking_load(r, &b) != 0)
@@ -135,7 +151,9 @@ page_booking_reschedule(struct req *r)
 	day = params_get(&r->query, "day");
 	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
 		day = NULL;
-	if (choices(r, t, ids, day) == -1)
+	/* The times of a release only to those admitted to it. */
+	waitroom_peek(r, p[0], p[1], &v);
+	if (choices(r, t, ids, day, &v) == -1)
 		return db_fail(r);
 	return tpl_send(r, t, 200);
 }

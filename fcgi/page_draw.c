@@ -21,6 +21,7 @@
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
+#include "formtoken.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -96,6 +97,8 @@ static int
 render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 {
 	struct tpl	*t;
+	char		*token;
+	int		 limited;
 
 	if ((t = tpl_page(r, "draw")) == NULL)
 		return -1;
@@ -125,8 +128,10 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
 	    "/site/%s/%s/draw", r->args[0], r->args[1]));
-	tpl_attr(tpl_get(t, NULL, "token"), "value", token_issue(r->arena,
-	    DRAW_SCOPE + strtoll(db_value(d, 0, D_ID), NULL, 10)));
+	if ((token = ftoken_issue(r, DRAW_SCOPE + strtoll(db_value(d, 0, D_ID),
+	    NULL, 10), &limited)) == NULL && limited && r->method != M_POST)
+		return ftoken_refuse(r);
+	tpl_attr(tpl_get(t, NULL, "token"), "value", token != NULL ? token : "");
 	tpl_languages(r, t, "lang-option", NULL, NULL);
 	if (params_get(&r->form, "lang") == NULL)
 		tpl_value(tpl_get(t, NULL, "input-lang"), r->lang);
@@ -139,23 +144,12 @@ static void
 check_token(struct req *r, struct form *f, const PGresult *d,
     struct entry_input *in)
 {
-	const char	*website = params_get(&r->form, "website");
+	const char	*website = params_get(&r->form, "website"), *m;
 
-	switch (token_check(params_get(&r->form, "token"),
-	    DRAW_SCOPE + strtoll(db_value(d, 0, D_ID), NULL, 10),
-	    r->conf->form_min_seconds, r->conf->form_max_seconds, in->idem)) {
-	case TOKEN_OK:
-		break;
-	case TOKEN_TOO_FAST:
-		form_error(f, NULL, _("The form was sent too quickly. Check your details, then send it again."));
-		break;
-	case TOKEN_EXPIRED:
-		form_error(f, NULL, _("The form has expired. Check your details, then send it again."));
-		break;
-	default:
-		form_error(f, NULL, _("The form could not be checked. Check your details, then send it again."));
-		break;
-	}
+	/* Bound to this browser's cookie, one of its last few (formtoken.h). */
+	if ((m = ftoken_message(ftoken_check(r, DRAW_SCOPE +
+	    strtoll(db_value(d, 0, D_ID), NULL, 10), in->idem))) != NULL)
+		form_error(f, NULL, _(m));
 	if (website != NULL && *website != '\0')
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }

@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
+#include "secret.h"
 #include "template.h"
 #include "waitroom.h"
 
@@ -47,10 +48,10 @@ fill_days(struct req *r, struct tpl *t, const PGresult *days,
 /* Fills the times of the chosen day, or removes that block. */
 static int
 fill_times(struct req *r, struct tpl *t, const char *site_id,
-    const char *proc_id, const char *day)
+    const char *proc_id, const char *day, const struct wr_view *v)
 {
 	struct tnode	*proto, *row;
-	const char	*p[3];
+	const char	*p[4];
 	PGresult	*times;
 	int		 i, n;
 
@@ -61,7 +62,9 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 	p[0] = site_id;
 	p[1] = proc_id;
 	p[2] = day;
-	if ((times = db_exec(r, S_SLOT_TIMES, p)) == NULL)
+	p[3] = arena_printf(r->arena, "%lld", v->hide_from);
+	if ((times = db_exec(r, v->hide_from != 0 ? S_SLOT_TIMES_BEFORE :
+	    S_SLOT_TIMES, p)) == NULL)
 		return -1;
 	tpl_text(tpl_get(t, NULL, "times-title"), arena_printf(r->arena,
 	    _("Times on %s"), fmt_date(r->arena, day)));
@@ -70,7 +73,8 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "time-link"), "href",
-		    arena_printf(r->arena, "/book/%s", db_value(times, i, 0)));
+		    arena_printf(r->arena, "/book/%s",
+		    slot_ref(r->arena, db_value(times, i, 0))));
 		tpl_text(tpl_get(t, row, "time-label"), db_value(times, i, 1));
 	}
 	tpl_remove(proto);
@@ -79,17 +83,49 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 	return 0;
 }
 
+/* The note for someone not admitted to a coming (or queued) release:
+ * when its places open, and the way to the waiting room; or removed. */
+static void
+release_note(struct req *r, struct tpl *t, const struct wr_view *v)
+{
+	const char	*when;
+
+	if (v->hide_from == 0) {
+		tpl_remove(tpl_get(t, NULL, "release-note"));
+		return;
+	}
+	when = fmt_datetime(r->arena, v->opens);
+	tpl_text(tpl_get(t, NULL, "release-text"), arena_printf(r->arena,
+	    v->opened ? _("New places opened on %s and there is a queue for them: the places below were free before, and need no waiting.") :
+	    _("New places open on %s. The places below are already free: you can book one now, without waiting."),
+	    when != NULL ? when : v->opens));
+	tpl_attr(tpl_get(t, NULL, "release-link"), "href", v->room);
+}
+
+/* Links to the procedure's draw when one takes registrations or is to
+ * come (schema/020, column 10 of S_SITE_PROCEDURE), or removes the note. */
+static void
+draw_link(struct req *r, struct tpl *t, const PGresult *sp, const char *base)
+{
+	if (strcmp(db_value(sp, 0, 10), "draw") != 0)
+		tpl_remove(tpl_get(t, NULL, "draw"));
+	else
+		tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
+		    arena_printf(r->arena, "%s/draw", base));
+}
+
 /* Answers the procedure page. */
 int
 page_procedure(struct req *r)
 {
 	PGresult	*sp, *days, *pub;
 	struct tpl	*t;
-	const char	*p[3], *day, *when;
+	struct wr_view	 v;
+	const char	*p[4], *day, *when;
 	char		*base;
 	int		 n;
 
-	if ((n = waitroom_gate_procedure(r, r->args[0], r->args[1])) != 0)
+	if ((n = waitroom_gate_procedure(r, r->args[0], r->args[1], &v)) != 0)
 		return n == 1 ? 0 : -1;
 	p[0] = r->args[0];
 	p[1] = r->args[1];
@@ -104,7 +140,9 @@ page_procedure(struct req *r)
 	p[0] = db_value(sp, 0, 0);
 	p[1] = db_value(sp, 0, 4);
 	p[2] = arena_printf(r->arena, "%d", r->conf->calendar_days);
-	if ((days = db_exec(r, S_SLOT_DAYS, p)) == NULL)
+	p[3] = arena_printf(r->arena, "%lld", v.hide_from);
+	if ((days = db_exec(r, v.hide_from != 0 ? S_SLOT_DAYS_BEFORE :
+	    S_SLOT_DAYS, p)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "procedure")) == NULL)
 		return -1;
@@ -128,27 +166,20 @@ page_procedure(struct req *r)
 	    _("Times are shown in the local time of the site (%s)."),
 	    db_value(sp, 0, 2)));
 	base = arena_printf(r->arena, "/site/%s/%s", r->args[0], r->args[1]);
+	release_note(r, t, &v);
 	n = fill_days(r, t, days, base, day);
 	if (n > 0) {
 		tpl_remove(tpl_get(t, NULL, "nothing"));
-		/* A draw taking registrations (schema/020) is shown beside the
+		/* A draw taking registrations is shown beside the
 		 * first-come times left. */
-		if (strcmp(db_value(sp, 0, 10), "draw") != 0)
-			tpl_remove(tpl_get(t, NULL, "draw"));
-		else
-			tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
-			    arena_printf(r->arena, "%s/draw", base));
-		if (fill_times(r, t, p[0], p[1], day) == -1)
+		draw_link(r, t, sp, base);
+		if (fill_times(r, t, p[0], p[1], day, &v) == -1)
 			return db_fail(r);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "calendar"));
 	tpl_remove(tpl_get(t, NULL, "times"));
-	if (strcmp(db_value(sp, 0, 10), "draw") != 0)
-		tpl_remove(tpl_get(t, NULL, "draw"));
-	else
-		tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
-		    arena_printf(r->arena, "%s/draw", base));
+	draw_link(r, t, sp, base);
 	p[2] = db_value(sp, 0, 2);
 	if ((pub = db_exec(r, S_NEXT_PUBLICATION, p)) == NULL)
 		return db_fail(r);

@@ -5,6 +5,7 @@
 
 #include "req.h"
 #include "routes.h"
+#include "secret.h"
 
 #define NONE	{ FIELD_COUNT, FIELD_COUNT }
 #define GET	(M_GET | M_HEAD)
@@ -16,7 +17,7 @@ static const struct route routes[] = {
 	{ "language",	"/language",		NONE,		M_POST,	page_language },
 	{ "site",	"/site/*",		{ F_SLUG, FIELD_COUNT }, GET, page_site },
 	{ "procedure",	"/site/*/*",		{ F_SLUG, F_SLUG }, GET, page_procedure },
-	{ "book",	"/book/*",		{ F_ID, FIELD_COUNT }, FORM, page_book },
+	{ "book",	"/book/*",		{ F_SLOT_REF, FIELD_COUNT }, FORM, page_book },
 	{ "booking",	"/booking/*",		{ F_ACCESS, FIELD_COUNT }, GET, page_booking },
 	{ "booking-confirm", "/booking/*/confirm", { F_ACCESS, FIELD_COUNT }, M_POST,
 	    page_booking_confirm },
@@ -53,7 +54,7 @@ static const struct route routes[] = {
 	{ "agent-mediator", "/agent/mediator",	NONE,		GET,	page_agent_mediator },
 	{ "agent-mediator-times", "/agent/mediator/site/*/*", { F_SLUG, F_SLUG }, GET,
 	    page_agent_mediator_times },
-	{ "agent-mediator-book", "/agent/mediator/slot/*", { F_ID, FIELD_COUNT }, FORM,
+	{ "agent-mediator-book", "/agent/mediator/slot/*", { F_SLOT_REF, FIELD_COUNT }, FORM,
 	    page_agent_mediator_book },
 	{ "agent-mediator-booking", "/agent/mediator/booking/*", { F_ID, FIELD_COUNT },
 	    GET, page_agent_mediator_booking },
@@ -94,6 +95,12 @@ match_one(const struct route *rt, const char *path, const char **args,
 			memcpy(buf + used, q, n);
 			buf[used + n] = '\0';
 			if (field_check(rt->arg[k], buf + used, n) == -1)
+				bad = 1;
+			/* A slot in a URL carries the MAC of its id: a
+			 * guessed or forged one is not found; the page
+			 * gets the bare id. */
+			else if (rt->arg[k] == F_SLOT_REF &&
+			    slot_ref_open(buf + used) == -1)
 				bad = 1;
 			args[k++] = buf + used;
 			used += n + 1;

@@ -128,6 +128,20 @@ token_issue(struct arena *a, long long scope)
 	return b64(a, raw, RAW_LEN);
 }
 
+/* Returns the status of a genuine token issued at issued: expired, too
+ * fast, or OK. */
+static enum token_status
+token_age(time_t issued, int min_age, int max_age)
+{
+	time_t	 now = time(NULL);
+
+	if (now - issued > max_age || issued > now + 60)
+		return TOKEN_EXPIRED;
+	if (now - issued < min_age)
+		return TOKEN_TOO_FAST;
+	return TOKEN_OK;
+}
+
 /* Checks a form token for scope: signature, age between min_age and
  * max_age seconds. On TOKEN_OK (and TOKEN_TOO_FAST), id holds its 32-hex
  * nonce, the idempotency key of what the form creates. */
@@ -137,7 +151,6 @@ token_check(const char *tok, long long scope, int min_age, int max_age,
 {
 	unsigned char	 raw[RAW_LEN + 4];
 	size_t		 len;
-	time_t		 issued, now = time(NULL);
 
 	*id = '\0';
 	if (!loaded || tok == NULL ||
@@ -149,12 +162,7 @@ token_check(const char *tok, long long scope, int min_age, int max_age,
 	    get64(raw + 9 + NONCE_LEN) != (uint64_t)scope)
 		return TOKEN_BAD;
 	sodium_bin2hex(id, 33, raw + 9, NONCE_LEN);
-	issued = (time_t)get64(raw + 1);
-	if (now - issued > max_age || issued > now + 60)
-		return TOKEN_EXPIRED;
-	if (now - issued < min_age)
-		return TOKEN_TOO_FAST;
-	return TOKEN_OK;
+	return token_age((time_t)get64(raw + 1), min_age, max_age);
 }
 
 /* Returns a fresh 43-character access token (256 random bits), or NULL. */
@@ -208,4 +216,143 @@ secret_digest(struct arena *a, const char *purpose, const char *data)
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_bin2hex(out, 33, mac, 16);
 	return out;
+}
+
+/* --- Form tokens bound to a client (issue 10) -----------------------------
+ * base64url(2 | issued | nonce | scope | seq | MAC(body) | MAC(body |
+ * client)), each MAC the first 16 bytes of an HMAC-SHA256: the client's
+ * cookie value is signed but not carried, so a token moved to another
+ * client (another cookie) fails the second MAC only, a tampered one the
+ * first; seq is the client's issuance count, so the caller can keep only
+ * its last few live. */
+#define TOKEN2_VERSION	2
+#define BODY2_LEN	(1 + 8 + NONCE_LEN + 8 + 8)
+#define MAC2_LEN	16
+#define RAW2_LEN	(BODY2_LEN + 2 * MAC2_LEN)
+
+/* The MAC of a token body, bound to client when not NULL. */
+static void
+token2_mac(unsigned char out[MAC2_LEN], const unsigned char *body,
+    const char *client)
+{
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256_init(&st, form_key, sizeof(form_key));
+	crypto_auth_hmacsha256_update(&st, body, BODY2_LEN);
+	if (client != NULL) {
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\0", 1);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)client,
+		    strlen(client));
+	}
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, mac, MAC2_LEN);
+}
+
+/* Returns a new form token for scope bound to client (its cookie value),
+ * numbered seq, or NULL. */
+char *
+token_issue_client(struct arena *a, long long scope, const char *client,
+    unsigned long long seq)
+{
+	unsigned char	 raw[RAW2_LEN];
+
+	if (!loaded || client == NULL)
+		return NULL;
+	raw[0] = TOKEN2_VERSION;
+	put64(raw + 1, (uint64_t)time(NULL));
+	randombytes_buf(raw + 9, NONCE_LEN);
+	put64(raw + 9 + NONCE_LEN, (uint64_t)scope);
+	put64(raw + 17 + NONCE_LEN, (uint64_t)seq);
+	token2_mac(raw + BODY2_LEN, raw, NULL);
+	token2_mac(raw + BODY2_LEN + MAC2_LEN, raw, client);
+	return b64(a, raw, RAW2_LEN);
+}
+
+/* Checks a client-bound token as token_check does, and that it was issued
+ * to client: TOKEN_OTHER_CLIENT when it was signed for another one (or is
+ * a token of the old, unbound form). *seq gets its number. */
+enum token_status
+token_check_client(const char *tok, long long scope, const char *client,
+    int min_age, int max_age, char id[33], unsigned long long *seq)
+{
+	unsigned char	 raw[RAW2_LEN + 4], mac[MAC2_LEN];
+	size_t		 len;
+
+	*id = '\0';
+	*seq = 0;
+	if (!loaded || tok == NULL ||
+	    sodium_base642bin(raw, sizeof(raw), tok, strlen(tok), NULL, &len,
+	    NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return TOKEN_BAD;
+	if (len == RAW_LEN && raw[0] == TOKEN_VERSION &&
+	    crypto_auth_hmacsha256_verify(raw + BODY_LEN, raw, BODY_LEN,
+	    form_key) == 0)
+		return TOKEN_OTHER_CLIENT;	/* genuine, but bound to nobody */
+	if (len != RAW2_LEN || raw[0] != TOKEN2_VERSION)
+		return TOKEN_BAD;
+	token2_mac(mac, raw, NULL);
+	if (sodium_memcmp(mac, raw + BODY2_LEN, MAC2_LEN) != 0 ||
+	    get64(raw + 9 + NONCE_LEN) != (uint64_t)scope)
+		return TOKEN_BAD;
+	if (client == NULL)
+		return TOKEN_NO_CLIENT;
+	token2_mac(mac, raw, client);
+	if (sodium_memcmp(mac, raw + BODY2_LEN + MAC2_LEN, MAC2_LEN) != 0)
+		return TOKEN_OTHER_CLIENT;
+	sodium_bin2hex(id, 33, raw + 9, NONCE_LEN);
+	*seq = get64(raw + 17 + NONCE_LEN);
+	return token_age((time_t)get64(raw + 1), min_age, max_age);
+}
+
+/* --- Slot identifiers in URLs (issue 10) ----------------------------------
+ * "<id>.<mac>", the MAC being the first 16 hex digits of
+ * secret_digest("creneau slot url v1", id): ids stay numbers in the
+ * database, but one URL says nothing about the next. */
+#define SLOT_PURPOSE	"creneau slot url v1"
+#define SLOT_MAC_LEN	16
+
+/* Writes the MAC of slot id (decimal) into out; returns 0 or -1. */
+static int
+slot_mac(const char *id, size_t len, char out[SLOT_MAC_LEN + 1])
+{
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
+
+	if (!loaded)
+		return -1;
+	crypto_auth_hmacsha256_init(&st, digest_key, sizeof(digest_key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)SLOT_PURPOSE,
+	    strlen(SLOT_PURPOSE) + 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)id, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(out, SLOT_MAC_LEN + 1, mac, SLOT_MAC_LEN / 2);
+	return 0;
+}
+
+/* Returns "<id>.<mac>" for slot id (decimal), the form slot ids take in
+ * URLs and forms, or NULL. */
+char *
+slot_ref(struct arena *a, const char *id)
+{
+	char	 mac[SLOT_MAC_LEN + 1];
+
+	if (id == NULL || slot_mac(id, strlen(id), mac) == -1)
+		return NULL;
+	return arena_printf(a, "%s.%s", id, mac);
+}
+
+/* Checks ref ("<id>.<mac>"); when genuine, cuts it to the id in place
+ * and returns 0; else -1 (a forged or guessed id). */
+int
+slot_ref_open(char *ref)
+{
+	char	*dot = strchr(ref, '.'), mac[SLOT_MAC_LEN + 1];
+
+	if (dot == NULL || dot == ref || strlen(dot + 1) != SLOT_MAC_LEN ||
+	    slot_mac(ref, (size_t)(dot - ref), mac) == -1 ||
+	    sodium_memcmp(mac, dot + 1, SLOT_MAC_LEN) != 0)
+		return -1;
+	*dot = '\0';
+	return 0;
 }

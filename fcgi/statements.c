@@ -552,14 +552,39 @@ const struct statement statements[STMT_COUNT] = {
 	 * publication, $3 languages ('{fr,en}'); columns: site id,
 	 * procedure id, site slug, procedure code, publication (epoch), UTC
 	 * offset (seconds), site name, procedure names ("lang:name", one
-	 * per language, separated by U+001F), slot ids (comma-separated). */
+	 * per language, separated by U+001F), slot ids (comma-separated),
+	 * whether places published before it are free (t/f). */
 	[S_WAIT_RELEASES] = { "wait_releases", 3, 1,
 	    "SELECT site_id, procedure_id, site_slug, procedure_code,"
 	    "       publish_epoch, utc_offset, site_name,"
 	    "       array_to_string(procedure_names, chr(31)),"
-	    "       array_to_string(slot_ids, ',')"
+	    "       array_to_string(slot_ids, ','),"
+	    /* places free before the release: they are not queued */
+	    "       EXISTS (SELECT 1 FROM creneau_bookable_slots(site_id, procedure_id) b"
+	    "                 JOIN slots s ON s.id = b.slot_id"
+	    "                WHERE s.published_at < to_timestamp(publish_epoch))"
 	    "  FROM waiting_room_releases(make_interval(mins => $1::int),"
 	    "       make_interval(mins => $2::int), $3::text[])" },
+
+	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a
+	 * release (issue 10): only the slots published before $4 (epoch s),
+	 * so the places already free are not queued. */
+	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 4, 1,
+	    "SELECT b.local_start::date::text, sum(b.free)::integer"
+	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
+	    "  JOIN slots s ON s.id = b.slot_id"
+	    " WHERE s.published_at < to_timestamp($4::bigint)"
+	    "   AND b.local_start::date < (SELECT (now() AT TIME ZONE st.time_zone)::date"
+	    "                                FROM sites st WHERE st.id = $1::bigint)"
+	    "                             + greatest($3::int, 0)"
+	    " GROUP BY 1 ORDER BY 1" },
+	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 4, 1,
+	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI'), b.free"
+	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
+	    "  JOIN slots s ON s.id = b.slot_id"
+	    " WHERE s.published_at < to_timestamp($4::bigint)"
+	    "   AND b.local_start >= $3::date AND b.local_start < $3::date + 1"
+	    " ORDER BY b.starts_at, b.slot_id" },
 
 	/* Rate limits of the booking form, before booking_hold; $1 slot,
 	 * $2 identity secret, $3 surname, $4 given names, $5 birth date,

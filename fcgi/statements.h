@@ -69,6 +69,8 @@ enum stmt {
 	S_CAL_GENERATE,
 	S_CAL_PUBLISH,
 	S_WAIT_RELEASES,
+	S_SLOT_DAYS_BEFORE,
+	S_SLOT_TIMES_BEFORE,
 	S_BOOKING_RATE_CHECK,
 	/* Draws and abuse review (schema/013_draws.sql). */
 	S_DRAW_PROCEDURE,

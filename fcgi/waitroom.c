@@ -57,7 +57,15 @@ struct release {
 	char		*names[CONF_LANGS_MAX];		/* "lang:name" */
 	long long	*slots;				/* sorted */
 	size_t		 nslots;
+	int		 already_free;	/* free places published before it */
 };
+
+/* What gate() decides. */
+enum gate_mode {
+	JOIN,		/* a newcomer joins the room (and may wait) */
+	PEEK		/* only tell whether the person is admitted */
+};
+#define NOT_ADMITTED	2	/* gate() in PEEK mode */
 
 /* The counts of a release, shared by the workers of the host. */
 struct shared {
@@ -88,20 +96,18 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Maps the shared table (a file next to the FastCGI socket), or a private
- * one when that fails; returns 0 or -1. */
-static int
-table_map(const struct conf *c)
+/* Maps size bytes shared by the workers of the host: the file
+ * <socket>.<name>, or private memory (logged) when that fails; returns
+ * the mapping or NULL. Also used by formtoken.c. */
+void *
+waitroom_shared_map(const struct conf *c, const char *name, size_t size)
 {
 	char		 path[1024];
 	struct stat	 st;
-	size_t		 size = TABLE_SLOTS * sizeof(struct shared);
 	void		*p = MAP_FAILED;
 	int		 fd;
 
-	if (table != NULL)
-		return 0;
-	snprintf(path, sizeof(path), "%s.waitroom1", c->socket);
+	snprintf(path, sizeof(path), "%s.%s", c->socket, name);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) != -1) {
 		if (fstat(fd, &st) == 0 && ((size_t)st.st_size >= size ||
 		    ftruncate(fd, (off_t)size) == 0))
@@ -110,15 +116,21 @@ table_map(const struct conf *c)
 		close(fd);
 	}
 	if (p == MAP_FAILED) {
-		log_msg("waiting room: %s: %s; counting per worker", path,
-		    strerror(errno));
+		log_msg("%s: %s; counting per worker", path, strerror(errno));
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return -1;
 	}
-	table = p;
-	return 0;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Maps the shared table of the waiting room; returns 0 or -1. */
+static int
+table_map(const struct conf *c)
+{
+	if (table == NULL)
+		table = waitroom_shared_map(c, "waitroom1",
+		    TABLE_SLOTS * sizeof(struct shared));
+	return table != NULL ? 0 : -1;
 }
 
 /* Returns the shared counts of release rel, resetting them when the
@@ -203,6 +215,7 @@ cache_row(struct release *rel, const PGresult *res, int i)
 		n += *p == ',';
 	if ((rel->slots = calloc(n, sizeof(*rel->slots))) == NULL)
 		return -1;
+	rel->already_free = strcmp(db_value(res, i, 9), "t") == 0;
 	for (p = db_value(res, i, 8); *p != '\0'; p = *end == ',' ? end + 1 : end) {
 		rel->slots[rel->nslots++] = strtoll(p, &end, 10);
 		if (end == p)
@@ -443,25 +456,27 @@ render(struct req *r, const struct release *rel, long long now, long long admit_
 	    "When it is your turn, the free times appear instead of this page, and you have %d minutes to choose one and send the form.",
 	    PASS_SECONDS / 60), PASS_SECONDS / 60));
 	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", rel->site_slug, rel->proc_code));
+	    "/site/%s/%s?wait=1", rel->site_slug, rel->proc_code));
 	return tpl_send(r, t, 200);
 }
 
 /* Answers a request that must wait: the waiting page, or for a POST a 303
- * to the procedure page (which shows it); returns 1, or -1. */
+ * to the waiting room's address (nothing is held); returns 1, or -1. */
 static int
 wait_answer(struct req *r, const struct release *rel, long long now,
     long long admit_ms)
 {
 	if (r->method == M_POST)
-		return resp_redirect(r, arena_printf(r->arena, "/site/%s/%s",
+		return resp_redirect(r, arena_printf(r->arena, "/site/%s/%s?wait=1",
 		    rel->site_slug, rel->proc_code)) == -1 ? -1 : 1;
 	return render(r, rel, now, admit_ms) == -1 ? -1 : 1;
 }
 
-/* The room for release rel: see waitroom.h. */
+/* The room for release rel: see waitroom.h. In PEEK mode nothing is
+ * answered and a person without a cookie is not counted: returns 0 when
+ * admitted (or no queue), NOT_ADMITTED otherwise. */
 static int
-gate(struct req *r, const struct release *rel)
+gate(struct req *r, const struct release *rel, enum gate_mode mode)
 {
 	struct shared	*s;
 	struct wcookie	 w;
@@ -472,6 +487,8 @@ gate(struct req *r, const struct release *rel)
 	if (table_map(r->conf) == -1 || (s = table_entry(rel)) == NULL)
 		return 0;
 	valid = cookie_read(r, rel, &w);
+	if (mode == PEEK && now < pub)
+		return NOT_ADMITTED;
 	if (now < pub) {
 		if (!valid) {
 			cookie_new(&w, now);
@@ -499,6 +516,8 @@ gate(struct req *r, const struct release *rel)
 		 * once when the room has emptied long ago. */
 		if (now > (drain > s->next_ms ? drain : s->next_ms) + TAIL_MS)
 			return 0;
+		if (mode == PEEK)
+			return NOT_ADMITTED;
 		cookie_new(&w, now);
 		w.admit_ms = clock_take(s, now > drain ? now : drain, step);
 		w.expires = w.admit_ms / 1000 + PASS_SECONDS;
@@ -507,13 +526,14 @@ gate(struct req *r, const struct release *rel)
 	}
 	if (now >= w.admit_ms)
 		return 0;
+	if (mode == PEEK)
+		return NOT_ADMITTED;
 	return wait_answer(r, rel, now, w.admit_ms);
 }
 
-/* The room of the procedure page. */
-int
-waitroom_gate_procedure(struct req *r, const char *site_slug,
-    const char *procedure_code)
+/* Returns the release of site and procedure in the cache, or NULL. */
+static const struct release *
+release_of(struct req *r, const char *site_slug, const char *procedure_code)
 {
 	size_t	 i;
 
@@ -521,8 +541,53 @@ waitroom_gate_procedure(struct req *r, const char *site_slug,
 	for (i = 0; i < ncache; i++)
 		if (strcmp(cache[i].site_slug, site_slug) == 0 &&
 		    strcmp(cache[i].proc_code, procedure_code) == 0)
-			return gate(r, &cache[i]);
-	return 0;
+			return &cache[i];
+	return NULL;
+}
+
+/* Fills v for a person not admitted to rel. */
+static void
+view_fill(struct req *r, const struct release *rel, struct wr_view *v)
+{
+	v->hide_from = rel->publish;
+	v->opened = (long long)time(NULL) >= rel->publish;
+	v->opens = local_time(r, rel, rel->publish);
+	v->room = arena_printf(r->arena, "/site/%s/%s?wait=1", rel->site_slug,
+	    rel->proc_code);
+}
+
+/* The room of the procedure page: the room itself when asked for
+ * (?wait=1) or when nothing else is free; otherwise the page goes on,
+ * showing the places free before the release to those not admitted. */
+int
+waitroom_gate_procedure(struct req *r, const char *site_slug,
+    const char *procedure_code, struct wr_view *v)
+{
+	const struct release	*rel;
+	int			 n;
+
+	memset(v, 0, sizeof(*v));
+	if ((rel = release_of(r, site_slug, procedure_code)) == NULL)
+		return 0;
+	if (!rel->already_free || params_get(&r->query, "wait") != NULL)
+		return gate(r, rel, JOIN);
+	if ((n = gate(r, rel, PEEK)) == NOT_ADMITTED)
+		view_fill(r, rel, v);
+	return n == NOT_ADMITTED ? 0 : n;
+}
+
+/* Whether the person is admitted to the release of a procedure, without
+ * answering anything (the reschedule page's calendar). */
+void
+waitroom_peek(struct req *r, const char *site_slug, const char *procedure_code,
+    struct wr_view *v)
+{
+	const struct release	*rel;
+
+	memset(v, 0, sizeof(*v));
+	if ((rel = release_of(r, site_slug, procedure_code)) != NULL &&
+	    gate(r, rel, PEEK) == NOT_ADMITTED)
+		view_fill(r, rel, v);
 }
 
 /* Compares two slot ids for bsearch. */
@@ -545,6 +610,6 @@ waitroom_gate_slot(struct req *r, const char *slot_id)
 	for (i = 0; i < ncache; i++)
 		if (cache[i].nslots > 0 && bsearch(&id, cache[i].slots,
 		    cache[i].nslots, sizeof(id), cmp_id) != NULL)
-			return gate(r, &cache[i]);
+			return gate(r, &cache[i], JOIN);
 	return 0;
 }

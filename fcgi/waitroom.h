@@ -11,13 +11,30 @@
 #ifndef CRENEAU_WAITROOM_H
 #define CRENEAU_WAITROOM_H
 
+#include <stddef.h>
+
+struct conf;
 struct req;
 
+/* What a page shows to someone not (yet) admitted to a release: the
+ * places published before it, and a note. hide_from 0: nothing hidden. */
+struct wr_view {
+	long long	 hide_from;	/* epoch s: hide slots published since */
+	int		 opened;	/* the release has opened */
+	const char	*opens;		/* "YYYY-MM-DD HH:MM", local to the site */
+	const char	*room;		/* the waiting room's address */
+};
+
 /* Each returns 0 when the request goes on to its page (no release to
- * guard, or the person is admitted), 1 when the waiting page (or, for a
- * POST, a 303 to it) has been answered, -1 on failure. */
+ * guard, the person is admitted, or, for the procedure page, v says what
+ * to hide), 1 when the waiting page (or, for a POST, a 303 to it) has
+ * been answered, -1 on failure. waitroom_gate_slot gates only the slots
+ * of a release (the booking form, its POST, a reschedule into it). */
 int	waitroom_gate_procedure(struct req *, const char *site_slug,
-	    const char *procedure_code);
+	    const char *procedure_code, struct wr_view *v);
 int	waitroom_gate_slot(struct req *, const char *slot_id);
+void	waitroom_peek(struct req *, const char *site_slug,
+	    const char *procedure_code, struct wr_view *v);
+void	*waitroom_shared_map(const struct conf *, const char *name, size_t);
 
 #endif

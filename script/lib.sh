@@ -447,6 +447,7 @@ reminder_hours = 48
 # drains its crowd in seconds.
 admission_per_minute = ${CRENEAU_ADMISSION_PER_MINUTE:-600}
 waiting_room_minutes = ${CRENEAU_WAITING_ROOM_MINUTES:-60}
+form_tokens_per_address = ${CRENEAU_FORM_TOKENS_PER_ADDRESS:-300}
 EOF
 	if cr_is_root; then
 		chown creneau:creneau "$conf"

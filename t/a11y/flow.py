@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (BOOKING_PATH_RE, Fixture, birth_values, book, confirm, follow,  # noqa: E402
+from creneau_test import (book_path, BOOKING_PATH_RE, Fixture, birth_values, book, confirm, follow,  # noqa: E402
                           form, get, link, links, location_path, new_identity, psql, reference_of,
                           sql_literal, staff_add, staff_login, wait_form_min)
 
@@ -116,7 +116,7 @@ def staff_setup(fx, proc):
     # A booking by the mediator, through the mediator's pages.
     mhdr = {"Cookie": cm}
     times = "/agent/mediator/site/%s/%s" % (site, proc)
-    tl = links(get(times, headers=mhdr), href=r"^/agent/mediator/slot/\d+$")
+    tl = links(get(times, headers=mhdr), href=r"^/agent/mediator/slot/\d+\.[0-9a-f]{16}$")
     if len(tl) < 2:
         raise RuntimeError("the mediator is offered no time (%d)" % len(tl))
     mslot = tl[0].url       # the form page (slots[2], the public book-form's: never booked)
@@ -194,7 +194,7 @@ def setup():
             "site": "/site/%s" % fx.slug,
             "calendar": "/site/%s/%s" % (fx.slug, proc),
             "calendar_day": "/site/%s/%s?day=%s" % (fx.slug, proc, day),
-            "book": "/book/%d" % slots[2],
+            "book": book_path(slots[2]),
             "held": held_path,
             "confirmed": conf_path,
             "cancel": cancel.url if cancel else conf_path + "/cancel",

@@ -18,7 +18,7 @@ import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, book, confirm, error_summary, follow, form, get, link,  # noqa: E402
+from creneau_test import (book_path, TAP, Fixture, book, confirm, error_summary, follow, form, get, link,  # noqa: E402
                           login_cookie, new_identity, parse, post_form, psql, request, skip_all_unless_server, wellformed)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import flow  # noqa: E402  (t/a11y/flow.py: the staff's accounts and rows)
@@ -98,7 +98,7 @@ try:
     paths["site-fixture"] = "/site/" + fx.slug
     paths["procedure"] = "/site/%s/%s" % (fx.slug, proc)
     paths["procedure-day"] = "/site/%s/%s?day=%s" % (fx.slug, proc, day)
-    paths["book-form"] = "/book/%s" % slots[2]
+    paths["book-form"] = book_path(slots[2])
     # A held booking, and a confirmed one (then cancelled, at the end).
     _, answer = book(slots[0], new_identity("valangs-held"))
     paths["booking-held"] = follow(answer).url

@@ -15,7 +15,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, book, confirm, error_summary, field_error, follow, form,  # noqa: E402
+from creneau_test import (book_path, TAP, Fixture, book, confirm, error_summary, field_error, follow, form,  # noqa: E402
                           forms, get, letters, new_identity, nu_errors, page_text, post_form,
                           psql, skip_all_unless_server, sql_literal, staff_add, staff_login,
                           wellformed)
@@ -144,7 +144,7 @@ try:
             " WHERE slot_id IN (%s)" % ",".join(slots)), ",".join(["1mediator"] * 4),
           "each slot of 2 places keeps 1 for mediators")
     pub = "/site/%s/%s?day=%s" % (site, proc, day)
-    t.ok(not any("/book/%s" % s in get(pub).text for s in slots),
+    t.ok(not any(book_path(s) in get(pub).text for s in slots),
          "before publication the public does not see the times")
     batch = [f for f in forms(page) if f.get("action") == "publish"]
     t.is_(len(batch), 1, "the batch to come is listed with a publish-now form")
@@ -155,7 +155,7 @@ try:
           "the slots are published")
     pubpage = get(pub)
     t.ok(all(h in page_text(pubpage) for h in ("09:00", "09:30", "10:00", "10:30")) and
-         all("/book/%s" % s in pubpage.text for s in slots),
+         all(book_path(s) in pubpage.text for s in slots),
          "the public procedure page lists the new times, each a link to book it")
     pages["agent_publish"] = sget(base + "/publish", ck)
 
@@ -169,7 +169,7 @@ try:
     _, answer = book(slots[0], bruno)
     t.is_(q("SELECT count(*) FROM bookings WHERE slot_id = %s" % slots[0]), "1",
           "a second online booking cannot take the place kept for mediators")
-    t.ok("/book/%s" % slots[0] not in get(pub).text, "and the public page no longer offers 09:00")
+    t.ok(book_path(slots[0]) not in get(pub).text, "and the public page no longer offers 09:00")
     t.is_(q("SELECT creneau_slot_channel_free(s, 'mediator') FROM slots s WHERE id = %s" % slots[0]), "1",
           "the mediator channel still has its place")
     q("UPDATE slots SET starts_at = now() + interval '47 hours', ends_at = now() + interval '47 hours 30 minutes'"
@@ -242,7 +242,7 @@ try:
     t.is_(audit, "3/%s" % day, "the audit entry names the day and the bookings cancelled")
     t.is_(q("SELECT count(*) FROM slots WHERE site_id = %s AND published_at IS NOT NULL" % site_id), "0",
           "no slot of that day is offered any more")
-    t.ok(not any("/book/%s" % s in get(pub).text for s in slots),
+    t.ok(not any(book_path(s) in get(pub).text for s in slots),
          "the public page no longer lists the day's times")
     t.ok(q("SELECT count(*) FROM outbox_kinds WHERE kind = 'day_closed'") == "1" and
          os.path.exists(os.path.join(os.environ.get("top_srcdir", "."), "templates", "mail", "day_closed.xhtml")),

@@ -85,7 +85,7 @@ try:
     t.ok(lk is not None, "it offers the fixture's procedure")
     times = g(lk.url, ca)
     pages["mediator_times"] = times
-    tl = links(times, href=r"^/agent/mediator/slot/\d+$")
+    tl = links(times, href=r"^/agent/mediator/slot/\d+\.[0-9a-f]{16}$")
     t.ok(len(tl) == len(slots), "every free time is offered (%d)" % len(tl))
     slot = tl[0].url
     page = g(slot, ca)

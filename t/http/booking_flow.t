@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (BOOKING_PATH_RE, FR_MONTHS, TAP, birth_values, book,  # noqa: E402
+from creneau_test import (book_path, BOOKING_PATH_RE, FR_MONTHS, TAP, birth_values, book,  # noqa: E402
                           booking_values, confirm, error_summary, confirmation_code, field_error, follow, form,
                           forms, get, link, links, location_path, new_identity, page_text, parse,
                           post_form, psql, reference_of, skip_all_unless_server, sql_literal,
@@ -103,12 +103,12 @@ days = links(cal, href=r"[?&]day=\d{4}-\d{2}-\d{2}$")
 t.ok(len(days) >= 1, "the calendar offers days (%d)" % len(days))
 day_page = get(days[0].url) if days else cal
 page_ok(day_page, "the day's times")
-times = links(day_page, href=r"^/book/\d+$")
+times = links(day_page, href=r"^/book/\d+\.[0-9a-f]{16}$")
 t.ok(len(times) >= 1, "the day lists times, each a link to its booking form (%d)" % len(times))
 if not times:
     t.diag(page_text(day_page)[:600])
     t.done()
-slot1 = int(times[0].url.rsplit("/", 1)[1])
+slot1 = int(times[0].url.rsplit("/", 1)[1].split(".")[0])
 day1, hm1 = slot_local(slot1)
 t.ok(hm1 in times[0].text, "the time link says %s, local to the site (%r)" % (hm1, times[0].text))
 t.ok(days[0].url.endswith(day1), "the time belongs to the chosen day")
@@ -117,7 +117,7 @@ t.ok(days[0].url.endswith(day1), "the time belongs to the chosen day")
 me = new_identity("flow", lang="en")
 bform_page = get(times[0].url)
 page_ok(bform_page, "the booking form", personal=True)
-bf = form(bform_page, action=r"^/book/%d$" % slot1, has="surname")
+bf = form(bform_page, action=r"^/book/%d\.[0-9a-f]{16}$" % slot1, has="surname")
 t.ok(bf is not None, "the page has the booking form, posting to /book/<slot>")
 if bf is None:
     t.done()
@@ -293,9 +293,10 @@ if rp is not None:
     for pg in pages_seen:
         for f in forms(pg, action=r"/reschedule$"):
             candidates = [(fl, fl.value) for fl in f.fields if fl.name == "slot" and fl.value
-                          and fl.value.isdigit() and int(fl.value) != slot1]
+                          and re.fullmatch(r"\d+\.[0-9a-f]{16}", fl.value)
+                          and int(fl.value.split(".")[0]) != slot1]
             if candidates:
-                chosen = (f, candidates[0][0], int(candidates[0][1]))
+                chosen = (f, candidates[0][0], int(candidates[0][1].split(".")[0]))
                 break
         if chosen:
             break
@@ -310,7 +311,7 @@ if chosen:
     if fl.type in ("submit", "image"):
         r = f.submit(button=fl.value)
     else:
-        r = f.submit({"slot": str(new_slot)})
+        r = f.submit({"slot": fl.value})
     t.is_(r.status, 303, "choosing another time answers 303")
     loc2 = (location_path(r) or "").split("?")[0]
     t.ok(BOOKING_PATH_RE.match(loc2) is not None, "to /booking/<token>")
@@ -374,12 +375,13 @@ free = psql("SELECT a.id FROM available_slots a JOIN sites s ON s.id = a.site_id
             % (sql_literal(site_slug), sql_literal(proc_code), slot1)).split()
 twice = new_identity("twice")
 if free:
-    pg = get("/book/%s" % free[0])
+    pg = get(book_path(free[0]))
     f = form(pg, action=r"^/book/", has="surname")
     wait_form_min()
     pairs = f.fill(booking_values(f, twice))
-    r1 = post_form(f.action, pairs)
-    r2 = post_form(f.action, pairs)
+    same_browser = {"Cookie": f.cookie}
+    r1 = post_form(f.action, pairs, headers=same_browser)
+    r2 = post_form(f.action, pairs, headers=same_browser)
     t.is_(r1.status, 303, "a booking form sent once answers 303")
     if not t.is_(r2.status, 303, "the same form sent again (same token) answers 303 too"):
         t.diag("second answer: %s" % (" | ".join(error_summary(r2)) or page_text(r2)[:200]))
@@ -392,7 +394,7 @@ if free:
     p2 = follow(r2) if r2.status == 303 else None
     t.ok(p2 is not None and ref_twice is not None and reference_of(p2) == ref_twice,
          "the second answer leads to the same booking (%s)" % ref_twice)
-    r3 = post_form(f.action, pairs)
+    r3 = post_form(f.action, pairs, headers=same_browser)
     t.ok(r3.status == 303 and ref_twice is not None and reference_of(follow(r3)) == ref_twice,
          "sent again once confirmed (the Back button), the form leads to the confirmed booking (%d)" % r3.status)
     t.is_(psql("SELECT count(*) FROM bookings WHERE email = %s" % sql_literal(twice["email"])), "1",
@@ -417,7 +419,7 @@ row = psql("SELECT a.id FROM available_slots a JOIN procedures p ON p.id = a.pro
 slots_ag = row.split()
 t.ok(len(slots_ag) == 2, "a renewal procedure has free times")
 if len(slots_ag) == 2:
-    pg = get("/book/%s" % slots_ag[0])
+    pg = get(book_path(slots_ag[0]))
     f = form(pg, has="surname")
     t.ok(f is not None and f.field("agdref") is not None, "its form asks for the AGDREF number")
     unknown = None

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (BOOKING_PATH_RE, TAP, Fixture, booking_values, error_summary,  # noqa: E402
+from creneau_test import (book_path, BOOKING_PATH_RE, TAP, Fixture, booking_values, error_summary,  # noqa: E402
                           field_error, form, get, location_path, new_identity, page_text, psql,
                           skip_all_unless_server, sql_literal, wait_form_min, wellformed)
 
@@ -34,8 +34,8 @@ def count(email):
 
 def fresh_form(slot):
     """GETs the booking form of a slot; returns (page, Form or None)."""
-    page = get("/book/%d" % slot)
-    return page, form(page, action=r"^/book/%d$" % slot, has="surname")
+    page = get(book_path(slot))
+    return page, form(page, action=r"^/book/%d\.[0-9a-f]{16}$" % slot, has="surname")
 
 
 def refused(r, what, sent, field=None):
@@ -248,7 +248,7 @@ try:
     one("a tampered token", open_slots[0], tamper_real, msg=r"formulaire")
     one("a token with a character past the base64url alphabet", open_slots[0],
         lambda v: v.update(token=real[:-1] + "*"), msg=r"formulaire")
-    one("a token of another time", open_slots[1], lambda v: None, post_to="/book/%d" % open_slots[2],
+    one("a token of another time", open_slots[1], lambda v: None, post_to=book_path(open_slots[2]),
         msg=r"formulaire")
     one("a honeypot filled in", open_slots[0], lambda v: v.update(website="http://spam.example/"),
         msg=r"site")
@@ -265,13 +265,14 @@ try:
     ident = new_identity("get")
     emails.append(ident["email"])
     q = "&".join("%s=%s" % (k, v) for k, v in (("surname", "Dupont"), ("email", ident["email"])))
-    r = get("/book/%d?%s" % (open_slots[0], q.replace("@", "%40")))
+    r = get("%s?%s" % (book_path(open_slots[0]), q.replace("@", "%40")))
     t.ok(r.status in (200, 400), "a GET with form fields in the query answers 200 or 400 (%d)" % r.status)
     t.is_(count(ident["email"]), 0, "and books nothing")
 
     # Routes with bad slots.
     for path, want in (("/book/0", 404), ("/book/abc", 404), ("/book/99999999999", 404),
-                       ("/book/-1", 404), ("/book/1%00", 400)):
+                       ("/book/-1", 404), ("/book/1%00", 400), ("/book/%d" % open_slots[0], 404),
+                       (book_path(open_slots[0])[:-1] + "0", 404), (book_path(open_slots[0]) + "0", 404)):
         r = get(path)
         t.ok(r.status == want or (want == 404 and r.status == 400) or (want == 400 and r.status == 404),
              "GET %s answers %d (%d)" % (path, want, r.status))

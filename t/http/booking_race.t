@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, booking_values, confirm, error_summary, follow,  # noqa: E402
+from creneau_test import (book_path, TAP, Fixture, booking_values, confirm, error_summary, follow,  # noqa: E402
                           form, form_min_seconds, get, location_path, new_identity, page_text,
                           psql, reference_of, skip_all_unless_server, sql_literal)
 
@@ -44,7 +44,7 @@ class Client(threading.Thread):
 
     def run(self):
         try:
-            page = get("/book/%d" % self.slot, timeout=TIMEOUT)
+            page = get(book_path(self.slot), timeout=TIMEOUT)
             f = form(page, action=r"^/book/", has="surname")
             time.sleep(form_min_seconds() + 1)
             try:

@@ -346,7 +346,7 @@ def main():
         source, text = lx.page("day")
         check_arabic("the day's times", source, text)
 
-        go(source, text, "the first free time", href_is(r"^/book/%d(\?|$)" % slot_ids[0]))
+        go(source, text, "the first free time", href_is(r"^/book/%d\.[0-9a-f]{16}(\?|$)" % slot_ids[0]))
         form_source, text = lx.page("form")
         check_arabic("the booking form", form_source, text)
 

@@ -20,7 +20,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, booking_values, confirm, error_summary, follow,  # noqa: E402
+from creneau_test import (book_path, TAP, Fixture, booking_values, confirm, error_summary, follow,  # noqa: E402
                           form, form_min_seconds, get, location_path, new_identity, page_text,
                           psql, reference_of, skip_all_unless_server, sql_literal)
 
@@ -76,7 +76,7 @@ class Applicant(threading.Thread):
 
     def run(self):
         try:
-            page = get("/book/%d" % self.slot)
+            page = get(book_path(self.slot))
             f = form(page, action=r"^/book/", has="surname")
             if f is None:
                 self.outcome = "no form (%d)" % page.status
@@ -115,7 +115,7 @@ def pool(applicants, threads):
 def forms_of(slot_list):
     """Opens the booking form of each slot, then waits the fill time once;
     returns the forms."""
-    fs = [form(get("/book/%d" % s), action=r"^/book/", has="surname") for s in slot_list]
+    fs = [form(get(book_path(s)), action=r"^/book/", has="surname") for s in slot_list]
     time.sleep(form_min_seconds() + 1)
     return fs
 
@@ -132,7 +132,7 @@ try:
     start = time.time()
     ths = pool(people, THREADS)
     time.sleep(3)
-    statuses, sample = flood_post("/book/%d" % slots[0], FLOOD, "127.0.0.2")
+    statuses, sample = flood_post(book_path(slots[0]), FLOOD, "127.0.0.2")
     n429 = statuses.count(429)
     t.diag("flood from 127.0.0.2: %d POSTs, %d answered 429, others %s"
            % (len(statuses), n429, sorted(set(s for s in statuses if s != 429))))

@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, book, confirm, follow, form, get, link, new_identity, post_form,  # noqa: E402
+from creneau_test import (book_path, TAP, Fixture, book, confirm, follow, form, get, link, new_identity, post_form,  # noqa: E402
                           psql, request, skip_all_unless_server, wellformed)
 
 skip_all_unless_server()
@@ -31,8 +31,8 @@ try:
                % (site_slug, proc_id))
     pages["procedure-day"] = get("/site/%s/%s?day=%s" % (site_slug, proc_code, day))
     slots = fx.slots(proc)
-    pages["book-form"] = get("/book/%s" % slots[0])
-    pages["book-errors"] = post_form("/book/%s" % slots[0], [("surname", ""), ("lang", "fr")])
+    pages["book-form"] = get(book_path(slots[0]))
+    pages["book-errors"] = post_form(book_path(slots[0]), [("surname", ""), ("lang", "fr")])
     ident = new_identity("validity")
     _, answer = book(slots[0], ident)
     held = follow(answer)

@@ -2,6 +2,8 @@
 against the test nginx (CRENEAU_URL), the test database (psql), the
 services (CRENEAU_CTL) and well-formedness checks. Standard library only."""
 
+import hashlib
+import hmac
 import html.parser
 import http.client
 import os
@@ -78,6 +80,16 @@ class Response:
         return v[0] if v else None
 
     @property
+    def client_cookie(self):
+        """The browser's client cookie (name=value) this answer set, or
+        that the request sent: form tokens are bound to it (issue 10)."""
+        for v in self.headers.get("set-cookie", []):
+            m = re.match(r"((?:__Host-)?creneau-client=[^;]*)", v)
+            if m:
+                return m.group(1)
+        return getattr(self, "sent_client", None)
+
+    @property
     def text(self):
         return self.body.decode("utf-8", "replace")
 
@@ -103,7 +115,10 @@ def request(method, path, body=None, headers=None, timeout=30):
     for k, v in resp.getheaders():
         headers_.setdefault(k.lower(), []).append(v)
     conn.close()
-    return Response(resp.status, headers_, data, url=path)
+    r = Response(resp.status, headers_, data, url=path)
+    m = re.search(r"(?:^|;\s*)((?:__Host-)?creneau-client=[^;]*)", hdrs.get("Cookie", ""))
+    r.sent_client = m.group(1) if m else None
+    return r
 
 
 def get(path, **kw):
@@ -421,9 +436,10 @@ class Form:
     """A form of a page: action (resolved path), method (GET or POST),
     fields (Field list, document order), element, page_url."""
 
-    def __init__(self, element, page_url):
+    def __init__(self, element, page_url, cookie=None):
         self.element = element
         self.page_url = page_url
+        self.cookie = cookie            # the client cookie of the page
         self.action = resolve(page_url, element.get("action") or page_url)
         self.method = (element.get("method") or "get").upper()
         self.enctype = element.get("enctype") or "application/x-www-form-urlencoded"
@@ -538,6 +554,8 @@ class Form:
         h = {"Origin": os.environ.get("CRENEAU_URL", "http://127.0.0.1").rstrip("/"),
              "Referer": os.environ.get("CRENEAU_URL", "").rstrip("/") + self.page_url}
         h.update(headers or {})
+        if self.cookie:
+            h["Cookie"] = "; ".join(x for x in (h.get("Cookie"), self.cookie) if x)
         if self.method == "POST":
             return post_form(self.action, pairs, headers=h, timeout=timeout)
         path = self.action.split("?", 1)[0] + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
@@ -552,8 +570,9 @@ def forms(page, action=None, has=None):
     the resolved action, has keeps forms with a control of that name."""
     base = _page_url(page)
     out = []
+    cookie = page.client_cookie if isinstance(page, Response) else None
     for e in parse(page).iter("form"):
-        f = Form(e, base)
+        f = Form(e, base, cookie)
         if action is not None and not re.search(action, f.action):
             continue
         if has is not None and f.field(has) is None:
@@ -685,11 +704,39 @@ def confirmation_code(recipient, timeout=10.0):
     return wait_for(lambda: psql(q) or None, timeout=timeout, step=0.1)
 
 
+def conf_value(name):
+    """A setting of the test server's creneau.conf (a string), or None."""
+    try:
+        with open(os.environ["CRENEAU_CONF"]) as f:
+            for line in f:
+                m = re.match(r"\s*%s\s*=\s*(.*?)\s*$" % name, line)
+                if m:
+                    return m.group(1)
+    except (OSError, KeyError):
+        pass
+    return None
+
+
+def slot_ref(slot_id):
+    """A slot id as URLs and forms carry it (issue 10): <id>.<mac>, the
+    MAC computed from the site secret as fcgi/secret.c does (slot_ref)."""
+    with open(conf_value("secret_file"), "rb") as f:
+        secret = f.read(4096)
+    key = hmac.new(secret, b"creneau digest key v1", hashlib.sha256).digest()
+    mac = hmac.new(key, b"creneau slot url v1\0" + str(slot_id).encode(), hashlib.sha256).hexdigest()
+    return "%s.%s" % (slot_id, mac[:16])
+
+
+def book_path(slot_id):
+    """The booking form of a slot: /book/<id>.<mac>."""
+    return "/book/" + slot_ref(slot_id)
+
+
 def book(slot_id, ident, wait=True, timeout=30):
     """A person opens /book/<slot_id>, fills the form for ident, waits the
     minimum fill time and sends it. Returns (form page, answer); answer is
     None when the page has no booking form."""
-    page = get("/book/%s" % slot_id, timeout=timeout)
+    page = get(book_path(slot_id), timeout=timeout)
     f = form(page, action=r"^/book/", has="surname")
     if f is None:
         return page, None

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from notify_test import (Mailbox, SmsGateway, write_conf, run_once, bodies, links_in,  # noqa: E402
                          skip_all_unless_ready, drop_fixture)
 from creneau_test import (TAP, Fixture, new_identity, book, location_path, get, form,  # noqa: E402
-                          follow, psql, sql_literal, resolve, reference_of, post_form)
+                          follow, psql, sql_literal, resolve, reference_of, post_form, slot_ref)
 
 skip_all_unless_ready()
 t = TAP()
@@ -85,7 +85,7 @@ try:
 
     # --- rescheduled, cancelled -------------------------------------------
     token = path_of(blink[0]).rsplit("/", 1)[1]
-    r = post_form("/booking/%s/reschedule" % token, [("slot", str(slots[1]))],
+    r = post_form("/booking/%s/reschedule" % token, [("slot", slot_ref(slots[1]))],
                   headers={"Origin": os.environ["CRENEAU_URL"]})
     t.is_(r.status, 303, "rescheduled")
     run_once(conf)

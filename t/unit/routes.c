@@ -2,9 +2,13 @@
  * and everything else not found. */
 #include "config.h"
 
+#include <string.h>
+
+#include "arena.h"
 #include "fields.h"
 #include "req.h"
 #include "routes.h"
+#include "secret.h"
 #include "tap.h"
 
 /* Returns the name of the route matching path, or "-" (or "bad"). */
@@ -27,8 +31,15 @@ int
 main(void)
 {
 	const char	*arg;
+	struct arena	*a = arena_new(4096);
+	unsigned char	 key[32];
+	char		*ref, *other;
 
 	fields_init();
+	memset(key, 7, sizeof(key));
+	secret_set(key, sizeof(key));
+	ref = arena_printf(a, "/book/%s", slot_ref(a, "42"));
+	other = arena_printf(a, "/book/43%s", strchr(ref, '.'));
 	is_str(match("/", &arg), "home", "/ is the home page");
 	is_str(match("/healthz", &arg), "healthz", "/healthz");
 	is_str(match("/site/val-de-marne", &arg), "site", "a site page");
@@ -42,12 +53,17 @@ main(void)
 	is_str(match("/site/prefecture-rhone/renouvellement-titre-sejour", &arg),
 	    "procedure", "a procedure page has two segments");
 	is_str(arg, "prefecture-rhone", "its first segment is the site");
-	is_str(match("/book/42", &arg), "book", "the booking form of a slot");
+	is_str(match(ref, &arg), "book", "the booking form of a slot: /book/<id>.<mac>");
+	is_str(arg, "42", "its argument is the bare id, once the MAC is checked");
+	is_str(match("/book/42", &arg), "bad", "a slot without its MAC is refused");
+	is_str(match(other, &arg), "bad", "the next id with this MAC is refused");
+	is_str(match("/book/42.0000000000000000", &arg), "bad", "a forged MAC is refused");
 	is_str(match("/book/0", &arg), "bad", "slot 0 refused");
 	is_str(match("/booking/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ/confirm", &arg),
 	    "booking-confirm", "a booking's confirm action");
 	is_str(match("/booking/short/confirm", &arg), "bad", "a short token refused");
 	is_str(match("/booking/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ/other", &arg),
 	    "-", "an unknown action: not found");
+	arena_free(a);
 	return done_testing();
 }

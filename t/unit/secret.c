@@ -15,7 +15,8 @@ main(void)
 {
 	struct arena	*a = arena_new(4096);
 	unsigned char	 key[32];
-	char		 id[33], id2[33], code[7], *tok, *tok2, *bad;
+	char		 id[33], id2[33], code[7], *tok, *tok2, *bad, *ref;
+	unsigned long long seq;
 	size_t		 i;
 	int		 digits = 1;
 
@@ -42,6 +43,36 @@ main(void)
 	memset(key, 8, sizeof(key));
 	secret_set(key, sizeof(key));
 	is_int(token_check(tok, 42, 0, 3600, id2), TOKEN_BAD, "a token signed with another secret is refused");
+	/* Tokens bound to a client (issue 10). */
+	tok = token_issue_client(a, 42, "clientAAAAAAAAAAAAAAAA", 7);
+	is_int(token_check_client(tok, 42, "clientAAAAAAAAAAAAAAAA", 0, 3600, id,
+	    &seq), TOKEN_OK, "a client-bound token verifies for its client");
+	is_int((long long)seq, 7, "and gives back its number");
+	is_int(token_check_client(tok, 42, "clientBBBBBBBBBBBBBBBB", 0, 3600, id2,
+	    &seq), TOKEN_OTHER_CLIENT, "it is refused from another client");
+	is_int(token_check_client(tok, 42, NULL, 0, 3600, id2, &seq),
+	    TOKEN_NO_CLIENT, "and from a request without the client cookie");
+	is_int(token_check_client(tok, 43, "clientAAAAAAAAAAAAAAAA", 0, 3600, id2,
+	    &seq), TOKEN_BAD, "and for another form");
+	bad = arena_strdup(a, tok);
+	bad[10] = bad[10] == 'A' ? 'B' : 'A';
+	is_int(token_check_client(bad, 42, "clientAAAAAAAAAAAAAAAA", 0, 3600, id2,
+	    &seq), TOKEN_BAD, "an altered one is refused as such");
+	is_int(token_check_client(tok, 42, "clientAAAAAAAAAAAAAAAA", 0, -5, id2,
+	    &seq), TOKEN_EXPIRED, "once expired");
+	is_int(token_check_client(token_issue(a, 42), 42, "clientAAAAAAAAAAAAAAAA",
+	    0, 3600, id2, &seq), TOKEN_OTHER_CLIENT,
+	    "an unbound token is not accepted where a bound one is needed");
+	/* Slot ids in URLs. */
+	ref = slot_ref(a, "42");
+	ok(ref != NULL && strncmp(ref, "42.", 3) == 0 && strlen(ref) == 19,
+	    "a slot's URL form is <id>.<16 hex digits>: %s", ref != NULL ? ref : "-");
+	bad = arena_strdup(a, ref);
+	is_int(slot_ref_open(bad), 0, "it opens");
+	is_str(bad, "42", "to the bare id");
+	bad = arena_printf(a, "43%s", strchr(ref, '.'));
+	is_int(slot_ref_open(bad), -1, "the next id with the same MAC does not");
+	is_int(slot_ref_open(arena_strdup(a, "42")), -1, "nor an id without MAC");
 	random_code(code);
 	for (i = 0; i < 6; i++)
 		digits &= code[i] >= '0' && code[i] <= '9';

@@ -1,0 +1,35 @@
+/* Form tokens of the public forms, bound to the browser (issue 10;
+ * HACKING.md, "Form tokens"). A per-client cookie (creneau-client, or
+ * __Host-creneau-client under HTTPS: a random nonce, HttpOnly,
+ * SameSite=Lax) is signed into every token, so a token taken from one
+ * client is refused from another. Each client keeps only its last
+ * FTOKEN_LIVE tokens live, and each address gets at most
+ * form_tokens_per_address tokens a minute; the counts live in a table
+ * shared by the workers of the host (a file mapped next to the FastCGI
+ * socket), no database work. */
+#ifndef CRENEAU_FORMTOKEN_H
+#define CRENEAU_FORMTOKEN_H
+
+#include "secret.h"
+
+struct req;
+
+#define FTOKEN_LIVE	5	/* live tokens per client */
+
+/* Returns a token for scope bound to the request's client (setting the
+ * client cookie when it came without one), or NULL: *limited is then 1
+ * when the address is over its rate (the caller answers ftoken_refuse). */
+char		*ftoken_issue(struct req *, long long scope, int *limited);
+/* Answers 429 with the page saying to wait a minute; returns 0 or -1. */
+int		 ftoken_refuse(struct req *);
+/* Checks the posted field "token" for scope; id gets the token's id
+ * (the idempotency key) when it is TOKEN_OK. */
+enum token_status ftoken_check(struct req *, long long scope, char id[33]);
+/* Returns 1 when the posted token, checked right, is younger than half
+ * its lifetime: a form sent back with errors may keep it. */
+int		 ftoken_young(struct req *, long long scope);
+/* The message (a msgid, translated by the caller with _()) for a
+ * refused token, or NULL for TOKEN_OK. */
+const char	*ftoken_message(enum token_status);
+
+#endif
