@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "form.h"
 #include "i18n.h"
+#include "identity.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -44,8 +45,7 @@ enum {
 };
 
 struct entry_input {
-	const char	*surname, *given_names, *email, *phone, *lang, *agdref;
-	char		 birth[11];
+	struct identity	 who;
 	char		 idem[33];
 };
 
@@ -160,30 +160,16 @@ check_token(struct req *r, struct form *f, const PGresult *d,
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }
 
-/* Reads and validates the fields; returns 0 when all are right. */
+/* Reads and validates the person's fields, as the booking form does
+ * (identity.c); returns 0 when all are right. */
 static int
 read_fields(struct req *r, struct form *f, const PGresult *d,
     struct entry_input *in)
 {
-	size_t	 before = f->nerrors, mark;
-
-	in->surname = form_get(f, F_SURNAME, 1);
-	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
-	form_birth_date(f, in->birth);
-	mark = f->nerrors;
-	in->email = form_get(f, F_EMAIL, 0);
-	in->phone = form_get(f, F_PHONE, 0);
-	if (in->email == NULL && in->phone == NULL && f->nerrors == mark)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
-	in->lang = form_get(f, F_MSG_LANG, 1);
-	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
-		form_error(f, "lang", _("Choose one of the languages offered."));
-		in->lang = NULL;
-	}
-	in->agdref = NULL;
-	if (strcmp(db_value(d, 0, D_AGDREF), "t") == 0)
-		in->agdref = form_get(f, F_AGDREF, 1);
-	return f->nerrors > before ? -1 : 0;
+	(void)r;
+	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
+	    (strcmp(db_value(d, 0, D_AGDREF), "t") == 0 ? IDENTITY_AGDREF : 0),
+	    &in->who);
 }
 
 /* Turns a refusal of draw_register into a message. */
@@ -215,7 +201,7 @@ static int
 submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
     struct entry_input *in)
 {
-	const char	*v[13], *rv[3], *outcome;
+	const char	*v[6], *rv[2], *outcome;
 	char		 code[7], *token;
 	PGresult	*res;
 
@@ -223,24 +209,17 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
 	v[0] = db_value(d, 0, D_ID);
-	v[1] = identity_key_sql(r->arena);
-	v[2] = in->surname;
-	v[3] = in->given_names;
-	v[4] = in->birth;
-	v[5] = in->agdref;
-	v[6] = in->email;
-	v[7] = in->phone;
-	v[8] = in->lang;
-	v[9] = in->idem;
-	v[10] = token;
-	v[11] = code;
-	v[12] = network_digest(r);
+	if ((v[1] = identity_json(r->arena, &in->who)) == NULL)
+		return -1;
+	v[2] = in->idem;
+	v[3] = token;
+	v[4] = code;
+	v[5] = network_digest(r);
 	/* Brakes per e-mail, phone and address (rate_limit_rules), counted
-	 * in one statement before the registration; a shared address is
-	 * allowed a great many. */
-	rv[0] = in->email;
-	rv[1] = in->phone;
-	rv[2] = staff_client_key(r);
+	 * on keyed digests in one statement before the registration; a
+	 * shared address is allowed a great many. */
+	rv[0] = v[1];
+	rv[1] = staff_client_key(r);
 	if ((res = db_exec(r, S_DRAW_RATE_CHECK, rv)) == NULL)
 		return db_fail(r);
 	if (*db_value(res, 0, 0) != '\0') {

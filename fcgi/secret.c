@@ -209,3 +209,19 @@ secret_digest(struct arena *a, const char *purpose, const char *data)
 	sodium_bin2hex(out, 33, mac, 16);
 	return out;
 }
+
+/* Returns the identity HMAC (64 hex digits: HMAC-SHA256 under the
+ * identity key) of data, a person's canonical identity (identity.c). */
+char *
+secret_identity_hex(struct arena *a, const char *data)
+{
+	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
+	char		*out;
+
+	if (!loaded || (out = arena_alloc(a, 2 * sizeof(mac) + 1)) == NULL)
+		return NULL;
+	crypto_auth_hmacsha256(mac, (const unsigned char *)data, strlen(data),
+	    identity_key);
+	sodium_bin2hex(out, 2 * sizeof(mac) + 1, mac, sizeof(mac));
+	return out;
+}

@@ -26,5 +26,6 @@ void		 random_code(char out[7]);
 char		*identity_key_sql(struct arena *);
 char		*secret_digest(struct arena *, const char *purpose,
 		    const char *data);
+char		*secret_identity_hex(struct arena *, const char *data);
 
 #endif
