@@ -9,6 +9,7 @@
  * no threads. Working buffers come from the caller's arena. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -54,55 +55,65 @@ int
 canon_init(void)
 {
 	UErrorCode	 st = U_ZERO_ERROR;
-	USet		*all;
+	USet		*allowed;
 	UChar		 id[16];
 
 	if (icu.state != 0)
 		return icu.state == 1 ? 0 : -1;
-	icu.state = -1;
 	icu.casefold = unorm2_getNFKCCasefoldInstance(&st);
 	if (failed("NFKC_Casefold", st))
-		return -1;
+		goto fail;
 	icu.nfd = unorm2_getNFDInstance(&st);
 	if (failed("NFD", st))
-		return -1;
+		goto fail;
 	icu.nfc = unorm2_getNFCInstance(&st);
 	if (failed("NFC", st))
-		return -1;
+		goto fail;
 	u_uastrcpy(id, "Latin-ASCII");
 	icu.latin = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
 	if (failed("Latin-ASCII transliterator", st))
-		return canon_fini(), -1;
+		goto fail;
 
-	/* The spoof checker: mixed scripts beyond ICU's "moderately
-	 * restrictive" level (Latin with Cyrillic or Greek, Cyrillic with
-	 * Greek...) and mixed-script confusables are refused. Every
-	 * character is allowed (the field patterns decide what a name may
-	 * hold), so that a rare letter does not make the whole name
-	 * "unrestricted". setAllowedChars turns CHAR_LIMIT on: the checks
-	 * are set after it. */
+	/* The spoof checker: one name is written in one script, except
+	 * the usual East Asian mixes (Latin, Han, kana, Hangul, Bopomofo):
+	 * ICU's "highly restrictive" level. Latin with Cyrillic, Greek,
+	 * Armenian or Coptic letters (Տ, Ⲕ look like S, K), Cyrillic with
+	 * Greek... and mixed-script confusables are refused. The surname and
+	 * the given names are separate fields: a Latin surname with Arabic
+	 * given names passes. (The "moderately restrictive" level would let
+	 * Latin mix with Armenian, Coptic or Cherokee look-alikes.)
+	 * Every character is allowed (the field patterns decide what a name
+	 * may hold): with TS #39's recommended set, a letter such as "ɔ"
+	 * (Akan, Ewe names) would make the name "unrestricted", refused.
+	 * setAllowedChars turns CHAR_LIMIT on; the checks are set after
+	 * it. */
 	icu.spoof = uspoof_open(&st);
 	if (failed("uspoof_open", st))
-		return canon_fini(), -1;
-	all = uset_open(0, 0x10FFFF);
-	uspoof_setAllowedChars(icu.spoof, all, &st);
-	uset_close(all);
-	uspoof_setRestrictionLevel(icu.spoof, USPOOF_MODERATELY_RESTRICTIVE);
+		goto fail;
+	allowed = uset_open(0, 0x10FFFF);
+	uspoof_setAllowedChars(icu.spoof, allowed, &st);
+	uset_close(allowed);
+	uspoof_setRestrictionLevel(icu.spoof, USPOOF_HIGHLY_RESTRICTIVE);
 	uspoof_setChecks(icu.spoof, USPOOF_RESTRICTION_LEVEL |
 	    USPOOF_MIXED_SCRIPT_CONFUSABLE, &st);
 	if (failed("spoof checker settings", st))
-		return canon_fini(), -1;
+		goto fail;
 
 	icu.idna = uidna_openUTS46(UIDNA_USE_STD3_RULES | UIDNA_CHECK_BIDI |
 	    UIDNA_CHECK_CONTEXTJ | UIDNA_NONTRANSITIONAL_TO_ASCII, &st);
 	if (failed("UTS #46", st))
-		return canon_fini(), -1;
+		goto fail;
 	if (phone_init() == -1) {
 		log_msg("canon: libphonenumber does not start");
-		return canon_fini(), -1;
+		goto fail;
 	}
 	icu.state = 1;
 	return 0;
+fail:
+	/* Not retried on every request: the next call fails at once. */
+	canon_fini();
+	icu.state = -1;
+	return -1;
 }
 
 void
@@ -210,6 +221,63 @@ latin_ascii(struct arena *a, struct ustr *u)
 
 /* --- names ------------------------------------------------------------- */
 
+/* A few rare Latin capitals look like an ASCII letter while their small
+ * letter does not ("Ꞵ" is a B, "ꞵ" is not a b): case folding would lose
+ * the resemblance that TS #39 knows. Such a capital is replaced by its
+ * skeleton, case-folded, when that is made of ASCII letters only
+ * (Ƅ → b, Ɵ → o, Ꭓ → x, Ꞵ → b). ASCII capitals are left to the case
+ * folding ("I", whose skeleton is "l", is handled with i and l). */
+static int
+latin_capitals(struct arena *a, struct ustr *u)
+{
+	UErrorCode	 st;
+	UChar		 one[2], sk[8], *o;
+	int32_t		 i, j, k, n, len;
+	UChar32		 c;
+	int8_t		 gc;
+	int		 found = 0;
+
+	for (i = 0; i < u->n && !found; ) {
+		U16_NEXT(u->s, i, u->n, c);
+		gc = u_charType(c);
+		found = c > 0x7F && (gc == U_UPPERCASE_LETTER ||
+		    gc == U_TITLECASE_LETTER);
+	}
+	if (!found)
+		return 0;
+	if ((o = arena_alloc(a, (4 * u->n + 1) * sizeof(UChar))) == NULL)
+		return -1;
+	for (i = n = 0; i < u->n; ) {
+		j = i;
+		U16_NEXT(u->s, i, u->n, c);
+		gc = u_charType(c);
+		st = U_ZERO_ERROR;
+		if (c > 0x7F && (gc == U_UPPERCASE_LETTER ||
+		    gc == U_TITLECASE_LETTER) &&
+		    uscript_getScript(c, &st) == USCRIPT_LATIN &&
+		    U_SUCCESS(st)) {
+			k = 0;
+			U16_APPEND_UNSAFE(one, k, c);
+			len = uspoof_getSkeleton(icu.spoof, 0, one, k, sk,
+			    (int32_t)(sizeof(sk) / sizeof(sk[0])), &st);
+			for (k = 0; U_SUCCESS(st) && k < len; k++)
+				if (!((sk[k] >= 'A' && sk[k] <= 'Z') ||
+				    (sk[k] >= 'a' && sk[k] <= 'z')))
+					break;
+			if (U_SUCCESS(st) && len > 0 && len <= 3 && k == len) {
+				for (k = 0; k < len; k++)
+					o[n++] = sk[k] | 0x20;
+				continue;
+			}
+		}
+		while (j < i)
+			o[n++] = u->s[j++];
+	}
+	u->s = o;
+	u->n = n;
+	return 0;
+}
+
 /* Characters removed without a trace: what NFKC_Casefold left of the
  * default-ignorable and format characters, the Arabic tatweel (and its
  * N'Ko cousin), and the accents: nonspacing marks that are diacritics,
@@ -274,15 +342,37 @@ fold_separators(struct ustr *u)
 	u->n = o;
 }
 
+/* The Unicode TS #39 skeleton of u. */
+static int
+skeleton(struct arena *a, struct ustr *u)
+{
+	UErrorCode	 st = U_ZERO_ERROR;
+	struct ustr	 sk;
+
+	sk.n = uspoof_getSkeleton(icu.spoof, 0, u->s, u->n, NULL, 0, &st);
+	if (st != U_BUFFER_OVERFLOW_ERROR && failed("uspoof_getSkeleton", st))
+		return -1;
+	if ((sk.s = arena_alloc(a, (sk.n + 1) * sizeof(UChar))) == NULL)
+		return -1;
+	st = U_ZERO_ERROR;
+	uspoof_getSkeleton(icu.spoof, 0, u->s, u->n, sk.s, sk.n + 1, &st);
+	if (failed("uspoof_getSkeleton", st))
+		return -1;
+	*u = sk;
+	return 0;
+}
+
 enum canon_status
 canon_name(struct arena *a, const char *in, const char **out)
 {
-	struct ustr	 u, sk;
+	struct ustr	 u;
 	UErrorCode	 st = U_ZERO_ERROR;
-	int32_t		 fails;
+	int32_t		 fails, i;
 	char		*o;
 
 	*out = NULL;
+	if (in == NULL)
+		return CANON_EMPTY;
 	if (canon_init() == -1)
 		return CANON_ERROR;
 	switch (from_utf8(a, in, strlen(in), &u)) {
@@ -292,9 +382,12 @@ canon_name(struct arena *a, const char *in, const char **out)
 		return CANON_ERROR;
 	}
 	/* Case and compatibility forms folded, default ignorables gone;
-	 * Latin letters spelt in ASCII; then decomposed so that the
+	 * Latin letters spelt in ASCII, folded again (Latin-ASCII spells
+	 * the small capital "ɪ" as "I"); then decomposed so that the
 	 * accents can go, and composed again. */
-	if (normalize(a, icu.casefold, &u) == -1 || latin_ascii(a, &u) == -1 ||
+	if (latin_capitals(a, &u) == -1 ||
+	    normalize(a, icu.casefold, &u) == -1 || latin_ascii(a, &u) == -1 ||
+	    normalize(a, icu.casefold, &u) == -1 ||
 	    normalize(a, icu.nfd, &u) == -1)
 		return CANON_ERROR;
 	fold_separators(&u);
@@ -309,16 +402,20 @@ canon_name(struct arena *a, const char *in, const char **out)
 	if (fails != 0)
 		return CANON_CONFUSABLE;
 
-	sk.n = uspoof_getSkeleton(icu.spoof, 0, u.s, u.n, NULL, 0, &st);
-	if (st != U_BUFFER_OVERFLOW_ERROR && failed("uspoof_getSkeleton", st))
+	/* The skeleton maps look-alikes to one prototype, which may be a
+	 * capital: case-folded again, and the skeleton of that. */
+	if (skeleton(a, &u) == -1 || normalize(a, icu.casefold, &u) == -1 ||
+	    skeleton(a, &u) == -1)
 		return CANON_ERROR;
-	if ((sk.s = arena_alloc(a, (sk.n + 1) * sizeof(UChar))) == NULL)
-		return CANON_ERROR;
-	st = U_ZERO_ERROR;
-	uspoof_getSkeleton(icu.spoof, 0, u.s, u.n, sk.s, sk.n + 1, &st);
-	if (failed("uspoof_getSkeleton", st))
-		return CANON_ERROR;
-	if ((o = to_utf8(a, &sk)) == NULL)
+	/* TS #39 holds "I" (capital i) and "l" (small L) for one letter,
+	 * which case folding (I → i) undoes: "AIice" would not meet
+	 * "Alice". i and l are one letter here. Two people whose names
+	 * differ only by it (Ella, Eila) get the same form; the identity
+	 * also holds the date of birth, so this costs next to nothing. */
+	for (i = 0; i < u.n; i++)
+		if (u.s[i] == 'i')
+			u.s[i] = 'l';
+	if ((o = to_utf8(a, &u)) == NULL)
 		return CANON_ERROR;
 	*out = o;
 	return CANON_OK;
@@ -335,7 +432,7 @@ is_space(UChar32 c)
 enum canon_status
 canon_email(struct arena *a, const char *in, const char **out)
 {
-	struct ustr	 u, local;
+	struct ustr	 local;
 	UErrorCode	 st = U_ZERO_ERROR;
 	UIDNAInfo	 info = UIDNA_INFO_INITIALIZER;
 	const char	*b, *e, *at, *p;
@@ -345,6 +442,8 @@ canon_email(struct arena *a, const char *in, const char **out)
 	size_t		 dn;
 
 	*out = NULL;
+	if (in == NULL)
+		return CANON_INVALID;
 	if (canon_init() == -1)
 		return CANON_ERROR;
 	/* Trimmed of ASCII and Unicode spaces at both ends. */
@@ -421,8 +520,7 @@ canon_email(struct arena *a, const char *in, const char **out)
 		if (n == 0)
 			return CANON_INVALID;
 	}
-	u = local;
-	if ((l8 = to_utf8(a, &u)) == NULL)
+	if ((l8 = to_utf8(a, &local)) == NULL)
 		return CANON_ERROR;
 	if ((o = arena_printf(a, "%s@%s", l8, dom)) == NULL)
 		return CANON_ERROR;
@@ -478,6 +576,8 @@ canon_phone(struct arena *a, const char *in, const char **e164)
 	char	 buf[32], *s;
 
 	*e164 = NULL;
+	if (in == NULL)
+		return CANON_INVALID;
 	if (canon_init() == -1)
 		return CANON_ERROR;
 	if ((s = phone_ascii(a, in)) == NULL)
@@ -508,10 +608,28 @@ canon_phone_mobile(const char *e164)
 	char	 buf[32];
 	int	 mobile = 0;
 
-	if (e164 == NULL || e164[0] != '+' || strlen(e164) > 20 ||
-	    canon_init() == -1)
+	if (e164 == NULL || e164[0] != '+' || strlen(e164) < 7 ||
+	    strlen(e164) > 16 || strspn(e164 + 1, "0123456789") !=
+	    strlen(e164) - 1 || canon_init() == -1)
 		return 0;
 	if (phone_e164(e164, buf, sizeof(buf), &mobile) != 0)
 		return 0;
 	return mobile;
+}
+
+const char *
+canon_version(void)
+{
+	static char	 v[96];
+	UVersionInfo	 icuv, uv;
+	char		 a[U_MAX_VERSION_STRING_LENGTH], b[U_MAX_VERSION_STRING_LENGTH];
+
+	if (v[0] == '\0') {
+		u_getVersion(icuv);
+		u_getUnicodeVersion(uv);
+		u_versionToString(icuv, a);
+		u_versionToString(uv, b);
+		snprintf(v, sizeof(v), "ICU %s, Unicode %s", a, b);
+	}
+	return v;
 }

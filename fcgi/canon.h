@@ -9,14 +9,17 @@
  *                letters folded to ASCII (ICU's Latin-ASCII: "oe" for
  *                "œ", "l" for "ł"), punctuation and spacing folded to
  *                one space between words, confusable letters mapped to
- *                one skeleton (Unicode TS #39). "Dupont." = " DUPONT" =
- *                "Du<soft hyphen>pont"; "Marie-Anne" = "Marie Anne" but
- *                not "Marianne". CANON_CONFUSABLE when the name mixes
- *                scripts in a plainly confusable way (a Cyrillic or Greek
- *                letter among Latin ones: ICU's moderately restrictive
- *                level); a wholly Cyrillic, Greek or Arabic name is fine.
+ *                one skeleton (Unicode TS #39; "i" and "l" are one
+ *                letter, since "I" and "l" look alike). "Dupont." =
+ *                " DUPONT" = "Du<soft hyphen>pont"; "Marie-Anne" =
+ *                "Marie Anne" but not "Marianne". CANON_CONFUSABLE when
+ *                the name mixes scripts (a Cyrillic or Greek letter among
+ *                Latin ones, a Latin and an Arabic word: ICU's highly
+ *                restrictive level, which lets Latin mix only with Han,
+ *                kana, Hangul); a wholly Cyrillic, Greek or Arabic name
+ *                is fine.
  *                CANON_EMPTY when nothing is left, CANON_INVALID when the
- *                input is not UTF-8.
+ *                input is not UTF-8 (or longer than 1024 bytes).
  *   canon_email  trimmed, lower case, the domain in its ASCII (IDNA)
  *                form without a final dot, the local part without its
  *                "+tag" (for every domain: "a+x@d" = "a@d"). Gmail only
@@ -33,9 +36,13 @@
  *                "06". Digits, spaces, "+().-/" only. CANON_INVALID for
  *                an impossible number; canon_phone_example() gives a
  *                right one to show.
- *   canon_phone_mobile  1 when an E.164 number (as canon_phone gives it)
+ *   canon_phone_mobile  1 when an E.164 number (as canon_phone gives it:
+ *                "+" and digits only)
  *                is a mobile one, able to receive the SMS; 0 otherwise
  *                (fixed lines, 08 and 09 numbers).
+ *   canon_version  "ICU 72.1, Unicode 15.0": what the name forms depend
+ *                on (worth logging at start-up; libphonenumber does not
+ *                tell its version).
  *
  * Every result is allocated in the arena. The forms are stable for one
  * ICU and libphonenumber version (they feed keyed digests stored in the
@@ -67,5 +74,6 @@ enum canon_status canon_email(struct arena *, const char *in, const char **out);
 enum canon_status canon_phone(struct arena *, const char *in, const char **e164);
 const char	*canon_phone_example(void);
 int		 canon_phone_mobile(const char *e164);
+const char	*canon_version(void);
 
 #endif

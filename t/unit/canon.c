@@ -9,6 +9,10 @@
 
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/uspoof.h>
+#include <unicode/utf8.h>
+
 #include "arena.h"
 #include "canon.h"
 #include "tap.h"
@@ -125,7 +129,7 @@ static const struct same names_same[] = {
 	    "Marie\u2013Anne",		/* – en dash */
 	    "Marie\u2014Anne",		/* — em dash */
 	    "Marie - Anne", "Marie_Anne", "Marie\u00A0Anne", NULL } },
-	{ "apostrophes", "o brien", {
+	{ "apostrophes", "o brlen" /* i and l are one letter */, {
 	    "O'Brien", "O\u2019Brien", "O\u02BCBrien", "O\u2018Brien",
 	    "O\u00B4Brien", "O`Brien", "O Brien", "o'brien", "O\u2019 BRIEN",
 	    NULL } },
@@ -183,6 +187,17 @@ static const struct same names_same[] = {
 	    "\u0645\u064F\u0640\u062D\u064E\u0640\u0645\u064E\u0651\u0640\u062F",
 	    "\u200F\u0645\u062D\u0645\u062F.",		/* RLM, dot */
 	    " \u0645\u062D\u0645\u062F\u200C ", NULL } },
+	{ "look-alikes within Latin (small capitals, bold, Roman numerals)", "dupont", {
+	    "Dupont",
+	    "\u1D05\u1D1C\u1D18\u1D0F\u0274\u1D1B",	/* ᴅᴜᴘᴏɴᴛ */
+	    "Dup\u1D0Fnt",				/* small capital o */
+	    "\U0001D403\U0001D42E\U0001D429\U0001D428\U0001D427\U0001D42D", /* bold */
+	    "\u216Eupont",				/* Roman numeral D */
+	    NULL } },
+	{ "capital I for small L", NULL, {
+	    "Alice", "AIice", "ALICE", "A1ice", "AIICE", NULL } },
+	{ "a Latin capital that only its skeleton ties to B", NULL, {
+	    "Bob", "\uA7B4ob", "BOB", NULL } },
 	{ "Arabic diacritics (Fatima)", NULL, {
 	    "\u0641\u0627\u0637\u0645\u0629",		/* فاطمة */
 	    "\u0641\u064E\u0627\u0637\u0650\u0645\u064E\u0629", /* فَاطِمَة */
@@ -216,6 +231,11 @@ static const struct refused names_refused[] = {
 	{ "\u0418\u0432a\u043D\u043E\u0432", CANON_CONFUSABLE, "a Latin a in a Cyrillic name" },
 	{ "Ivan \u0418\u0432\u0430\u043D", CANON_CONFUSABLE, "a Latin and a Cyrillic word" },
 	{ "\u0395\u03BB\u03AD\u03BD\u03B7 \u0418\u0432\u0430\u043D", CANON_CONFUSABLE, "a Greek and a Cyrillic word" },
+	{ "A\u0399ice", CANON_CONFUSABLE, "a Greek capital Iota for a Latin l" },
+	{ "Dup\u0585nt", CANON_CONFUSABLE, "an Armenian o in a Latin name" },
+	{ "Dup\u2C9Fnt", CANON_CONFUSABLE, "a Coptic o in a Latin name" },
+	{ "\u13A0upont", CANON_CONFUSABLE, "a Cherokee D in a Latin name" },
+	{ "Mohamed \u0645\u062D\u0645\u062F", CANON_CONFUSABLE, "a Latin and an Arabic word" },
 	{ "", CANON_EMPTY, "an empty name" },
 	{ "  ", CANON_EMPTY, "spaces" },
 	{ "...", CANON_EMPTY, "dots" },
@@ -225,10 +245,11 @@ static const struct refused names_refused[] = {
 	{ "Dup\xFFnt", CANON_INVALID, "bytes that are not UTF-8" },
 };
 
-/* Scripts that are not look-alikes of each other mix freely. */
+/* Latin mixes with the East Asian scripts (ICU's highly restrictive
+ * level); rare letters of African languages are letters like others. */
 static const char *const names_mixed_ok[] = {
-	"Mohamed \u0645\u062D\u0645\u062F",	/* Latin and Arabic */
 	"Wang \u738B",				/* Latin and Han */
+	"K\u0254fi", "\u0186\u0254 \u01B2\u0254", "\u018Eze",	/* ɔ, Ɔ, Ʋ, Ǝ */
 	"\u3084\u307E\u3060 \u592A\u90CE",	/* Hiragana and Han */
 	"Dupont 2",
 };
@@ -396,8 +417,74 @@ static const struct {
 	{ "+590590201234", 0 },
 	{ "06 12 34 56 78", 0 },	/* not E.164 */
 	{ "+33 garbage", 0 },
+	{ "+33 6 12 34 56 78", 0 },	/* not E.164 */
+	{ "+336CALLME12", 0 },		/* no keypad reading */
 	{ "", 0 },
 };
+
+/* Every letter that TS #39 ties to an ASCII letter, put in a Latin name
+ * in place of that letter: refused, or the same form. Four letters are
+ * left out: Latin-ASCII spells them otherwise than their skeleton (ſ as
+ * s, not f; ʋ as v, not u; ᶌ as v; ẝ as s). Returns the number of
+ * letters checked; holes are printed. */
+static int
+lookalike_letters(int *holes)
+{
+	UErrorCode		 st = U_ZERO_ERROR;
+	USpoofChecker		*sc = uspoof_open(&st);
+	static const char	 ascii[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	char			 skel[52][16], cs[8], sk[32], n1[64], n2[64];
+	const char		*f1, *f2;
+	enum canon_status	 s1, s2;
+	int32_t			 len;
+	UChar32			 c;
+	UBool			 bad;
+	int			 i, checked = 0;
+
+	*holes = 0;
+	for (i = 0; i < 52; i++) {
+		uspoof_getSkeletonUTF8(sc, 0, ascii + i, 1, skel[i],
+		    sizeof(skel[i]), &st);
+	}
+	if (U_FAILURE(st)) {
+		uspoof_close(sc);
+		return -1;
+	}
+	for (c = 0x80; c < 0x30000; c++) {
+		if (!(U_GET_GC_MASK(c) & U_GC_L_MASK) || c == 0x017F ||
+		    c == 0x028B || c == 0x1D8C || c == 0x1E9D)
+			continue;
+		len = 0;
+		bad = 0;
+		U8_APPEND(cs, len, (int32_t)sizeof(cs) - 1, c, bad);
+		if (bad)
+			continue;
+		cs[len] = '\0';
+		st = U_ZERO_ERROR;
+		uspoof_getSkeletonUTF8(sc, 0, cs, len, sk, sizeof(sk), &st);
+		if (U_FAILURE(st))
+			continue;
+		for (i = 0; i < 52 && strcmp(sk, skel[i]) != 0; i++)
+			;
+		if (i == 52)
+			continue;
+		checked++;
+		arena_reset(a);
+		snprintf(n1, sizeof(n1), "Dup%sont", cs);
+		snprintf(n2, sizeof(n2), "Dup%cont", ascii[i % 26]);
+		f1 = form(canon_name, n1, &s1);
+		f2 = form(canon_name, n2, &s2);
+		if (s1 == CANON_CONFUSABLE ||
+		    (s1 == CANON_OK && s2 == CANON_OK && strcmp(f1, f2) == 0))
+			continue;
+		if (++*holes <= 10)
+			printf("# U+%04X %s gives '%s', %c gives '%s'\n", (unsigned)c,
+			    cs, f1 != NULL ? f1 : "", ascii[i % 26], f2 != NULL ? f2 : "");
+	}
+	uspoof_close(sc);
+	return checked;
+}
 
 int
 main(void)
@@ -405,6 +492,7 @@ main(void)
 	enum canon_status	 st;
 	const char		*o, *o2, *first;
 	size_t			 i;
+	int			 n, holes;
 
 	a = arena_new(4096);
 	ok(canon_init() == 0, "ICU and libphonenumber open");
@@ -415,8 +503,14 @@ main(void)
 	check_refused("name", canon_name, names_refused, N(names_refused));
 	for (i = 0; i < N(names_mixed_ok); i++) {
 		form(canon_name, names_mixed_ok[i], &st);
-		is_int(st, CANON_OK, "name: scripts that do not look alike mix (%zu)", i + 1);
+		is_int(st, CANON_OK, "name: accepted mix or rare letter (%zu)", i + 1);
 	}
+
+	n = lookalike_letters(&holes);
+	ok(n > 500 && holes == 0, "name: each of %d letters that TS #39 ties to "
+	    "an ASCII letter, in a Latin name, is refused or meets it (%d do not)",
+	    n, holes);
+	arena_reset(a);
 
 	check_same("e-mail", canon_email, emails_same, N(emails_same));
 	check_distinct("e-mail", canon_email, emails_distinct, N(emails_distinct));
@@ -430,6 +524,9 @@ main(void)
 		    "phone: %s is %sa mobile", phones_mobile[i].e164,
 		    phones_mobile[i].mobile ? "" : "not ");
 	is_int(canon_phone_mobile(NULL), 0, "phone: no number is not a mobile");
+	is_int(canon_name(a, NULL, &o), CANON_EMPTY, "name: NULL is empty");
+	is_int(canon_email(a, NULL, &o), CANON_INVALID, "e-mail: NULL is not an address");
+	is_int(canon_phone(a, NULL, &o), CANON_INVALID, "phone: NULL is not a number");
 	o = form(canon_phone, canon_phone_example(), &st);
 	ok(st == CANON_OK && canon_phone_mobile(o),
 	    "phone: the example shown (%s) is a valid mobile number", canon_phone_example());
@@ -444,6 +541,10 @@ main(void)
 	canon_fini();
 	o2 = form(canon_phone, "+33 (0)6 12 34 56 78", &st);
 	is_str(o2, "+33612345678", "the phone reopens by itself as well");
+
+	ok(strncmp(canon_version(), "ICU ", 4) == 0 &&
+	    strstr(canon_version(), ", Unicode ") != NULL,
+	    "canon_version names ICU and Unicode (%s)", canon_version());
 
 	canon_fini();
 	arena_free(a);
