@@ -197,6 +197,8 @@ identity_refusal(struct req *r, struct form *f, const char *outcome)
 		form_error(f, "phone", arena_printf(r->arena, _("This phone number already has %d appointments in progress, the most allowed. Cancel one, or give another number."), r->conf->max_per_phone));
 	else if (strcmp(outcome, "agdref_required") == 0)
 		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
+	else if (strcmp(outcome, "agdref_unknown") == 0)
+		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
 	else if (strcmp(outcome, "contact_required") == 0)
 		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
 	else

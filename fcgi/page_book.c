@@ -130,8 +130,6 @@ refusal(struct req *r, struct form *f, const char *outcome)
 		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
 	else if (strcmp(outcome, "identity_active") == 0)
 		form_error(f, NULL, _("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."));
-	else if (strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
 	else
 		form_error(f, NULL, _("Your appointment could not be held. Try again."));
 }

@@ -174,8 +174,10 @@ read_fields(struct req *r, struct form *f, const PGresult *d,
 
 /* Turns a refusal of draw_register into a message. */
 static void
-refusal(struct form *f, const char *outcome)
+refusal(struct req *r, struct form *f, const char *outcome)
 {
+	if (identity_refusal(r, f, outcome))
+		return;
 	if (strcmp(outcome, "replayed") == 0)
 		form_error(f, NULL, _("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."));
 	else if (strcmp(outcome, "already_registered") == 0)
@@ -186,12 +188,6 @@ refusal(struct form *f, const char *outcome)
 		form_error(f, NULL, _("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."));
 	else if (strcmp(outcome, "closed") == 0)
 		form_error(f, NULL, _("Registration for this draw is closed."));
-	else if (strcmp(outcome, "agdref_required") == 0)
-		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
-	else if (strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
-	else if (strcmp(outcome, "contact_required") == 0)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
 	else
 		form_error(f, NULL, _("Your registration could not be recorded. Try again."));
 }
@@ -233,7 +229,7 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
 	if (strcmp(outcome, "registered") == 0)
 		return resp_redirect(r, arena_printf(r->arena, "/draw-entry/%s", token));
-	refusal(f, outcome);
+	refusal(r, f, outcome);
 	return render(r, p, d, f);
 }
 
