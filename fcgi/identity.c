@@ -89,6 +89,34 @@ is_e164(const char *s)
 	return s[1 + n] == '\0' && n >= 6 && n <= 15;
 }
 
+/* The E.164 form of a mobile number as typed; NULL with an error recorded
+ * at the phone field (for stored fields: NULL, no error). */
+static const char *
+phone(struct req *r, struct form *f, int at_fields, const char *typed)
+{
+	const char		*c = NULL;
+	enum canon_status	 st;
+
+	if ((st = canon_phone(r->arena, typed, &c)) == CANON_ERROR)
+		form_error(f, NULL, _("Your details could not be checked just now. Wait a minute, then send the form again."));
+	else if (st != CANON_OK || !is_e164(c))
+		err(f, at_fields, "phone", arena_printf(r->arena, _("This phone number is not possible. Check it, and write it for example like this: %s."), canon_phone_example()));
+	else if (!canon_phone_mobile(c))
+		err(f, at_fields, "phone", arena_printf(r->arena, _("This is not a mobile number, and we send the code by text message. Give a mobile number, for example %s, or an e-mail address."), canon_phone_example()));
+	else
+		return c;
+	return NULL;
+}
+
+/* The E.164 form of the mobile number typed in a form's phone field (for
+ * forms that only need where to send an SMS: alerts); NULL with an error
+ * at the field when it is not a possible mobile number. */
+const char *
+identity_phone(struct form *f, const char *typed)
+{
+	return phone(f->r, f, 1, typed);
+}
+
 /* Computes the canonical forms and the keys of in's typed fields; 0, or
  * -1 with the errors recorded at the fields. With at_fields 0 (fields
  * recorded earlier, e.g. a court order, that must still be booked) a
@@ -114,18 +142,10 @@ identity_canon(struct req *r, struct form *f, int at_fields,
 		else
 			err(f, at_fields, "email", _("This e-mail address is not possible. Check it, and write it for example like this: name@example.fr."));
 	}
-	if (in->phone != NULL && *in->phone != '\0') {
-		if ((st = canon_phone(r->arena, in->phone, &c)) == CANON_ERROR)
-			form_error(f, NULL, _("Your details could not be checked just now. Wait a minute, then send the form again."));
-		else if (st != CANON_OK || !is_e164(c))
-			err(f, at_fields, "phone", arena_printf(r->arena, _("This phone number is not possible. Check it, and write it for example like this: %s."), canon_phone_example()));
-		else if (!canon_phone_mobile(c))
-			err(f, at_fields, "phone", arena_printf(r->arena, _("This is not a mobile number, and we send the code by text message. Give a mobile number, for example %s, or an e-mail address."), canon_phone_example()));
-		else {
-			in->phone_e164 = c;
-			in->phone_key = secret_digest(r->arena, "creneau phone key v1", c);
-		}
-	}
+	if (in->phone != NULL && *in->phone != '\0' &&
+	    (in->phone_e164 = phone(r, f, at_fields, in->phone)) != NULL)
+		in->phone_key = secret_digest(r->arena, "creneau phone key v1",
+		    in->phone_e164);
 	if (f->nerrors > before)
 		return -1;
 	in->name_key = secret_identity_hex(r->arena, arena_printf(r->arena,
