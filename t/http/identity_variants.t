@@ -227,7 +227,15 @@ try:
         wait_form_min()
         r = df.submit(v)
         registered += r.status == 303
+        last = v
     t.is_(registered, 2, "two people register for the draw with one phone written two ways")
+    df = form(get(path), action=r"/draw$", has="surname")
+    again = dict(last, surname=last["surname"] + ".", email="other%s@example.org" % letters(6), phone="")
+    wait_form_min()
+    r = df.submit(again)
+    t.ok(r.status == 200 and any(re.search(r"déjà inscrite?|already registered", m, re.I) for m in error_summary(r)),
+         "the same person registering again with a trailing full stop is refused (%s)"
+         % " | ".join(error_summary(r)))
     after_p, after_e = counters("draw_register", "phone"), counters("draw_register", "email")
     t.is_(len(changed(before_p, after_p)), 1, "the draw's phone limit counts both spellings under one key")
     t.ok(not any(dd in k for k in after_p) and not any(mail.lower() in k.lower() for k in after_e),
