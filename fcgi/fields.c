@@ -35,8 +35,10 @@ const struct field fields[FIELD_COUNT] = {
 	    "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 	    "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
 	    254, 0, N_("E-mail address"), N_("For example nom@example.fr.") },
-	[F_PHONE] = { "phone", "(?:\\+[1-9][0-9]{7,14}|0[67][0-9]{8}|0[67](?: [0-9]{2}){4})",
-	    20, 0, N_("Mobile phone"), N_("For example 06 12 34 56 78 or +33612345678.") },
+	/* Loose on purpose: canon_phone() (identity.c) says whether the
+	 * number is possible, with an example when it is not. */
+	[F_PHONE] = { "phone", "\\+?[0-9(][0-9 ().\\/-]{5,30}",
+	    32, 0, N_("Mobile phone"), N_("For example 06 12 34 56 78 or +33612345678.") },
 	[F_AGDREF] = { "agdref", "[0-9]{10}", 10, 1, N_("AGDREF number"),
 	    N_("The 10 digits printed on your residence permit.") },
 	[F_REFERENCE] = { "reference",

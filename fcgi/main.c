@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "canon.h"
 #include "conf.h"
 #include "fields.h"
 #include "supervisor.h"
@@ -33,7 +34,7 @@ check(const char *path)
 	int		 rc = 0;
 
 	if (conf_load(path, &c) == -1 || tpl_init(c.templates) == -1 ||
-	    fields_init() == -1)
+	    fields_init() == -1 || canon_init() == -1)
 		rc = 1;
 	conf_clear(&c);
 	printf("%s: %s\n", path, rc == 0 ? "ok" : "errors");

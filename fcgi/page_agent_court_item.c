@@ -8,6 +8,7 @@
  * URL and the account must act for that site (checked in SQL). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "fmt.h"
 #include "form.h"
 #include "i18n.h"
+#include "identity.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -117,19 +119,40 @@ render(struct req *r, const PGresult *v, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
+/* The applicant of injunction row v, as recorded, with the keys
+ * (identity.c); 0, or -1 with the error recorded. */
+static int
+applicant(struct req *r, struct form *f, const PGresult *v,
+    struct identity *who)
+{
+	memset(who, 0, sizeof(*who));
+	who->surname = db_value(v, 0, 9);
+	who->given_names = db_value(v, 0, 10);
+	snprintf(who->birth, sizeof(who->birth), "%s", db_value(v, 0, 11));
+	who->agdref = *db_value(v, 0, 12) ? db_value(v, 0, 12) : NULL;
+	who->email = *db_value(v, 0, 13) ? db_value(v, 0, 13) : NULL;
+	who->phone = *db_value(v, 0, 14) ? db_value(v, 0, 14) : NULL;
+	who->lang = db_value(v, 0, 15);
+	return identity_canon(r, f, 0, who);
+}
+
 /* Books the chosen time: 303 back, or the page with the error. */
 static int
 submit(struct req *r, const PGresult *v, struct form *f)
 {
+	struct identity	 who;
 	const char	*p[5], *outcome;
 	PGresult	*res;
 
 	if ((p[3] = form_get(f, F_SLOT, 1)) == NULL)
 		return render(r, v, f);
+	if (applicant(r, f, v, &who) == -1)
+		return render(r, v, f);
 	p[0] = r->staff->id;
 	p[1] = r->args[0];
 	p[2] = r->args[1];
-	p[4] = identity_key_sql(r->arena);
+	if ((p[4] = identity_json(r->arena, &who)) == NULL)
+		return -1;
 	if ((res = db_exec(r, S_COURT_BOOK, p)) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";

@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "form.h"
 #include "i18n.h"
+#include "identity.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -30,8 +31,7 @@ static const char *const form_fields[] = {
 
 /* Values of a valid submission. */
 struct mediator_input {
-	const char	*surname, *given_names, *phone, *lang, *agdref;
-	char		 birth[11];
+	struct identity	 who;
 	char		 idem[33];
 };
 
@@ -107,18 +107,8 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 		form_error(f, NULL, _("The form could not be checked. Check the details, then send it again."));
 		break;
 	}
-	in->surname = form_get(f, F_SURNAME, 1);
-	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
-	form_birth_date(f, in->birth);
-	in->phone = form_get(f, F_PHONE, 0);
-	in->lang = form_get(f, F_MSG_LANG, 1);
-	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
-		form_error(f, "lang", _("Choose one of the languages offered."));
-		in->lang = NULL;
-	}
-	in->agdref = NULL;
-	if (strcmp(db_value(s, 0, 9), "t") == 0)
-		in->agdref = form_get(f, F_AGDREF, 1);
+	identity_read(f, strcmp(db_value(s, 0, 9), "t") == 0 ?
+	    IDENTITY_AGDREF : 0, &in->who);
 	return f->nerrors > before ? -1 : 0;
 }
 
@@ -126,7 +116,9 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 static void
 refusal(struct req *r, struct form *f, const char *outcome)
 {
-	if (strcmp(outcome, "quota_reached") == 0)
+	if (strcmp(outcome, "token_used") == 0)
+		form_error(f, NULL, _("This form has already been used. Open the booking form again."));
+	else if (strcmp(outcome, "quota_reached") == 0)
 		form_error(f, NULL, _("Your organisation has used its quota of bookings for this month. No booking was made. New bookings are possible from the first day of next month."));
 	else if (strcmp(outcome, "slot_unavailable") == 0)
 		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
@@ -147,20 +139,15 @@ static int
 submit(struct req *r, const PGresult *s, struct form *f,
     struct mediator_input *in)
 {
-	const char	*p[11], *outcome;
+	const char	*p[5], *outcome;
 	PGresult	*res;
 
 	p[0] = r->staff->id;
 	p[1] = r->args[0];
-	p[2] = identity_key_sql(r->arena);
-	p[3] = in->surname;
-	p[4] = in->given_names;
-	p[5] = in->birth;
-	p[6] = in->agdref;
-	p[7] = in->phone;
-	p[8] = in->lang;
-	p[9] = arena_printf(r->arena, "mediator:%s", in->idem);
-	p[10] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
+	if ((p[2] = identity_json(r->arena, &in->who)) == NULL)
+		return -1;
+	p[3] = arena_printf(r->arena, "mediator:%s", in->idem);
+	p[4] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
 	if ((res = db_exec(r, S_MEDIATOR_BOOK, p)) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";

@@ -17,6 +17,7 @@
 #include "form.h"
 #include "formtoken.h"
 #include "i18n.h"
+#include "identity.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -117,7 +118,9 @@ page_alert(struct req *r)
 	check_token(r, sp, &f, idem);
 	mark = f.nerrors;
 	email = form_get(&f, F_EMAIL, 0);
-	phone = form_get(&f, F_PHONE, 0);
+	/* Alerts are sent to the number in E.164 form (identity.c). */
+	if ((phone = form_get(&f, F_PHONE, 0)) != NULL)
+		phone = identity_phone(&f, phone);
 	if (email == NULL && phone == NULL && f.nerrors == mark)
 		form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));
 	lang = form_get(&f, F_MSG_LANG, 1);

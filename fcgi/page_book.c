@@ -16,6 +16,7 @@
 #include "form.h"
 #include "formtoken.h"
 #include "i18n.h"
+#include "identity.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -30,8 +31,7 @@ static const char *const form_fields[] = {
 
 /* Values of a valid submission. */
 struct booking_input {
-	const char	*surname, *given_names, *email, *phone, *lang, *agdref;
-	char		 birth[11];
+	struct identity	 who;
 	char		 idem[33];
 };
 
@@ -118,72 +118,44 @@ check_token(struct req *r, struct form *f, struct booking_input *in)
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }
 
-/* Reads and validates the fields; returns 0 when all are right. */
+/* Reads and validates the person's fields (identity.c); returns 0 when
+ * all are right. */
 static int
 read_fields(struct req *r, struct form *f, const PGresult *s,
     struct booking_input *in)
 {
-	size_t	 before = f->nerrors, mark;
-
-	in->surname = form_get(f, F_SURNAME, 1);
-	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
-	form_birth_date(f, in->birth);
-	mark = f->nerrors;
-	in->email = form_get(f, F_EMAIL, 0);
-	in->phone = form_get(f, F_PHONE, 0);
-	if (in->email == NULL && in->phone == NULL && f->nerrors == mark)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
-	in->lang = form_get(f, F_MSG_LANG, 1);
-	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
-		form_error(f, "lang", _("Choose one of the languages offered."));
-		in->lang = NULL;
-	}
-	in->agdref = NULL;
-	if (strcmp(db_value(s, 0, 11), "t") == 0)
-		in->agdref = form_get(f, F_AGDREF, 1);
-	return f->nerrors > before ? -1 : 0;
+	(void)r;
+	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
+	    (strcmp(db_value(s, 0, 11), "t") == 0 ? IDENTITY_AGDREF : 0),
+	    &in->who);
 }
 
 /* Turns a refusal of booking_hold into a message at the right field. */
 static void
 refusal(struct req *r, struct form *f, const char *outcome)
 {
+	if (identity_refusal(r, f, outcome))
+		return;
 	if (strcmp(outcome, "slot_unavailable") == 0)
 		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
 	else if (strcmp(outcome, "identity_active") == 0)
 		form_error(f, NULL, _("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."));
-	else if (strcmp(outcome, "email_cap") == 0)
-		form_error(f, "email", arena_printf(r->arena, _("This e-mail address already has %d appointments in progress, the most allowed. Cancel one, or give another address."), r->conf->max_per_email));
-	else if (strcmp(outcome, "phone_cap") == 0)
-		form_error(f, "phone", arena_printf(r->arena, _("This phone number already has %d appointments in progress, the most allowed. Cancel one, or give another number."), r->conf->max_per_phone));
-	else if (strcmp(outcome, "agdref_required") == 0)
-		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
-	else if (strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
-	else if (strcmp(outcome, "contact_required") == 0)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
 	else
 		form_error(f, NULL, _("Your appointment could not be held. Try again."));
 }
 
-/* Counts the attempt against the rate limits (schema/014); returns 1 and
- * records the message when one refuses it, 0 when it may go on, -1 when
- * the database failed. */
+/* Counts the attempt against the rate limits (schema/014, on the keyed
+ * digests of 016); returns 1 and records the message when one refuses
+ * it, 0 when it may go on, -1 when the database failed. */
 static int
-rate_limited(struct req *r, struct form *f, const struct booking_input *in)
+rate_limited(struct req *r, struct form *f, const char *person)
 {
-	const char	*p[9], *scope;
+	const char	*p[3], *scope;
 	PGresult	*res;
 
 	p[0] = r->args[0];
-	p[1] = identity_key_sql(r->arena);
-	p[2] = in->surname;
-	p[3] = in->given_names;
-	p[4] = in->birth;
-	p[5] = in->agdref;
-	p[6] = in->email;
-	p[7] = in->phone;
-	p[8] = staff_client_key(r);
+	p[1] = person;
+	p[2] = staff_client_key(r);
 	if ((res = db_exec(r, S_BOOKING_RATE_CHECK, p)) == NULL)
 		return -1;
 	scope = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
@@ -205,12 +177,14 @@ static int
 submit(struct req *r, const PGresult *s, struct form *f,
     struct booking_input *in)
 {
-	const char	*p[15];
+	const char	*p[8], *person;
 	char		 code[7], *token;
 	PGresult	*res;
 	const char	*outcome;
 
-	switch (rate_limited(r, f, in)) {
+	if ((person = identity_json(r->arena, &in->who)) == NULL)
+		return -1;
+	switch (rate_limited(r, f, person)) {
 	case 0:
 		break;
 	case 1:
@@ -222,20 +196,13 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
 	p[0] = r->args[0];
-	p[1] = identity_key_sql(r->arena);
-	p[2] = in->surname;
-	p[3] = in->given_names;
-	p[4] = in->birth;
-	p[5] = in->agdref;
-	p[6] = in->email;
-	p[7] = in->phone;
-	p[8] = in->lang;
-	p[9] = in->idem;
-	p[10] = token;
-	p[11] = code;
-	p[12] = arena_printf(r->arena, "%d", r->conf->hold_minutes);
-	p[13] = arena_printf(r->arena, "%d", r->conf->max_per_email);
-	p[14] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
+	p[1] = person;
+	p[2] = in->idem;
+	p[3] = token;
+	p[4] = code;
+	p[5] = arena_printf(r->arena, "%d", r->conf->hold_minutes);
+	p[6] = arena_printf(r->arena, "%d", r->conf->max_per_email);
+	p[7] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
 	if ((res = db_exec(r, S_BOOKING_HOLD, p)) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";

@@ -23,6 +23,7 @@
 #include "form.h"
 #include "formtoken.h"
 #include "i18n.h"
+#include "identity.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -45,8 +46,7 @@ enum {
 };
 
 struct entry_input {
-	const char	*surname, *given_names, *email, *phone, *lang, *agdref;
-	char		 birth[11];
+	struct identity	 who;
 	char		 idem[33];
 };
 
@@ -154,36 +154,24 @@ check_token(struct req *r, struct form *f, const PGresult *d,
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }
 
-/* Reads and validates the fields; returns 0 when all are right. */
+/* Reads and validates the person's fields, as the booking form does
+ * (identity.c); returns 0 when all are right. */
 static int
 read_fields(struct req *r, struct form *f, const PGresult *d,
     struct entry_input *in)
 {
-	size_t	 before = f->nerrors, mark;
-
-	in->surname = form_get(f, F_SURNAME, 1);
-	in->given_names = form_get(f, F_GIVEN_NAMES, 1);
-	form_birth_date(f, in->birth);
-	mark = f->nerrors;
-	in->email = form_get(f, F_EMAIL, 0);
-	in->phone = form_get(f, F_PHONE, 0);
-	if (in->email == NULL && in->phone == NULL && f->nerrors == mark)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
-	in->lang = form_get(f, F_MSG_LANG, 1);
-	if (in->lang != NULL && !conf_has_language(r->conf, in->lang)) {
-		form_error(f, "lang", _("Choose one of the languages offered."));
-		in->lang = NULL;
-	}
-	in->agdref = NULL;
-	if (strcmp(db_value(d, 0, D_AGDREF), "t") == 0)
-		in->agdref = form_get(f, F_AGDREF, 1);
-	return f->nerrors > before ? -1 : 0;
+	(void)r;
+	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
+	    (strcmp(db_value(d, 0, D_AGDREF), "t") == 0 ? IDENTITY_AGDREF : 0),
+	    &in->who);
 }
 
 /* Turns a refusal of draw_register into a message. */
 static void
-refusal(struct form *f, const char *outcome)
+refusal(struct req *r, struct form *f, const char *outcome)
 {
+	if (identity_refusal(r, f, outcome))
+		return;
 	if (strcmp(outcome, "replayed") == 0)
 		form_error(f, NULL, _("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."));
 	else if (strcmp(outcome, "already_registered") == 0)
@@ -194,12 +182,6 @@ refusal(struct form *f, const char *outcome)
 		form_error(f, NULL, _("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."));
 	else if (strcmp(outcome, "closed") == 0)
 		form_error(f, NULL, _("Registration for this draw is closed."));
-	else if (strcmp(outcome, "agdref_required") == 0)
-		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
-	else if (strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
-	else if (strcmp(outcome, "contact_required") == 0)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
 	else
 		form_error(f, NULL, _("Your registration could not be recorded. Try again."));
 }
@@ -209,7 +191,7 @@ static int
 submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
     struct entry_input *in)
 {
-	const char	*v[13], *rv[3], *outcome;
+	const char	*v[6], *rv[2], *outcome;
 	char		 code[7], *token;
 	PGresult	*res;
 
@@ -217,24 +199,17 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
 	v[0] = db_value(d, 0, D_ID);
-	v[1] = identity_key_sql(r->arena);
-	v[2] = in->surname;
-	v[3] = in->given_names;
-	v[4] = in->birth;
-	v[5] = in->agdref;
-	v[6] = in->email;
-	v[7] = in->phone;
-	v[8] = in->lang;
-	v[9] = in->idem;
-	v[10] = token;
-	v[11] = code;
-	v[12] = network_digest(r);
+	if ((v[1] = identity_json(r->arena, &in->who)) == NULL)
+		return -1;
+	v[2] = in->idem;
+	v[3] = token;
+	v[4] = code;
+	v[5] = network_digest(r);
 	/* Brakes per e-mail, phone and address (rate_limit_rules), counted
-	 * in one statement before the registration; a shared address is
-	 * allowed a great many. */
-	rv[0] = in->email;
-	rv[1] = in->phone;
-	rv[2] = staff_client_key(r);
+	 * on keyed digests in one statement before the registration; a
+	 * shared address is allowed a great many. */
+	rv[0] = v[1];
+	rv[1] = staff_client_key(r);
 	if ((res = db_exec(r, S_DRAW_RATE_CHECK, rv)) == NULL)
 		return db_fail(r);
 	if (*db_value(res, 0, 0) != '\0') {
@@ -248,7 +223,7 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
 	if (strcmp(outcome, "registered") == 0)
 		return resp_redirect(r, arena_printf(r->arena, "/draw-entry/%s", token));
-	refusal(f, outcome);
+	refusal(r, f, outcome);
 	return render(r, p, d, f);
 }
 

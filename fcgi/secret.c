@@ -1,5 +1,6 @@
-/* Form tokens, random tokens and the identity key (see secret.h).
- * A form token is base64url(version | issued | nonce | scope | HMAC). */
+/* Form tokens, random tokens, keyed digests and the identity HMAC (see
+ * secret.h). A form token is base64url(version | issued | nonce | scope |
+ * HMAC). */
 #include "config.h"
 
 #include <errno.h>
@@ -182,21 +183,6 @@ random_code(char out[7])
 	snprintf(out, 7, "%06u", (unsigned)randombytes_uniform(1000000));
 }
 
-/* Returns the identity HMAC key as a PostgreSQL bytea literal (\x…). */
-char *
-identity_key_sql(struct arena *a)
-{
-	char	*out;
-
-	if ((out = arena_alloc(a, 2 + 2 * sizeof(identity_key) + 1)) == NULL)
-		return NULL;
-	out[0] = '\\';
-	out[1] = 'x';
-	sodium_bin2hex(out + 2, 2 * sizeof(identity_key) + 1, identity_key,
-	    sizeof(identity_key));
-	return out;
-}
-
 /* Returns a keyed digest (32 hex digits) of data for a purpose, so that a
  * value such as a client address can be counted without being stored. */
 char *
@@ -355,4 +341,20 @@ slot_ref_open(char *ref)
 		return -1;
 	*dot = '\0';
 	return 0;
+}
+
+/* Returns the identity HMAC (64 hex digits: HMAC-SHA256 under the
+ * identity key) of data, a person's canonical identity (identity.c). */
+char *
+secret_identity_hex(struct arena *a, const char *data)
+{
+	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
+	char		*out;
+
+	if (!loaded || (out = arena_alloc(a, 2 * sizeof(mac) + 1)) == NULL)
+		return NULL;
+	crypto_auth_hmacsha256(mac, (const unsigned char *)data, strlen(data),
+	    identity_key);
+	sodium_bin2hex(out, 2 * sizeof(mac) + 1, mac, sizeof(mac));
+	return out;
 }

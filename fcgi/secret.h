@@ -1,7 +1,8 @@
 /* The site secret (secret_file) and what is derived from it: signed,
  * expiring form tokens (whose id is the idempotency key of what the form
- * creates), random access tokens and codes, and the identity key handed
- * to PostgreSQL for the HMAC of identities. libsodium does the crypto. */
+ * creates), random access tokens and codes, keyed digests, and the
+ * identity HMAC of a person's canonical identity (identity.c). libsodium
+ * does the crypto. */
 #ifndef CRENEAU_SECRET_H
 #define CRENEAU_SECRET_H
 
@@ -33,8 +34,8 @@ char		*slot_ref(struct arena *, const char *id);
 int		 slot_ref_open(char *ref);
 char		*random_token(struct arena *);
 void		 random_code(char out[7]);
-char		*identity_key_sql(struct arena *);
 char		*secret_digest(struct arena *, const char *purpose,
 		    const char *data);
+char		*secret_identity_hex(struct arena *, const char *data);
 
 #endif

@@ -103,12 +103,14 @@ const struct statement statements[STMT_COUNT] = {
 	    "  CROSS JOIN LATERAL procedure_text(p.id, $2) t"
 	    " WHERE sl.id = $1::bigint" },
 
-	/* Holds a slot (schema/004_booking.sql); columns: outcome, booking
-	 * id, reference. */
-	[S_BOOKING_HOLD] = { "booking_hold", 15, 0,
+	/* Holds a slot (schema/016_booking_path.sql); $1 slot, $2 the
+	 * person (identity_json), $3 idempotency key, $4 access token, $5
+	 * code, $6 hold minutes, $7 most per e-mail, $8 most per phone;
+	 * columns: outcome, booking id, reference. */
+	[S_BOOKING_HOLD] = { "booking_hold", 8, 0,
 	    "SELECT outcome, booking_id, reference FROM booking_hold("
-	    "  $1::bigint, $2::bytea, $3, $4, $5::date, $6, $7, $8, $9, $10,"
-	    "  $11, $12, make_interval(mins => $13::int), $14::int, $15::int)" },
+	    "  $1::bigint, $2::jsonb, $3, $4, $5, make_interval(mins => $6::int),"
+	    "  $7::int, $8::int)" },
 
 	/* A booking by its secret token; $1 = token; columns: status,
 	 * reference, hold end (local HH24:MI), hold passed (t/f), local start,
@@ -318,14 +320,12 @@ const struct statement statements[STMT_COUNT] = {
 	    "  JOIN procedures p ON p.id = sl.procedure_id"
 	    " WHERE sl.id = $1::bigint" },
 
-	/* $1 account, $2 slot, $3 identity secret, $4 surname, $5 given
-	 * names, $6 birth date, $7 AGDREF, $8 phone, $9 language, $10
-	 * idempotency key, $11 most bookings per phone; columns: outcome,
+	/* $1 account, $2 slot, $3 the person (identity_json), $4
+	 * idempotency key, $5 most bookings per phone; columns: outcome,
 	 * booking id, reference. */
-	[S_MEDIATOR_BOOK] = { "mediator_book", 11, 0,
+	[S_MEDIATOR_BOOK] = { "mediator_book", 5, 0,
 	    "SELECT outcome, coalesce(booking_id::text, ''), coalesce(reference, '')"
-	    "  FROM mediator_book($1::bigint, $2::bigint, $3::bytea, $4, $5, $6::date,"
-	    "       $7, $8, $9, $10, $11::int)" },
+	    "  FROM mediator_book($1::bigint, $2::bigint, $3::jsonb, $4, $5::int)" },
 
 	/* The printable confirmation (audited); $1 account, $2 booking;
 	 * columns: reference, status, local start, site name, address, postal
@@ -381,11 +381,12 @@ const struct statement statements[STMT_COUNT] = {
 	    "       coalesce(booking_status, '')"
 	    "  FROM court_view($1::bigint, $2, $3::bigint)" },
 
-	/* $1 account, $2 site slug, $3 injunction, $4 slot, $5 identity
-	 * secret; columns: outcome, booking id, reference. */
+	/* $1 account, $2 site slug, $3 injunction, $4 slot, $5 the
+	 * applicant's keys (identity_json); columns: outcome, booking id,
+	 * reference. */
 	[S_COURT_BOOK] = { "court_book", 5, 0,
 	    "SELECT outcome, coalesce(booking_id::text, ''), coalesce(reference, '')"
-	    "  FROM court_book($1::bigint, $2, $3::bigint, $4::bigint, $5::bytea)" },
+	    "  FROM court_book($1::bigint, $2, $3::bigint, $4::bigint, $5::jsonb)" },
 
 	/* The audit log (audited); $1 account, $2 day or NULL, $3 action or
 	 * NULL, $4 offset, $5 limit; columns: local time, account name, role,
@@ -587,12 +588,10 @@ const struct statement statements[STMT_COUNT] = {
 	    " ORDER BY b.starts_at, b.slot_id" },
 
 	/* Rate limits of the booking form, before booking_hold; $1 slot,
-	 * $2 identity secret, $3 surname, $4 given names, $5 birth date,
-	 * $6 AGDREF, $7 e-mail, $8 phone, $9 address digest; column: the
-	 * scope refused, or empty. */
-	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 9, 0,
-	    "SELECT booking_rate_check($1::bigint, $2::bytea, $3, $4, $5::date,"
-	    "       $6, $7, $8, $9)" },
+	 * $2 the person (identity_json: only its keys count), $3 address
+	 * digest; column: the scope refused, or empty. */
+	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 3, 0,
+	    "SELECT booking_rate_check($1::bigint, $2::jsonb, $3)" },
 
 	/* Draws (schema/013_draws.sql). $1 site slug, $2 procedure code,
 	 * $3 language; columns: procedure name, site name, language of the
@@ -621,13 +620,12 @@ const struct statement statements[STMT_COUNT] = {
 	    "  FROM draw_public d JOIN procedures p ON p.id = d.procedure_id"
 	    " WHERE d.id = draw_current($1::bigint, $2::bigint)" },
 
-	/* Registers; $1 draw, $2 identity secret, $3 surname, $4 given
-	 * names, $5 birth date, $6 AGDREF, $7 e-mail, $8 phone, $9 language,
-	 * $10 idempotency key, $11 token, $12 code, $13 network digest;
-	 * columns: outcome, entry id, public id. */
-	[S_DRAW_REGISTER] = { "draw_register", 13, 0,
+	/* Registers; $1 draw, $2 the person (identity_json), $3
+	 * idempotency key, $4 token, $5 code, $6 network digest; columns:
+	 * outcome, entry id, public id. */
+	[S_DRAW_REGISTER] = { "draw_register", 6, 0,
 	    "SELECT outcome, entry_id, public_id FROM draw_register($1::bigint,"
-	    "  $2::bytea, $3, $4, $5::date, $6, $7, $8, $9, $10, $11, $12, $13)" },
+	    "  $2::jsonb, $3, $4, $5, $6)" },
 
 	/* An entry by its secret token; $1 token, $2 language; columns:
 	 * status, public id, draw id, procedure name, site name, closes,
@@ -742,11 +740,11 @@ const struct statement statements[STMT_COUNT] = {
 	[S_AGENT_DRAW_RUN] = { "agent_draw_run", 2, 0,
 	    "SELECT outcome, offers, entries FROM draw_run($1::bigint, $2::bigint)" },
 
-	/* Rate limits of a draw registration ($1 e-mail, $2 phone, $3 address
-	 * digest); the first scope over its limit, or empty. */
-	[S_DRAW_RATE_CHECK] = { "draw_rate_check", 3, 0,
-	    "SELECT coalesce(rate_limit_check('draw_register',"
-	    "  ARRAY['email', 'phone', 'address'], ARRAY[lower($1), $2, $3]), '')" },
+	/* Rate limits of a draw registration ($1 the person: its e-mail and
+	 * phone keys, $2 address digest); the first scope over its limit, or
+	 * empty. */
+	[S_DRAW_RATE_CHECK] = { "draw_rate_check", 2, 0,
+	    "SELECT draw_rate_check($1::jsonb, $2)" },
 
 	/* The draw switch of each procedure of a site; $1 account, $2 site;
 	 * columns: procedure id, name, next mode, override, automatic mode,

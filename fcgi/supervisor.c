@@ -15,6 +15,7 @@
 
 #include <fcgiapp.h>
 
+#include "canon.h"
 #include "conf.h"
 #include "fields.h"
 #include "i18n.h"
@@ -213,7 +214,8 @@ supervisor_run(const char *path)
 	sigset_t		 block, old;
 	char			*old_socket;
 
-	if (load(path) == -1 || fields_init() == -1)
+	/* ICU and libphonenumber opened once, shared by the workers. */
+	if (load(path) == -1 || fields_init() == -1 || canon_init() == -1)
 		return 1;
 	if ((listen_fd = open_socket()) < 0 || write_pid() == -1)
 		return 1;

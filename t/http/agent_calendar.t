@@ -183,9 +183,9 @@ try:
     _, answer = book(slots[1], bruno)
     confirm(follow(answer), bruno["email"])
     secret = "x" * 32
-    q("SELECT booking_hold(%s, convert_to('%s', 'UTF8'), 'Haddad', 'Samira', DATE '1980-05-04', NULL,"
-      " 'samira-%s@example.org', NULL, 'ar', NULL, '%s', '123456', interval '10 minutes', NULL, NULL,"
-      " 'mediator')" % (slots[0], secret, word, "m" * 43))
+    q("SELECT booking_hold(%s, creneau_person_sql(convert_to('%s', 'UTF8'), 'Haddad', 'Samira',"
+      " DATE '1980-05-04', NULL, 'samira-%s@example.org', NULL, 'ar'), NULL, '%s', '123456',"
+      " interval '10 minutes', NULL, NULL, 'mediator')" % (slots[0], secret, word, "m" * 43))
     q("SELECT booking_confirm('%s', '123456')" % ("m" * 43))
     booked = q("SELECT string_agg(lang || ':' || status, ',' ORDER BY lang) FROM bookings WHERE site_id = %s"
                % site_id)

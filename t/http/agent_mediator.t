@@ -124,6 +124,12 @@ try:
     r2 = f.submit(fill_identity(f, p1), headers={"Cookie": ca})
     t.is_((r2.status, location_path(r2)), (303, loc), "the same form sent again leads to the same booking")
     t.is_(booking_count("b.channel = 'mediator'"), 1, "and makes no second booking")
+    r3 = f.submit(fill_identity(f, new_identity("medother")), headers={"Cookie": ca})
+    t.ok(r3.status == 200 and loc not in r3.text and
+         any(re.search(r"already been used|déjà été utilisé", m, re.I) for m in error_summary(r3)),
+         "the same form sent for another person is refused, without the first booking's link (%s)"
+         % " | ".join(error_summary(r3)))
+    t.is_(booking_count("b.channel = 'mediator'"), 1, "and makes no booking")
 
     # Validation: the form comes back with the values and errors.
     bad = f.submit({"surname": "", "given_names": "Jeanne", "birth_day": "31", "birth_month": "2",

@@ -72,7 +72,7 @@ try:
     sql = ["SET client_min_messages = warning;"]
     for n, (when, kind, who, net) in enumerate(people):
         sql.append(
-            "SELECT draw_register(%s, '%s'::bytea, %s, 'Sim', DATE '1970-01-01' + %d, NULL, %s, NULL, 'fr', %s, %s, "
+            "SELECT draw_register(%s, creneau_person_sql('%s'::bytea, %s, 'Sim', DATE '1970-01-01' + %d, NULL, %s, NULL, 'fr'), %s, %s, "
             "'123456', md5(%s));" % (draw_id, SECRET, sql_literal("Sim" + who), n,
                                      sql_literal("%s-%s@example.org" % (who, tag)),
                                      sql_literal("%s-%s" % (tag, who)),

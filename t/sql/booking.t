@@ -50,9 +50,10 @@ CREATE FUNCTION pg_temp.hold(slot text, surname text, given text, birth date, ag
                              email text, phone text, key text, token text)
 RETURNS TABLE (outcome text, booking_id bigint, reference text) LANGUAGE sql
 AS $$
-    SELECT * FROM booking_hold(pg_temp.slot(slot), '\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'::bytea,
-                               surname, given, birth, agdref, email, phone, 'fr', key, token,
-                               '123456', interval '10 minutes', 2, 2)
+    SELECT * FROM booking_hold(pg_temp.slot(slot),
+                               creneau_person_sql('\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'::bytea,
+                                                  surname, given, birth, agdref, email, phone, 'fr'),
+                               key, token, '123456', interval '10 minutes', 2, 2)
 $$;
 
 SELECT pg_temp.ok(to_regclass('bookings') IS NOT NULL, 'the bookings table exists');
@@ -115,12 +116,19 @@ SELECT pg_temp.ok((SELECT payload->>'code' = '123456'
                      FROM outbox WHERE booking_id = :h1_booking_id),
                   'hold: the message has the code, token, reference, site, procedure and local time');
 
--- Replay.
-SELECT * FROM pg_temp.hold('two', 'Autre', 'Personne', '1970-01-01', NULL, 'x@example.org', NULL,
+-- Replay: with someone else's details, refused and nothing returned;
+-- the same submission again, the same booking.
+SELECT outcome || ' ' || coalesce(booking_id::text, '-') || ' ' || coalesce(reference, '-') AS res
+  FROM pg_temp.hold('two', 'Autre', 'Personne', '1970-01-01', NULL, 'x@example.org', NULL,
+                    'key-1', 'token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3') \gset o_
+SELECT pg_temp.is(:'o_res'::text, 'token_used - -', 'replay: another person''s details with a used key get nothing');
+SELECT pg_temp.is(booking_by_token('token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3'), NULL::bigint,
+                  'replay: another person''s token leads nowhere');
+SELECT * FROM pg_temp.hold('two', 'DUPONT', 'marie', '1980-05-06', NULL, 'Marie@example.org', NULL,
                            'key-1', 'token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2') \gset r_
 SELECT pg_temp.is(:'r_outcome'::text || ' ' || :r_booking_id || ' ' || :'r_reference',
                   'replayed ' || :h1_booking_id || ' ' || :'h1_reference',
-                  'replay: the same idempotency key returns the same booking');
+                  'replay: the same submission with the same idempotency key returns the same booking');
 SELECT pg_temp.is((SELECT count(*)::integer FROM bookings), 1, 'replay: no second booking');
 SELECT pg_temp.is(pg_temp.booked('two'), 0, 'replay: no place taken');
 SELECT pg_temp.is((SELECT count(*)::integer FROM outbox), 1, 'replay: no second message');
@@ -149,8 +157,8 @@ SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('unpub', 'Martin', 'Paul', '
                   'slot_unavailable', 'hold: an unpublished slot');
 SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('past', 'Martin', 'Paul', '1980-05-06', NULL, 'p@example.org', NULL, 'k5', 'token-eeeeeeeeeeeeeeeeeeee')),
                   'slot_unavailable', 'hold: a past slot');
-SELECT pg_temp.is((SELECT outcome FROM booking_hold(-1, '\x000102030405060708090a0b0c0d0e0f'::bytea, 'M', 'P', '1980-05-06', NULL,
-                                                    'p@example.org', NULL, 'fr', 'k5', 'token-eeeeeeeeeeeeeeeeeeee', '123456', '10 minutes', 2, 2)),
+SELECT pg_temp.is((SELECT outcome FROM booking_hold(-1, creneau_person_sql('\x000102030405060708090a0b0c0d0e0f'::bytea, 'M', 'P', '1980-05-06', NULL,
+                                                    'p@example.org', NULL, 'fr'), 'k5', 'token-eeeeeeeeeeeeeeeeeeee', '123456', '10 minutes', 2, 2)),
                   'slot_unavailable', 'hold: no such slot');
 SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('draw', 'Martin', 'Paul', '1980-05-06', NULL, 'p@example.org', NULL, 'k5', 'token-eeeeeeeeeeeeeeeeeeee')),
                   'slot_unavailable', 'hold: a procedure allocated by draw is not booked directly');

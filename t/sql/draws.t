@@ -46,9 +46,9 @@ SELECT pg_temp.is((SELECT seed_hex FROM draw_public WHERE id = (SELECT draw_id F
 -- Registration.
 CREATE FUNCTION pg_temp.reg(n integer, key text, surname text DEFAULT NULL) RETURNS TABLE (outcome text, entry_id bigint, public_id text)
 LANGUAGE sql AS $$
-    SELECT * FROM draw_register((SELECT draw_id FROM dr), '\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'::bytea,
+    SELECT * FROM draw_register((SELECT draw_id FROM dr), creneau_person_sql('\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'::bytea,
                                 coalesce(surname, 'Nom' || chr(64 + n)), 'Prénom', DATE '1980-01-01' + n, NULL,
-                                'p' || n || '@example.org', NULL, 'fr', key, 'token-for-entry-number-' || n || '-xxxx' || CASE WHEN key = 'key-' || n THEN '' ELSE key END, '123456',
+                                'p' || n || '@example.org', NULL, 'fr'), key, 'token-for-entry-number-' || n || '-xxxx' || CASE WHEN key = 'key-' || n THEN '' ELSE key END, '123456',
                                 md5('net' || (n % 2)))
 $$;
 CREATE TEMP TABLE r AS SELECT n, (pg_temp.reg(n, 'key-' || n)).* FROM generate_series(1, 6) n;

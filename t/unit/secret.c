@@ -81,8 +81,12 @@ main(void)
 	ok(tok != NULL && strlen(tok) == 43 && strspn(tok,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43,
 	    "an access token is 43 base64url characters");
-	ok(strncmp(identity_key_sql(a), "\\x", 2) == 0 && strlen(identity_key_sql(a)) == 66,
-	    "the identity key is a bytea literal");
+	ok(strlen(secret_identity_hex(a, "N:A|B|1990-01-02")) == 64 &&
+	    strcmp(secret_identity_hex(a, "N:A|B|1990-01-02"),
+	    secret_identity_hex(a, "N:A|B|1990-01-02")) == 0 &&
+	    strcmp(secret_identity_hex(a, "N:A|B|1990-01-02"),
+	    secret_identity_hex(a, "N:A|B|1990-01-03")) != 0,
+	    "an identity HMAC is 64 hex digits, the same for the same identity only");
 	arena_free(a);
 	return done_testing();
 }
