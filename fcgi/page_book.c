@@ -162,7 +162,7 @@ refusal(struct req *r, struct form *f, const char *outcome)
 static int
 rate_limited(struct req *r, struct form *f, const struct booking_input *in)
 {
-	const char	*p[9], *scope;
+	const char	*p[10], *scope;
 	PGresult	*res;
 
 	p[0] = r->args[0];
@@ -174,6 +174,7 @@ rate_limited(struct req *r, struct form *f, const struct booking_input *in)
 	p[6] = in->email;
 	p[7] = in->phone;
 	p[8] = staff_client_key(r);
+	p[9] = in->idem;
 	if ((res = db_exec(r, S_BOOKING_RATE_CHECK, p)) == NULL)
 		return -1;
 	scope = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
@@ -185,6 +186,12 @@ rate_limited(struct req *r, struct form *f, const struct booking_input *in)
 		form_error(f, "email", _("Too many forms were sent with this e-mail address in the last few minutes. Wait ten minutes, then send the form again."));
 	else if (strcmp(scope, "phone") == 0)
 		form_error(f, "phone", _("Too many forms were sent with this phone number in the last few minutes. Wait ten minutes, then send the form again."));
+	else if (strcmp(scope, "live_email") == 0)
+		form_error(f, "email", _("A time booked with this e-mail address is still waiting for its code. Type the code we sent to confirm it, or cancel it, then send this form again."));
+	else if (strcmp(scope, "live_phone") == 0)
+		form_error(f, "phone", _("A time booked with this phone number is still waiting for its code. Type the code we sent to confirm it, or cancel it, then send this form again."));
+	else if (strcmp(scope, "live_address") == 0)
+		form_error(f, NULL, _("Too many times booked from your network are waiting for their code. Confirm yours with the code we sent, or wait a few minutes, then send the form again."));
 	else
 		form_error(f, NULL, _("Too many appointments were requested from your network in the last few minutes. Wait ten minutes, then send the form again."));
 	return 1;

@@ -149,7 +149,7 @@ const struct statement statements[STMT_COUNT] = {
 	[S_BOOKING_ACCESS] = { "booking_access", 3, 0,
 	    "SELECT outcome FROM booking_access($1, $2::date, $3)" },
 
-	/* $1 token, $2 minutes, $3 most extensions; outcome. */
+	/* $1 token, $2 minutes more, $3 longest hold in all; outcome. */
 	[S_BOOKING_EXTEND] = { "booking_extend", 3, 0,
 	    "SELECT outcome FROM booking_extend($1, $2::int, $3::int)" },
 
@@ -551,11 +551,12 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Rate limits of the booking form, before booking_hold; $1 slot,
 	 * $2 identity secret, $3 surname, $4 given names, $5 birth date,
-	 * $6 AGDREF, $7 e-mail, $8 phone, $9 address digest; column: the
-	 * scope refused, or empty. */
-	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 9, 0,
+	 * $6 AGDREF, $7 e-mail, $8 phone, $9 address digest, $10 the form
+	 * token's id (counts the live holds: schema/017); column: the scope
+	 * refused, or empty. */
+	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 10, 0,
 	    "SELECT booking_rate_check($1::bigint, $2::bytea, $3, $4, $5::date,"
-	    "       $6, $7, $8, $9)" },
+	    "       $6, $7, $8, $9, $10)" },
 
 	/* Draws (schema/013_draws.sql). $1 site slug, $2 procedure code,
 	 * $3 language; columns: procedure name, site name, language of the
