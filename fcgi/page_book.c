@@ -238,6 +238,10 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
 	if (strcmp(outcome, "held") == 0 || strcmp(outcome, "replayed") == 0)
 		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+	/* Refused: no longer a hold on its way for the live-hold limits (if
+	 * this fails, the form only counts a few seconds longer). */
+	p[0] = in->idem;
+	(void)db_exec(r, S_BOOKING_RATE_FORGET, p);
 	refusal(r, f, outcome);
 	return render(r, s, f);
 }

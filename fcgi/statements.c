@@ -558,6 +558,11 @@ const struct statement statements[STMT_COUNT] = {
 	    "SELECT booking_rate_check($1::bigint, $2::bytea, $3, $4, $5::date,"
 	    "       $6, $7, $8, $9, $10)" },
 
+	/* A form booking_hold refused stops counting as a live hold on its
+	 * way (schema/017); $1 the form token's id. */
+	[S_BOOKING_RATE_FORGET] = { "booking_rate_forget", 1, 0,
+	    "SELECT booking_rate_forget($1)" },
+
 	/* Draws (schema/013_draws.sql). $1 site slug, $2 procedure code,
 	 * $3 language; columns: procedure name, site name, language of the
 	 * procedure name, site id, procedure id. */

@@ -70,6 +70,7 @@ enum stmt {
 	S_CAL_PUBLISH,
 	S_WAIT_RELEASES,
 	S_BOOKING_RATE_CHECK,
+	S_BOOKING_RATE_FORGET,
 	/* Draws and abuse review (schema/013_draws.sql). */
 	S_DRAW_PROCEDURE,
 	S_DRAW_PAGE,

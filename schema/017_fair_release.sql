@@ -169,12 +169,14 @@ AS $$
            AND creneau_allocation_mode(p_site_id, p_procedure_id) = 'open'
            AND NOT EXISTS (SELECT 1 FROM draw_slots ds WHERE ds.slot_id = s.id)
     ), used AS (
-        SELECT b.slot_id, b.channel,
-               count(*) FILTER (WHERE creneau_booking_occupies(b.released, b.release_at)) AS taken,
-               count(*) FILTER (WHERE b.release_at <= now()) AS due
-          FROM bookings b
-         WHERE b.slot_id IN (SELECT id FROM s) AND NOT b.released
-         GROUP BY b.slot_id, b.channel
+        -- Bookings not released: those whose release time has come are
+        -- due, the others occupy a place (creneau_booking_occupies).
+        SELECT x.slot_id, x.channel, x.n - x.due AS taken, x.due
+          FROM (SELECT b.slot_id, b.channel, count(*) AS n,
+                       count(*) FILTER (WHERE b.release_at <= now()) AS due
+                  FROM bookings b
+                 WHERE b.slot_id IN (SELECT id FROM s) AND NOT b.released
+                 GROUP BY b.slot_id, b.channel) x
     ), due AS (
         SELECT u.slot_id, sum(u.due) AS places FROM used u GROUP BY u.slot_id
     ), held_back AS (
@@ -472,8 +474,10 @@ COMMENT ON FUNCTION booking_extend(text, integer, integer) IS
 -- (rules 'hold_live' in rate_limit_rules; window_size: how far back a
 -- hold may have begun, longer than any hold). A form let through a few
 -- seconds ago that has no booking yet counts too (it is on its way to
--- booking_hold), so parallel forms cannot all slip past the count; the
--- checks of one key are serialised by an advisory lock.
+-- booking_hold), so parallel forms cannot all slip past the count, until
+-- the page, told by booking_hold that it is refused, forgets it
+-- (booking_rate_forget); the checks of one key are serialised by an
+-- advisory lock.
 CREATE TABLE hold_origins (
     idempotency_key text PRIMARY KEY CHECK (length(idempotency_key) <= 200),
     address_key     text,
@@ -503,22 +507,30 @@ AS $$
     SELECT interval '10 seconds'
 $$;
 
--- Live holds (and forms on their way) of a key of a scope, other than the
--- form p_own.
+-- Live holds (and forms on their way) of a key of a scope (address,
+-- email or phone), other than the form p_own. One statement per scope, so
+-- that each uses its own index.
 CREATE FUNCTION creneau_live_holds(p_scope text, p_key text, p_own text, p_window interval)
 RETURNS integer
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT count(*)::integer
-      FROM hold_origins o
-      LEFT JOIN bookings b ON b.idempotency_key = o.idempotency_key
-     WHERE CASE p_scope WHEN 'address' THEN o.address_key
-                        WHEN 'email' THEN o.email_key
-                        WHEN 'phone' THEN o.phone_key END = p_key
-       AND o.created_at > now() - p_window
-       AND o.idempotency_key <> coalesce(p_own, '')
-       AND CASE WHEN b.id IS NULL THEN o.created_at > now() - creneau_hold_in_flight()
-                ELSE b.status = 'held' AND b.hold_expires_at > now() END
+DECLARE
+    n integer;
+BEGIN
+    IF p_scope NOT IN ('address', 'email', 'phone') THEN
+        RAISE EXCEPTION 'creneau_live_holds: unknown scope %', p_scope
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format(
+        'SELECT count(*)::integer FROM hold_origins o'
+        '  LEFT JOIN bookings b ON b.idempotency_key = o.idempotency_key'
+        ' WHERE o.%I = $1 AND o.created_at > now() - $2 AND o.idempotency_key <> $3'
+        '   AND CASE WHEN b.id IS NULL THEN o.created_at > now() - creneau_hold_in_flight()'
+        '            ELSE b.status = ''held'' AND b.hold_expires_at > now() END',
+        p_scope || '_key')
+      INTO n USING p_key, p_window, coalesce(p_own, '');
+    RETURN n;
+END
 $$;
 
 -- The booking form's check (014) with the live holds: '' to go on, else
@@ -571,6 +583,18 @@ END
 $$;
 COMMENT ON FUNCTION booking_rate_check(bigint, bytea, text, text, date, text, text, text, text, text) IS
     'Rate limits of the booking form, before booking_hold, and the live holds per client address, e-mail and phone: '''' to go on, else the scope refused (identity, email, phone, address, live_address, live_email, live_phone).';
+
+-- A form booking_hold refused (no booking with its key) stops counting as
+-- a hold on its way: the page calls this after the refusal.
+CREATE FUNCTION booking_rate_forget(p_idempotency_key text) RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+    DELETE FROM hold_origins o
+     WHERE o.idempotency_key = p_idempotency_key
+       AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.idempotency_key = o.idempotency_key)
+$$;
+COMMENT ON FUNCTION booking_rate_forget(text) IS
+    'Forget the origin of a form that booking_hold refused, so that it no longer counts as a live hold on its way.';
 
 -- The sweep of the rate limits (014) also forgets the form origins older
 -- than any hold.
