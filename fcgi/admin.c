@@ -19,6 +19,7 @@
 
 #include "admin_draw.h"
 #include "conf.h"
+#include "db.h"
 
 #ifndef CRENEAU_CONF
 #define CRENEAU_CONF	"/etc/creneau/creneau.conf"
@@ -240,7 +241,7 @@ sweep(PGconn *db)
 	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 
 	if (ok)
-		printf("sweep: %s holds expired, %s cancelled places released\n",
+		printf("sweep: %s holds expired, %s freed places released\n",
 		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	else
 		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
@@ -469,7 +470,7 @@ main(int argc, char *argv[])
 	if (conf_load(path, &c) == -1)
 		return 1;
 	db = PQconnectdb(c.database);
-	if (PQstatus(db) != CONNECTION_OK) {
+	if (PQstatus(db) != CONNECTION_OK || db_session_settings(db, &c) == -1) {
 		fprintf(stderr, "creneau-admin: %s", PQerrorMessage(db));
 		PQfinish(db);
 		conf_clear(&c);

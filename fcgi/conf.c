@@ -47,6 +47,8 @@ static const struct key keys[] = {
 	{ "retry_after",	N(K_INT, retry_after, 1, 3600) },
 	{ "socket_mode",	N(K_OCTAL, socket_mode, 0, 0777) },
 	{ "hold_minutes",	N(K_INT, hold_minutes, 1, 120) },
+	{ "hold_extend_minutes", N(K_INT, hold_extend_minutes, 1, 120) },
+	{ "hold_max_minutes",	N(K_INT, hold_max_minutes, 1, 240) },
 	{ "form_min_seconds",	N(K_INT, form_min_seconds, 0, 600) },
 	{ "form_max_seconds",	N(K_INT, form_max_seconds, 60, 86400) },
 	{ "max_per_email",	N(K_INT, max_per_email, 1, 100) },
@@ -112,6 +114,8 @@ conf_defaults(struct conf *c)
 	c->retry_after = 30;
 	c->socket_mode = 0660;
 	c->hold_minutes = 10;
+	c->hold_extend_minutes = 5;
+	c->hold_max_minutes = 20;
 	c->form_min_seconds = 3;
 	c->form_max_seconds = 1200;
 	c->max_per_email = 3;
@@ -266,6 +270,11 @@ conf_load(const char *path, struct conf *c)
 
 		snprintf(buf, sizeof(buf), "%s", c->default_language);
 		rc = set_langs(c, buf);
+	}
+	if (rc == 0 && c->hold_max_minutes < c->hold_minutes) {
+		fprintf(stderr, "%s: hold_max_minutes is below hold_minutes\n",
+		    path);
+		rc = -1;
 	}
 	if (rc == 0 && c->release_min_minutes > c->release_max_minutes) {
 		fprintf(stderr, "%s: release_min_minutes is above release_max_minutes\n",

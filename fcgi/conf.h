@@ -26,6 +26,8 @@ struct conf {
 	int	 retry_after;		/* seconds, for 503 */
 	int	 socket_mode;		/* octal, e.g. 0660 */
 	int	 hold_minutes;		/* a held slot waits this long */
+	int	 hold_extend_minutes;	/* one "more time" adds this */
+	int	 hold_max_minutes;	/* a hold never runs longer */
 	int	 form_min_seconds;	/* faster submissions are refused */
 	int	 form_max_seconds;	/* older form tokens are refused */
 	int	 max_per_email;		/* active bookings per e-mail */

@@ -58,6 +58,28 @@ prepare(enum stmt id, char state[6])
 	return ok ? 0 : -1;
 }
 
+/* Gives a new connection the settings of creneau.conf that SQL reads:
+ * the release window of freed places (creneau_release_time(), schema/017),
+ * for the places freed without explicit bounds (a hold run out, five
+ * wrong codes). Returns 0, or -1 with the connection's error. */
+int
+db_session_settings(PGconn *c, const struct conf *cf)
+{
+	char		 lo[16], hi[16];
+	const char	*p[2] = { lo, hi };
+	PGresult	*res;
+	int		 ok;
+
+	snprintf(lo, sizeof(lo), "%d", cf->release_min_minutes);
+	snprintf(hi, sizeof(hi), "%d", cf->release_max_minutes);
+	res = PQexecParams(c, "SELECT set_config('creneau.release_min_minutes', $1, false),"
+	    " set_config('creneau.release_max_minutes', $2, false)",
+	    2, NULL, p, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 /* Makes sure a usable connection exists; returns 0, or -1 when the
  * database cannot be reached. */
 static int
@@ -77,7 +99,8 @@ ensure_connected(void)
 	values[2] = "creneau-fcgi";
 	values[3] = NULL;
 	conn = PQconnectdbParams(keys, values, 1);
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
+	    db_session_settings(conn, conf) == -1) {
 		log_msg("database unavailable: %s",
 		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
 		db_close();

@@ -16,6 +16,7 @@ void		 db_init(const struct conf *);
 PGresult	*db_exec(struct req *, enum stmt, const char *const *);
 int		 db_fail(struct req *);
 void		 db_close(void);
+int		 db_session_settings(PGconn *, const struct conf *);
 const char	*db_value(const PGresult *, int, int);
 
 #endif

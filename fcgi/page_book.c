@@ -148,14 +148,16 @@ refusal(struct req *r, struct form *f, const char *outcome)
  * digests of 016); returns 1 and records the message when one refuses
  * it, 0 when it may go on, -1 when the database failed. */
 static int
-rate_limited(struct req *r, struct form *f, const char *person)
+rate_limited(struct req *r, struct form *f, const char *person,
+    const char *idem)
 {
-	const char	*p[3], *scope;
+	const char	*p[4], *scope;
 	PGresult	*res;
 
 	p[0] = r->args[0];
 	p[1] = person;
 	p[2] = staff_client_key(r);
+	p[3] = idem;
 	if ((res = db_exec(r, S_BOOKING_RATE_CHECK, p)) == NULL)
 		return -1;
 	scope = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
@@ -167,6 +169,12 @@ rate_limited(struct req *r, struct form *f, const char *person)
 		form_error(f, "email", _("Too many forms were sent with this e-mail address in the last few minutes. Wait ten minutes, then send the form again."));
 	else if (strcmp(scope, "phone") == 0)
 		form_error(f, "phone", _("Too many forms were sent with this phone number in the last few minutes. Wait ten minutes, then send the form again."));
+	else if (strcmp(scope, "live_email") == 0)
+		form_error(f, "email", _("A time booked with this e-mail address is still waiting for its code. Type the code we sent to confirm it, or cancel it, then send this form again."));
+	else if (strcmp(scope, "live_phone") == 0)
+		form_error(f, "phone", _("A time booked with this phone number is still waiting for its code. Type the code we sent to confirm it, or cancel it, then send this form again."));
+	else if (strcmp(scope, "live_address") == 0)
+		form_error(f, NULL, _("Too many times booked from your network are waiting for their code. Confirm yours with the code we sent, or wait a few minutes, then send the form again."));
 	else
 		form_error(f, NULL, _("Too many appointments were requested from your network in the last few minutes. Wait ten minutes, then send the form again."));
 	return 1;
@@ -184,7 +192,7 @@ submit(struct req *r, const PGresult *s, struct form *f,
 
 	if ((person = identity_json(r->arena, &in->who)) == NULL)
 		return -1;
-	switch (rate_limited(r, f, person)) {
+	switch (rate_limited(r, f, person, in->idem)) {
 	case 0:
 		break;
 	case 1:
@@ -208,6 +216,10 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
 	if (strcmp(outcome, "held") == 0 || strcmp(outcome, "replayed") == 0)
 		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+	/* Refused: no longer a hold on its way for the live-hold limits (if
+	 * this fails, the form only counts a few seconds longer). */
+	p[0] = in->idem;
+	(void)db_exec(r, S_BOOKING_RATE_FORGET, p);
 	refusal(r, f, outcome);
 	return render(r, s, f);
 }

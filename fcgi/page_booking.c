@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "booking.h"
+#include "conf.h"
 #include "db.h"
 #include "fields.h"
 #include "fmt.h"
@@ -70,6 +71,13 @@ held(struct req *r, struct tpl *t, const PGresult *b)
 	    booking_path(r, "/confirm"));
 	tpl_attr(tpl_get(t, NULL, "extend-form"), "action",
 	    booking_path(r, "/extend"));
+	/* Said before it matters: how much each press adds and the bound
+	 * (a held place is scarce: HACKING, "Fair release and the hold"). */
+	tpl_text(tpl_get(t, NULL, "extend-hint"), arena_printf(r->arena,
+	    ngettext("Each press adds %d minute. The time cannot be held for more than %d minutes in all, so that others can book it.",
+	    "Each press adds %d minutes. The time cannot be held for more than %d minutes in all, so that others can book it.",
+	    r->conf->hold_extend_minutes), r->conf->hold_extend_minutes,
+	    r->conf->hold_max_minutes));
 	if (code != NULL && field_check(F_CODE, code, strlen(code)) == 0)
 		tpl_value(tpl_get(t, NULL, "input-code"), code);
 }

@@ -1,6 +1,7 @@
-/* POST /booking/<token>/extend: gives a held time its length again (at
- * most twice), for people who need longer to find the code; 303 back to
- * the booking with the outcome. */
+/* POST /booking/<token>/extend: gives a held time hold_extend_minutes
+ * more, for people who need longer to find the code, never beyond
+ * hold_max_minutes after the hold began (a scarce place: see HACKING,
+ * "The hold"); 303 back to the booking with the outcome. */
 #include "config.h"
 
 #include <string.h>
@@ -12,8 +13,6 @@
 #include "req.h"
 #include "response.h"
 
-#define MAX_EXTENSIONS	2
-
 /* Extends the hold and goes back to the booking page. */
 int
 page_booking_extend(struct req *r)
@@ -23,8 +22,8 @@ page_booking_extend(struct req *r)
 
 	resp_header(r, "Cache-Control", "no-store");
 	p[0] = r->args[0];
-	p[1] = arena_printf(r->arena, "%d", r->conf->hold_minutes);
-	p[2] = arena_printf(r->arena, "%d", MAX_EXTENSIONS);
+	p[1] = arena_printf(r->arena, "%d", r->conf->hold_extend_minutes);
+	p[2] = arena_printf(r->arena, "%d", r->conf->hold_max_minutes);
 	if ((res = db_exec(r, S_BOOKING_EXTEND, p)) == NULL)
 		return db_fail(r);
 	m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";

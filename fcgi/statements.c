@@ -154,7 +154,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "SELECT outcome, wait FROM booking_access_guarded($1, $2::date, $3,"
 	    "       $4, $5::int)" },
 
-	/* $1 token, $2 minutes, $3 most extensions; outcome. */
+	/* $1 token, $2 minutes more, $3 longest hold in all; outcome. */
 	[S_BOOKING_EXTEND] = { "booking_extend", 3, 0,
 	    "SELECT outcome FROM booking_extend($1, $2::int, $3::int)" },
 
@@ -589,9 +589,15 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Rate limits of the booking form, before booking_hold; $1 slot,
 	 * $2 the person (identity_json: only its keys count), $3 address
-	 * digest; column: the scope refused, or empty. */
-	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 3, 0,
-	    "SELECT booking_rate_check($1::bigint, $2::jsonb, $3)" },
+	 * digest, $4 the form token's id (counts the live holds: schema/017);
+	 * column: the scope refused, or empty. */
+	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 4, 0,
+	    "SELECT booking_rate_check($1::bigint, $2::jsonb, $3, $4)" },
+
+	/* A form booking_hold refused stops counting as a live hold on its
+	 * way (schema/017); $1 the form token's id. */
+	[S_BOOKING_RATE_FORGET] = { "booking_rate_forget", 1, 0,
+	    "SELECT booking_rate_forget($1)" },
 
 	/* Draws (schema/013_draws.sql). $1 site slug, $2 procedure code,
 	 * $3 language; columns: procedure name, site name, language of the

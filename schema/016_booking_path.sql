@@ -53,11 +53,12 @@ BEGIN
         WHEN 'alert_contact'    THEN 3103   -- an alert's contact
         WHEN 'slot_generation'  THEN 3201   -- calendar_generate per site
         WHEN 'draw_queue'       THEN 3301   -- draw allocation per site and procedure
+        WHEN 'hold_live'        THEN 3401   -- live holds of a contact or address (017)
         END;
 END
 $$;
 COMMENT ON FUNCTION creneau_lock_key(text) IS
-    'The advisory-lock class of a named lock (idempotency, email_cap, phone_cap, mediator_quota, outbox_recipient, alert_subscribe, alert_contact, slot_generation, draw_queue).';
+    'The advisory-lock class of a named lock (idempotency, email_cap, phone_cap, mediator_quota, outbox_recipient, alert_subscribe, alert_contact, slot_generation, draw_queue, hold_live).';
 
 -- Takes the transaction-scoped advisory lock p_name on p_key.
 CREATE FUNCTION creneau_lock(p_name text, p_key text) RETURNS void

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The available_slots view: published, future, not full.
+# The available_slots view: published, future, not full; the calendar
+# (creneau_bookable_slots) agrees with the rule (creneau_slot_channel_free).
 . "$(dirname "$0")/tap.sh"
 
 sql_tap_run <<'SQL'
@@ -21,4 +22,22 @@ UPDATE slots SET booked = booked + 1
  WHERE site_id = pg_temp.site('test-other') AND starts_at = date_trunc('hour', now()) + interval '2 days 1 hour';
 SELECT pg_temp.is((SELECT count(*)::integer FROM available_slots WHERE site_id = pg_temp.site('test-other')),
                   1, 'a slot that becomes full leaves the view');
+
+-- One rule (017): the calendar's set-wise numbers are creneau_slot_free's
+-- (creneau_slot_channel_free for online), slot by slot, and it lists every
+-- slot the rule says has a place, on every procedure of every site.
+CREATE TEMP TABLE listed AS
+    SELECT b.slot_id, b.free FROM site_procedures sp
+     CROSS JOIN LATERAL creneau_bookable_slots(sp.site_id, sp.procedure_id) b;
+SELECT pg_temp.is((SELECT count(*)::integer FROM listed l JOIN slots s ON s.id = l.slot_id
+                    WHERE l.free <> creneau_slot_free(s)), 0,
+                  'the calendar counts the free places of each slot as the rule does');
+SELECT pg_temp.is((SELECT count(*)::integer FROM slots s
+                    WHERE s.published_at <= now() AND s.starts_at > now()
+                      AND creneau_allocation_mode(s.site_id, s.procedure_id) = 'open'
+                      AND NOT EXISTS (SELECT 1 FROM draw_slots ds WHERE ds.slot_id = s.id)
+                      AND creneau_slot_free(s) > 0
+                      AND s.id NOT IN (SELECT slot_id FROM listed)), 0,
+                  'and lists every published slot of an open procedure with a free place');
+SELECT pg_temp.ok((SELECT count(*) FROM listed) > 0, 'there are listed slots to compare');
 SQL

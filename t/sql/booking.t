@@ -215,34 +215,59 @@ SELECT pg_temp.is(pg_temp.confirm_times('token-cap4-xxxxxxxxxxxxxx', '000000', 6
                   'confirm: the fifth wrong code is too many, and stays so');
 SELECT pg_temp.is((SELECT outcome FROM booking_confirm('token-cap4-xxxxxxxxxxxxxx', '123456')), 'too_many_attempts',
                   'confirm: even the right code after that');
-SELECT pg_temp.is((SELECT status || ' ' || released::text FROM bookings WHERE idempotency_key = 'c4'), 'expired true',
-                  'confirm: the hold is released');
+SELECT pg_temp.is((SELECT status || ' ' || released::text || ' ' || (release_at > now())::text
+                     FROM bookings WHERE idempotency_key = 'c4'), 'expired false true',
+                  'confirm: the hold ends, its place kept until a random release time (017)');
+SELECT pg_temp.is(pg_temp.booked('three'), 1, 'confirm: its place still counts until then');
+UPDATE bookings SET release_at = now() WHERE idempotency_key = 'c4';
+SELECT pg_temp.is((SELECT released FROM booking_sweep_slot(pg_temp.slot('three'))), 1,
+                  'confirm: once its release time has come, the sweep releases it');
 SELECT pg_temp.is(pg_temp.booked('three'), 0, 'confirm: its place is free again');
 
 -- An expired hold.
 UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE idempotency_key = 'c2';
 SELECT pg_temp.is((SELECT outcome FROM booking_confirm('token-cap2-xxxxxxxxxxxxxx', '123456')), 'expired', 'confirm: the hold ran out');
 SELECT pg_temp.is((SELECT status FROM bookings WHERE idempotency_key = 'c2'), 'expired', 'confirm: marked expired');
-SELECT pg_temp.is(pg_temp.booked('two'), 1, 'confirm: an expired hold frees its place');
+SELECT pg_temp.is(pg_temp.booked('two'), 2, 'confirm: an expired hold keeps its place until its release time');
 SELECT pg_temp.is((SELECT outcome FROM booking_confirm('token-cap2-xxxxxxxxxxxxxx', '123456')), 'expired', 'confirm: still expired');
+UPDATE bookings SET release_at = now() WHERE idempotency_key = 'c2';
 
--- Sweep.
+-- Sweep: an overdue hold expires with a random release time; a due
+-- release gives its place back.
 UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE idempotency_key = 'c1';
-SELECT pg_temp.is((SELECT expired || '/' || released FROM booking_sweep()), '1/0', 'sweep: one expired hold');
-SELECT pg_temp.is((SELECT status FROM bookings WHERE idempotency_key = 'c1'), 'expired', 'sweep: the hold is expired');
+SELECT pg_temp.is((SELECT expired || '/' || released FROM booking_sweep()), '1/1', 'sweep: one expired hold, one due release');
+SELECT pg_temp.is((SELECT status || ' ' || (release_at > now())::text FROM bookings WHERE idempotency_key = 'c1'),
+                  'expired true', 'sweep: the hold is expired, its release time to come');
+SELECT pg_temp.is(pg_temp.booked('two'), 1, 'sweep: its place still counts');
+UPDATE bookings SET release_at = now() WHERE idempotency_key = 'c1';
+SELECT pg_temp.is((SELECT expired || '/' || released FROM booking_sweep()), '0/1', 'sweep: its release time come, released');
 SELECT pg_temp.is(pg_temp.booked('two'), 0, 'sweep: its place is free');
 SELECT pg_temp.is((SELECT expired || '/' || released FROM booking_sweep()), '0/0', 'sweep: nothing left to do');
 
--- An expired hold that was not swept is free for the calendar and for the
--- next hold of the slot.
+-- A hold past its end is no free place (017): not for the calendar, not
+-- for the next hold of the slot, which sweeps it and finds its place kept
+-- until a random release time; from that time on, it is free for both,
+-- swept or not.
 SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('three', 'Sweep', 'Me', '1990-01-01', NULL, 'sw@example.org', NULL, 'sw1', 'token-sw1-xxxxxxxxxxxxxxx')), 'held', 'a hold');
 UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE idempotency_key = 'sw1';
+SELECT pg_temp.is((SELECT count(*)::integer FROM slot_times(pg_temp.site('test-paris'), pg_temp.proc('test-proc'),
+                                               (now() AT TIME ZONE 'Europe/Paris')::date + 3)
+                    WHERE slot_id = pg_temp.slot('three')), 0, 'slot_times does not count a hold past its end as free');
+SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('three', 'Sweep', 'You', '1990-01-01', NULL, 'sw2@example.org', NULL, 'sw2', 'token-sw2-xxxxxxxxxxxxxxx')), 'slot_unavailable',
+                  'hold: the hold past its end, swept, keeps its place until its release time');
+SELECT pg_temp.is((SELECT status || ' ' || (release_at > now())::text FROM bookings WHERE idempotency_key = 'sw1'),
+                  'expired true', 'hold: the old hold is expired, its release time to come');
+UPDATE bookings SET release_at = now() WHERE idempotency_key = 'sw1';
 SELECT pg_temp.is((SELECT free FROM slot_times(pg_temp.site('test-paris'), pg_temp.proc('test-proc'),
                                                (now() AT TIME ZONE 'Europe/Paris')::date + 3)
-                    WHERE slot_id = pg_temp.slot('three')), 1, 'slot_times counts an expired hold as free');
+                    WHERE slot_id = pg_temp.slot('three')), 1, 'slot_times counts a place whose release time has come as free');
+SELECT pg_temp.is((SELECT free FROM slot_times(pg_temp.site('test-paris'), pg_temp.proc('test-proc'),
+                                               (now() AT TIME ZONE 'Europe/Paris')::date + 3)
+                    WHERE slot_id = pg_temp.slot('three')),
+                  (SELECT creneau_slot_free(s) FROM slots s WHERE s.id = pg_temp.slot('three')),
+                  'the calendar and the rule (creneau_slot_free) agree');
 SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('three', 'Sweep', 'You', '1990-01-01', NULL, 'sw2@example.org', NULL, 'sw2', 'token-sw2-xxxxxxxxxxxxxxx')), 'held',
-                  'hold: sweeps the slot first, so an expired hold does not block it');
-SELECT pg_temp.is((SELECT status FROM bookings WHERE idempotency_key = 'sw1'), 'expired', 'hold: the old hold is expired');
+                  'hold: then the next hold takes it');
 SELECT pg_temp.is(pg_temp.booked('three'), 1, 'hold: one place taken');
 
 -- Cancel: random release delay.
@@ -271,8 +296,13 @@ SELECT pg_temp.is(pg_temp.booked('agd'), 0, 'sweep: the cancelled place is back'
 SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('agd', 'Martin', 'Paul', '1980-05-06', '1234567890', 'p@example.org', NULL, 'k6b', 'token-ffffffffffffffffff2')),
                   'held', 'cancel: the identity may book again');
 SELECT pg_temp.is((SELECT outcome FROM booking_cancel('token-ffffffffffffffffff2', '1 hour', '2 hours')), 'cancelled', 'cancel: a hold');
-SELECT pg_temp.is((SELECT released::text || ' ' || (release_at = now())::text FROM bookings WHERE idempotency_key = 'k6b'),
-                  'true true', 'cancel: a hold frees its place at once');
+SELECT pg_temp.is((SELECT released::text || ' ' || (release_at BETWEEN now() + interval '1 hour' AND now() + interval '2 hours')::text
+                     FROM bookings WHERE idempotency_key = 'k6b'),
+                  'false true', 'cancel: a hold keeps its place until a random release time, like a booking (017)');
+SELECT pg_temp.is((SELECT outcome FROM pg_temp.hold('agd', 'Buyer', 'X', '1990-01-01', '1234567890', 'buyer@example.org', NULL, 'buy2', 'token-buyer2-xxxxxxxxxxxx')),
+                  'slot_unavailable', 'cancel: so nobody can catch a cancelled hold');
+UPDATE bookings SET release_at = now() WHERE idempotency_key = 'k6b';
+SELECT pg_temp.is((SELECT released FROM booking_sweep_slot(pg_temp.slot('agd'))), 1, 'cancel: released at its time');
 SELECT pg_temp.is(pg_temp.booked('agd'), 0, 'cancel: so the slot is free');
 SELECT pg_temp.is((SELECT count(*)::integer FROM outbox WHERE booking_id = (SELECT id FROM bookings WHERE idempotency_key = 'k6b')
                       AND kind = 'booking_cancelled'), 0, 'cancel: no message for a hold');

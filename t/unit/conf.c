@@ -63,6 +63,16 @@ main(void)
 	is_int(conf_load(p, &c), -1, "a default language not offered is refused");
 	conf_clear(&c);
 	unlink(p);
+	p = write_conf("hold_minutes = 15\n");
+	is_int(conf_load(p, &c), 0, "a hold within the default total loads");
+	is_int(c.hold_extend_minutes, 5, "an extension adds 5 minutes by default");
+	is_int(c.hold_max_minutes, 20, "a hold runs at most 20 minutes by default");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("hold_minutes = 30\nhold_max_minutes = 20\n");
+	is_int(conf_load(p, &c), -1, "a hold longer than its total is refused");
+	conf_clear(&c);
+	unlink(p);
 	is_int(conf_load("/nonexistent/creneau.conf", &c), -1, "a missing file is an error");
 	conf_clear(&c);
 	return done_testing();
