@@ -105,7 +105,8 @@ def fields_for(ident, token):
 
 
 TOKEN_ERRORS = ("could not be checked", "has expired", "cookie", "too quickly", "another browser",
-                "more recent", "a expiré", "pas pu être vérifié", "trop vite")
+                "more recent", "a expiré", "pas pu être vérifié", "trop vite", "plus récents",
+                "autre navigateur")
 
 
 def token_refused(body):

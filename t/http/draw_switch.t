@@ -26,7 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, birth_values, book, confirm, follow, form, forms,  # noqa: E402
+from creneau_test import (book_path, TAP, Fixture, birth_values, book, confirm, follow, form, forms,  # noqa: E402
                           get, letters, location_path, new_identity, page_text, parse, post_form,
                           psql, skip_all_unless_server, sql_literal, staff_add, staff_login,
                           wait_form_min)
@@ -301,7 +301,7 @@ try:
                                              headers=dict(H2, Origin=os.environ["CRENEAU_URL"]))
     t.is_(r.status, 403, "nor post an override to it")
     r = set_switch("draw", h=H2, path="/agent/site/%s/publish" % fx2.slug, proc=proc_id)
-    t.ok(r is not None and r.status == 200 and re.search(r"procédure|procedure", page_text(r), re.I),
+    t.ok(r is not None and r.status == 200 and re.search(r"procédure|procedure|démarche", page_text(r), re.I),
          "naming this site's procedure on their own site's page is refused with a message")
     t.is_(q("SELECT count(*) FROM audit_log WHERE action = 'draw_switch.override'"), before,
           "nothing changed and nothing was logged")
@@ -323,7 +323,7 @@ try:
     time.sleep(1.2)
     ready = []
     for sid in now_slots:
-        page = get("/book/%s" % sid)
+        page = get(book_path(sid))
         f = form(page, action=r"^/book/", has="surname")
         ready.append((f, new_identity("dswc")))
     wait_form_min()

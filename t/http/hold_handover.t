@@ -24,7 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, book, booking_values, confirmation_code,  # noqa: E402
+from creneau_test import (book_path, slot_ref, TAP, Fixture, book, booking_values, confirmation_code,  # noqa: E402
                           error_summary, follow, form, forms, get, location_path, new_identity,
                           post_form, psql, skip_all_unless_server, sql_literal, staff_add,
                           staff_login, wait_form_min)
@@ -49,7 +49,7 @@ def booking_id(token):
 def buyer_form(slot):
     """The buyer's client opens the slot's form while it is free and keeps
     it (with its token), then waits the fill time."""
-    f = form(get("/book/%d" % slot), action=r"^/book/", has="surname")
+    f = form(get(book_path(slot)), action=r"^/book/", has="surname")
     return f
 
 
@@ -68,7 +68,7 @@ def buyer_tries(f, ident):
 
 def offered(slot):
     """Does the slot's page offer its booking form (what everyone sees)?"""
-    return form(get("/book/%d" % slot), action=r"^/book/", has="surname") is not None
+    return form(get(book_path(slot)), action=r"^/book/", has="surname") is not None
 
 
 def sweep():
@@ -178,7 +178,7 @@ try:
         "SELECT (starts_at AT TIME ZONE 'Europe/Paris')::date FROM slots WHERE id = %d" % other))),
         action=r"/reschedule$")
     wait_form_min()
-    r = post_form("/booking/%s/reschedule" % tok, [("slot", str(other))] +
+    r = post_form("/booking/%s/reschedule" % tok, [("slot", slot_ref(other))] +
                   ([(k, v) for k, v in rs.values() if k != "slot"] if rs is not None else []))
     t.is_(psql("SELECT status FROM bookings WHERE id = %s" % bid), "cancelled",
           "rescheduled: the reseller moves the confirmed booking to another time (%d)" % r.status)

@@ -26,7 +26,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (BOOKING_PATH_RE, TAP, Fixture, birth_values, booking_values,  # noqa: E402
+from creneau_test import (book_path, BOOKING_PATH_RE, TAP, Fixture, birth_values, booking_values,  # noqa: E402
                           confirm, error_summary, field_error, follow, form, get, letters,
                           location_path, new_identity, page_text, psql, skip_all_unless_server,
                           sql_literal, wait_form_min)
@@ -42,7 +42,7 @@ MAX_PER_PHONE = 3
 def send(slot, ident):
     """Opens /book/<slot>, fills the form for ident, sends it; returns
     (form, values, answer)."""
-    page = get("/book/%d" % slot)
+    page = get(book_path(slot))
     f = form(page, action=r"^/book/", has="surname")
     if f is None:
         return None, None, page
