@@ -151,7 +151,7 @@ try:
     t.ok(any(a.get("href", "").endswith("/%s/draw" % code) for a in parse(proc_page).iter("a")),
          "the procedure page announces the draw to come")
     dpage = get("/agent/site/%s/draws" % fx.slug, headers=H)
-    t.ok(dpage.status == 200 and page_text(dpage).count("draw switch") >= 3,
+    t.ok(dpage.status == 200 and page_text(dpage).count("basculement vers le tirage") >= 3,
          "the draws page lists the three draws, made by the draw switch")
     t.ok(q("SELECT count(*) FROM audit_log WHERE site_id = %s AND action = 'draw_switch.auto' "
            "AND details->>'kind' = 'sold_out' AND details->>'to' = 'draw'" % site_id) == "1",
