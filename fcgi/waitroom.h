@@ -11,6 +11,7 @@
 #ifndef CRENEAU_WAITROOM_H
 #define CRENEAU_WAITROOM_H
 
+struct arena;
 struct req;
 
 /* Each returns 0 when the request goes on to its page (no release to
@@ -19,5 +20,16 @@ struct req;
 int	waitroom_gate_procedure(struct req *, const char *site_slug,
 	    const char *procedure_code);
 int	waitroom_gate_slot(struct req *, const char *slot_id);
+
+/* The signed cookie of one person for one release (waitroom_cookie.c). */
+struct wait_cookie {
+	long long	 site_id, proc_id, publish;	/* the release */
+	long long	 arrived_ms, admit_ms, expires;
+	char		 id[33];			/* 32 hex digits */
+};
+
+char	*waitroom_cookie_format(struct arena *, const struct wait_cookie *);
+int	 waitroom_cookie_parse(struct arena *, const char *,
+	    struct wait_cookie *);
 
 #endif
