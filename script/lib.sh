@@ -23,13 +23,14 @@ CRENEAU_DBUSER=creneau
 # and mandoc: script/check-conf's certificate and man page lint; chromium
 # and the fonts: t/a11y/axe.t drives Debian's Chromium through
 # playwright-core, never a downloaded browser, and its screenshots need
-# Latin and Arabic glyphs).
+# Latin and Arabic glyphs; clang and libclang-rt-14-dev: the libFuzzer
+# harnesses of fuzz/, run briefly by t/fuzz/short.t).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
 	python3 python3-aiosmtpd curl libxml2-utils default-jre-headless lynx openssl mandoc
 	chromium fonts-dejavu-core fonts-noto-core
-	libqrencode-dev zbar-tools)
+	libqrencode-dev zbar-tools clang libclang-rt-14-dev)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
 # point them elsewhere): postgresql-common's cluster creation settings, and
