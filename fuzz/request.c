@@ -4,7 +4,9 @@
  * the buffer (ASan), and what is accepted is what the handlers are
  * promised: at most max_fields unique, clean names, valid UTF-8 values of
  * bounded length with no NUL; a parsed form, encoded again, parses back
- * to the same pairs; a language is always one of those configured. */
+ * to the same pairs; a language is always one of those configured; and
+ * utf8_valid agrees with the Unicode Standard's table of well-formed
+ * byte sequences. */
 #include "config.h"
 
 #include "arena.h"
@@ -80,6 +82,48 @@ encode(char *out, size_t *o, const char *s)
 	}
 }
 
+/* Returns 1 when s[0..n) is well-formed UTF-8 by the Unicode Standard's
+ * table of well-formed byte sequences (Table 3-7), written otherwise
+ * than request.c's utf8_valid. */
+static int
+utf8_by_table(const unsigned char *s, size_t n)
+{
+	size_t	 i = 0, len, k;
+	unsigned char lo, hi;
+
+	while (i < n) {
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] <= 0x7f)
+			len = 1;
+		else if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			len = 3;
+			if (s[i] == 0xe0)
+				lo = 0xa0;
+			else if (s[i] == 0xed)
+				hi = 0x9f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			len = 4;
+			if (s[i] == 0xf0)
+				lo = 0x90;
+			else if (s[i] == 0xf4)
+				hi = 0x8f;
+		} else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if (s[i + k] < (k == 1 ? lo : 0x80) ||
+			    s[i + k] > (k == 1 ? hi : 0xbf))
+				return 0;
+		}
+		i += len;
+	}
+	return 1;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -94,6 +138,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Exactly size bytes (no NUL after them): ASan sees an overread. */
 	s = malloc(size ? size : 1);
 	memcpy(s, data, size);
+	PROPERTY(utf8_valid((const unsigned char *)s, size) ==
+	    utf8_by_table((const unsigned char *)s, size),
+	    "utf8_valid says %d, the Unicode table otherwise",
+	    utf8_valid((const unsigned char *)s, size));
 	st = parse_urlencoded(a, s, size, &lim, &p);
 	PROPERTY(st >= PARSE_OK && st <= PARSE_NOMEM, "status %d", (int)st);
 	PROPERTY(st != PARSE_NOMEM, "out of memory on %zu bytes", size);
