@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "secret.h"
+#include "waitroom.h"
 #include "tap.h"
 
 int
@@ -68,6 +69,29 @@ main(void)
 	    "an access token is 43 base64url characters");
 	ok(strncmp(identity_key_sql(a), "\\x", 2) == 0 && strlen(identity_key_sql(a)) == 66,
 	    "the identity key is a bytea literal");
+
+	/* The waiting-room cookie (fcgi/waitroom_cookie.c). */
+	{
+		struct wait_cookie	 w = { 3, 7, 1767225600, 1767225000123,
+					    0, 1767247200, "" }, back;
+		char			*v, *body, *forged;
+
+		memcpy(w.id, "0123456789abcdef0123456789abcdef", 33);
+		v = waitroom_cookie_format(a, &w);
+		ok(v != NULL && waitroom_cookie_parse(a, v, &back) == 1 &&
+		    memcmp(&w, &back, sizeof(w)) == 0, "a waiting-room cookie reads back");
+		v[strlen(v) - 1] = v[strlen(v) - 1] == '0' ? '1' : '0';
+		ok(waitroom_cookie_parse(a, v, &back) == 0 && back.site_id == 0,
+		    "with another MAC it is refused");
+		/* Signed, but not in the form written: refused. */
+		body = arena_strdup(a, "1.+3.7.1767225600.1767225000123.0123456789abcdef0123456789abcdef.0.1767247200");
+		forged = arena_printf(a, "%s.%s", body, secret_digest(a,
+		    "creneau waiting room cookie v1", body));
+		ok(waitroom_cookie_parse(a, forged, &back) == 0,
+		    "a cookie whose numbers are written otherwise is refused");
+		ok(waitroom_cookie_parse(a, "1.3", &back) == 0 &&
+		    waitroom_cookie_parse(a, NULL, &back) == 0, "garbage is refused");
+	}
 	arena_free(a);
 	return done_testing();
 }
