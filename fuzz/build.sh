@@ -1,15 +1,15 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Builds the libFuzzer harnesses of fuzz/ with clang (libFuzzer, ASan,
 # UBSan), apart from the normal gcc build: each harness is linked with
 # the few sources of fcgi/ it exercises. Binaries go to $FUZZ_OUT/bin
 # (var/fuzz/bin by default). Exits 77 (skip) when clang or its libFuzzer
 # runtime is missing: install clang and libclang-rt-14-dev.
 #   fuzz/build.sh [harness...]      default: every harness
-set -eu
+set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 out=${FUZZ_OUT:-$top/var/fuzz}
-HARNESSES="request fields secret template mail"
+HARNESSES=(request fields secret template mail)
 
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
@@ -27,20 +27,21 @@ fi
 
 mkdir -p "$out/bin" "$out/obj"
 : >"$out/obj/config.h"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# shellcheck disable=SC2054 # the commas belong to -fsanitize
+flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }\n' \
 	>"$out/obj/probe.c"
-if ! "$cc" $flags -o "$out/obj/probe" "$out/obj/probe.c" 2>"$out/obj/probe.log"; then
-	echo "fuzz/build.sh: $cc cannot link with $flags (apt-get install libclang-rt-14-dev):" >&2
+if ! "$cc" "${flags[@]}" -o "$out/obj/probe" "$out/obj/probe.c" 2>"$out/obj/probe.log"; then
+	echo "fuzz/build.sh: $cc cannot link with ${flags[*]} (apt-get install libclang-rt-14-dev):" >&2
 	sed 's/^/    /' "$out/obj/probe.log" >&2
 	exit 77
 fi
 
-deps=$(pkg-config --cflags libxml-2.0 libpcre2-8 libsodium)
-libs=$(pkg-config --libs libxml-2.0 libpcre2-8 libsodium)
-cflags="$flags -Wall -Wextra -Wno-unused-parameter -I$out/obj -I$top/fcgi $deps
-	-DCRENEAU_CONF=\"/nonexistent\" -DCRENEAU_PKGDATADIR=\"/nonexistent\"
-	-DCRENEAU_LOCALEDIR=\"/nonexistent\" -DFUZZ_SRCDIR=\"$top\""
+read -ra deps <<<"$(pkg-config --cflags libxml-2.0 libpcre2-8 libsodium)"
+read -ra libs <<<"$(pkg-config --libs libxml-2.0 libpcre2-8 libsodium)"
+cflags=("${flags[@]}" -Wall -Wextra -Wno-unused-parameter -I"$out/obj" -I"$top/fcgi"
+	"${deps[@]}" -DCRENEAU_CONF='"/nonexistent"' -DCRENEAU_PKGDATADIR='"/nonexistent"'
+	-DCRENEAU_LOCALEDIR='"/nonexistent"' -DFUZZ_SRCDIR="\"$top\"")
 
 # The sources of fcgi/ each harness links.
 sources() {
@@ -54,21 +55,24 @@ sources() {
 	esac
 }
 
-for h in ${*:-$HARNESSES}; do
-	srcs="$top/fuzz/$h.c"
+[ "$#" -gt 0 ] || set -- "${HARNESSES[@]}"
+for h in "$@"; do
+	srcs=("$top/fuzz/$h.c")
 	for s in $(sources "$h"); do
-		srcs="$srcs $top/fcgi/$s"
+		srcs+=("$top/fcgi/$s")
 	done
 	bin=$out/bin/$h
-	fresh=1
 	if [ -x "$bin" ]; then
-		for s in $srcs "$top"/fcgi/*.h "$top/fuzz/fuzz.h" "$0"; do
-			[ "$s" -nt "$bin" ] && fresh=0 && break
+		fresh=1
+		for s in "${srcs[@]}" "$top"/fcgi/*.h "$top"/fuzz/*.h "$0"; do
+			if [ "$s" -nt "$bin" ]; then
+				fresh=0
+				break
+			fi
 		done
 		[ "$fresh" = 1 ] && continue
 	fi
 	echo "fuzz/build.sh: building $h" >&2
-	# shellcheck disable=SC2086 # word splitting of the flag lists
-	"$cc" $cflags -o "$bin.tmp" $srcs $libs
+	"$cc" "${cflags[@]}" -o "$bin.tmp" "${srcs[@]}" "${libs[@]}"
 	mv "$bin.tmp" "$bin"
 done

@@ -15,7 +15,8 @@ out=${FUZZ_OUT:-$top/var/fuzz}
 seconds=${FUZZ_SECONDS:-600}
 harnesses=${*:-request fields secret template mail}
 
-sh "$top/fuzz/build.sh" $harnesses || exit $?
+# shellcheck disable=SC2086 # a list of names
+bash "$top/fuzz/build.sh" $harnesses || exit $?
 rc=0
 for h in $harnesses; do
 	mkdir -p "$out/corpus/$h" "$out/crashes/$h"
@@ -25,7 +26,7 @@ for h in $harnesses; do
 	echo "fuzz: $h for $seconds s (log: $log)"
 	# -timeout: a generous limit for one input, not a speed test.
 	"$out/bin/$h" -max_total_time="$seconds" -timeout=60 -max_len=4096 \
-		-print_final_stats=1 -artifact_prefix="$out/crashes/$h/" $dict \
+		-print_final_stats=1 -artifact_prefix="$out/crashes/$h/" ${dict:+"$dict"} \
 		"$out/corpus/$h" "$top/fuzz/corpus/$h" >"$log" 2>&1
 	status=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

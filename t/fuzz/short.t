@@ -16,7 +16,8 @@ FUZZ_OUT=${FUZZ_OUT:-${top_builddir:-$top}/var/fuzz}
 export FUZZ_OUT
 out=$FUZZ_OUT
 
-build=$(sh "$top/fuzz/build.sh" $harnesses 2>&1)
+# shellcheck disable=SC2086 # a list of names
+build=$(bash "$top/fuzz/build.sh" $harnesses 2>&1)
 case $? in
 0) ;;
 77)
@@ -33,6 +34,7 @@ esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/creneau-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
+# shellcheck disable=SC2086
 set -- $harnesses
 echo "1..$#"
 n=0
@@ -44,11 +46,11 @@ for h in $harnesses; do
 	# A fresh corpus directory: the seeds are read, nothing is written
 	# into the repository. -timeout is a generous limit for one input.
 	"$out/bin/$h" -max_total_time="$seconds" -timeout=60 -max_len=4096 \
-		-print_final_stats=1 -artifact_prefix="$work/crashes-$h/" $dict \
+		-print_final_stats=1 -artifact_prefix="$work/crashes-$h/" ${dict:+"$dict"} \
 		"$work/$h" "$top/fuzz/corpus/$h" >"$work/$h.log" 2>&1
 	status=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$h.log")
-	seeds=$(ls "$top/fuzz/corpus/$h" | wc -l)
+	seeds=$(find "$top/fuzz/corpus/$h" -type f | wc -l)
 	if [ "$status" -eq 0 ] && [ -n "$execs" ] && [ "$execs" -gt 0 ]; then
 		echo "ok $n - $h: no crash, leak or failed property"
 	else
