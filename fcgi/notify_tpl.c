@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -182,36 +183,55 @@ subst(struct arena *a, const char *s, const struct nvars *v, const char *item)
 	return b.p;
 }
 
+/* Replaces the placeholders of the attributes of element n; values go in
+ * cleaned (txml_clean). Returns 0 or -1. */
+static int
+fill_attrs(struct arena *ar, xmlNodePtr n, const struct nvars *v,
+    const char *item)
+{
+	xmlAttrPtr	 a;
+	xmlChar		*val;
+	char		*s;
+	int		 rc = 0;
+
+	for (a = n->properties; a != NULL && rc == 0; a = a->next) {
+		if ((val = xmlNodeListGetString(n->doc, a->children, 1)) == NULL)
+			continue;
+		if (strchr((const char *)val, '{') != NULL) {
+			if ((s = subst(ar, (const char *)val, v, item)) == NULL ||
+			    txml_set_prop(n, a->name, s) == -1)
+				rc = -1;
+		}
+		xmlFree(val);
+	}
+	return rc;
+}
+
 /* Replaces the placeholders of every text and attribute under n; item is
- * the {item} of a data-each copy (or NULL). Returns 0 or -1. */
+ * the {item} of a data-each copy (or NULL). Each text is substituted
+ * once: a value is never read as a template. Returns 0 or -1. */
 static int
 fill(struct arena *ar, xmlNodePtr n, const struct nvars *v, const char *item)
 {
 	xmlNodePtr	 c;
-	xmlAttrPtr	 a;
-	xmlChar		*val;
-	char		*s;
+	const char	*t;
+	char		*s, *copy;
 
 	if (n->type == XML_TEXT_NODE) {
 		if (n->content == NULL || strchr((const char *)n->content, '{') == NULL)
 			return 0;
-		if ((s = subst(ar, (const char *)n->content, v, item)) == NULL)
+		if ((s = subst(ar, (const char *)n->content, v, item)) == NULL ||
+		    (t = txml_clean(s, &copy)) == NULL)
 			return -1;
 		xmlNodeSetContent(n, NULL);
-		xmlNodeAddContent(n, (const xmlChar *)s);
+		xmlNodeAddContent(n, (const xmlChar *)t);
+		free(copy);
 		return 0;
 	}
 	if (n->type != XML_ELEMENT_NODE)
 		return 0;
-	for (a = n->properties; a != NULL; a = a->next) {
-		if ((val = xmlNodeListGetString(n->doc, a->children, 1)) == NULL)
-			continue;
-		s = strchr((const char *)val, '{') != NULL ?
-		    subst(ar, (const char *)val, v, item) : NULL;
-		if (s != NULL)
-			xmlSetProp(n, a->name, (const xmlChar *)s);
-		xmlFree(val);
-	}
+	if (fill_attrs(ar, n, v, item) == -1)
+		return -1;
 	for (c = n->children; c != NULL; c = c->next)
 		if (fill(ar, c, v, item) == -1)
 			return -1;
@@ -259,30 +279,18 @@ expand(struct arena *ar, xmlNodePtr n, const struct nvars *v, const char *item)
 				if (line == NULL || copy == NULL)
 					return -1;
 				xmlAddPrevSibling(c, copy);
+				/* The copy's content, then its own
+				 * attributes: each substituted once. */
 				if (expand(ar, copy, v, line) == -1 ||
-				    fill(ar, copy, v, line) == -1)
+				    fill_attrs(ar, copy, v, line) == -1)
 					return -1;
-				/* attributes of the copy itself */
 			}
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
 			continue;
 		}
-		rc = expand(ar, c, v, item);
-		if (rc == 0) {
-			xmlAttrPtr	 a;
-			xmlChar		*s;
-			char		*t;
-
-			for (a = c->properties; a != NULL; a = a->next) {
-				if ((s = xmlNodeListGetString(c->doc, a->children, 1)) == NULL)
-					continue;
-				if (strchr((const char *)s, '{') != NULL &&
-				    (t = subst(ar, (const char *)s, v, item)) != NULL)
-					xmlSetProp(c, a->name, (const xmlChar *)t);
-				xmlFree(s);
-			}
-		}
+		if ((rc = expand(ar, c, v, item)) == 0)
+			rc = fill_attrs(ar, c, v, item);
 		if (rc == -1)
 			return -1;
 	}

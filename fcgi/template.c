@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -182,18 +183,108 @@ txml_normalise(char *s)
 	*w = '\0';
 }
 
-/* Replaces every child of n with one text node holding text. */
+/* Returns the length of the character at s: 1 to 4 for a UTF-8
+ * sequence, 1 for a byte that starts none; *ok is 0 when it may not be
+ * written in a page: bytes that are not UTF-8, and the characters XML 1.0
+ * refuses or HTML reports as errors: C0 controls other than tab, LF and
+ * CR, DEL, C1 controls, U+FFFE and U+FFFF. */
+static size_t
+char_len(const unsigned char *s, int *ok)
+{
+	size_t		 len, k;
+	unsigned int	 cp;
+
+	*ok = 0;
+	if (s[0] < 0x80) {
+		*ok = (s[0] >= 0x20 && s[0] != 0x7f) || s[0] == '\t' ||
+		    s[0] == '\n' || s[0] == '\r';
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 1;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)	/* the NUL included */
+			return 1;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 1;
+	*ok = !(cp >= 0x80 && cp <= 0x9f) && cp != 0xfffe && cp != 0xffff;
+	return len;
+}
+
+/* Returns s when every character of it may be written in a page, else a
+ * copy (set in *copy, to free) where each one that may not is replaced
+ * by U+FFFD: a control character typed into a form, or a string cut in
+ * the middle of a character, never makes the page ill-formed. NULL when
+ * memory runs out. */
+const char *
+txml_clean(const char *s, char **copy)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, n, o = 0;
+	char			*out;
+	int			 ok = 1;
+
+	*copy = NULL;
+	for (i = 0; u[i] != '\0' && ok; i += n)
+		n = char_len(u + i, &ok);
+	if (ok)
+		return s;
+	if ((out = malloc(3 * strlen(s) + 1)) == NULL)
+		return NULL;
+	for (i = 0; u[i] != '\0'; i += n) {
+		n = char_len(u + i, &ok);
+		memcpy(out + o, ok ? s + i : "\xef\xbf\xbd", ok ? n : 3);
+		o += ok ? n : 3;
+	}
+	out[o] = '\0';
+	return *copy = out;
+}
+
+/* Sets attribute name of n to value, cleaned (txml_clean); 0 or -1. */
+int
+txml_set_prop(xmlNodePtr n, const xmlChar *name, const char *value)
+{
+	const char	*v;
+	char		*copy;
+	int		 rc;
+
+	if ((v = txml_clean(value, &copy)) == NULL)
+		return -1;
+	rc = xmlSetProp(n, name, (const xmlChar *)v) != NULL ? 0 : -1;
+	free(copy);
+	return rc;
+}
+
+/* Replaces every child of n with one text node holding text, cleaned
+ * (txml_clean); 0 or -1. */
 int
 txml_set_text(xmlNodePtr n, const char *text)
 {
 	xmlNodePtr	 c, next;
+	const char	*t;
+	char		*copy;
 
 	for (c = n->children; c != NULL; c = next) {
 		next = c->next;
 		xmlUnlinkNode(c);
 		xmlFreeNode(c);
 	}
-	xmlNodeAddContent(n, (const xmlChar *)text);
+	if ((t = txml_clean(text, &copy)) == NULL)
+		return -1;
+	xmlNodeAddContent(n, (const xmlChar *)t);
+	free(copy);
 	return 0;
 }
 
@@ -402,8 +493,7 @@ tpl_attr(struct tnode *n, const char *name, const char *value)
 {
 	if (n == NULL || value == NULL)
 		return -1;
-	return xmlSetProp((xmlNodePtr)n, (const xmlChar *)name,
-	    (const xmlChar *)value) != NULL ? 0 : -1;
+	return txml_set_prop((xmlNodePtr)n, (const xmlChar *)name, value);
 }
 
 /* Copies the prototype proto and inserts the copy just before it, so rows
@@ -450,12 +540,20 @@ int
 tpl_title(struct tpl *t, const char *s)
 {
 	xmlNodePtr	 n;
-	char		 buf[512];
+	char		*buf;
+	int		 rc;
 
-	if ((n = txml_find(xmlDocGetRootElement(t->doc), "title")) == NULL)
+	if ((n = txml_find(xmlDocGetRootElement(t->doc), "title")) == NULL ||
+	    s == NULL)
 		return -1;
-	snprintf(buf, sizeof(buf), "%s — %s", s, "creneau");
-	return txml_set_text(n, buf);
+	/* Not a fixed buffer: one cut in the middle of a character would
+	 * show a replacement character. */
+	if ((buf = malloc(strlen(s) + sizeof(" — creneau"))) == NULL)
+		return -1;
+	sprintf(buf, "%s — %s", s, "creneau");
+	rc = txml_set_text(n, buf);
+	free(buf);
+	return rc;
 }
 
 /* Appends word to the space-separated attribute name of n; 0 or -1. */
@@ -463,19 +561,25 @@ static int
 add_word(xmlNodePtr n, const char *name, const char *word)
 {
 	xmlChar		*old;
-	char		 buf[512];
+	char		*buf;
 	int		 rc;
 
 	if (n == NULL || word == NULL)
 		return -1;
 	old = attr(n, name);
+	if ((buf = malloc((old != NULL ? strlen((const char *)old) : 0) +
+	    strlen(word) + 2)) == NULL) {
+		xmlFree(old);
+		return -1;
+	}
 	if (old != NULL && *old != '\0')
-		snprintf(buf, sizeof(buf), "%s %s", (const char *)old, word);
+		sprintf(buf, "%s %s", (const char *)old, word);
 	else
-		snprintf(buf, sizeof(buf), "%s", word);
+		sprintf(buf, "%s", word);
 	xmlFree(old);
-	rc = xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)buf) != NULL;
-	return rc ? 0 : -1;
+	rc = txml_set_prop(n, (const xmlChar *)name, buf);
+	free(buf);
+	return rc;
 }
 
 /* Adds a class to n; 0 or -1. */
@@ -535,7 +639,7 @@ tpl_value(struct tnode *tn, const char *v)
 		return 0;
 	}
 	xmlFree(type);
-	return xmlSetProp(n, (const xmlChar *)"value", (const xmlChar *)v) != NULL ? 0 : -1;
+	return txml_set_prop(n, (const xmlChar *)"value", v);
 }
 
 /* Makes one copy of the prototype marked item (under scope) per line of
@@ -547,7 +651,7 @@ tpl_lines(struct tpl *t, struct tnode *scope, const char *list,
 {
 	struct tnode	*proto = tpl_get(t, scope, item);
 	const char	*p = text, *nl;
-	char		 line[1024];
+	char		*line;
 	size_t		 n;
 
 	if (text == NULL || *text == '\0') {
@@ -562,11 +666,10 @@ tpl_lines(struct tpl *t, struct tnode *scope, const char *list,
 		n = (size_t)(nl - p);
 		if (n == 0)
 			continue;
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
+		if ((line = strndup(p, n)) == NULL)
+			return -1;
 		tpl_text(tpl_clone(proto), line);
+		free(line);
 	}
 	tpl_remove(proto);
 	return 0;

@@ -9,6 +9,8 @@
 
 xmlNodePtr	txml_find(xmlNodePtr, const char *mark);
 void		txml_normalise(char *);
+const char	*txml_clean(const char *, char **);
+int		txml_set_prop(xmlNodePtr, const xmlChar *, const char *);
 int		txml_set_text(xmlNodePtr, const char *);
 void		txml_translate(xmlNodePtr);
 void		txml_finish(xmlNodePtr);

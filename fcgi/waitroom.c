@@ -46,7 +46,6 @@
 #define PASS_SECONDS	(20 * 60)	/* an admission lasts this long */
 #define EARLY_TTL	(6 * 3600)	/* a cookie from before the opening */
 #define TABLE_SLOTS	4096
-#define COOKIE_PURPOSE	"creneau waiting room cookie v1"
 #define ORDER_PURPOSE	"creneau waiting room order v1"
 
 /* One release in the per-worker cache. */
@@ -73,12 +72,6 @@ struct shared {
 	int64_t		 publish;
 	int64_t		 arrivals;	/* cookies issued before the opening */
 	int64_t		 next_ms;	/* next admission time for late arrivals */
-};
-
-/* A waiting-room cookie. */
-struct wcookie {
-	long long	 arrived_ms, admit_ms, expires;
-	char		 id[33];
 };
 
 static struct release	*cache;
@@ -296,63 +289,47 @@ cookie_name(struct req *r, const struct release *rel)
 	    rel->proc_id);
 }
 
-/* Returns the signed body of a cookie (without its MAC). */
-static char *
-cookie_body(struct req *r, const struct release *rel, const struct wcookie *w)
-{
-	return arena_printf(r->arena, "1.%lld.%lld.%lld.%lld.%s.%lld.%lld",
-	    rel->site_id, rel->proc_id, rel->publish, w->arrived_ms, w->id,
-	    w->admit_ms, w->expires);
-}
-
 /* Reads and checks the request's cookie for rel; returns 1 when it is
  * genuine, for this release and not expired, else 0. */
 static int
-cookie_read(struct req *r, const struct release *rel, struct wcookie *w)
+cookie_read(struct req *r, const struct release *rel, struct wait_cookie *w)
 {
-	const char	*v = params_get(&r->cookies, cookie_name(r, rel)), *mac;
-	long long	 site, proc, pub;
-	char		*body;
-	int		 used = 0;
-
-	memset(w, 0, sizeof(*w));
-	if (v == NULL || strlen(v) > 200 ||
-	    sscanf(v, "1.%lld.%lld.%lld.%lld.%32[0-9a-f].%lld.%lld.%n", &site,
-	    &proc, &pub, &w->arrived_ms, w->id, &w->admit_ms, &w->expires,
-	    &used) != 7 || used == 0 || strlen(w->id) != 32)
+	if (!waitroom_cookie_parse(r->arena, params_get(&r->cookies,
+	    cookie_name(r, rel)), w))
 		return 0;
-	mac = v + used;
-	if (strlen(mac) != 32 || site != rel->site_id || proc != rel->proc_id ||
-	    pub != rel->publish || w->expires < (long long)time(NULL))
+	if (w->site_id != rel->site_id || w->proc_id != rel->proc_id ||
+	    w->publish != rel->publish || w->expires < (long long)time(NULL)) {
+		memset(w, 0, sizeof(*w));
 		return 0;
-	if ((body = cookie_body(r, rel, w)) == NULL || strlen(body) != (size_t)used - 1)
-		return 0;
-	return sodium_memcmp(mac, secret_digest(r->arena, COOKIE_PURPOSE, body),
-	    32) == 0;
+	}
+	return 1;
 }
 
 /* Sets the cookie w for rel on the response; returns 0 or -1. */
 static int
-cookie_write(struct req *r, const struct release *rel, const struct wcookie *w)
+cookie_write(struct req *r, const struct release *rel, const struct wait_cookie *w)
 {
-	const char	*https = NULL;
-	char		*body, *mac;
-	long long	 age = w->expires - (long long)time(NULL);
+	struct wait_cookie	 c = *w;
+	const char		*https = NULL;
+	char			*value;
+	long long		 age = w->expires - (long long)time(NULL);
 
-	if ((body = cookie_body(r, rel, w)) == NULL ||
-	    (mac = secret_digest(r->arena, COOKIE_PURPOSE, body)) == NULL)
+	c.site_id = rel->site_id;
+	c.proc_id = rel->proc_id;
+	c.publish = rel->publish;
+	if ((value = waitroom_cookie_format(r->arena, &c)) == NULL)
 		return -1;
 	if (r->fcgx != NULL)
 		https = FCGX_GetParam("HTTPS", r->fcgx->envp);
 	return resp_header(r, "Set-Cookie", arena_printf(r->arena,
-	    "%s=%s.%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
-	    cookie_name(r, rel), body, mac, age > 60 ? age : 60,
+	    "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+	    cookie_name(r, rel), value, age > 60 ? age : 60,
 	    https != NULL && strcmp(https, "on") == 0 ? "; Secure" : ""));
 }
 
 /* Returns a fresh cookie: arrived now, a random id. */
 static void
-cookie_new(struct wcookie *w, long long now)
+cookie_new(struct wait_cookie *w, long long now)
 {
 	unsigned char	 id[16];
 
@@ -479,7 +456,7 @@ static int
 gate(struct req *r, const struct release *rel, enum gate_mode mode)
 {
 	struct shared	*s;
-	struct wcookie	 w;
+	struct wait_cookie	 w;
 	long long	 now = now_ms(), pub = rel->publish * 1000, n, drain;
 	double		 step = 60000.0 / r->conf->admission_per_minute;
 	int		 valid;

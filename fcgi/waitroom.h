@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+struct arena;
 struct conf;
 struct req;
 
@@ -36,5 +37,16 @@ int	waitroom_gate_slot(struct req *, const char *slot_id);
 void	waitroom_peek(struct req *, const char *site_slug,
 	    const char *procedure_code, struct wr_view *v);
 void	*waitroom_shared_map(const struct conf *, const char *name, size_t);
+
+/* The signed cookie of one person for one release (waitroom_cookie.c). */
+struct wait_cookie {
+	long long	 site_id, proc_id, publish;	/* the release */
+	long long	 arrived_ms, admit_ms, expires;
+	char		 id[33];			/* 32 hex digits */
+};
+
+char	*waitroom_cookie_format(struct arena *, const struct wait_cookie *);
+int	 waitroom_cookie_parse(struct arena *, const char *,
+	    struct wait_cookie *);
 
 #endif

@@ -24,13 +24,15 @@ CRENEAU_DBUSER=creneau
 # and the fonts: t/a11y/axe.t drives Debian's Chromium through
 # playwright-core, never a downloaded browser, and its screenshots need
 # Latin and Arabic glyphs; libicu-dev and libphonenumber-dev, with g++ for
-# fcgi/phone.cc: the canonical names and phone numbers of fcgi/canon.c).
+# fcgi/phone.cc: the canonical names and phone numbers of fcgi/canon.c;
+# clang and libclang-rt-14-dev: the libFuzzer harnesses of fuzz/, run
+# briefly by t/fuzz/short.t).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
 	python3 python3-aiosmtpd curl libxml2-utils default-jre-headless lynx openssl mandoc
 	chromium fonts-dejavu-core fonts-noto-core
-	libqrencode-dev zbar-tools
+	libqrencode-dev zbar-tools clang libclang-rt-14-dev
 	g++ libicu-dev libphonenumber-dev libprotobuf-dev)
 
 # Files cr_install_packages writes around apt-get (variables so a test can

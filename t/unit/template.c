@@ -57,7 +57,7 @@ main(void)
 	struct req	 r;
 	struct tpl	*t;
 	struct tnode	*proto, *row;
-	char		*out, path[512];
+	char		*out, path[512], big[601];
 	const char	*top, *pages[] = { "home", "site", "error", "procedure", "accessibility",
 	    "book", "booking", "cancel", "reschedule", "manage" };
 	size_t		 len, i;
@@ -106,6 +106,30 @@ main(void)
 	parsed = xmlReadMemory(out, (int)len, "out.xhtml", "UTF-8", XML_PARSE_NONET);
 	ok(parsed != NULL, "the output is well-formed XML");
 	xmlFreeDoc(parsed);
+	arena_reset(a);
+
+	/* Found by fuzz/template.c: a control character typed into a form
+	 * and put back made the page ill-formed (&#2;); a title, a class
+	 * or a line over a fixed buffer was cut inside a character. */
+	t = tpl_page(&r, "page");
+	tpl_text(tpl_get(t, NULL, "heading"), "a\002b\x7f\xc2\x85" "c\td");
+	tpl_value(tpl_get(t, NULL, "link"), "\033[0m");
+	memset(big, 0, sizeof(big));
+	for (i = 0; i < 300; i++)
+		memcpy(big + 2 * i, "\xc3\xa9", 2);
+	tpl_title(t, big);
+	tpl_add_class(tpl_get(t, NULL, "link"), big);
+	out = tpl_serialize(&r, t, &len);
+	parsed = xmlReadMemory(out, (int)len, "out.xhtml", "UTF-8", XML_PARSE_NONET);
+	ok(parsed != NULL, "a page with control characters in its data is well-formed XML");
+	xmlFreeDoc(parsed);
+	ok(strstr(out, "<h1>a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd" "c\td</h1>") != NULL,
+	    "control characters are shown as U+FFFD, tab kept");
+	ok(strstr(out, "value=\"\xef\xbf\xbd[0m\"") != NULL, "also in attribute values");
+	ok(strstr(out, "\xef\xbf\xbd") == strstr(out, "<h1>") + 5 &&
+	    strstr(out, "\xc3\xa9 \xe2\x80\x94 creneau</title>") != NULL,
+	    "a long title is not cut inside a character");
+	ok(strstr(out, big) != NULL && strstr(out, "\xc3\xa9\"") != NULL, "nor a long class");
 	arena_reset(a);
 	tpl_free_all();
 
