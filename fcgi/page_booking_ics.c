@@ -29,7 +29,8 @@ put(struct buf *b, const char *s, size_t n)
 		b->cap = (b->len + n + 1) * 2;
 		if ((np = arena_alloc(b->a, b->cap)) == NULL)
 			return -1;
-		memcpy(np, b->p, b->len);
+		if (b->len > 0)	/* b->p is NULL before the first put */
+			memcpy(np, b->p, b->len);
 		b->p = np;
 	}
 	memcpy(b->p + b->len, s, n);

@@ -219,16 +219,23 @@ try:
     for th in threads:
         th.start()
 
-    time.sleep(max(0.0, opening - 0.3 - time.time()))
+    # The counts are read well before the opening; on a machine so busy
+    # that the read still ends after it, the admitted clients' statements
+    # may be in them, and the check is skipped rather than failed.
+    time.sleep(max(0.0, opening - 2.0 - time.time()))
     work1 = db_work() if have_pgss else {}
+    read_in_time = time.time() < opening
     waited = counters["waiting_before"]
     t.diag("before the opening: %d waiting requests answered; database: %s (reset %.1f s before the opening)"
            % (waited, {k: work1[k] - work0.get(k, 0) for k in work1} if work1 else "n/a",
               opening - start))
     t.ok(waited >= 1000, "thousands of requests waited before the opening (%d)" % waited)
     if have_pgss:
-        t.is_(work1["site_procedure"] + work1["slot"] + work1["booking_hold"], 0,
-              "while they waited, the database ran none of the procedure page's or booking form's statements")
+        if read_in_time:
+            t.is_(work1["site_procedure"] + work1["slot"] + work1["booking_hold"], 0,
+                  "while they waited, the database ran none of the procedure page's or booking form's statements")
+        else:
+            t.ok(True, "while they waited, no page statement ran # SKIP the counts were read after the opening")
         bound = WORKERS * ((opening - start) / 5 + 2)
         t.ok(work1["wait_releases"] <= bound,
              "the waiting room's cache query ran %d times (at most one per worker every 5 s: <= %d)"
