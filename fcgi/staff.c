@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <fcgiapp.h>
@@ -107,19 +108,26 @@ const char *
 staff_client_key(struct req *r)
 {
 	const char	*addr = NULL;
+	unsigned char	 b[16];
 	char		 buf[64];
-	size_t		 i, colons = 0;
 
 	if (r->fcgx != NULL)
 		addr = FCGX_GetParam("REMOTE_ADDR", r->fcgx->envp);
 	if (addr == NULL)
 		addr = "-";
 	snprintf(buf, sizeof(buf), "%s", addr);
-	for (i = 0; buf[i] != '\0'; i++)
-		if (buf[i] == ':' && ++colons == 4) {
-			buf[i] = '\0';	/* keep the /64 of a full IPv6 address */
-			break;
-		}
+	/* An IPv6 address by its /64, however it is written ("2001:db8::1"
+	 * and "2001:db8:0:0:a:b:c:d" are one network); an IPv4-mapped one
+	 * as the IPv4 address. */
+	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, b) == 1) {
+		if (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+			snprintf(buf, sizeof(buf), "%u.%u.%u.%u",
+			    b[12], b[13], b[14], b[15]);
+		else
+			snprintf(buf, sizeof(buf),
+			    "%x:%x:%x:%x", b[0] << 8 | b[1], b[2] << 8 | b[3],
+			    b[4] << 8 | b[5], b[6] << 8 | b[7]);
+	}
 	return secret_digest(r->arena, "client address", buf);
 }
 

@@ -290,15 +290,20 @@ cookie_name(struct req *r, const struct release *rel)
 }
 
 /* Reads and checks the request's cookie for rel; returns 1 when it is
- * genuine, for this release and not expired, else 0. */
+ * genuine, for this release and not expired, else 0. A form sent (POST)
+ * is still accepted form_max_seconds after the admission ended, so that
+ * a slow person does not lose what they typed. */
 static int
 cookie_read(struct req *r, const struct release *rel, struct wait_cookie *w)
 {
+	long long	 grace = r->method == M_POST ? r->conf->form_max_seconds : 0;
+
 	if (!waitroom_cookie_parse(r->arena, params_get(&r->cookies,
 	    cookie_name(r, rel)), w))
 		return 0;
 	if (w->site_id != rel->site_id || w->proc_id != rel->proc_id ||
-	    w->publish != rel->publish || w->expires < (long long)time(NULL)) {
+	    w->publish != rel->publish ||
+	    w->expires + grace < (long long)time(NULL)) {
 		memset(w, 0, sizeof(*w));
 		return 0;
 	}

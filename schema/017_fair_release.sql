@@ -500,11 +500,16 @@ INSERT INTO rate_limit_rules (action, scope, window_size, max_hits) VALUES
     ('hold_live', 'email',   interval '4 hours', 2),
     ('hold_live', 'phone',   interval '4 hours', 2);
 
--- Seconds a form let through counts as on its way to booking_hold.
+-- How long a form let through counts as on its way to booking_hold: as
+-- long as nginx waits for an answer (fastcgi_read_timeout, 30 s), longer
+-- than booking_hold waits for its locks when a crowd takes a few slots at
+-- an opening, so parallel forms of one contact cannot slip past the count
+-- while they queue. A form refused is forgotten at once
+-- (booking_rate_forget).
 CREATE FUNCTION creneau_hold_in_flight() RETURNS interval
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT interval '10 seconds'
+    SELECT interval '30 seconds'
 $$;
 
 -- Live holds (and forms on their way) of a key of a scope (address,

@@ -30,7 +30,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from creneau_test import (TAP, Fixture, birth_values, conf_value, confirmation_code,  # noqa: E402
                           error_summary, form_min_seconds, new_identity, psql,
-                          skip_all_unless_server, slot_ref, sql_literal)
+                          secret_mac, skip_all_unless_server, slot_ref, sql_literal)
 
 skip_all_unless_server()
 t = TAP()
@@ -277,6 +277,33 @@ try:
         t.ok(moved == "0" and "wait=1" in " ".join(h.get("location", [])),
              "a booking cannot be moved into the release without admission: sent to the "
              "waiting room (%d %s)" % (st, h.get("location")))
+
+    # A person admitted at the opening who sends the form after their
+    # admission ended (but within form_max_seconds) keeps what they typed:
+    # the form is taken, not sent back to the queue. Their cookie is
+    # written here as the server writes it (fcgi/waitroom_cookie.c).
+    site_id, proc_id = psql("SELECT s.id || ' ' || p.id FROM sites s, procedures p "
+                            "WHERE s.slug = %s AND p.code = %s"
+                            % (sql_literal(fx.slug), sql_literal(code))).split()
+    cname = "creneau_wait_%s_%s" % (site_id, proc_id)
+
+    def admission(expires):
+        body = "1.%s.%s.%d.%d.%s.%d.%d" % (site_id, proc_id, int(opening), int(opening * 1000) - 60000,
+                                           "ab" * 16, int(opening * 1000), expires)
+        return "%s.%s" % (body, secret_mac("creneau waiting room cookie v1", body))
+
+    slow = Client("127.0.0.38")
+    slow.jar[cname] = admission(int(time.time()) + 600)
+    late_slot = "/book/" + slot_ref(release_ids[2])
+    st, h, body = slow.get(late_slot)
+    tok = token_of(body)
+    t.ok(st == 200 and tok is not None, "an admitted person gets the release's form (%d)" % st)
+    slow.jar[cname] = admission(int(time.time()) - 60)
+    time.sleep(form_min_seconds() + 0.5)
+    st, h, body = slow.post(late_slot, fields_for(new_identity("slow"), tok or "x"))
+    t.ok(st == 303 and "/booking/" in " ".join(h.get("location", [])),
+         "sent a minute after the admission ended, the form is taken, not sent back to the queue (%d %s)"
+         % (st, h.get("location")))
     t.diag("queue drains at about %+.0f s after the opening" % (CROWD * 60.0 / RATE))
 except Exception as e:  # noqa: BLE001 - report, clean up, print the plan
     import traceback

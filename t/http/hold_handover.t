@@ -214,12 +214,12 @@ try:
          " ON CONFLICT (action, scope) DO UPDATE SET max_hits = 3")
     try:
         # Start from an address with no live hold: the holds made above are
-        # cancelled, and the forms refused above (each counted a few
+        # cancelled, and the forms let through above (each counted a few
         # seconds as on its way to booking_hold) are aged through SQL.
         psql("UPDATE bookings SET status = 'cancelled', cancelled_at = now(), release_at = now()"
              " WHERE status = 'held'")
         if psql("SELECT to_regclass('hold_origins') IS NOT NULL") == "t":
-            psql("UPDATE hold_origins SET created_at = created_at - interval '1 minute'")
+            psql("UPDATE hold_origins SET created_at = created_at - interval '10 minutes'")
         answers = []
         for s in slots[5:10]:
             _, a = book(s, new_identity("many"))

@@ -717,14 +717,19 @@ def conf_value(name):
     return None
 
 
-def slot_ref(slot_id):
-    """A slot id as URLs and forms carry it (issue 10): <id>.<mac>, the
-    MAC computed from the site secret as fcgi/secret.c does (slot_ref)."""
+def secret_mac(purpose, data):
+    """secret_digest() of fcgi/secret.c: 32 hex digits of the HMAC, under
+    the site secret's digest key, of purpose, a NUL and data."""
     with open(conf_value("secret_file"), "rb") as f:
         secret = f.read(4096)
     key = hmac.new(secret, b"creneau digest key v1", hashlib.sha256).digest()
-    mac = hmac.new(key, b"creneau slot url v1\0" + str(slot_id).encode(), hashlib.sha256).hexdigest()
-    return "%s.%s" % (slot_id, mac[:16])
+    return hmac.new(key, purpose.encode() + b"\0" + data.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def slot_ref(slot_id):
+    """A slot id as URLs and forms carry it (issue 10): <id>.<mac>, the
+    MAC computed from the site secret as fcgi/secret.c does (slot_ref)."""
+    return "%s.%s" % (slot_id, secret_mac("creneau slot url v1", str(slot_id))[:16])
 
 
 def book_path(slot_id):

@@ -6,10 +6,31 @@
 #include <sodium.h>
 #include <string.h>
 
+#include <fcgiapp.h>
+
 #include "arena.h"
+#include "req.h"
 #include "secret.h"
+#include "staff.h"
 #include "waitroom.h"
 #include "tap.h"
+
+/* The client-address key of a request from addr (staff_client_key). */
+static const char *
+client_key(struct arena *a, const char *addr)
+{
+	static char	 env[80];
+	static char	*envp[2] = { env, NULL };
+	static FCGX_Request fx;
+	struct req	 r;
+
+	snprintf(env, sizeof(env), "REMOTE_ADDR=%s", addr);
+	memset(&r, 0, sizeof(r));
+	fx.envp = envp;
+	r.fcgx = &fx;
+	r.arena = a;
+	return arena_strdup(a, staff_client_key(&r));
+}
 
 int
 main(void)
@@ -127,6 +148,16 @@ main(void)
 		ok(waitroom_cookie_parse(a, "1.3", &back) == 0 &&
 		    waitroom_cookie_parse(a, NULL, &back) == 0, "garbage is refused");
 	}
+	/* Per-address limits count an IPv6 address by its /64, however
+	 * nginx writes it. */
+	ok(strcmp(client_key(a, "2001:db8::1"), client_key(a, "2001:db8::a:b:c:d")) == 0 &&
+	    strcmp(client_key(a, "2001:db8::1"), client_key(a, "2001:db8:0:0:ffff:1:2:3")) == 0,
+	    "IPv6 addresses of one /64 share one key, compressed or not");
+	ok(strcmp(client_key(a, "2001:db8::1"), client_key(a, "2001:db8:0:1::1")) != 0,
+	    "another /64 has another key");
+	ok(strcmp(client_key(a, "::ffff:192.0.2.7"), client_key(a, "192.0.2.7")) == 0 &&
+	    strcmp(client_key(a, "192.0.2.7"), client_key(a, "192.0.2.8")) != 0,
+	    "an IPv4-mapped address is its IPv4 address; IPv4 addresses stay apart");
 	arena_free(a);
 	return done_testing();
 }
