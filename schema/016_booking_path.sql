@@ -241,6 +241,26 @@ AS $$
 $$;
 
 ------------------------------------------------------------------------------
+-- 3b. A slot about to be booked: its row locked, its overdue holds and
+-- releases swept (017), and read again; NULL when there is no such slot.
+-- Every function that books a place starts here.
+CREATE FUNCTION creneau_slot_for_booking(p_slot_id bigint) RETURNS slots
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v slots;
+BEGIN
+    PERFORM 1 FROM slots s WHERE s.id = p_slot_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    PERFORM booking_sweep_slot(p_slot_id);
+    SELECT s.* INTO v FROM slots s WHERE s.id = p_slot_id;
+    RETURN v;
+END
+$$;
+
+------------------------------------------------------------------------------
 -- 4. The AGDREF check: NULL when the procedure does not need a number or
 -- the number is known, else agdref_required or agdref_unknown.
 CREATE FUNCTION creneau_agdref_outcome(p_requires boolean, p_agdref text) RETURNS text
@@ -456,13 +476,11 @@ BEGIN
     END IF;
 
     -- (d) The slot, locked; overdue holds and releases swept first.
-    SELECT s.* INTO v_slot FROM slots s WHERE s.id = p_slot_id FOR UPDATE;
-    IF NOT FOUND THEN
+    v_slot := creneau_slot_for_booking(p_slot_id);
+    IF v_slot.id IS NULL THEN
         RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
         RETURN;
     END IF;
-    PERFORM booking_sweep_slot(p_slot_id);
-    SELECT s.* INTO v_slot FROM slots s WHERE s.id = p_slot_id;
     IF v_slot.published_at IS NULL OR v_slot.published_at > now()
        OR v_slot.starts_at <= now()
        OR v_slot.booked >= v_slot.capacity
@@ -527,13 +545,11 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT s.* INTO v_slot FROM slots s WHERE s.id = p_slot_id FOR UPDATE;
-    IF NOT FOUND THEN
+    v_slot := creneau_slot_for_booking(p_slot_id);
+    IF v_slot.id IS NULL THEN
         RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
         RETURN;
     END IF;
-    PERFORM booking_sweep_slot(p_slot_id);
-    SELECT s.* INTO v_slot FROM slots s WHERE s.id = p_slot_id;
     IF v_slot.starts_at <= now()
        OR (p_published AND (v_slot.published_at IS NULL OR v_slot.published_at > now()
                             OR v_proc.allocation_mode <> 'open'))
@@ -727,8 +743,7 @@ BEGIN
         RETURN QUERY SELECT 'other_procedure'::text, b.id;
         RETURN;
     END IF;
-    PERFORM booking_sweep_slot(v_new.id);
-    SELECT s.* INTO v_new FROM slots s WHERE s.id = p_new_slot_id;
+    v_new := creneau_slot_for_booking(p_new_slot_id);
     IF v_new.published_at IS NULL OR v_new.published_at > now()
        OR v_new.starts_at <= now()
        OR creneau_slot_channel_free(v_new, b.channel) <= 0 THEN
