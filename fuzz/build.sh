@@ -39,18 +39,18 @@ fi
 
 read -ra deps <<<"$(pkg-config --cflags libxml-2.0 libpcre2-8 libsodium)"
 read -ra libs <<<"$(pkg-config --libs libxml-2.0 libpcre2-8 libsodium)"
-cflags=("${flags[@]}" -Wall -Wextra -Wno-unused-parameter -I"$out/obj" -I"$top/fcgi"
+cflags=("${flags[@]}" -Wall -Wextra -Wno-unused-parameter -I"$out/obj" -I"$top/fcgi/common" -I"$top/fcgi/web"
 	"${deps[@]}" -DCRENEAU_CONF='"/nonexistent"' -DCRENEAU_PKGDATADIR='"/nonexistent"'
 	-DCRENEAU_LOCALEDIR='"/nonexistent"' -DFUZZ_SRCDIR="\"$top\"")
 
 # The sources of fcgi/ each harness links.
 sources() {
 	case $1 in
-	request) echo request.c arena.c i18n.c conf.c log.c ;;
-	fields) echo fields.c request.c arena.c log.c ;;
-	secret) echo secret.c waitroom_cookie.c arena.c log.c ;;
-	template) echo template.c request.c arena.c i18n.c conf.c log.c ;;
-	mail) echo notify_tpl.c template.c request.c arena.c i18n.c conf.c log.c ;;
+	request) echo web/request.c common/arena.c common/i18n.c common/conf.c common/log.c ;;
+	fields) echo common/fields.c web/request.c common/arena.c common/log.c ;;
+	secret) echo common/secret.c web/waitroom_cookie.c common/arena.c common/log.c ;;
+	template) echo common/template.c web/request.c common/arena.c common/i18n.c common/conf.c common/log.c ;;
+	mail) echo notify/notify_tpl.c common/template.c web/request.c common/arena.c common/i18n.c common/conf.c common/log.c ;;
 	*) echo "fuzz/build.sh: no harness $1" >&2; exit 2 ;;
 	esac
 }
@@ -64,7 +64,7 @@ for h in "$@"; do
 	bin=$out/bin/$h
 	if [ -x "$bin" ]; then
 		fresh=1
-		for s in "${srcs[@]}" "$top"/fcgi/*.h "$top"/fuzz/*.h "$0"; do
+		for s in "${srcs[@]}" "$top"/fcgi/*/*.h "$top"/fuzz/*.h "$0"; do
 			if [ "$s" -nt "$bin" ]; then
 				fresh=0
 				break

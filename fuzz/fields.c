@@ -1,4 +1,4 @@
-/* Fuzzes the field validators (fcgi/fields.c): the input is checked
+/* Fuzzes the field validators (fcgi/common/fields.c): the input is checked
  * against every field of the table. Properties: no crash, no leak, the
  * match ends within PCRE2's limits; what a field accepts is clean UTF-8
  * no longer than its maxlen, a day the calendar has for the date fields;

@@ -1,4 +1,4 @@
-/* Fuzzes the message templates of creneau-notify (fcgi/notify_tpl.c,
+/* Fuzzes the message templates of creneau-notify (fcgi/notify/notify_tpl.c,
  * templates/mail/): every kind of message rendered with variables taken
  * from the input (the first byte picks the kind, then NUL-separated
  * UTF-8 values, as PostgreSQL hands them over). Properties: no crash, no

@@ -1,4 +1,4 @@
-/* Fuzzes the request parser (fcgi/request.c, fcgi/i18n.c): the same input
+/* Fuzzes the request parser (fcgi/web/request.c, fcgi/common/i18n.c): the same input
  * as a query string or form body, as a Cookie header and as an
  * Accept-Language header. Properties: no crash, no leak, no read outside
  * the buffer (ASan), and what is accepted is what the handlers are

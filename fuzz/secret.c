@@ -1,6 +1,6 @@
 /* Fuzzes the signed values a client sends back: form tokens
- * (token_check, fcgi/secret.c) and the waiting-room cookie
- * (waitroom_cookie_parse, fcgi/waitroom_cookie.c). Properties: no crash,
+ * (token_check, fcgi/common/secret.c) and the waiting-room cookie
+ * (waitroom_cookie_parse, fcgi/web/waitroom_cookie.c). Properties: no crash,
  * no leak; nothing is accepted but what was signed: a token altered
  * anywhere (even in bits base64 does not carry) is refused, a token is
  * accepted only for its own scope; a cookie is accepted only when its

@@ -1,4 +1,4 @@
-/* Fuzzes the filling of page templates (fcgi/template.c) as the pages do
+/* Fuzzes the filling of page templates (fcgi/common/template.c) as the pages do
  * it: text, attribute values, the title, form values put back (input,
  * textarea, select, checkbox), lines, classes, repeated rows; then
  * serialises. The input is six NUL-separated UTF-8 strings (what the

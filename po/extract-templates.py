@@ -14,7 +14,7 @@ Whitespace normalisation. Every msgid is normalised the same way: each run
 of ASCII whitespace (space, tab, LF, VT, FF, CR, i.e. isspace() in the C
 locale) becomes one space, and spaces are stripped at both ends. Other
 characters, the no-break space U+00A0 in particular, are kept as they are.
-THE C TEMPLATE MODULE (fcgi/template.c) MUST APPLY EXACTLY THE SAME
+THE C TEMPLATE MODULE (fcgi/common/template.c) MUST APPLY EXACTLY THE SAME
 NORMALISATION to a text or attribute value before looking it up in the
 catalogue, or the lookup misses and the English text is shown.
 

@@ -81,7 +81,7 @@ update-po:
 	cd $(srcdir) && \
 	$(PYTHON3) po/extract-templates.py templates/*.xhtml templates/mail/*.xhtml \
 	  > po/templates.pot.tmp && \
-	set x fcgi/*.c; shift; test -f "$$1" || set /dev/null; \
+	set x fcgi/*/*.c fcgi/web/*/*.c; shift; test -f "$$1" || set /dev/null; \
 	$(XGETTEXT) $(PO_XGETTEXT_FLAGS) -o po/c.pot.tmp "$$@" && \
 	sed -e 's/charset=CHARSET/charset=UTF-8/' po/c.pot.tmp \
 	  > po/c.pot.tmp2 && \

@@ -188,7 +188,7 @@ COMMENT ON FUNCTION booking_rate_check(bigint, bytea, text, text, date, text, te
     'Rate limits of the booking form, before booking_hold: '''' to go on, else the scope refused (identity, email, phone, address).';
 
 ------------------------------------------------------------------------------
--- The waiting room's view of the releases (fcgi/waitroom.c keeps it in a
+-- The waiting room's view of the releases (fcgi/web/waitroom.c keeps it in a
 -- per-worker cache refreshed every few seconds, so waiting costs no
 -- database work).
 CREATE INDEX IF NOT EXISTS slots_published_at_idx ON slots (published_at);

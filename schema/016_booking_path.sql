@@ -9,8 +9,8 @@
 -- and "0612…" two phones). Now:
 --
 --   * the person comes from the pages as one jsonb value (creneau_person
---     below), built by fcgi/identity.c from the canonical forms of
---     fcgi/canon.h: the identity keys (name and birth date; AGDREF
+--     below), built by fcgi/common/identity.c from the canonical forms of
+--     fcgi/common/canon.h: the identity keys (name and birth date; AGDREF
 --     number) and the contact keys are keyed digests (HMAC with the site
 --     secret) computed there; SQL compares keys, never raw text. What the
 --     person typed is kept for display; SMS go to the E.164 number;
@@ -74,7 +74,7 @@ END
 $$;
 
 -- The outcomes of the booking functions, declared once: what each word
--- means. The pages map them to messages (fcgi/identity.c, page_*.c).
+-- means. The pages map them to messages (fcgi/common/identity.c, page_*.c).
 CREATE TABLE creneau_outcomes (
     outcome text PRIMARY KEY CHECK (outcome ~ '^[a-z_]+$'),
     meaning text NOT NULL
@@ -108,7 +108,7 @@ INSERT INTO creneau_outcomes (outcome, meaning) VALUES
 ------------------------------------------------------------------------------
 -- 2. The person, as the pages send it.
 --
--- p_person is a jsonb object built by fcgi/identity.c:
+-- p_person is a jsonb object built by fcgi/common/identity.c:
 --   surname, given_names, birth_date (YYYY-MM-DD), agdref, email, phone,
 --   lang                      as typed (shown back, printed);
 --   phone_e164                the canonical number SMS go to;
@@ -152,7 +152,7 @@ $$;
 -- The person built in SQL, for the SQL tests and operators' scripts that
 -- call the booking functions directly: keys from 004's SQL normalisation
 -- (creneau_identity_key, lower-case e-mail, creneau_normalise_phone) under
--- p_secret. The pages never use it: fcgi/identity.c builds the person
+-- p_secret. The pages never use it: fcgi/common/identity.c builds the person
 -- from the canonical forms (ICU, libphonenumber), which SQL does not have.
 CREATE FUNCTION creneau_person_sql(p_secret bytea, p_surname text, p_given_names text,
                                    p_birth_date date, p_agdref text, p_email text,
@@ -178,7 +178,7 @@ AS $$
                                         p_secret, 'sha256'), 1, 16), 'hex')))
 $$;
 COMMENT ON FUNCTION creneau_person_sql(bytea, text, text, date, text, text, text, text) IS
-    'The p_person of the booking functions built with SQL normalisation, for tests and scripts; the pages use fcgi/identity.c.';
+    'The p_person of the booking functions built with SQL normalisation, for tests and scripts; the pages use fcgi/common/identity.c.';
 
 ------------------------------------------------------------------------------
 -- 3. Key columns.
@@ -188,9 +188,9 @@ ALTER TABLE bookings
     ADD COLUMN phone_e164 text CONSTRAINT bookings_phone_e164_format CHECK (phone_e164 ~ '^\+[1-9][0-9]{5,14}$'),
     ADD COLUMN submission_key bytea CONSTRAINT bookings_submission_key_length CHECK (length(submission_key) = 32);
 COMMENT ON COLUMN bookings.email_key IS
-    'Keyed digest of the canonical e-mail address (fcgi/identity.c): the cap per e-mail compares these.';
+    'Keyed digest of the canonical e-mail address (fcgi/common/identity.c): the cap per e-mail compares these.';
 COMMENT ON COLUMN bookings.phone_key IS
-    'Keyed digest of the E.164 phone number (fcgi/identity.c): the cap per phone compares these.';
+    'Keyed digest of the E.164 phone number (fcgi/common/identity.c): the cap per phone compares these.';
 COMMENT ON COLUMN bookings.phone_e164 IS
     'The phone number in E.164 form, where SMS go (phone is kept as typed).';
 COMMENT ON COLUMN bookings.submission_key IS
@@ -512,7 +512,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION booking_hold(bigint, jsonb, text, text, text, interval, integer, integer, text) IS
-    'Hold a place of a slot for a person (fcgi/identity.c) until confirmed; outcome held, replayed, token_used, contact_required, agdref_required, agdref_unknown, slot_unavailable, email_cap, phone_cap or identity_active.';
+    'Hold a place of a slot for a person (fcgi/common/identity.c) until confirmed; outcome held, replayed, token_used, contact_required, agdref_required, agdref_unknown, slot_unavailable, email_cap, phone_cap or identity_active.';
 
 ------------------------------------------------------------------------------
 -- 7. Bookings made by staff (replaces 012's): the same path.
@@ -639,7 +639,7 @@ COMMENT ON FUNCTION mediator_book(bigint, bigint, jsonb, text, integer) IS
 
 -- Books an injunction into the court channel (see 012). The applicant's
 -- fields are the injunction's; p_person brings their keys, computed by
--- the page from those same fields (fcgi/identity.c).
+-- the page from those same fields (fcgi/common/identity.c).
 CREATE FUNCTION court_book(p_account bigint, p_site text, p_injunction bigint,
                            p_slot_id bigint, p_person jsonb)
 RETURNS TABLE (outcome text, booking_id bigint, reference text)
@@ -882,7 +882,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION draw_register(bigint, jsonb, text, text, text, text) IS
-    'Register a person (fcgi/identity.c) for a draw (unverified until the code is typed); outcome registered, replayed, not_found, closed, contact_required, agdref_required, agdref_unknown, identity_active, already_registered or already_entered.';
+    'Register a person (fcgi/common/identity.c) for a draw (unverified until the code is typed); outcome registered, replayed, not_found, closed, contact_required, agdref_required, agdref_unknown, identity_active, already_registered or already_entered.';
 
 -- The draw registration's rate limits, on keyed digests only: the
 -- person's e-mail and phone keys and the address digest. The first scope

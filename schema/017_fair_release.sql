@@ -541,7 +541,7 @@ $$;
 -- The booking form's check (016) with the live holds: '' to go on, else
 -- the scope refused: identity, email, phone, address (too many forms in
 -- the window), live_address, live_email, live_phone (too many live
--- unconfirmed holds). p_person is the person of fcgi/identity.c (only its
+-- unconfirmed holds). p_person is the person of fcgi/common/identity.c (only its
 -- keyed digests count); p_idempotency_key is the form token's id (NULL:
 -- live holds are not counted).
 CREATE FUNCTION booking_rate_check(p_slot_id bigint, p_person jsonb, p_address text,

@@ -24,7 +24,7 @@ CRENEAU_DBUSER=creneau
 # and the fonts: t/a11y/axe.t drives Debian's Chromium through
 # playwright-core, never a downloaded browser, and its screenshots need
 # Latin and Arabic glyphs; libicu-dev and libphonenumber-dev, with g++ for
-# fcgi/phone.cc: the canonical names and phone numbers of fcgi/canon.c;
+# fcgi/common/phone.cc: the canonical names and phone numbers of fcgi/common/canon.c;
 # clang and libclang-rt-14-dev: the libFuzzer harnesses of fuzz/, run
 # briefly by t/fuzz/short.t).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext

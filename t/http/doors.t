@@ -281,7 +281,7 @@ try:
     # A person admitted at the opening who sends the form after their
     # admission ended (but within form_max_seconds) keeps what they typed:
     # the form is taken, not sent back to the queue. Their cookie is
-    # written here as the server writes it (fcgi/waitroom_cookie.c).
+    # written here as the server writes it (fcgi/web/waitroom_cookie.c).
     site_id, proc_id = psql("SELECT s.id || ' ' || p.id FROM sites s, procedures p "
                             "WHERE s.slug = %s AND p.code = %s"
                             % (sql_literal(fx.slug), sql_literal(code))).split()

@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$top" || exit 1
 python3 po/extract-templates.py templates/*.xhtml templates/mail/*.xhtml > "$tmp/templates.pot"
 xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
-	--keyword=ngettext:1,2 --keyword=C_:1c,2 --force-po -o "$tmp/c.pot" fcgi/*.c
+	--keyword=ngettext:1,2 --keyword=C_:1c,2 --force-po -o "$tmp/c.pot" fcgi/*/*.c fcgi/web/*/*.c
 sed -i 's/charset=CHARSET/charset=UTF-8/' "$tmp/c.pot"
 msgcat --use-first -o "$tmp/fresh.pot" "$tmp/c.pot" "$tmp/templates.pot"
 if msgcmp --use-untranslated po/creneau.pot "$tmp/fresh.pot" > "$tmp/cmp" 2>&1; then

@@ -718,7 +718,7 @@ def conf_value(name):
 
 
 def secret_mac(purpose, data):
-    """secret_digest() of fcgi/secret.c: 32 hex digits of the HMAC, under
+    """secret_digest() of fcgi/common/secret.c: 32 hex digits of the HMAC, under
     the site secret's digest key, of purpose, a NUL and data."""
     with open(conf_value("secret_file"), "rb") as f:
         secret = f.read(4096)
@@ -728,7 +728,7 @@ def secret_mac(purpose, data):
 
 def slot_ref(slot_id):
     """A slot id as URLs and forms carry it (issue 10): <id>.<mac>, the
-    MAC computed from the site secret as fcgi/secret.c does (slot_ref)."""
+    MAC computed from the site secret as fcgi/common/secret.c does (slot_ref)."""
     return "%s.%s" % (slot_id, secret_mac("creneau slot url v1", str(slot_id))[:16])
 
 

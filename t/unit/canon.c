@@ -1,4 +1,4 @@
-/* Unit tests of the canonical forms (fcgi/canon.c): tables of variants
+/* Unit tests of the canonical forms (fcgi/common/canon.c): tables of variants
  * that must give the SAME form (punctuation, invisible characters, case,
  * accents, look-alike letters of another script, Arabic diacritics,
  * plus-addressing, every way of writing a French or overseas phone

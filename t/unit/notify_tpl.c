@@ -1,4 +1,4 @@
-/* Unit tests of the message templates (fcgi/notify_tpl.c) on the real
+/* Unit tests of the message templates (fcgi/notify/notify_tpl.c) on the real
  * templates/mail/: what fuzz/mail.c found stays fixed. A value is put in
  * once, never read again as a template; a control character in a value
  * leaves the HTML body well-formed. */

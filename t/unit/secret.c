@@ -126,7 +126,7 @@ main(void)
 	    secret_identity_hex(a, "N:A|B|1990-01-03")) != 0,
 	    "an identity HMAC is 64 hex digits, the same for the same identity only");
 
-	/* The waiting-room cookie (fcgi/waitroom_cookie.c). */
+	/* The waiting-room cookie (fcgi/web/waitroom_cookie.c). */
 	{
 		struct wait_cookie	 w = { 3, 7, 1767225600, 1767225000123,
 					    0, 1767247200, "" }, back;

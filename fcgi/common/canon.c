@@ -1,6 +1,6 @@
-/* Canonical forms of names and contacts (fcgi/canon.h): ICU's normaliser,
+/* Canonical forms of names and contacts (fcgi/common/canon.h): ICU's normaliser,
  * transliterator, spoof checker (Unicode TS #39) and UTS #46 IDNA for
- * names and e-mail addresses, Google's libphonenumber (fcgi/phone.cc) for
+ * names and e-mail addresses, Google's libphonenumber (fcgi/common/phone.cc) for
  * phone numbers. Nothing here is shown to anyone: these forms are only
  * compared and digested.
  *

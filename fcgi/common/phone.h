@@ -1,5 +1,5 @@
-/* The C side of fcgi/phone.cc, the shim over Google's libphonenumber
- * (C++). Only fcgi/canon.c calls it: pages use canon_phone(). */
+/* The C side of fcgi/common/phone.cc, the shim over Google's libphonenumber
+ * (C++). Only fcgi/common/canon.c calls it: pages use canon_phone(). */
 #ifndef CRENEAU_PHONE_H
 #define CRENEAU_PHONE_H
 
