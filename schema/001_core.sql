@@ -4,34 +4,15 @@
 -- Applied by `creneau-admin migrate` inside one transaction; no BEGIN/COMMIT
 -- here. The constraints are the point: the C code relies on them instead of
 -- re-checking.
+--
+-- The functions, views and triggers of this migration are in
+-- schema/code/bootstrap.sql, schema/code/core.sql, schema/code/booking.sql, reloaded whole by every
+-- `creneau-admin migrate` (HACKING.md, "Schema layout").
 
 -- btree_gist lets one exclusion constraint mix "same counter" (=) with
 -- "overlapping time" (&&). It is a trusted extension: the database owner
 -- may create it without superuser rights.
 CREATE EXTENSION IF NOT EXISTS btree_gist;
-
--- Is `tz` the name of a time zone PostgreSQL knows (an IANA name such as
--- 'Europe/Paris' or 'America/Cayenne')? Returns false for misspellings and
--- for what AT TIME ZONE accepts but is no zone name: POSIX strings ('UTC+3'),
--- other casings ('europe/paris'). Declared IMMUTABLE so it can sit in a
--- CHECK: the zone list only changes with a tzdata update, and a
--- zone is never removed from it, only aliased.
-CREATE FUNCTION creneau_valid_time_zone(tz text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = tz)
-$$;
-COMMENT ON FUNCTION creneau_valid_time_zone(text) IS
-    'True when the argument is a full time zone name known to PostgreSQL (IANA tz database).';
-
--- Is `s` a lower-case slug: words of [a-z0-9] joined by single hyphens?
-CREATE FUNCTION creneau_valid_slug(s text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT s ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(s) <= 64
-$$;
-COMMENT ON FUNCTION creneau_valid_slug(text) IS
-    'True for a slug: [a-z0-9] words joined by single hyphens, at most 64 characters.';
 
 ------------------------------------------------------------------------------
 CREATE TABLE sites (
@@ -104,22 +85,6 @@ CREATE TABLE counters (
 COMMENT ON TABLE counters IS
     'A counter (guichet) of a site where one agent receives applicants; the (id, site_id) key lets other tables prove a counter belongs to their site.';
 
--- Fill NEW.site_id from NEW.counter_id when the caller left it NULL, so
--- inserts into opening_rules, closures and slots may name only the counter;
--- the composite foreign keys then check any site_id that was given.
-CREATE FUNCTION creneau_fill_site_id() RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF NEW.site_id IS NULL AND NEW.counter_id IS NOT NULL THEN
-        SELECT c.site_id INTO NEW.site_id FROM counters c WHERE c.id = NEW.counter_id;
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION creneau_fill_site_id() IS
-    'Trigger: default site_id to the site of counter_id.';
-
 ------------------------------------------------------------------------------
 CREATE TABLE opening_rules (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -151,8 +116,6 @@ CREATE TABLE opening_rules (
     )
 );
 CREATE INDEX opening_rules_site_idx ON opening_rules (site_id, procedure_id);
-CREATE TRIGGER opening_rules_fill_site_id BEFORE INSERT ON opening_rules
-    FOR EACH ROW EXECUTE FUNCTION creneau_fill_site_id();
 COMMENT ON TABLE opening_rules IS
     'Weekly pattern from which slots are generated: on ISO weekday (1 = Monday) from opens to closes, local time of the site, one slot of slot_minutes with capacity places, between valid_from and valid_until (NULL = open-ended).';
 COMMENT ON COLUMN opening_rules.site_id IS
@@ -171,8 +134,6 @@ CREATE TABLE closures (
     CONSTRAINT closures_site_counter_day_key UNIQUE NULLS NOT DISTINCT (site_id, counter_id, day)
 );
 CREATE INDEX closures_day_idx ON closures (day);
-CREATE TRIGGER closures_fill_site_id BEFORE INSERT ON closures
-    FOR EACH ROW EXECUTE FUNCTION creneau_fill_site_id();
 COMMENT ON TABLE closures IS
     'Days on which a whole site (counter_id NULL) or one counter is closed; generate_slots creates no slot there.';
 
@@ -208,22 +169,9 @@ CREATE INDEX slots_site_procedure_start_idx ON slots (site_id, procedure_id, sta
 CREATE INDEX slots_site_start_idx ON slots (site_id, starts_at);
 -- Foreign key on procedure_id alone (deletes/updates of procedures).
 CREATE INDEX slots_procedure_idx ON slots (procedure_id);
-CREATE TRIGGER slots_fill_site_id BEFORE INSERT ON slots
-    FOR EACH ROW EXECUTE FUNCTION creneau_fill_site_id();
 COMMENT ON TABLE slots IS
     'One appointment time at one counter for one procedure, with capacity places of which booked are taken; visible to the public once published_at <= now().';
 COMMENT ON COLUMN slots.booked IS
     'Number of active bookings; the CHECK booked <= capacity is the over-booking guard.';
 COMMENT ON COLUMN slots.published_at IS
     'When the slot becomes visible; NULL = not yet scheduled for publication.';
-
-------------------------------------------------------------------------------
-CREATE VIEW available_slots AS
-    SELECT s.id, s.site_id, s.counter_id, s.procedure_id, s.starts_at, s.ends_at,
-           s.capacity, s.booked, s.capacity - s.booked AS remaining
-      FROM slots s
-     WHERE s.published_at <= now()
-       AND s.starts_at > now()
-       AND s.booked < s.capacity;
-COMMENT ON VIEW available_slots IS
-    'Published, future slots with at least one free place; filter by site_id and procedure_id and ORDER BY starts_at to use slots_site_procedure_start_idx.';

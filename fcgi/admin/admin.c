@@ -1,7 +1,14 @@
-/* creneau-admin: the operator's tool. "migrate" applies the SQL files of
- * schema_dir (NNN_name.sql) in order, each in its own transaction,
- * recording each in schema_migrations; "status" lists them. Re-runnable,
- * and safe against two runs at once (advisory lock). */
+/* creneau-admin: the operator's tool. "migrate" brings the database to
+ * the schema of schema_dir in one transaction: it drops the code (every
+ * function, view and trigger of the public schema but the functions
+ * tables use in a CHECK or an index), applies the first code file
+ * (code/bootstrap.sql: what the migrations need), the pending numbered
+ * migrations (NNN_name.sql, tables and data, recorded in
+ * schema_migrations), then every code file listed in code/ORDER, and
+ * checks the bodies of the SQL and PL/pgSQL functions against the final
+ * tables. So the code that runs is the code of the files, whatever the
+ * database ran before. "status" lists the migrations. Re-runnable, and
+ * safe against two runs at once (advisory lock). */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -26,6 +33,7 @@
 #endif
 
 #define MAX_MIGRATIONS	1000
+#define MAX_CODE_FILES	100
 #define LOCK_KEY	"4242001"
 
 static const char create_table[] =
@@ -58,7 +66,8 @@ run(PGconn *db, const char *sql, const char *what)
 {
 	PGresult	*res = PQexec(db, sql);
 	ExecStatusType	 st = PQresultStatus(res);
-	int		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	int		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+		    st == PGRES_EMPTY_QUERY;
 
 	if (!ok)
 		fprintf(stderr, "creneau-admin: %s: %s %s", what,
@@ -144,57 +153,175 @@ applied(PGconn *db, const char *version)
 	return rc;
 }
 
-/* Applies one migration file in a transaction; 0 or -1. */
-static int
-apply(PGconn *db, const char *dir, const char *name)
-{
-	char		 path[4096], version[256];
-	const char	*p[1] = { version };
-	char		*sql;
-	PGresult	*res;
-	int		 ok;
+/* Drops the code: the triggers of the public tables (not the internal
+ * ones of foreign keys), the views, and the functions that only code
+ * depends on (those a CHECK or an index uses stay, replaced in place by
+ * code/bootstrap.sql); extensions' objects are left alone. Functions go
+ * in two rounds: those no view uses (some return a view's rows, which
+ * keeps the view), then, once the views are gone, the others. */
+static const char drop_code[] =
+    "DO $drop$\n"
+    "DECLARE\n"
+    "    r record;\n"
+    "    v text;\n"
+    "    round integer;\n"
+    "BEGIN\n"
+    "    FOR r IN SELECT t.tgname, t.tgrelid::regclass AS rel\n"
+    "               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid\n"
+    "              WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal\n"
+    "    LOOP\n"
+    "        EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);\n"
+    "    END LOOP;\n"
+    "    FOR round IN 1..2 LOOP\n"
+    "        SELECT string_agg(p.oid::regprocedure::text, ', ') INTO v\n"
+    "          FROM pg_proc p\n"
+    "         WHERE p.pronamespace = 'public'::regnamespace\n"
+    "           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid\n"
+    "                              AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e')\n"
+    "           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = p.oid\n"
+    "                              AND d.refclassid = 'pg_proc'::regclass\n"
+    "                              AND d.classid <> 'pg_proc'::regclass);\n"
+    "        IF v IS NOT NULL THEN\n"
+    "            EXECUTE 'DROP ROUTINE ' || v;\n"
+    "        END IF;\n"
+    "        EXIT WHEN round = 2;\n"
+    "        SELECT string_agg(c.oid::regclass::text, ', ') INTO v\n"
+    "          FROM pg_class c\n"
+    "         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'\n"
+    "           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid\n"
+    "                              AND d.classid = 'pg_class'::regclass AND d.deptype = 'e');\n"
+    "        IF v IS NOT NULL THEN\n"
+    "            EXECUTE 'DROP VIEW ' || v;\n"
+    "        END IF;\n"
+    "    END LOOP;\n"
+    "END\n"
+    "$drop$";
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(version, sizeof(version), "%.*s", (int)(strlen(name) - 4), name);
-	if ((sql = slurp(path)) == NULL) {
+/* Checks the body of every SQL and PL/pgSQL function of the public schema
+ * (the code files are loaded with check_function_bodies off, so a
+ * function may call one of a later file): an SQL body naming a missing
+ * table, column or function fails here, and migrate with it. */
+static const char check_code[] =
+    "DO $check$\n"
+    "DECLARE\n"
+    "    r record;\n"
+    "BEGIN\n"
+    "    FOR r IN SELECT p.oid, l.lanname\n"
+    "               FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang\n"
+    "              WHERE p.pronamespace = 'public'::regnamespace\n"
+    "                AND l.lanname IN ('sql', 'plpgsql')\n"
+    "                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid\n"
+    "                                   AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e')\n"
+    "    LOOP\n"
+    "        IF r.lanname = 'sql' THEN\n"
+    "            PERFORM fmgr_sql_validator(r.oid);\n"
+    "        ELSE\n"
+    "            PERFORM plpgsql_validator(r.oid);\n"
+    "        END IF;\n"
+    "    END LOOP;\n"
+    "END\n"
+    "$check$";
+
+/* Runs the SQL file dir/name; 0 or -1 (reported). */
+static int
+run_file(PGconn *db, const char *dir, const char *name)
+{
+	char	 path[4096];
+	char	*sql;
+	int	 rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    (sql = slurp(path)) == NULL) {
 		fprintf(stderr, "creneau-admin: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (run(db, "BEGIN", "begin") == -1) {
-		free(sql);
-		return -1;
-	}
-	ok = run(db, sql, name) == 0;
+	rc = run(db, sql, path);
 	free(sql);
-	if (ok) {
-		res = PQexecParams(db, "INSERT INTO schema_migrations (version)"
-		    " VALUES ($1)", 1, NULL, p, NULL, NULL, 0);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-	}
-	if (!ok || run(db, "COMMIT", "commit") == -1) {
-		run(db, "ROLLBACK", "rollback");
-		fprintf(stderr, "creneau-admin: %s not applied\n", name);
-		return -1;
-	}
-	printf("applied %s\n", version);
-	return 0;
+	return rc;
 }
 
-/* Applies (or, with dry set, lists) the pending migrations; 0 or 1. */
+/* Reads the list of code files (code/ORDER: one name a line, # comments)
+ * into names; returns the count, or -1 when the list is missing, empty,
+ * too long or names a file that is not NAME.sql. */
+static int
+code_order(const char *dir, char **names)
+{
+	char	 path[4096], line[256];
+	FILE	*f;
+	size_t	 len;
+	int	 n = 0, bad = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/ORDER", dir) >= sizeof(path) ||
+	    (f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "creneau-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (!bad && fgets(line, sizeof(line), f) != NULL) {
+		len = strcspn(line, "\r\n# \t");
+		line[len] = '\0';
+		if (len == 0)
+			continue;
+		if (n == MAX_CODE_FILES || len < 5 || strchr(line, '/') != NULL ||
+		    strcmp(line + len - 4, ".sql") != 0)
+			bad = 1;
+		else
+			names[n++] = strdup(line);
+	}
+	fclose(f);
+	if (bad || n == 0) {
+		fprintf(stderr, "creneau-admin: %s: %s\n", path,
+		    bad ? "not a list of NAME.sql files" : "lists no file");
+		while (n > 0)
+			free(names[--n]);
+		return -1;
+	}
+	return n;
+}
+
+/* Applies one pending migration (inside migrate's transaction) and
+ * records it; 0 or -1. */
+static int
+apply(PGconn *db, const char *dir, const char *name, const char *version)
+{
+	const char	*p[1] = { version };
+	PGresult	*res;
+	int		 ok;
+
+	if (run_file(db, dir, name) == -1)
+		return -1;
+	res = PQexecParams(db, "INSERT INTO schema_migrations (version)"
+	    " VALUES ($1)", 1, NULL, p, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "creneau-admin: %s: %s", name, PQerrorMessage(db));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Lists the migrations (dry set) or brings the schema up to date in one
+ * transaction: code dropped, bootstrap code, pending migrations, every
+ * code file, bodies checked. Prints what it applied; 0 or 1. */
 static int
 migrate(PGconn *db, const char *dir, int dry)
 {
-	char	*names[MAX_MIGRATIONS];
-	char	 version[256];
-	int	 i, n, is, rc = 0, pending = 0;
+	char	*names[MAX_MIGRATIONS], *code[MAX_CODE_FILES];
+	char	 version[256], codedir[2048];
+	int	 i, n, nc = 0, is, rc = 0, pending = 0;
 
+	snprintf(codedir, sizeof(codedir), "%s/code", dir);
 	if (run(db, "SET client_min_messages = warning", "settings") == -1 ||
-	    run(db, create_table, "schema_migrations") == -1 ||
-	    run(db, "SELECT pg_advisory_lock(" LOCK_KEY ")", "lock") == -1)
+	    run(db, create_table, "schema_migrations") == -1)
 		return 1;
 	if ((n = list_files(dir, names)) < 0)
 		return 1;
+	if (!dry && (nc = code_order(codedir, code)) < 0)
+		rc = 1;
+	if (rc == 0 && !dry && (run(db, "BEGIN", "begin") == -1 ||
+	    run(db, "SELECT pg_advisory_xact_lock(" LOCK_KEY ")", "lock") == -1 ||
+	    run(db, drop_code, "dropping the code") == -1 ||
+	    run(db, "SET LOCAL check_function_bodies = off", "settings") == -1 ||
+	    run_file(db, codedir, code[0]) == -1))
+		rc = 1;
 	for (i = 0; i < n; i++) {
 		snprintf(version, sizeof(version), "%.*s",
 		    (int)(strlen(names[i]) - 4), names[i]);
@@ -204,15 +331,33 @@ migrate(PGconn *db, const char *dir, int dry)
 			printf("%s %s\n", is ? "applied" : "pending", version);
 		else if (rc == 0 && !is) {
 			pending++;
-			if (apply(db, dir, names[i]) == -1)
+			if (apply(db, dir, names[i], version) == -1)
 				rc = 1;
+			else
+				printf("applied %s\n", version);
 		}
 		free(names[i]);
 	}
-	run(db, "SELECT pg_advisory_unlock(" LOCK_KEY ")", "unlock");
-	if (rc == 0 && !dry && pending == 0)
+	for (i = 0; i < nc; i++) {
+		if (rc == 0 && run_file(db, codedir, code[i]) == -1)
+			rc = 1;
+		free(code[i]);
+	}
+	if (dry)
+		return rc;
+	if (rc == 0 && (run(db, "SET LOCAL check_function_bodies = on", "settings") == -1 ||
+	    run(db, check_code, "checking the functions") == -1 ||
+	    run(db, "COMMIT", "commit") == -1))
+		rc = 1;
+	if (rc != 0) {
+		run(db, "ROLLBACK", "rollback");
+		fprintf(stderr, "creneau-admin: migrate rolled back, the database is as it was\n");
+		return 1;
+	}
+	if (pending == 0)
 		printf("schema up to date (%d migrations)\n", n);
-	return rc;
+	printf("code loaded (%d files)\n", nc);
+	return 0;
 }
 
 /* Runs a sweep function returning a count (sql) and prints "sweep: N
