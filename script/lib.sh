@@ -182,7 +182,7 @@ cr_runas_setup() {
 		cr_say "creating system user creneau (PostgreSQL will not run as root)"
 		useradd --system --user-group --no-create-home --shell /usr/sbin/nologin creneau
 	fi
-	if ! runuser -u creneau -- test -r "$top/templates" -a -x "$top/templates" -a -x "$top/schema" -a -x "$top/static"; then
+	if ! runuser -u creneau -- test -r "$top/templates" -a -x "$top/templates" -a -x "$top/schema" -a -x "$top/schema/code" -a -x "$top/static"; then
 		local d=$top dirs=()
 		while [ "$d" != / ]; do
 			[ -n "$(find "$d" -maxdepth 0 ! -perm -o=x)" ] && dirs+=("$d")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The booking functions of schema/004_booking.sql, one outcome at a time:
+# The booking functions of schema/code/booking.sql, one outcome at a time:
 # hold (and its refusals), replay, confirm, cancel, reschedule, access,
 # sweep, the read helpers, and the identity trigger. now() is fixed inside
 # the test's transaction, so "later" is made by moving hold_expires_at and

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The draws of schema/013_draws.sql: the allocation mode per site, scheduling
+# The draws of schema/code/draws.sql: the allocation mode per site, scheduling
 # (seed and commitment), registration and its refusals, verification by
 # code, the draw in one transaction (a failure midway leaves nothing),
 # the order by HMAC-SHA256(seed, public id), offers passing down the order,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Translations of database texts (schema/005_translations.sql): the
+# Translations of database texts (schema/code/translations.sql): the
 # procedure_text and site_alternative_route functions fall back to the
 # French base row with lang = 'fr', a translation wins with its own lang,
 # the tables refuse malformed rows, and every translation keeps its French

@@ -1,0 +1,170 @@
+#!/bin/sh
+# An upgrade with live data: a database built from main's schema before
+# the code moved to schema/code/ (commit b66fbce, its numbered migrations
+# applied one by one as its creneau-admin did, its demo data, bookings
+# made through the SQL functions) is migrated by today's creneau-admin.
+# Its catalog (t/sql/catalog.sql: functions with their bodies, views,
+# triggers, columns, constraints, indexes) must then equal a fresh
+# install's, its data must be intact, the bookings made before must go on
+# (confirm, cancel) and new ones be made; a second migrate changes
+# nothing. While the numbered migrations are still exactly b66fbce's, the
+# fresh install must also equal the old database as it was (the code
+# moved, nothing changed).
+#
+# Needs git and the commit (skipped in an unpacked tarball) and the test
+# database's server (script/test); makes two scratch databases and drops
+# them at the end.
+old_commit=b66fbce
+top=${top_srcdir:-.}
+if [ -z "${CRENEAU_CONF:-}" ] || ! psql -X -q -c 'select 1' >/dev/null 2>&1; then
+	echo "1..0 # SKIP no test database (run script/test)"
+	exit 0
+fi
+if ! git -C "$top" cat-file -e "$old_commit^{commit}" 2>/dev/null; then
+	echo "1..0 # SKIP commit $old_commit not available (not a git checkout)"
+	exit 0
+fi
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+tmp=$(mktemp -d)
+old_db=creneau_upgrade_old_$$
+new_db=creneau_upgrade_new_$$
+cleanup() {
+	dropdb --if-exists "$old_db" >/dev/null 2>&1
+	dropdb --if-exists "$new_db" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+q() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$old_db" "$@"; }
+catalog() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -f "$top/t/sql/catalog.sql"; }
+
+# The old schema, as main had it.
+mkdir "$tmp/old"
+for f in $(git -C "$top" ls-tree --name-only "$old_commit" schema/); do
+	case $f in *.sql) git -C "$top" show "$old_commit:$f" >"$tmp/old/${f#schema/}" ;; esac
+done
+createdb "$old_db" && psql -X -q -d "$old_db" -c \
+	"CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+r=0
+for f in "$tmp"/old/[0-9][0-9][0-9]_*.sql; do
+	v=$(basename "$f" .sql)
+	{ printf 'SET client_min_messages = warning;\n'; cat "$f";
+	  printf "\nINSERT INTO schema_migrations (version) VALUES ('%s');\n" "$v"; } |
+	    psql -X -q -1 -v ON_ERROR_STOP=1 -d "$old_db" >"$tmp/old.log" 2>&1 ||
+	    { r=1; sed 's/^/# /' "$tmp/old.log"; break; }
+done
+ok $r "the schema of $old_commit builds by its migrations"
+psql -X -q -v ON_ERROR_STOP=1 -d "$old_db" -f "$tmp/old/demo.sql" >"$tmp/demo.log" 2>&1
+ok $? "its demo data loads"
+
+# Live data: three holds through booking_hold; the first confirmed, the
+# second cancelled, the third left held (to be confirmed after the upgrade).
+q >"$tmp/holds" <<'SQL'
+CREATE TEMP TABLE picks AS
+    SELECT a.id, row_number() OVER (ORDER BY a.starts_at, a.id) AS n
+      FROM available_slots a JOIN procedures p ON p.id = a.procedure_id
+     WHERE a.remaining > 0 AND a.starts_at > now() + interval '3 days' AND NOT p.requires_agdref
+     ORDER BY a.starts_at, a.id LIMIT 4;
+CREATE FUNCTION pg_temp.hold(p_n integer, p_surname text, p_token text, p_key text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT h.outcome || ' ' || coalesce(h.reference, '')
+      FROM booking_hold((SELECT id FROM picks WHERE n = p_n),
+                        creneau_person_sql('\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'::bytea,
+                                           p_surname, 'Test', date '1990-01-02', NULL,
+                                           lower(p_surname) || '@upgrade.test', NULL, 'fr'),
+                        p_key, p_token, '123456', interval '1 day', 5, 5) AS h
+$$;
+SELECT pg_temp.hold(1, 'Premier', 'upgrade-token-000001', 'upgrade-key-1');
+SELECT pg_temp.hold(2, 'Second', 'upgrade-token-000002', 'upgrade-key-2');
+SELECT pg_temp.hold(3, 'Troisieme', 'upgrade-token-000003', 'upgrade-key-3');
+SELECT outcome FROM booking_confirm('upgrade-token-000001', '123456');
+SELECT outcome FROM booking_cancel('upgrade-token-000002', interval '1 hour', interval '2 hours');
+SQL
+sed 's/^/# /' "$tmp/holds"
+[ "$(grep -c '^held ' "$tmp/holds")" = 3 ] && grep -q '^confirmed' "$tmp/holds" &&
+	grep -q '^cancelled' "$tmp/holds"
+ok $? "bookings made, confirmed and cancelled through the old functions"
+
+# The data as it was: a digest of every table's rows, on the columns it had.
+digest() {
+	q <<'SQL'
+SELECT c.relname || ' ' || (xpath('/row/d/text()',
+         query_to_xml(format('SELECT count(*) || '':'' || coalesce(md5(string_agg(r::text, '','' ORDER BY r::text)), '''') AS d FROM (SELECT %s FROM %I) r',
+                             (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                                FROM pg_attribute a
+                               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                                 AND a.attname IN (SELECT attname FROM old_columns o WHERE o.relname = c.relname)),
+                             c.relname), false, true, '')))[1]::text
+  FROM pg_class c
+ WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+   AND c.relname IN (SELECT relname FROM old_columns) AND c.relname <> 'schema_migrations'
+ ORDER BY 1;
+SQL
+}
+q -c "CREATE TABLE old_columns AS
+        SELECT c.relname::text, a.attname::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+           AND a.attnum > 0 AND NOT a.attisdropped"
+catalog "$old_db" | grep -v '^column old_columns\.' >"$tmp/old.catalog"
+digest >"$tmp/data.before"
+
+# The upgrade, and a fresh install beside it.
+sed "s/dbname=[^ ]*/dbname=$old_db/" "$CRENEAU_CONF" >"$tmp/old.conf"
+sed "s/dbname=[^ ]*/dbname=$new_db/" "$CRENEAU_CONF" >"$tmp/new.conf"
+admin="${top_builddir:-.}/creneau-admin"
+"$admin" -c "$tmp/old.conf" migrate >"$tmp/up.log" 2>&1; r=$?
+sed 's/^/# /' "$tmp/up.log"
+ok $r "today's migrate upgrades the old database"
+createdb "$new_db" && "$admin" -c "$tmp/new.conf" migrate >"$tmp/fresh.log" 2>&1
+ok $? "today's migrate makes a fresh install"
+
+catalog "$old_db" | grep -v '^column old_columns\.' >"$tmp/up.catalog"
+catalog "$new_db" >"$tmp/fresh.catalog"
+diff "$tmp/fresh.catalog" "$tmp/up.catalog" >"$tmp/diff"; r=$?
+sed 's/^/# /' "$tmp/diff" | head -40
+ok $r "the upgraded catalog equals a fresh install's ($(grep -c '^function ' "$tmp/fresh.catalog") functions, $(grep -c '^view ' "$tmp/fresh.catalog") views, $(grep -c '^trigger ' "$tmp/fresh.catalog") triggers)"
+
+# The same numbered migrations as the old commit: nothing may differ.
+if [ "$(cd "$tmp/old" && ls [0-9][0-9][0-9]_*.sql)" = "$(cd "$top/schema" && ls [0-9][0-9][0-9]_*.sql)" ]; then
+	diff "$tmp/old.catalog" "$tmp/fresh.catalog" >"$tmp/diff"; r=$?
+	sed 's/^/# /' "$tmp/diff" | head -40
+	ok $r "a fresh install's catalog equals $old_commit's, function bodies included"
+else
+	echo "ok $((n += 1)) - # SKIP new migrations since $old_commit: the catalogs may differ"
+fi
+
+digest >"$tmp/data.after"
+diff "$tmp/data.before" "$tmp/data.after" >"$tmp/diff"; r=$?
+sed 's/^/# /' "$tmp/diff"
+ok $r "every table's rows are intact ($(wc -l <"$tmp/data.before") tables)"
+
+# The booking functions after the upgrade: the held booking confirms, the
+# confirmed one cancels, a new hold is made.
+q >"$tmp/after" <<'SQL'
+SELECT 'confirm ' || outcome FROM booking_confirm('upgrade-token-000003', '123456');
+SELECT 'cancel ' || outcome FROM booking_cancel('upgrade-token-000001', interval '1 hour', interval '2 hours');
+SELECT 'hold ' || h.outcome
+  FROM booking_hold((SELECT a.id FROM available_slots a JOIN procedures p ON p.id = a.procedure_id
+                      WHERE a.remaining > 0 AND a.starts_at > now() + interval '3 days' AND NOT p.requires_agdref
+                      ORDER BY a.starts_at, a.id OFFSET 4 LIMIT 1),
+                    creneau_person_sql('\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'::bytea,
+                                       'Quatrieme', 'Test', date '1990-01-02', NULL,
+                                       'quatrieme@upgrade.test', NULL, 'fr'),
+                    'upgrade-key-4', 'upgrade-token-000004', '123456', interval '10 minutes', 5, 5) AS h;
+SELECT 'statuses ' || string_agg(b.status, ',' ORDER BY b.surname)
+  FROM bookings b WHERE b.email LIKE '%@upgrade.test';
+SQL
+sed 's/^/# /' "$tmp/after"
+grep -q '^confirm confirmed$' "$tmp/after"; ok $? "a hold made before the upgrade is confirmed after it"
+grep -q '^cancel cancelled$' "$tmp/after"; ok $? "a booking confirmed before the upgrade is cancelled after it"
+grep -q '^hold held$' "$tmp/after"; ok $? "a new hold is made after the upgrade"
+grep -q '^statuses cancelled,held,cancelled,confirmed$' "$tmp/after"
+ok $? "the four bookings have the expected statuses"
+
+"$admin" -c "$tmp/old.conf" migrate >"$tmp/again.log" 2>&1 &&
+	grep -q 'schema up to date' "$tmp/again.log"
+ok $? "a second migrate applies no migration"
+catalog "$old_db" | grep -v '^column old_columns\.' | diff "$tmp/up.catalog" - >"$tmp/diff"; r=$?
+sed 's/^/# /' "$tmp/diff" | head -20
+ok $r "and leaves the catalog as it was"
+echo "1..$n"
