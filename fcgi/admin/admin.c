@@ -1,6 +1,6 @@
 /* creneau-admin: the operator's tool. "migrate" brings the database to
  * the schema of schema_dir in one transaction: it drops the code (every
- * function, view and trigger of the public schema but the functions
+ * function, view and trigger of creneau's schemas but the functions
  * tables use in a CHECK or an index), applies the first code file
  * (code/bootstrap.sql: what the migrations need), the pending numbered
  * migrations (NNN_name.sql, tables and data, recorded in
@@ -46,7 +46,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: creneau-admin [-c configuration] command\n"
-	    "  migrate              apply the pending SQL migrations\n"
+	    "  migrate              apply the pending SQL migrations and reload\n"
+	    "                       the SQL code (functions, views, triggers)\n"
 	    "  status               list applied and pending migrations\n"
 	    "  sweep                expire unconfirmed holds, return cancelled places\n"
 	    "  import-agdref FILE   add the AGDREF numbers of FILE (one per line)\n"
@@ -153,7 +154,12 @@ applied(PGconn *db, const char *version)
 	return rc;
 }
 
-/* Drops the code: the triggers of the public tables (not the internal
+/* The schemas of creneau: public and those the migrations made
+ * (reporting, …), not PostgreSQL's own. */
+#define USER_SCHEMAS \
+    "SELECT oid FROM pg_namespace WHERE nspname !~ '^(pg_|information_schema$)'"
+
+/* Drops the code: the triggers of creneau's tables (not the internal
  * ones of foreign keys), the views, and the functions that only code
  * depends on (those a CHECK or an index uses stay, replaced in place by
  * code/bootstrap.sql); extensions' objects are left alone. Functions go
@@ -168,14 +174,14 @@ static const char drop_code[] =
     "BEGIN\n"
     "    FOR r IN SELECT t.tgname, t.tgrelid::regclass AS rel\n"
     "               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid\n"
-    "              WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal\n"
+    "              WHERE c.relnamespace IN (" USER_SCHEMAS ") AND NOT t.tgisinternal\n"
     "    LOOP\n"
     "        EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);\n"
     "    END LOOP;\n"
     "    FOR round IN 1..2 LOOP\n"
     "        SELECT string_agg(p.oid::regprocedure::text, ', ') INTO v\n"
     "          FROM pg_proc p\n"
-    "         WHERE p.pronamespace = 'public'::regnamespace\n"
+    "         WHERE p.pronamespace IN (" USER_SCHEMAS ")\n"
     "           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid\n"
     "                              AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e')\n"
     "           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = p.oid\n"
@@ -187,7 +193,7 @@ static const char drop_code[] =
     "        EXIT WHEN round = 2;\n"
     "        SELECT string_agg(c.oid::regclass::text, ', ') INTO v\n"
     "          FROM pg_class c\n"
-    "         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'\n"
+    "         WHERE c.relnamespace IN (" USER_SCHEMAS ") AND c.relkind = 'v'\n"
     "           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid\n"
     "                              AND d.classid = 'pg_class'::regclass AND d.deptype = 'e');\n"
     "        IF v IS NOT NULL THEN\n"
@@ -197,7 +203,7 @@ static const char drop_code[] =
     "END\n"
     "$drop$";
 
-/* Checks the body of every SQL and PL/pgSQL function of the public schema
+/* Checks the body of every SQL and PL/pgSQL function of creneau's schemas
  * (the code files are loaded with check_function_bodies off, so a
  * function may call one of a later file): an SQL body naming a missing
  * table, column or function fails here, and migrate with it. */
@@ -208,16 +214,21 @@ static const char check_code[] =
     "BEGIN\n"
     "    FOR r IN SELECT p.oid, l.lanname\n"
     "               FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang\n"
-    "              WHERE p.pronamespace = 'public'::regnamespace\n"
+    "              WHERE p.pronamespace IN (" USER_SCHEMAS ")\n"
     "                AND l.lanname IN ('sql', 'plpgsql')\n"
     "                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid\n"
     "                                   AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e')\n"
     "    LOOP\n"
-    "        IF r.lanname = 'sql' THEN\n"
-    "            PERFORM fmgr_sql_validator(r.oid);\n"
-    "        ELSE\n"
-    "            PERFORM plpgsql_validator(r.oid);\n"
-    "        END IF;\n"
+    "        BEGIN\n"
+    "            IF r.lanname = 'sql' THEN\n"
+    "                PERFORM fmgr_sql_validator(r.oid);\n"
+    "            ELSE\n"
+    "                PERFORM plpgsql_validator(r.oid);\n"
+    "            END IF;\n"
+    "        EXCEPTION WHEN OTHERS THEN\n"
+    "            RAISE EXCEPTION USING ERRCODE = SQLSTATE,\n"
+    "                MESSAGE = format('function %s: %s', r.oid::regprocedure, SQLERRM);\n"
+    "        END;\n"
     "    END LOOP;\n"
     "END\n"
     "$check$";

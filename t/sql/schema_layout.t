@@ -8,9 +8,10 @@
 top=${top_srcdir:-.}
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-code_re='^[[:space:]]*(CREATE([[:space:]]+OR[[:space:]]+REPLACE)?[[:space:]]+(FUNCTION|PROCEDURE|AGGREGATE|(MATERIALIZED[[:space:]]+)?VIEW|(CONSTRAINT[[:space:]]+)?TRIGGER|RULE)|COMMENT[[:space:]]+ON[[:space:]]+(FUNCTION|PROCEDURE|VIEW|TRIGGER)|ALTER[[:space:]]+(FUNCTION|PROCEDURE|VIEW))[[:space:]]'
+code_re='^[[:space:]]*(CREATE([[:space:]]+OR[[:space:]]+REPLACE)?[[:space:]]+(FUNCTION|PROCEDURE|AGGREGATE|(MATERIALIZED[[:space:]]+)?VIEW|(CONSTRAINT[[:space:]]+)?TRIGGER|RULE)|COMMENT[[:space:]]+ON[[:space:]]+(FUNCTION|PROCEDURE|VIEW|TRIGGER)|ALTER[[:space:]]+(FUNCTION|PROCEDURE|VIEW)|DROP[[:space:]]+(FUNCTION|PROCEDURE|ROUTINE|VIEW|TRIGGER))[[:space:]]'
 
-# 1. No migration defines code (a helper of its own in pg_temp is fine).
+# 1. No migration defines, changes or drops code (migrate drops it all
+# before the migrations run; a helper of its own in pg_temp is fine).
 for f in "$top"/schema/[0-9][0-9][0-9]_*.sql; do
 	name=schema/$(basename "$f")
 	hits=$(grep -n -i -E "$code_re" "$f" | grep -v -i 'pg_temp\.')
@@ -18,7 +19,7 @@ for f in "$top"/schema/[0-9][0-9][0-9]_*.sql; do
 		ok 0 "$name defines no function, view or trigger"
 	else
 		printf '%s\n' "$hits" | sed "s|^|# $name:|"
-		ok 1 "$name defines functions, views or triggers: move them to schema/code/ (HACKING.md, \"Schema layout\", folding a migration)"
+		ok 1 "$name defines, changes or drops functions, views or triggers: move them to schema/code/ (HACKING.md, \"Schema layout\", folding a migration)"
 	fi
 done
 
