@@ -231,6 +231,120 @@ $$;
 COMMENT ON FUNCTION draw_schedule(bigint, bigint, bigint, timestamptz, timestamptz, timestamptz, integer, date, date) IS
     'Schedule a draw of the free slots of a site and procedure between two local days; outcome scheduled (id, commitment), forbidden, not_draw, bad_window or no_slots.';
 
+-- Registration in a draw, with the person's keys (the offers of the
+-- allocation go through creneau_booking_insert, booking.sql).
+CREATE OR REPLACE FUNCTION draw_register(p_draw_id bigint, p_person jsonb, p_idempotency_key text,
+                              p_token text, p_code text, p_network_digest text)
+RETURNS TABLE (outcome text, entry_id bigint, public_id text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_key    text := nullif(btrim(p_idempotency_key), '');
+    d        draws%ROWTYPE;
+    v_proc   procedures%ROWTYPE;
+    v_ident  bytea;
+    v_id     bigint;
+    v_pub    text;
+    v_cons   text;
+    v_check  text;
+BEGIN
+    IF p_code IS NULL OR p_code !~ '^[0-9]{6}$' OR p_token IS NULL OR length(p_token) < 16 THEN
+        RAISE EXCEPTION 'draw_register: a 6-digit code and a token are needed'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_key IS NOT NULL THEN
+        PERFORM creneau_lock('idempotency', v_key);
+        IF EXISTS (SELECT 1 FROM draw_entries e WHERE e.idempotency_key = v_key)
+           OR EXISTS (SELECT 1 FROM bookings b WHERE b.idempotency_key = v_key) THEN
+            RETURN QUERY SELECT 'replayed'::text, NULL::bigint, NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+    SELECT x.* INTO d FROM draws x WHERE x.id = p_draw_id;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF d.status <> 'scheduled' OR now() < d.registration_opens_at
+       OR now() >= d.registration_closes_at THEN
+        RETURN QUERY SELECT 'closed'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF creneau_person_text(p_person, 'email') IS NULL
+       AND creneau_person_text(p_person, 'phone') IS NULL THEN
+        RETURN QUERY SELECT 'contact_required'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    SELECT p.* INTO v_proc FROM procedures p WHERE p.id = d.procedure_id;
+    v_check := creneau_agdref_outcome(v_proc.requires_agdref, p_person ->> 'agdref');
+    IF v_check IS NOT NULL THEN
+        RETURN QUERY SELECT v_check, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    v_ident := creneau_person_identity(p_person, v_proc.requires_agdref);
+    IF EXISTS (SELECT 1 FROM bookings b WHERE b.identity_key = v_ident
+                AND b.procedure_id = d.procedure_id AND b.status IN ('held', 'confirmed')) THEN
+        RETURN QUERY SELECT 'identity_active'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    LOOP
+        BEGIN
+            v_pub := encode(gen_random_bytes(8), 'hex');
+            INSERT INTO draw_entries (draw_id, site_id, procedure_id, public_id, token_hash,
+                                      identity_key, surname, given_names, birth_date, agdref,
+                                      email, phone, email_key, phone_key, phone_e164, lang,
+                                      network_digest, code_hash, idempotency_key)
+            VALUES (d.id, d.site_id, d.procedure_id, v_pub, sha256(convert_to(p_token, 'UTF8')),
+                    v_ident, creneau_person_text(p_person, 'surname'),
+                    coalesce(creneau_person_text(p_person, 'given_names'), ''),
+                    creneau_person_text(p_person, 'birth_date')::date,
+                    CASE WHEN v_proc.requires_agdref
+                         THEN regexp_replace(p_person ->> 'agdref', '[^0-9]', '', 'g') END,
+                    creneau_person_text(p_person, 'email'), creneau_person_text(p_person, 'phone'),
+                    creneau_person_bytes(p_person, 'email_key'),
+                    creneau_person_bytes(p_person, 'phone_key'),
+                    creneau_person_text(p_person, 'phone_e164'),
+                    coalesce(creneau_person_text(p_person, 'lang'), 'fr'),
+                    nullif(p_network_digest, ''), sha256(convert_to(p_code, 'UTF8')), v_key)
+            RETURNING id INTO v_id;
+            EXIT;
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS v_cons = CONSTRAINT_NAME;
+            IF v_cons = 'draw_entries_one_per_identity' THEN
+                RETURN QUERY SELECT 'already_registered'::text, NULL::bigint, NULL::text;
+                RETURN;
+            ELSIF v_cons = 'draw_entries_identity_active_key' THEN
+                RETURN QUERY SELECT 'already_entered'::text, NULL::bigint, NULL::text;
+                RETURN;
+            ELSIF v_cons = 'draw_entries_public_id_key' THEN
+                CONTINUE;
+            ELSIF v_cons = 'draw_entries_idempotency_key_key' THEN
+                RETURN QUERY SELECT 'replayed'::text, NULL::bigint, NULL::text;
+                RETURN;
+            END IF;
+            RAISE;
+        END;
+    END LOOP;
+    PERFORM creneau_draw_outbox_add('draw_code', v_id,
+                                    jsonb_build_object('token', p_token, 'code', p_code));
+    RETURN QUERY SELECT 'registered'::text, v_id, v_pub;
+END
+$$;
+COMMENT ON FUNCTION draw_register(bigint, jsonb, text, text, text, text) IS
+    'Register a person (fcgi/common/identity.c) for a draw (unverified until the code is typed); outcome registered, replayed, not_found, closed, contact_required, agdref_required, agdref_unknown, identity_active, already_registered or already_entered.';
+
+-- The draw registration's rate limits, on keyed digests only: the
+-- person's e-mail and phone keys and the address digest. The first scope
+-- over its limit, or ''.
+CREATE OR REPLACE FUNCTION draw_rate_check(p_person jsonb, p_address text) RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT coalesce(rate_limit_check('draw_register', ARRAY['email', 'phone', 'address'],
+                        ARRAY[creneau_person_text(p_person, 'email_key'),
+                              creneau_person_text(p_person, 'phone_key'), p_address]), '')
+$$;
+
 -- The entry a secret link leads to (NULL when none).
 CREATE OR REPLACE FUNCTION draw_entry_by_token(p_token text) RETURNS bigint
 LANGUAGE sql STABLE

@@ -58,6 +58,70 @@ AS $$
      WHERE a.id = p_account AND a.active AND a.role = 'mediator'
 $$;
 
+-- A mediator books a slot for an applicant. Outcomes:
+-- forbidden, replayed (this form was sent already for the same person:
+-- the same booking), token_used (this form was sent for someone else),
+-- quota_reached, and those of creneau_staff_booking.
+CREATE OR REPLACE FUNCTION mediator_book(p_account bigint, p_slot_id bigint, p_person jsonb,
+                              p_idempotency_key text, p_max_per_phone integer)
+RETURNS TABLE (outcome text, booking_id bigint, reference text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_org   record;
+    v_key   text := nullif(btrim(p_idempotency_key), '');
+    v_id    bigint;
+    v_ref   text;
+    v_sub   bytea;
+    v_ident bytea;
+    r       record;
+BEGIN
+    SELECT * INTO v_org FROM mediator_organisation(p_account);
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'forbidden'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF v_key IS NOT NULL THEN
+        PERFORM creneau_lock('idempotency', v_key);
+        SELECT b.id, b.reference, b.submission_key, b.identity_key INTO v_id, v_ref, v_sub, v_ident
+          FROM bookings b JOIN mediator_bookings m ON m.booking_id = b.id
+         WHERE b.idempotency_key = v_key AND m.organisation_id = v_org.organisation_id;
+        IF FOUND THEN
+            IF v_sub IS NOT NULL AND v_sub = creneau_submission_key(v_ident, p_person)
+               AND v_ident IN (creneau_person_bytes(p_person, 'name_key'),
+                               creneau_person_bytes(p_person, 'agdref_key')) THEN
+                RETURN QUERY SELECT 'replayed'::text, v_id, v_ref;
+            ELSE
+                RETURN QUERY SELECT 'token_used'::text, NULL::bigint, NULL::text;
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    PERFORM pg_advisory_xact_lock(creneau_lock_key('mediator_quota'), v_org.organisation_id::integer);
+    SELECT * INTO v_org FROM mediator_organisation(p_account);
+    IF v_org.used >= v_org.monthly_quota THEN
+        RETURN QUERY SELECT 'quota_reached'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM creneau_staff_booking(p_slot_id, 'mediator', true,
+                                               p_person - 'email' - 'email_key', v_key,
+                                               p_max_per_phone);
+    IF r.outcome = 'booked' THEN
+        INSERT INTO mediator_bookings (booking_id, organisation_id, account_id)
+        VALUES (r.booking_id, v_org.organisation_id, p_account);
+        INSERT INTO audit_log (account_id, site_id, action, object, details)
+        SELECT p_account, b.site_id, 'mediator.book', b.reference,
+               jsonb_build_object('booking_id', b.id, 'organisation_id', v_org.organisation_id,
+                                  'channel', 'mediator')
+          FROM bookings b WHERE b.id = r.booking_id;
+    END IF;
+    RETURN QUERY SELECT r.outcome, r.booking_id, r.reference;
+END
+$$;
+COMMENT ON FUNCTION mediator_book(bigint, bigint, jsonb, text, integer) IS
+    'A mediator books for an applicant (confirmed at once, channel mediator) within the monthly quota; outcome booked, replayed, token_used, quota_reached, forbidden, slot_unavailable, identity_active, agdref_required, agdref_unknown or phone_cap.';
+
 -- The printable confirmation of a booking of the mediator's organisation
 -- (no row otherwise); audited as mediator.confirmation.view.
 CREATE OR REPLACE FUNCTION mediator_confirmation(p_account bigint, p_booking_id bigint)
@@ -240,6 +304,59 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Books an injunction into the court channel. The applicant's
+-- fields are the injunction's; p_person brings their keys, computed by
+-- the page from those same fields (fcgi/common/identity.c).
+CREATE OR REPLACE FUNCTION court_book(p_account bigint, p_site text, p_injunction bigint,
+                           p_slot_id bigint, p_person jsonb)
+RETURNS TABLE (outcome text, booking_id bigint, reference text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    i   injunctions%ROWTYPE;
+    r   record;
+BEGIN
+    SELECT x.* INTO i FROM injunctions x JOIN sites s ON s.id = x.site_id
+     WHERE x.id = p_injunction AND s.slug = p_site AND staff_can_site(p_account, s.id)
+       FOR UPDATE OF x;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF i.booking_id IS NOT NULL THEN
+        RETURN QUERY SELECT 'already_fulfilled'::text, i.booking_id,
+                            (SELECT b.reference FROM bookings b WHERE b.id = i.booking_id);
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM slots s WHERE s.id = p_slot_id
+                      AND s.site_id = i.site_id AND s.procedure_id = i.procedure_id) THEN
+        RETURN QUERY SELECT 'other_procedure'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM creneau_staff_booking(p_slot_id, 'court', false,
+        coalesce(p_person, '{}'::jsonb) || jsonb_build_object(
+            'surname', i.surname, 'given_names', i.given_names,
+            'birth_date', to_char(i.birth_date, 'YYYY-MM-DD'), 'agdref', i.agdref,
+            'email', i.email, 'phone', i.phone, 'lang', i.lang),
+        'court:' || i.id, NULL);
+    IF r.outcome <> 'booked' THEN
+        RETURN QUERY SELECT r.outcome, r.booking_id, r.reference;
+        RETURN;
+    END IF;
+    UPDATE injunctions SET booking_id = r.booking_id, fulfilled_at = now(),
+                           fulfilled_by = p_account
+     WHERE id = i.id;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    VALUES (p_account, i.site_id, 'court.book', r.reference,
+            jsonb_build_object('injunction_id', i.id, 'booking_id', r.booking_id,
+                               'channel', 'court'));
+    RETURN QUERY SELECT 'fulfilled'::text, r.booking_id, r.reference;
+END
+$$;
+COMMENT ON FUNCTION court_book(bigint, text, bigint, bigint, jsonb) IS
+    'Book an injunction''s applicant into the court channel (confirmed at once), fulfilling it; outcome fulfilled, already_fulfilled, not_found, other_procedure, slot_unavailable, identity_active, agdref_required or agdref_unknown.';
 
 ------------------------------------------------------------------------------
 -- The audit log as staff read it: supervisors see the entries of their
