@@ -22,6 +22,7 @@ SELECT line FROM (
            || E'\ncomment: ' || coalesce(obj_description(c.oid, 'pg_class'), '')
       FROM pg_class c
      WHERE c.relnamespace IN (SELECT oid FROM ns) AND c.relkind IN ('v', 'm')
+       AND c.oid NOT IN (SELECT objid FROM ext)
     UNION ALL
     SELECT 'trigger ' || t.tgrelid::regclass::text || ' ' || t.tgname || ' '
            || pg_get_triggerdef(t.oid)
@@ -37,6 +38,7 @@ SELECT line FROM (
       JOIN pg_class c ON c.oid = a.attrelid
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE c.relnamespace IN (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v')
+       AND c.oid NOT IN (SELECT objid FROM ext)
        AND a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
     SELECT 'constraint ' || c.conrelid::regclass::text || ' ' || c.conname || ' '
