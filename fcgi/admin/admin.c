@@ -311,12 +311,14 @@ apply(PGconn *db, const char *dir, const char *name, const char *version)
 
 /* Lists the migrations (dry set) or brings the schema up to date in one
  * transaction: code dropped, bootstrap code, pending migrations, every
- * code file, bodies checked. Prints what it applied; 0 or 1. */
+ * code file, bodies checked. Prints what it applied once committed; 0 or
+ * 1. */
 static int
 migrate(PGconn *db, const char *dir, int dry)
 {
 	char	*names[MAX_MIGRATIONS], *code[MAX_CODE_FILES];
 	char	 version[256], codedir[2048];
+	int	 todo[MAX_MIGRATIONS];
 	int	 i, n, nc = 0, is, rc = 0, pending = 0;
 
 	snprintf(codedir, sizeof(codedir), "%s/code", dir);
@@ -325,8 +327,10 @@ migrate(PGconn *db, const char *dir, int dry)
 		return 1;
 	if ((n = list_files(dir, names)) < 0)
 		return 1;
-	if (!dry && (nc = code_order(codedir, code)) < 0)
+	if (!dry && (nc = code_order(codedir, code)) < 0) {
+		nc = 0;
 		rc = 1;
+	}
 	if (rc == 0 && !dry && (run(db, "BEGIN", "begin") == -1 ||
 	    run(db, "SELECT pg_advisory_xact_lock(" LOCK_KEY ")", "lock") == -1 ||
 	    run(db, drop_code, "dropping the code") == -1 ||
@@ -341,34 +345,36 @@ migrate(PGconn *db, const char *dir, int dry)
 		else if (rc == 0 && dry)
 			printf("%s %s\n", is ? "applied" : "pending", version);
 		else if (rc == 0 && !is) {
-			pending++;
+			todo[pending++] = i;
 			if (apply(db, dir, names[i], version) == -1)
 				rc = 1;
-			else
-				printf("applied %s\n", version);
 		}
-		free(names[i]);
 	}
-	for (i = 0; i < nc; i++) {
+	for (i = 0; i < nc; i++)
 		if (rc == 0 && run_file(db, codedir, code[i]) == -1)
 			rc = 1;
-		free(code[i]);
-	}
-	if (dry)
-		return rc;
-	if (rc == 0 && (run(db, "SET LOCAL check_function_bodies = on", "settings") == -1 ||
+	if (!dry && rc == 0 &&
+	    (run(db, "SET LOCAL check_function_bodies = on", "settings") == -1 ||
 	    run(db, check_code, "checking the functions") == -1 ||
 	    run(db, "COMMIT", "commit") == -1))
 		rc = 1;
-	if (rc != 0) {
-		run(db, "ROLLBACK", "rollback");
+	if (!dry && rc != 0) {
+		if (PQtransactionStatus(db) != PQTRANS_IDLE)
+			run(db, "ROLLBACK", "rollback");
 		fprintf(stderr, "creneau-admin: migrate rolled back, the database is as it was\n");
-		return 1;
+	} else if (!dry) {
+		for (i = 0; i < pending; i++)
+			printf("applied %.*s\n", (int)(strlen(names[todo[i]]) - 4),
+			    names[todo[i]]);
+		if (pending == 0)
+			printf("schema up to date (%d migrations)\n", n);
+		printf("code loaded (%d files)\n", nc);
 	}
-	if (pending == 0)
-		printf("schema up to date (%d migrations)\n", n);
-	printf("code loaded (%d files)\n", nc);
-	return 0;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	for (i = 0; i < nc; i++)
+		free(code[i]);
+	return rc;
 }
 
 /* Runs a sweep function returning a count (sql) and prints "sweep: N
