@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "booking.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"

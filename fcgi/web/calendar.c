@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "calendar.h"

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "req.h"

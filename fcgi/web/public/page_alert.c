@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "formtoken.h"

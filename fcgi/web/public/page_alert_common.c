@@ -3,6 +3,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "page_alert.h"

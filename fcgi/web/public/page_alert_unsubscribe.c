@@ -9,6 +9,7 @@
 #include "page_alert.h"
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"

@@ -9,6 +9,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"

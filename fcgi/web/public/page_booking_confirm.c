@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "booking.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "req.h"
 #include "response.h"

@@ -10,6 +10,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "req.h"
 #include "response.h"
 

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "counter.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "req.h"

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "court.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "req.h"

@@ -12,6 +12,7 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"

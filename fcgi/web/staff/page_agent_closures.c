@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "calendar.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"

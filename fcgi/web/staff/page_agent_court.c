@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "court.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"

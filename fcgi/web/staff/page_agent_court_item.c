@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "court.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"

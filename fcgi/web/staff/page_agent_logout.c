@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"

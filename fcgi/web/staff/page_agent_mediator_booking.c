@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"

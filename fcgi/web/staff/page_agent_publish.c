@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "calendar.h"
 #include "db.h"
+#include "statements.h"
 #include "fmt.h"
 #include "fields.h"
 #include "form.h"
