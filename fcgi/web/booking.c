@@ -18,10 +18,9 @@
 int
 booking_load(struct req *r, PGresult **res)
 {
-	const char	*p[2] = { r->args[0], r->lang };
-
 	resp_header(r, "Cache-Control", "no-store");
-	if ((*res = db_exec(r, S_BOOKING_VIEW, p)) == NULL) {
+	if ((*res = db_exec(r, S_BOOKING_VIEW,
+	    DB_ARGS({ "token", r->args[0] }, { "lang", r->lang }))) == NULL) {
 		db_fail(r);
 		return 1;
 	}

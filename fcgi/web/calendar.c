@@ -21,14 +21,12 @@
 int
 cal_begin(struct req *r, struct cal_site *s)
 {
-	const char	*p[2];
 	PGresult	*res;
 
 	if (staff_require(r, CAL_ROLES) != 0)
 		return 1;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((res = db_exec(r, S_CAL_SITE, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_SITE, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }))) == NULL) {
 		db_fail(r);
 		return 1;
 	}
@@ -36,7 +34,7 @@ cal_begin(struct req *r, struct cal_site *s)
 		resp_error(r, 404, N_("There is no such site."));
 		return 1;
 	}
-	if (strcmp(db_value(res, 0, 4), "t") != 0) {
+	if (strcmp(db_get(res, 0, "allowed"), "t") != 0) {
 		resp_error(r, 403, N_("Your account does not act for this site."));
 		return 1;
 	}
@@ -44,11 +42,11 @@ cal_begin(struct req *r, struct cal_site *s)
 		resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
 		return 1;
 	}
-	s->id = db_value(res, 0, 0);
+	s->id = db_get(res, 0, "site_id");
 	s->slug = r->args[0];
-	s->name = db_value(res, 0, 1);
-	s->tz = db_value(res, 0, 2);
-	s->today = db_value(res, 0, 3);
+	s->name = db_get(res, 0, "site_name");
+	s->tz = db_get(res, 0, "time_zone");
+	s->today = db_get(res, 0, "today");
 	return 0;
 }
 

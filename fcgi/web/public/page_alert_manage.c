@@ -34,7 +34,7 @@ page_alert_manage(struct req *r)
 {
 	PGresult	*a, *res;
 	struct tpl	*t;
-	const char	*p[2], *status, *m, *out;
+	const char	*status, *m, *out;
 	size_t		 i;
 
 	resp_header(r, "Cache-Control", "no-store");
@@ -42,11 +42,11 @@ page_alert_manage(struct req *r)
 	if (alert_load(r, &a) != 0)
 		return 0;
 	if (r->method == M_POST) {
-		p[0] = r->args[0];
-		p[1] = arena_printf(r->arena, "%d", r->conf->alert_days);
-		if ((res = db_exec(r, S_ALERT_CONFIRM, p)) == NULL)
+		if ((res = db_exec(r, S_ALERT_CONFIRM, DB_ARGS(
+		    { "token", r->args[0] }, { "days", arena_printf(r->arena,
+		    "%d", r->conf->alert_days) }))) == NULL)
 			return db_fail(r);
-		out = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+		out = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 		if (strcmp(out, "not_found") == 0)
 			return resp_error(r, 404, NULL);
 		return resp_redirect(r, arena_printf(r->arena, "/alert/%s?m=%s",
@@ -54,7 +54,7 @@ page_alert_manage(struct req *r)
 	}
 	if ((t = tpl_page(r, "alert_manage")) == NULL)
 		return -1;
-	status = db_value(a, 0, A_STATUS);
+	status = db_get(a, 0, "status");
 	alert_common(r, t, a);
 	m = params_get(&r->query, "m");
 	for (i = 0; i < sizeof(notices) / sizeof(notices[0]); i++)

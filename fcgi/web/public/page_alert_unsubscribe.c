@@ -21,7 +21,7 @@ page_alert_unsubscribe(struct req *r)
 {
 	PGresult	*a, *res;
 	struct tpl	*t;
-	const char	*p[1], *m;
+	const char	*m;
 	int		 done;
 
 	resp_header(r, "Cache-Control", "no-store");
@@ -29,8 +29,8 @@ page_alert_unsubscribe(struct req *r)
 	if (alert_load(r, &a) != 0)
 		return 0;
 	if (r->method == M_POST) {
-		p[0] = r->args[0];
-		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE, p)) == NULL)
+		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE,
+		    DB_ARGS({ "token", r->args[0] }))) == NULL)
 			return db_fail(r);
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/alert/%s/unsubscribe?m=done", r->args[0]));
@@ -39,7 +39,7 @@ page_alert_unsubscribe(struct req *r)
 		return -1;
 	alert_common(r, t, a);
 	m = params_get(&r->query, "m");
-	done = strcmp(db_value(a, 0, A_STATUS), "unsubscribed") == 0;
+	done = strcmp(db_get(a, 0, "status"), "unsubscribed") == 0;
 	if (!done || m == NULL || strcmp(m, "done") != 0)
 		tpl_remove(tpl_get(t, NULL, "notice"));
 	if (done) {

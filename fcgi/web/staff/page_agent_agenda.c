@@ -60,10 +60,10 @@ counters(struct req *r, struct tpl *t, const struct counter_site *s,
 	if ((res = db_exec(r, S_COUNTER_COUNTERS, p)) != NULL)
 		for (i = 0; i < PQntuples(res); i++) {
 			o = tpl_clone(proto);
-			tpl_attr(o, "value", db_value(res, i, 0));
-			tpl_text(o, db_value(res, i, 1));
-			if (strcmp(counter, db_value(res, i, 0)) == 0)
-				chosen = db_value(res, i, 1);
+			tpl_attr(o, "value", db_get(res, i, "counter_id"));
+			tpl_text(o, db_get(res, i, "name"));
+			if (strcmp(counter, db_get(res, i, "counter_id")) == 0)
+				chosen = db_get(res, i, "name");
 		}
 	tpl_remove(proto);
 	tpl_value(tpl_get(t, NULL, "input-counter"), counter);
@@ -85,11 +85,11 @@ row_form(struct req *r, struct tpl *t, struct tnode *row, const char *form,
 	tpl_attr(f, "action", arena_printf(r->arena,
 	    "/agent/site/%s/attendance", s->slug));
 	tpl_attr(tpl_get(t, f, "csrf"), "value", r->staff->csrf);
-	tpl_attr(tpl_get(t, f, "booking"), "value", db_value(res, i, 0));
+	tpl_attr(tpl_get(t, f, "booking"), "value", db_get(res, i, "booking_id"));
 	tpl_attr(tpl_get(t, f, "return-day"), "value", s->day);
 	tpl_attr(tpl_get(t, f, "return-counter"), "value", counter);
 	tpl_attr(tpl_get(t, f, button), "aria-label", arena_printf(r->arena,
-	    "%s: %s", label, booking_reference(r, db_value(res, i, 3))));
+	    "%s: %s", label, booking_reference(r, db_get(res, i, "reference"))));
 }
 
 /* Fills the table of the day's bookings. */
@@ -102,25 +102,25 @@ rows(struct req *r, struct tpl *t, const PGresult *res,
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "time"), db_value(res, i, 1));
-		tpl_text(tpl_get(t, row, "cell-counter"), db_value(res, i, 2));
+		tpl_text(tpl_get(t, row, "time"), db_get(res, i, "local_time"));
+		tpl_text(tpl_get(t, row, "cell-counter"), db_get(res, i, "counter_name"));
 		tpl_text(tpl_get(t, row, "reference"),
-		    booking_reference(r, db_value(res, i, 3)));
+		    booking_reference(r, db_get(res, i, "reference")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
-		    "%s %s", db_value(res, i, 4), db_value(res, i, 5)));
-		tpl_text(tpl_get(t, row, "procedure"), db_value(res, i, 6));
+		    "%s %s", db_get(res, i, "surname"), db_get(res, i, "given_names")));
+		tpl_text(tpl_get(t, row, "procedure"), db_get(res, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "channel"),
-		    counter_channel(db_value(res, i, 7)));
-		tpl_text(tpl_get(t, row, "status"), *db_value(res, i, 10) != '\0' ?
+		    counter_channel(db_get(res, i, "channel")));
+		tpl_text(tpl_get(t, row, "status"), *db_get(res, i, "attendance_time") != '\0' ?
 		    arena_printf(r->arena, "%s (%s)", counter_status(
-		    db_value(res, i, 8), db_value(res, i, 9)),
-		    db_value(res, i, 10)) :
-		    counter_status(db_value(res, i, 8), db_value(res, i, 9)));
+		    db_get(res, i, "status"), db_get(res, i, "attendance")),
+		    db_get(res, i, "attendance_time")) :
+		    counter_status(db_get(res, i, "status"), db_get(res, i, "attendance")));
 		row_form(r, t, row, "honour-form", "honour-button",
-		    strcmp(db_value(res, i, 11), "t") == 0, res, i, s, counter,
+		    strcmp(db_get(res, i, "can_honour"), "t") == 0, res, i, s, counter,
 		    _("Arrived"));
 		row_form(r, t, row, "no-show-form", "no-show-button",
-		    strcmp(db_value(res, i, 12), "t") == 0, res, i, s, counter,
+		    strcmp(db_get(res, i, "can_no_show"), "t") == 0, res, i, s, counter,
 		    _("Did not come"));
 	}
 	tpl_remove(proto);

@@ -51,7 +51,7 @@ page_agent_attendance(struct req *r)
 	p[4] = mark;
 	if ((res = db_exec(r, S_COUNTER_MARK, p)) == NULL)
 		return db_fail(r);
-	out = db_value(res, 0, 0);
+	out = db_get(res, 0, "outcome");
 	if (strcmp(out, "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));
 	return resp_redirect(r, arena_printf(r->arena,

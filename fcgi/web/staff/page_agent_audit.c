@@ -51,16 +51,16 @@ fill_rows(struct req *r, struct tpl *t, const PGresult *l)
 
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "row-at"), db_value(l, i, 0));
-		tpl_text(tpl_get(t, row, "row-who"), db_value(l, i, 1));
-		tpl_text(tpl_get(t, row, "row-role"), db_value(l, i, 2));
-		tpl_text(tpl_get(t, row, "row-site"), db_value(l, i, 3));
-		tpl_text(tpl_get(t, row, "row-action"), db_value(l, i, 4));
-		tpl_text(tpl_get(t, row, "row-object"), db_value(l, i, 5));
-		tpl_text(tpl_get(t, row, "row-details"), db_value(l, i, 6));
+		tpl_text(tpl_get(t, row, "row-at"), db_get(l, i, "at_local"));
+		tpl_text(tpl_get(t, row, "row-who"), db_get(l, i, "account_name"));
+		tpl_text(tpl_get(t, row, "row-role"), db_get(l, i, "account_role"));
+		tpl_text(tpl_get(t, row, "row-site"), db_get(l, i, "site_name"));
+		tpl_text(tpl_get(t, row, "row-action"), db_get(l, i, "action"));
+		tpl_text(tpl_get(t, row, "row-object"), db_get(l, i, "object"));
+		tpl_text(tpl_get(t, row, "row-details"), db_get(l, i, "details"));
 	}
 	tpl_remove(proto);
-	return PQntuples(l) > 0 ? atol(db_value(l, 0, 7)) : 0;
+	return PQntuples(l) > 0 ? atol(db_get(l, 0, "total")) : 0;
 }
 
 /* Answers the audit log page. */

@@ -38,14 +38,14 @@ closures(struct tpl *t, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "c-day"), db_value(res, i, 0));
-		if (*db_value(res, i, 1) != '\0') {
-			tpl_text(tpl_get(t, row, "c-counter"), db_value(res, i, 1));
+		tpl_text(tpl_get(t, row, "c-day"), db_get(res, i, "day"));
+		if (*db_get(res, i, "counter_name") != '\0') {
+			tpl_text(tpl_get(t, row, "c-counter"), db_get(res, i, "counter_name"));
 			tpl_remove(tpl_get(t, row, "c-site"));
 		} else
 			tpl_remove(tpl_get(t, row, "c-counter"));
-		tpl_text(tpl_get(t, row, "c-reason"), db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "c-cancelled"), db_value(res, i, 3));
+		tpl_text(tpl_get(t, row, "c-reason"), db_get(res, i, "reason"));
+		tpl_text(tpl_get(t, row, "c-cancelled"), db_get(res, i, "bookings_cancelled"));
 	}
 	tpl_remove(proto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-closures" : "closures"));
@@ -60,8 +60,8 @@ holidays(struct tpl *t, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "h-day"), db_value(res, i, 0));
-		tpl_text(tpl_get(t, row, "h-name"), db_value(res, i, 1));
+		tpl_text(tpl_get(t, row, "h-day"), db_get(res, i, "day"));
+		tpl_text(tpl_get(t, row, "h-name"), db_get(res, i, "name"));
 	}
 	tpl_remove(proto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-holidays" : "holidays"));
@@ -96,8 +96,8 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	proto = tpl_get(t, NULL, "counter-option");
 	for (i = 0; i < PQntuples(counters); i++) {
 		o = tpl_clone(proto);
-		tpl_attr(o, "value", db_value(counters, i, 0));
-		tpl_text(o, db_value(counters, i, 1));
+		tpl_attr(o, "value", db_get(counters, i, "id"));
+		tpl_text(o, db_get(counters, i, "name"));
 	}
 	tpl_remove(proto);
 	closures(t, list);
@@ -137,7 +137,7 @@ close_day(struct req *r, const struct cal_site *s, struct form *f)
 			form_error(f, "day", _("This date does not exist."));
 			return render(r, s, f);
 		}
-		if ((n = atoi(db_value(res, 0, 0))) > 0) {
+		if ((n = atoi(db_get(res, 0, "bookings"))) > 0) {
 			form_error(f, "confirm", arena_printf(r->arena, ngettext(
 			    "%d appointment is booked on that day. Tick the box to cancel it and inform the applicant.",
 			    "%d appointments are booked on that day. Tick the box to cancel them and inform the applicants.",
@@ -151,7 +151,7 @@ close_day(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "day", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "closed") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/closures?m=closed", s->slug));

@@ -46,18 +46,18 @@ fill_list(struct req *r, struct tpl *t)
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], db_value(l, i, 0)));
-		tpl_text(tpl_get(t, row, "row-deadline"), db_value(l, i, 7));
+		    "/agent/site/%s/court/%s", r->args[0], db_get(l, i, "injunction_id")));
+		tpl_text(tpl_get(t, row, "row-deadline"), db_get(l, i, "deadline"));
 		st = tpl_get(t, row, "row-state");
-		tpl_text(st, court_state(r, atoi(db_value(l, i, 8)),
-		    strcmp(db_value(l, i, 11), "t") == 0, db_value(l, i, 12), &cls));
+		tpl_text(st, court_state(r, atoi(db_get(l, i, "days_left")),
+		    strcmp(db_get(l, i, "fulfilled"), "t") == 0, db_get(l, i, "reference"), &cls));
 		tpl_add_class(st, cls);
 		tpl_add_class(row, cls);
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
-		    "%s %s", db_value(l, i, 9), db_value(l, i, 10)));
-		tpl_text(tpl_get(t, row, "row-tribunal"), db_value(l, i, 4));
-		tpl_text(tpl_get(t, row, "row-case"), db_value(l, i, 5));
-		tpl_text(tpl_get(t, row, "row-procedure"), db_value(l, i, 3));
+		    "%s %s", db_get(l, i, "surname"), db_get(l, i, "given_names")));
+		tpl_text(tpl_get(t, row, "row-tribunal"), db_get(l, i, "tribunal"));
+		tpl_text(tpl_get(t, row, "row-case"), db_get(l, i, "case_number"));
+		tpl_text(tpl_get(t, row, "row-procedure"), db_get(l, i, "procedure_name"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(l) > 0)
@@ -85,8 +85,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
 	    f->nerrors > 0 ? _("Error: ") : "", _("Court orders"),
-	    db_value(s, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	    db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	if (fill_list(r, t) == -1)
 		return db_fail(r);
@@ -96,8 +96,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 	proto = tpl_get(t, NULL, "procedure-option");
 	for (i = 0; i < PQntuples(pl); i++) {
 		opt = tpl_clone(proto);
-		tpl_attr(opt, "value", db_value(pl, i, 0));
-		tpl_text(opt, db_value(pl, i, 1));
+		tpl_attr(opt, "value", db_get(pl, i, "code"));
+		tpl_text(opt, db_get(pl, i, "name"));
 	}
 	tpl_remove(proto);
 	tpl_languages(r, t, "lang-option", NULL, NULL);
@@ -151,10 +151,10 @@ submit(struct req *r, const PGresult *s, struct form *f)
 		return render(r, s, f);
 	if ((res = db_exec(r, S_COURT_RECORD, p)) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "recorded") == 0 || strcmp(outcome, "exists") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], db_value(res, 0, 1)));
+		    "/agent/site/%s/court/%s", r->args[0], db_get(res, 0, "injunction_id")));
 	if (strcmp(outcome, "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
 	if (strcmp(outcome, "not_found") == 0)
@@ -184,7 +184,7 @@ page_agent_court(struct req *r)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
-	if (strcmp(db_value(s, 0, 2), "t") != 0)
+	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
 	form_init(&f, r);
 	if (r->method != M_POST)

@@ -40,21 +40,21 @@ page_agent_court_all(struct req *r)
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", db_value(l, i, 1), db_value(l, i, 0)));
-		tpl_text(tpl_get(t, row, "row-deadline"), db_value(l, i, 7));
+		    "/agent/site/%s/court/%s", db_get(l, i, "site_slug"), db_get(l, i, "injunction_id")));
+		tpl_text(tpl_get(t, row, "row-deadline"), db_get(l, i, "deadline"));
 		st = tpl_get(t, row, "row-state");
-		tpl_text(st, court_state(r, atoi(db_value(l, i, 8)),
-		    strcmp(db_value(l, i, 11), "t") == 0, db_value(l, i, 12), &cls));
+		tpl_text(st, court_state(r, atoi(db_get(l, i, "days_left")),
+		    strcmp(db_get(l, i, "fulfilled"), "t") == 0, db_get(l, i, "reference"), &cls));
 		tpl_add_class(st, cls);
 		tpl_add_class(row, cls);
 		site = tpl_get(t, row, "row-site");
 		tpl_attr(site, "href", arena_printf(r->arena,
-		    "/agent/site/%s/court", db_value(l, i, 1)));
-		tpl_text(site, db_value(l, i, 2));
+		    "/agent/site/%s/court", db_get(l, i, "site_slug")));
+		tpl_text(site, db_get(l, i, "site_name"));
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
-		    "%s %s", db_value(l, i, 9), db_value(l, i, 10)));
-		tpl_text(tpl_get(t, row, "row-tribunal"), db_value(l, i, 4));
-		tpl_text(tpl_get(t, row, "row-case"), db_value(l, i, 5));
+		    "%s %s", db_get(l, i, "surname"), db_get(l, i, "given_names")));
+		tpl_text(tpl_get(t, row, "row-tribunal"), db_get(l, i, "tribunal"));
+		tpl_text(tpl_get(t, row, "row-case"), db_get(l, i, "case_number"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(l) > 0)
@@ -66,8 +66,8 @@ page_agent_court_all(struct req *r)
 		row = tpl_clone(proto);
 		site = tpl_get(t, row, "site-link");
 		tpl_attr(site, "href", arena_printf(r->arena,
-		    "/agent/site/%s/court", db_value(sites, i, 0)));
-		tpl_text(site, db_value(sites, i, 1));
+		    "/agent/site/%s/court", db_get(sites, i, "slug")));
+		tpl_text(site, db_get(sites, i, "name"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(sites) == 0)

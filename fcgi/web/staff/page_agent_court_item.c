@@ -39,8 +39,8 @@ fill_slots(struct req *r, struct tpl *t, const PGresult *v)
 	const char	*p[5], *id, *when;
 	int		 i;
 
-	p[0] = db_value(v, 0, 1);
-	p[1] = db_value(v, 0, 2);
+	p[0] = db_get(v, 0, "site_id");
+	p[1] = db_get(v, 0, "procedure_id");
 	p[2] = "court";
 	p[3] = "f";
 	p[4] = arena_printf(r->arena, "%d", r->conf->calendar_days);
@@ -51,13 +51,13 @@ fill_slots(struct req *r, struct tpl *t, const PGresult *v)
 		row = tpl_clone(proto);
 		in = tpl_get(t, row, "slot-input");
 		label = tpl_get(t, row, "slot-label");
-		id = arena_printf(r->arena, "slot-%s", db_value(sl, i, 0));
+		id = arena_printf(r->arena, "slot-%s", db_get(sl, i, "slot_id"));
 		tpl_attr(in, "id", id);
-		tpl_attr(in, "value", db_value(sl, i, 0));
+		tpl_attr(in, "value", db_get(sl, i, "slot_id"));
 		tpl_attr(label, "for", id);
 		when = fmt_datetime(r->arena, arena_printf(r->arena, "%s %s",
-		    db_value(sl, i, 1), db_value(sl, i, 2)));
-		tpl_text(label, when != NULL ? when : db_value(sl, i, 2));
+		    db_get(sl, i, "local_day"), db_get(sl, i, "local_time")));
+		tpl_text(label, when != NULL ? when : db_get(sl, i, "local_time"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(sl) > 0) {
@@ -76,36 +76,36 @@ render(struct req *r, const PGresult *v, struct form *f)
 	struct tpl	*t;
 	struct tnode	*st;
 	const char	*cls, *when, *contact;
-	int		 fulfilled = strcmp(db_value(v, 0, 16), "t") == 0;
+	int		 fulfilled = strcmp(db_get(v, 0, "fulfilled"), "t") == 0;
 
 	if ((t = tpl_page(r, "agent_court_item")) == NULL)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s %s", f->nerrors > 0 ?
-	    _("Error: ") : "", _("Injunction"), db_value(v, 0, 5)));
+	    _("Error: ") : "", _("Injunction"), db_get(v, 0, "case_number")));
 	tpl_attr(tpl_get(t, NULL, "list-link"), "href",
 	    arena_printf(r->arena, "/agent/site/%s/court", r->args[0]));
-	tpl_text(tpl_get(t, NULL, "case"), db_value(v, 0, 5));
+	tpl_text(tpl_get(t, NULL, "case"), db_get(v, 0, "case_number"));
 	st = tpl_get(t, NULL, "state");
-	tpl_text(st, court_state(r, atoi(db_value(v, 0, 8)), fulfilled,
-	    db_value(v, 0, 17), &cls));
+	tpl_text(st, court_state(r, atoi(db_get(v, 0, "days_left")), fulfilled,
+	    db_get(v, 0, "reference"), &cls));
 	tpl_add_class(st, cls);
-	tpl_text(tpl_get(t, NULL, "tribunal"), db_value(v, 0, 4));
-	tpl_text(tpl_get(t, NULL, "decision"), fmt_date(r->arena, db_value(v, 0, 6)));
-	tpl_text(tpl_get(t, NULL, "deadline"), fmt_date(r->arena, db_value(v, 0, 7)));
-	tpl_text(tpl_get(t, NULL, "procedure"), db_value(v, 0, 3));
+	tpl_text(tpl_get(t, NULL, "tribunal"), db_get(v, 0, "tribunal"));
+	tpl_text(tpl_get(t, NULL, "decision"), fmt_date(r->arena, db_get(v, 0, "decision_date")));
+	tpl_text(tpl_get(t, NULL, "deadline"), fmt_date(r->arena, db_get(v, 0, "deadline")));
+	tpl_text(tpl_get(t, NULL, "procedure"), db_get(v, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "person"), arena_printf(r->arena, "%s %s",
-	    db_value(v, 0, 9), db_value(v, 0, 10)));
-	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_value(v, 0, 11)));
-	contact = arena_printf(r->arena, "%s%s%s", db_value(v, 0, 13),
-	    *db_value(v, 0, 13) && *db_value(v, 0, 14) ? ", " : "",
-	    db_value(v, 0, 14));
+	    db_get(v, 0, "surname"), db_get(v, 0, "given_names")));
+	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_get(v, 0, "birth_date")));
+	contact = arena_printf(r->arena, "%s%s%s", db_get(v, 0, "email"),
+	    *db_get(v, 0, "email") && *db_get(v, 0, "phone") ? ", " : "",
+	    db_get(v, 0, "phone"));
 	tpl_text(tpl_get(t, NULL, "contact"), *contact ? contact :
 	    _("None known: send the convocation by post."));
 	if (fulfilled) {
 		tpl_remove(tpl_get(t, NULL, "book"));
 		tpl_text(tpl_get(t, NULL, "reference"), arena_printf(r->arena,
-		    "%.4s-%s", db_value(v, 0, 17), db_value(v, 0, 17) + 4));
-		when = fmt_datetime(r->arena, db_value(v, 0, 18));
+		    "%.4s-%s", db_get(v, 0, "reference"), db_get(v, 0, "reference") + 4));
+		when = fmt_datetime(r->arena, db_get(v, 0, "starts_local"));
 		tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
 		form_render(f, t, form_fields);
 		return tpl_send(r, t, 200);
@@ -127,13 +127,13 @@ applicant(struct req *r, struct form *f, const PGresult *v,
     struct identity *who)
 {
 	memset(who, 0, sizeof(*who));
-	who->surname = db_value(v, 0, 9);
-	who->given_names = db_value(v, 0, 10);
-	snprintf(who->birth, sizeof(who->birth), "%s", db_value(v, 0, 11));
-	who->agdref = *db_value(v, 0, 12) ? db_value(v, 0, 12) : NULL;
-	who->email = *db_value(v, 0, 13) ? db_value(v, 0, 13) : NULL;
-	who->phone = *db_value(v, 0, 14) ? db_value(v, 0, 14) : NULL;
-	who->lang = db_value(v, 0, 15);
+	who->surname = db_get(v, 0, "surname");
+	who->given_names = db_get(v, 0, "given_names");
+	snprintf(who->birth, sizeof(who->birth), "%s", db_get(v, 0, "birth_date"));
+	who->agdref = *db_get(v, 0, "agdref") ? db_get(v, 0, "agdref") : NULL;
+	who->email = *db_get(v, 0, "email") ? db_get(v, 0, "email") : NULL;
+	who->phone = *db_get(v, 0, "phone") ? db_get(v, 0, "phone") : NULL;
+	who->lang = db_get(v, 0, "lang");
 	return identity_canon(r, f, 0, who);
 }
 
@@ -156,7 +156,7 @@ submit(struct req *r, const PGresult *v, struct form *f)
 		return -1;
 	if ((res = db_exec(r, S_COURT_BOOK, p)) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "fulfilled") == 0 ||
 	    strcmp(outcome, "already_fulfilled") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
@@ -191,7 +191,7 @@ page_agent_court_item(struct req *r)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
-	if (strcmp(db_value(s, 0, 2), "t") != 0)
+	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
 	p[2] = r->args[1];
 	if ((v = db_exec(r, S_COURT_VIEW, p)) == NULL)

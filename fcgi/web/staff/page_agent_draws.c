@@ -42,28 +42,28 @@ draws(struct req *r, struct tpl *t, const PGresult *d)
 
 	for (i = 0; i < PQntuples(d); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "draw-procedure"), strcmp(db_value(d, i, 10), "t") == 0 ?
-		    arena_printf(r->arena, "%s (%s)", db_value(d, i, 1),
-		    _("made from a batch by the draw switch")) : db_value(d, i, 1));
+		tpl_text(tpl_get(t, row, "draw-procedure"), strcmp(db_get(d, i, "by_switch"), "t") == 0 ?
+		    arena_printf(r->arena, "%s (%s)", db_get(d, i, "procedure_name"),
+		    _("made from a batch by the draw switch")) : db_get(d, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "draw-window"), arena_printf(r->arena,
-		    "%s → %s", db_value(d, i, 3), db_value(d, i, 4)));
-		tpl_text(tpl_get(t, row, "draw-at"), db_value(d, i, 5));
+		    "%s → %s", db_get(d, i, "opens"), db_get(d, i, "closes")));
+		tpl_text(tpl_get(t, row, "draw-at"), db_get(d, i, "draw_at"));
 		tpl_text(tpl_get(t, row, "draw-status"),
-		    strcmp(db_value(d, i, 2), "drawn") == 0 ? _("Drawn") : _("Scheduled"));
-		tpl_text(tpl_get(t, row, "draw-entries"), db_value(d, i, 7));
-		tpl_text(tpl_get(t, row, "draw-places"), db_value(d, i, 8));
-		tpl_text(tpl_get(t, row, "draw-commitment"), db_value(d, i, 6));
+		    strcmp(db_get(d, i, "status"), "drawn") == 0 ? _("Drawn") : _("Scheduled"));
+		tpl_text(tpl_get(t, row, "draw-entries"), db_get(d, i, "verified_entries"));
+		tpl_text(tpl_get(t, row, "draw-places"), db_get(d, i, "places"));
+		tpl_text(tpl_get(t, row, "draw-commitment"), db_get(d, i, "commitment"));
 		tpl_attr(tpl_get(t, row, "draw-public"), "href",
-		    arena_printf(r->arena, "/draw/%s", db_value(d, i, 0)));
+		    arena_printf(r->arena, "/draw/%s", db_get(d, i, "id")));
 		run = tpl_get(t, row, "run-form");
-		if (strcmp(db_value(d, i, 9), "t") != 0) {
+		if (strcmp(db_get(d, i, "due"), "t") != 0) {
 			tpl_remove(run);
 			continue;
 		}
 		tpl_attr(run, "action", arena_printf(r->arena,
 		    "/agent/site/%s/draws", r->args[0]));
 		tpl_attr(tpl_get(t, run, "run-csrf"), "value", r->staff->csrf);
-		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_value(d, i, 0));
+		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_get(d, i, "id"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(d) > 0)
@@ -84,22 +84,22 @@ render(struct req *r, const PGresult *s, struct form *f)
 	p[1] = r->args[0];
 	if ((d = db_exec(r, S_AGENT_DRAWS, p)) == NULL)
 		return db_fail(r);
-	p[0] = db_value(s, 0, 0);
+	p[0] = db_get(s, 0, "site_id");
 	if ((procs = db_exec(r, S_AGENT_DRAW_PROCEDURES, p)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_draws")) == NULL)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s", f->nerrors > 0 ?
-	    _("Error: ") : "", _("Draws"), db_value(s, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	    _("Error: ") : "", _("Draws"), db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	notice_show(r, t, NOTICES(notices));
 	draws(r, t, d);
 	proto = tpl_get(t, NULL, "procedure-option");
 	for (i = 0; i < PQntuples(procs); i++) {
 		opt = tpl_clone(proto);
-		tpl_attr(opt, "value", db_value(procs, i, 0));
-		tpl_text(opt, db_value(procs, i, 1));
+		tpl_attr(opt, "value", db_get(procs, i, "id"));
+		tpl_text(opt, db_get(procs, i, "name"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(procs) == 0)
@@ -121,7 +121,7 @@ schedule(struct req *r, const PGresult *s, struct form *f)
 	PGresult	*res;
 
 	p[0] = r->staff->id;
-	p[1] = db_value(s, 0, 0);
+	p[1] = db_get(s, 0, "site_id");
 	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
 	p[3] = form_get(f, F_DRAW_OPENS, 1);
 	p[4] = form_get(f, F_DRAW_CLOSES, 1);
@@ -133,7 +133,7 @@ schedule(struct req *r, const PGresult *s, struct form *f)
 		return render(r, s, f);
 	if ((res = db_exec(r, S_AGENT_DRAW_SCHEDULE, p)) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "scheduled") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/draws?m=scheduled", r->args[0]));
@@ -161,7 +161,7 @@ run(struct req *r)
 		return resp_error(r, 400, NULL);
 	if ((res = db_exec(r, S_AGENT_DRAW_RUN, p)) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(outcome, "forbidden") == 0 || strcmp(outcome, "not_found") == 0)
 		return resp_error(r, 403, N_("Your account does not give access to this draw."));
 	return resp_redirect(r, arena_printf(r->arena, "/agent/site/%s/draws?m=%s",
@@ -186,7 +186,7 @@ page_agent_draws(struct req *r)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
-	if (strcmp(db_value(s, 0, 2), "t") != 0)
+	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
 	form_init(&f, r);
 	if (r->method != M_POST)

@@ -57,14 +57,14 @@ page_agent_home(struct req *r)
 	proto = tpl_get(t, NULL, "site");
 	for (i = 0; i < PQntuples(sites); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "site-name"), db_value(sites, i, 1));
-		tpl_text(tpl_get(t, row, "site-city"), db_value(sites, i, 2));
+		tpl_text(tpl_get(t, row, "site-name"), db_get(sites, i, "name"));
+		tpl_text(tpl_get(t, row, "site-city"), db_get(sites, i, "city"));
 		tpl_lang(r, tpl_get(t, row, "site-name"), "fr");
 		tpl_lang(r, tpl_get(t, row, "site-city"), "fr");
 		for (k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
 			tpl_attr(tpl_get(t, row, arena_printf(r->arena, "link-%s",
 			    pages[k])), "href", arena_printf(r->arena,
-			    "/agent/site/%s/%s", db_value(sites, i, 0), pages[k]));
+			    "/agent/site/%s/%s", db_get(sites, i, "slug"), pages[k]));
 		if (!(r->staff->role & (ROLE_SUPERVISOR | ROLE_ADMIN)))
 			tpl_remove(tpl_get(t, row, "supervisor-only"));
 	}

@@ -125,25 +125,25 @@ login(struct req *r, struct form *f, const char *email, const char *password)
 	p[2] = device;
 	if ((res = db_exec(r, S_STAFF_LOGIN_BEGIN, p)) == NULL)
 		return db_fail(r);
-	if (atoi(db_value(res, 0, 2)) > 0)
-		return throttled(r, f, atoi(db_value(res, 0, 2)), db_value(res, 0, 3));
-	ok = *db_value(res, 0, 0) != '\0' && crypto_pwhash_str_verify(
-	    db_value(res, 0, 1), password, strlen(password)) == 0;
+	if (atoi(db_get(res, 0, "wait")) > 0)
+		return throttled(r, f, atoi(db_get(res, 0, "wait")), db_get(res, 0, "scope"));
+	ok = *db_get(res, 0, "account_id") != '\0' && crypto_pwhash_str_verify(
+	    db_get(res, 0, "password_hash"), password, strlen(password)) == 0;
 	if (!ok) {
-		if (*db_value(res, 0, 0) == '\0' &&
+		if (*db_get(res, 0, "account_id") == '\0' &&
 		    crypto_pwhash_str_verify(dummy, password, strlen(password)) == 0)
 			return -1;	/* cannot happen: the dummy matches nothing */
 		if ((res = db_exec(r, S_STAFF_LOGIN_FAILED, p)) == NULL)
 			return db_fail(r);
-		if (atoi(db_value(res, 0, 0)) > 0)
-			return throttled(r, f, atoi(db_value(res, 0, 0)), "");
+		if (atoi(db_get(res, 0, "wait")) > 0)
+			return throttled(r, f, atoi(db_get(res, 0, "wait")), "");
 		form_error(f, "email", _("This e-mail address and password do not match an account."));
 		return render(r, f);
 	}
 	if ((token = random_token(r->arena)) == NULL ||
 	    (csrf = random_token(r->arena)) == NULL)
 		return -1;
-	p[0] = db_value(res, 0, 0);
+	p[0] = db_get(res, 0, "wait");
 	p[1] = token;
 	p[2] = csrf;
 	p[3] = arena_printf(r->arena, "%d", SESSION_HOURS);

@@ -54,26 +54,26 @@ render(struct req *r, const PGresult *s, struct form *f)
 
 	if ((t = tpl_page(r, "agent_mediator_book")) == NULL)
 		return -1;
-	when = fmt_datetime(r->arena, db_value(s, 0, 0));
+	when = fmt_datetime(r->arena, db_get(s, 0, "starts_local"));
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
-	    f->nerrors > 0 ? _("Error: ") : "", db_value(s, 0, 7),
-	    db_value(s, 0, 2)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 7));
+	    f->nerrors > 0 ? _("Error: ") : "", db_get(s, 0, "procedure_name"),
+	    db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(s, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
-	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
+	    "%s, %s %s", db_get(s, 0, "address"), db_get(s, 0, "postal_code"), db_get(s, 0, "city")));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
 	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
-	    "/agent/mediator/site/%s/%s", db_value(s, 0, 3), db_value(s, 0, 8)));
-	if (strcmp(db_value(s, 0, 1), "t") != 0 && r->method != M_POST) {
+	    "/agent/mediator/site/%s/%s", db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
+	if (strcmp(db_get(s, 0, "available"), "t") != 0 && r->method != M_POST) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "unavailable"));
-	if (strcmp(db_value(s, 0, 9), "t") != 0)
+	if (strcmp(db_get(s, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
 	    arena_printf(r->arena, "/agent/mediator/slot/%s",
@@ -108,7 +108,7 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 		form_error(f, NULL, _("The form could not be checked. Check the details, then send it again."));
 		break;
 	}
-	identity_read(f, strcmp(db_value(s, 0, 9), "t") == 0 ?
+	identity_read(f, strcmp(db_get(s, 0, "requires_agdref"), "t") == 0 ?
 	    IDENTITY_AGDREF : 0, &in->who);
 	return f->nerrors > before ? -1 : 0;
 }
@@ -151,10 +151,10 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	p[4] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
 	if ((res = db_exec(r, S_MEDIATOR_BOOK, p)) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "booked") == 0 || strcmp(outcome, "replayed") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/mediator/booking/%s", db_value(res, 0, 1)));
+		    "/agent/mediator/booking/%s", db_get(res, 0, "booking_id")));
 	if (strcmp(outcome, "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not give access to this page."));
 	refusal(r, f, outcome);

@@ -50,17 +50,17 @@ page_agent_mediator_bookings(struct req *r)
 	for (i = 0; i < PQntuples(b); i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
-		    "/agent/mediator/booking/%s", db_value(b, i, 0)));
+		    "/agent/mediator/booking/%s", db_get(b, i, "booking_id")));
 		tpl_text(tpl_get(t, row, "row-reference"), arena_printf(r->arena,
-		    "%.4s-%s", db_value(b, i, 1), db_value(b, i, 1) + 4));
+		    "%.4s-%s", db_get(b, i, "reference"), db_get(b, i, "reference") + 4));
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
-		    "%s %s", db_value(b, i, 6), db_value(b, i, 7)));
-		when = fmt_datetime(r->arena, db_value(b, i, 3));
+		    "%s %s", db_get(b, i, "surname"), db_get(b, i, "given_names")));
+		when = fmt_datetime(r->arena, db_get(b, i, "starts_local"));
 		tpl_text(tpl_get(t, row, "row-when"), when != NULL ? when : "");
-		tpl_text(tpl_get(t, row, "row-procedure"), db_value(b, i, 5));
-		tpl_text(tpl_get(t, row, "row-site"), db_value(b, i, 4));
-		tpl_text(tpl_get(t, row, "row-status"), status_text(db_value(b, i, 2)));
-		tpl_text(tpl_get(t, row, "row-by"), db_value(b, i, 8));
+		tpl_text(tpl_get(t, row, "row-procedure"), db_get(b, i, "procedure_name"));
+		tpl_text(tpl_get(t, row, "row-site"), db_get(b, i, "site_name"));
+		tpl_text(tpl_get(t, row, "row-status"), status_text(db_get(b, i, "status")));
+		tpl_text(tpl_get(t, row, "row-by"), db_get(b, i, "made_by"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(b) > 0)

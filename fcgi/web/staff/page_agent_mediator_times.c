@@ -35,8 +35,8 @@ page_agent_mediator_times(struct req *r)
 		return db_fail(r);
 	if (PQntuples(sp) == 0)
 		return resp_error(r, 404, N_("This procedure is not offered at this site."));
-	p[0] = db_value(sp, 0, 0);
-	p[1] = db_value(sp, 0, 2);
+	p[0] = db_get(sp, 0, "site_id");
+	p[1] = db_get(sp, 0, "procedure_id");
 	p[2] = "mediator";
 	p[3] = "t";
 	p[4] = arena_printf(r->arena, "%d", r->conf->calendar_days);
@@ -44,17 +44,17 @@ page_agent_mediator_times(struct req *r)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_mediator_times")) == NULL)
 		return -1;
-	tpl_title(t, arena_printf(r->arena, "%s — %s", db_value(sp, 0, 3),
-	    db_value(sp, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 3));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, 1));
+	tpl_title(t, arena_printf(r->arena, "%s — %s", db_get(sp, 0, "procedure_name"),
+	    db_get(sp, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(sp, 0, "procedure_name"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(sp, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	dproto = tpl_get(t, NULL, "day");
 	for (i = 0; i < PQntuples(sl); i++) {
-		if (strcmp(last, db_value(sl, i, 1)) != 0) {
+		if (strcmp(last, db_get(sl, i, "local_day")) != 0) {
 			if (tproto != NULL)
 				tpl_remove(tproto);
-			last = db_value(sl, i, 1);
+			last = db_get(sl, i, "local_day");
 			day = tpl_clone(dproto);
 			tpl_text(tpl_get(t, day, "day-label"),
 			    fmt_date(r->arena, last));
@@ -63,8 +63,8 @@ page_agent_mediator_times(struct req *r)
 		row = tpl_clone(tproto);
 		tpl_attr(tpl_get(t, row, "time-link"), "href", arena_printf(
 		    r->arena, "/agent/mediator/slot/%s",
-		    slot_ref(r->arena, db_value(sl, i, 0))));
-		tpl_text(tpl_get(t, row, "time-label"), db_value(sl, i, 2));
+		    slot_ref(r->arena, db_get(sl, i, "slot_id"))));
+		tpl_text(tpl_get(t, row, "time-label"), db_get(sl, i, "local_time"));
 	}
 	if (tproto != NULL)
 		tpl_remove(tproto);

@@ -62,15 +62,15 @@ procedures(struct tpl *t, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "p-name"), db_value(res, i, 1));
-		mode(t, row, "p", db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "p-mediator"), db_value(res, i, 3));
-		tpl_text(tpl_get(t, row, "p-counter"), db_value(res, i, 4));
-		tpl_text(tpl_get(t, row, "p-court"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "p-online"), db_value(res, i, 6));
+		tpl_text(tpl_get(t, row, "p-name"), db_get(res, i, "name"));
+		mode(t, row, "p", db_get(res, i, "allocation_mode"));
+		tpl_text(tpl_get(t, row, "p-mediator"), db_get(res, i, "mediator_percent"));
+		tpl_text(tpl_get(t, row, "p-counter"), db_get(res, i, "counter_percent"));
+		tpl_text(tpl_get(t, row, "p-court"), db_get(res, i, "court_percent"));
+		tpl_text(tpl_get(t, row, "p-online"), db_get(res, i, "online_percent"));
 		o = tpl_clone(oproto);
-		tpl_attr(o, "value", db_value(res, i, 0));
-		tpl_text(o, db_value(res, i, 1));
+		tpl_attr(o, "value", db_get(res, i, "id"));
+		tpl_text(o, db_get(res, i, "name"));
 	}
 	tpl_remove(proto);
 	tpl_remove(oproto);
@@ -87,18 +87,18 @@ batches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "b-when"), db_value(res, i, 3));
-		tpl_text(tpl_get(t, row, "b-procedure"), db_value(res, i, 1));
-		mode(t, row, "b", db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "b-slots"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "b-places"), db_value(res, i, 6));
-		tpl_text(tpl_get(t, row, "b-reserved"), db_value(res, i, 7));
-		tpl_text(tpl_get(t, row, "b-first"), db_value(res, i, 8));
-		tpl_text(tpl_get(t, row, "b-last"), db_value(res, i, 9));
+		tpl_text(tpl_get(t, row, "b-when"), db_get(res, i, "publication"));
+		tpl_text(tpl_get(t, row, "b-procedure"), db_get(res, i, "procedure_name"));
+		mode(t, row, "b", db_get(res, i, "allocation_mode"));
+		tpl_text(tpl_get(t, row, "b-slots"), db_get(res, i, "slots"));
+		tpl_text(tpl_get(t, row, "b-places"), db_get(res, i, "places"));
+		tpl_text(tpl_get(t, row, "b-reserved"), db_get(res, i, "reserved"));
+		tpl_text(tpl_get(t, row, "b-first"), db_get(res, i, "first_slot"));
+		tpl_text(tpl_get(t, row, "b-last"), db_get(res, i, "last_slot"));
 		tpl_attr(tpl_get(t, row, "b-form"), "action", self);
 		tpl_attr(tpl_get(t, row, "b-csrf"), "value", r->staff->csrf);
-		tpl_attr(tpl_get(t, row, "b-proc"), "value", db_value(res, i, 0));
-		tpl_attr(tpl_get(t, row, "b-batch"), "value", db_value(res, i, 4));
+		tpl_attr(tpl_get(t, row, "b-proc"), "value", db_get(res, i, "procedure_id"));
+		tpl_attr(tpl_get(t, row, "b-batch"), "value", db_get(res, i, "batch_key"));
 	}
 	tpl_remove(proto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-batches" : "batches"));
@@ -125,25 +125,25 @@ elapsed(struct req *r, int s)
 static const char *
 why(struct req *r, PGresult *res, int i)
 {
-	const char	*kind = db_value(res, i, SW_KIND);
+	const char	*kind = db_get(res, i, "reason_kind");
 
-	if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0)
+	if (strcmp(db_get(res, i, "by_draw"), "t") == 0)
 		return _("This procedure is always allocated by draw at this site.");
 	if (strcmp(kind, "sold_out") == 0)
 		return arena_printf(r->arena, _("The %s places published on %s all went in %s (the limit is %s)."),
-		    db_value(res, i, SW_PLACES),
-		    fmt_datetime(r->arena, db_value(res, i, SW_RELEASE)),
-		    elapsed(r, atoi(db_value(res, i, SW_SECONDS))),
-		    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
+		    db_get(res, i, "places"),
+		    fmt_datetime(r->arena, db_get(res, i, "release_local")),
+		    elapsed(r, atoi(db_get(res, i, "seconds"))),
+		    fmt_duration(r->arena, atoi(db_get(res, i, "limit_minutes"))));
 	if (strcmp(kind, "left_over") == 0)
 		return arena_printf(r->arena, _("Draw %s, run on %s, left %s of its %s places without an applicant."),
-		    db_value(res, i, SW_DRAW),
-		    fmt_datetime(r->arena, db_value(res, i, SW_CHANGED)),
-		    db_value(res, i, SW_LEFT), db_value(res, i, SW_PLACES));
-	if (atoi(db_value(res, i, SW_LIMIT)) == 0)
+		    db_get(res, i, "draw_id"),
+		    fmt_datetime(r->arena, db_get(res, i, "changed_local")),
+		    db_get(res, i, "places_left"), db_get(res, i, "places"));
+	if (atoi(db_get(res, i, "limit_minutes")) == 0)
 		return _("The automatic switch is off for this procedure.");
 	return arena_printf(r->arena, _("No publication has sold out within %s so far."),
-	    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
+	    fmt_duration(r->arena, atoi(db_get(res, i, "limit_minutes"))));
 }
 
 /* Fills the draw switch of each procedure, with its form. */
@@ -157,18 +157,18 @@ switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "s-name"), db_value(res, i, SW_NAME));
-		tpl_remove(tpl_get(t, row, strcmp(db_value(res, i, SW_NEXT), "draw") == 0 ?
+		tpl_text(tpl_get(t, row, "s-name"), db_get(res, i, "name"));
+		tpl_remove(tpl_get(t, row, strcmp(db_get(res, i, "next_mode"), "draw") == 0 ?
 		    "s-open" : "s-draw"));
 		tpl_text(tpl_get(t, row, "s-why"), why(r, res, i));
-		ov = db_value(res, i, SW_OVERRIDE);
+		ov = db_get(res, i, "override");
 		if (strcmp(ov, "open") == 0)
 			tpl_text(tpl_get(t, row, "s-forced"), _("First come is forced by staff."));
 		else if (strcmp(ov, "draw") == 0)
 			tpl_text(tpl_get(t, row, "s-forced"), _("Draws are forced by staff."));
 		else
 			tpl_remove(tpl_get(t, row, "s-forced"));
-		if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0) {
+		if (strcmp(db_get(res, i, "by_draw"), "t") == 0) {
 			tpl_remove(tpl_get(t, row, "s-form"));
 			continue;
 		}
@@ -177,9 +177,9 @@ switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 		tpl_attr(tpl_get(t, row, opt), "selected", "selected");
 		tpl_attr(tpl_get(t, row, "s-form"), "action", self);
 		tpl_attr(tpl_get(t, row, "s-csrf"), "value", r->staff->csrf);
-		tpl_attr(tpl_get(t, row, "s-proc"), "value", db_value(res, i, SW_PROC));
+		tpl_attr(tpl_get(t, row, "s-proc"), "value", db_get(res, i, "procedure_id"));
 		tpl_attr(tpl_get(t, row, "s-select"), "aria-label", arena_printf(r->arena,
-		    "%s — %s", _("Allocation of the next publications"), db_value(res, i, SW_NAME)));
+		    "%s — %s", _("Allocation of the next publications"), db_get(res, i, "name")));
 	}
 	tpl_remove(proto);
 	if (PQntuples(res) == 0)
@@ -244,7 +244,7 @@ generate(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "from", _("One of these dates does not exist."));
 		return render(r, s, f);
 	}
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "generated") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/publish?m=generated", s->slug));
@@ -276,7 +276,7 @@ shares(struct req *r, const struct cal_site *s, struct form *f)
 		return render(r, s, f);
 	if ((res = db_exec(r, S_CAL_SHARES, p)) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "set") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/publish?m=shares", s->slug));
@@ -306,7 +306,7 @@ publish(struct req *r, const struct cal_site *s, struct form *f)
 		return resp_error(r, 400, N_("Use one of the forms of the page."));
 	if ((res = db_exec(r, S_CAL_PUBLISH, p)) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "published") == 0 || strcmp(o, "draw_opened") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/publish?m=%s", s->slug, o));
@@ -333,7 +333,7 @@ set_switch(struct req *r, const struct cal_site *s, struct form *f)
 		return render(r, s, f);
 	if ((res = db_exec(r, S_CAL_SWITCH_SET, p)) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "set") == 0 || strcmp(o, "unchanged") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/publish?m=%s#switch-title", s->slug,

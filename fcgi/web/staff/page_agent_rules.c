@@ -57,18 +57,18 @@ rules(struct req *r, struct tpl *t, PGresult *res)
 	int		 i, active;
 
 	for (i = 0; i < PQntuples(res); i++) {
-		active = strcmp(db_value(res, i, 10), "t") == 0;
+		active = strcmp(db_get(res, i, "current"), "t") == 0;
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "r-counter"), db_value(res, i, 1));
-		tpl_text(tpl_get(t, row, "r-procedure"), db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "r-weekday"), cal_weekday(atoi(db_value(res, i, 3))));
-		tpl_text(tpl_get(t, row, "r-opens"), db_value(res, i, 4));
-		tpl_text(tpl_get(t, row, "r-closes"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "r-minutes"), db_value(res, i, 6));
-		tpl_text(tpl_get(t, row, "r-capacity"), db_value(res, i, 7));
-		tpl_text(tpl_get(t, row, "r-from"), db_value(res, i, 8));
-		if (*db_value(res, i, 9) != '\0')
-			tpl_text(tpl_get(t, row, "r-until"), db_value(res, i, 9));
+		tpl_text(tpl_get(t, row, "r-counter"), db_get(res, i, "counter_name"));
+		tpl_text(tpl_get(t, row, "r-procedure"), db_get(res, i, "procedure_name"));
+		tpl_text(tpl_get(t, row, "r-weekday"), cal_weekday(atoi(db_get(res, i, "weekday"))));
+		tpl_text(tpl_get(t, row, "r-opens"), db_get(res, i, "opens"));
+		tpl_text(tpl_get(t, row, "r-closes"), db_get(res, i, "closes"));
+		tpl_text(tpl_get(t, row, "r-minutes"), db_get(res, i, "slot_minutes"));
+		tpl_text(tpl_get(t, row, "r-capacity"), db_get(res, i, "capacity"));
+		tpl_text(tpl_get(t, row, "r-from"), db_get(res, i, "valid_from"));
+		if (*db_get(res, i, "valid_until") != '\0')
+			tpl_text(tpl_get(t, row, "r-until"), db_get(res, i, "valid_until"));
 		else
 			tpl_remove(tpl_get(t, row, "r-until-part"));
 		if (active)
@@ -76,11 +76,11 @@ rules(struct req *r, struct tpl *t, PGresult *res)
 		if (!active)
 			continue;
 		o = tpl_clone(oproto);
-		tpl_attr(o, "value", db_value(res, i, 0));
+		tpl_attr(o, "value", db_get(res, i, "id"));
 		tpl_text(o, arena_printf(r->arena, "%s — %s — %s %s–%s (%s %s)",
-		    db_value(res, i, 1), db_value(res, i, 2),
-		    cal_weekday(atoi(db_value(res, i, 3))), db_value(res, i, 4),
-		    db_value(res, i, 5), _("from"), db_value(res, i, 8)));
+		    db_get(res, i, "counter_name"), db_get(res, i, "procedure_name"),
+		    cal_weekday(atoi(db_get(res, i, "weekday"))), db_get(res, i, "opens"),
+		    db_get(res, i, "closes"), _("from"), db_get(res, i, "valid_from")));
 	}
 	tpl_remove(proto);
 	tpl_remove(oproto);
@@ -174,7 +174,7 @@ add_rule(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "valid_from", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "added") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/rules?m=rule-added", s->slug));
@@ -216,7 +216,7 @@ end_rule(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "end_day", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "ended") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/rules?m=rule-ended", s->slug));
@@ -246,7 +246,7 @@ add_counter(struct req *r, const struct cal_site *s, struct form *f)
 		return render(r, s, f);
 	if ((res = db_exec(r, S_CAL_COUNTER_ADD, p)) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
+	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "added") == 0)
 		return resp_redirect(r, arena_printf(r->arena,
 		    "/agent/site/%s/rules?m=counter-added", s->slug));

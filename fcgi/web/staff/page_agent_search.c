@@ -52,22 +52,22 @@ results(struct req *r, struct tpl *t, const PGresult *res)
 	    ngettext("%d appointment found", "%d appointments found", n), n));
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
-		when = fmt_datetime(r->arena, db_value(res, i, 8));
+		when = fmt_datetime(r->arena, db_get(res, i, "local_start"));
 		tpl_text(tpl_get(t, row, "when"), when != NULL ? when :
-		    db_value(res, i, 8));
+		    db_get(res, i, "local_start"));
 		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/agenda?day=%s", db_value(res, i, 6),
-		    db_value(res, i, 9)));
+		    "/agent/site/%s/agenda?day=%s", db_get(res, i, "site_slug"),
+		    db_get(res, i, "day")));
 		tpl_text(tpl_get(t, row, "reference"),
-		    booking_reference(r, db_value(res, i, 0)));
+		    booking_reference(r, db_get(res, i, "reference")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
-		    "%s %s", db_value(res, i, 1), db_value(res, i, 2)));
-		tpl_text(tpl_get(t, row, "birth"), db_value(res, i, 3));
-		tpl_text(tpl_get(t, row, "agdref"), db_value(res, i, 4));
-		tpl_text(tpl_get(t, row, "procedure"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "site"), db_value(res, i, 7));
+		    "%s %s", db_get(res, i, "surname"), db_get(res, i, "given_names")));
+		tpl_text(tpl_get(t, row, "birth"), db_get(res, i, "birth_date"));
+		tpl_text(tpl_get(t, row, "agdref"), db_get(res, i, "agdref"));
+		tpl_text(tpl_get(t, row, "procedure"), db_get(res, i, "procedure_name"));
+		tpl_text(tpl_get(t, row, "site"), db_get(res, i, "site_name"));
 		tpl_text(tpl_get(t, row, "status"), counter_status(
-		    db_value(res, i, 10), db_value(res, i, 11)));
+		    db_get(res, i, "status"), db_get(res, i, "attendance")));
 	}
 	tpl_remove(proto);
 }
