@@ -336,6 +336,24 @@ prepare(size_t id, struct db_error *err)
 	return 0;
 }
 
+/* Prepares statement id on the connection (opening it if need be) and
+ * checks its declared columns, without running it; returns 0, or -1
+ * with err filled. For the checks of the statement tables. */
+int
+db_prepare(size_t id, struct db_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	if (id >= count)
+		return -1;
+	if (db_connect() == -1) {
+		err->unavailable = 1;
+		snprintf(err->message, sizeof(err->message),
+		    "database unavailable");
+		return -1;
+	}
+	return prepare(id, err);
+}
+
 /* Puts the value of every parameter of statement id, found by name in
  * args, into values; returns 0, or -1 with err saying which is missing
  * or which argument the statement does not take. */

@@ -45,6 +45,7 @@ int		 db_setup(const struct conf *, const char *,
 		    const struct statement *, size_t,
 		    int (*)(PGconn *, const struct conf *));
 PGresult	*db_run(size_t, const struct db_arg *, struct db_error *);
+int		 db_prepare(size_t, struct db_error *);
 const char	*db_get(const PGresult *, int, const char *);
 int		 db_isnull(const PGresult *, int, const char *);
 int		 db_connect(void);

@@ -109,12 +109,4 @@ struct req;
 PGresult	*db_exec(struct req *, enum stmt, const struct db_arg *);
 int		 db_fail(struct req *);
 
-/* TRANSITIONAL, removed once every page reads by name: the cell at a
- * column number. */
-static inline const char *
-db_value(const PGresult *res, int row, int col)
-{
-	return PQgetvalue(res, row, col);
-}
-
 #endif

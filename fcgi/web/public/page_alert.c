@@ -26,9 +26,6 @@
 
 static const char *const form_fields[] = { "email", "phone", "lang", NULL };
 
-/* Columns of S_SITE_PROCEDURE this page uses. */
-enum { SP_SITE_ID = 0, SP_SITE_NAME = 1, SP_PROC_ID = 4, SP_PROC_NAME = 5 };
-
 /* The form token's scope: this site and procedure, kept apart from slot
  * ids (positive) by the sign. */
 static long long

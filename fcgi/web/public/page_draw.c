@@ -39,13 +39,6 @@ static const char *const form_fields[] = {
 	"email", "phone", "lang", "agdref", NULL
 };
 
-/* Columns of S_DRAW_PAGE. */
-enum {
-	D_ID, D_SITE_NAME, D_PROC_NAME, D_OPENS, D_CLOSES, D_DRAW_AT,
-	D_PLACES, D_COMMITMENT, D_STATUS, D_OPEN, D_AGDREF, D_MODE, D_LANG,
-	D_OFFER_HOURS
-};
-
 struct entry_input {
 	struct identity	 who;
 	char		 idem[33];

@@ -18,13 +18,6 @@
 #include "response.h"
 #include "template.h"
 
-/* Columns of S_DRAW_ENTRY_VIEW. */
-enum {
-	E_STATUS, E_PUBLIC_ID, E_DRAW_ID, E_PROCEDURE, E_SITE, E_CLOSES,
-	E_DRAW_AT, E_DRAW_STATUS, E_EMAIL, E_PHONE, E_RANK, E_COMMITMENT,
-	E_TEXT_LANG
-};
-
 static const struct notice notices[] = {
 	{ "confirmed", N_("Your registration is confirmed: it takes part in the draw."), 0 },
 	{ "wrong_code", N_("This code is not the one we sent. Check it and type it again."), 1 },

@@ -18,13 +18,6 @@
 #include "response.h"
 #include "template.h"
 
-/* Columns of S_DRAW_PUBLIC. */
-enum {
-	P_SITE, P_PROCEDURE, P_OPENS, P_CLOSES, P_DRAW_AT, P_PLACES,
-	P_COMMITMENT, P_STATUS, P_DRAWN_AT, P_SEED, P_RANKED, P_SITE_SLUG,
-	P_PROCEDURE_CODE, P_TEXT_LANG
-};
-
 /* Sends the entry ids of a drawn draw as text/plain, one a line. */
 static int
 send_text(struct req *r, const PGresult *res)

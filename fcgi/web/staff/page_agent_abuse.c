@@ -53,26 +53,25 @@ kind_text(const char *kind)
 static const char *
 act(struct req *r, const char *site_id)
 {
-	const char	*v, *p[4];
+	const char	*v;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = site_id;
 	if ((v = params_get(&r->form, "void")) != NULL) {
 		if (field_check(F_DRAW_ENTRY, v, strlen(v)) == -1)
 			return "not_found";
-		p[2] = v;
-		p[3] = "abuse review";
-		res = db_exec(r, S_ABUSE_VOID, p);
+		res = db_exec(r, S_ABUSE_VOID, DB_ARGS(
+		    { "account", r->staff->id }, { "site_id", site_id },
+		    { "public_id", v }, { "reason", "abuse review" }));
 	} else {
 		v = params_get(&r->form, "remove");
 		if (v == NULL)
 			v = params_get(&r->form, "domain");
 		if (v == NULL || field_check(F_DOMAIN, v, strlen(v)) == -1)
 			return "invalid";
-		p[2] = v;
-		p[3] = params_get(&r->form, "remove") != NULL ? "f" : "t";
-		res = db_exec(r, S_ABUSE_DOMAIN_SET, p);
+		res = db_exec(r, S_ABUSE_DOMAIN_SET, DB_ARGS(
+		    { "account", r->staff->id }, { "site_id", site_id },
+		    { "domain", v }, { "listed",
+		    params_get(&r->form, "remove") != NULL ? "f" : "t" }));
 	}
 	if (res == NULL)
 		return NULL;
@@ -121,16 +120,15 @@ fill(struct req *r, struct tpl *t, const PGresult *flags, const PGresult *doms)
 int
 page_agent_abuse(struct req *r)
 {
-	const char	*p[2], *m, *self;
+	const char	*m, *self;
 	PGresult	*site, *flags, *doms;
 	struct tpl	*t;
 	size_t		 i;
 
 	if (staff_require(r, ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((site = db_exec(r, S_ABUSE_SITE, p)) == NULL)
+	if ((site = db_exec(r, S_ABUSE_SITE, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(site) == 0)
 		return resp_error(r, 404, N_("There is no such site."));
@@ -144,8 +142,9 @@ page_agent_abuse(struct req *r)
 			return db_fail(r);
 		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", self, m));
 	}
-	p[1] = db_get(site, 0, "site_id");
-	if ((flags = db_exec(r, S_ABUSE_REVIEW, p)) == NULL ||
+	if ((flags = db_exec(r, S_ABUSE_REVIEW, DB_ARGS(
+	    { "account", r->staff->id },
+	    { "site_id", db_get(site, 0, "site_id") }))) == NULL ||
 	    (doms = db_exec(r, S_ABUSE_DOMAINS, NULL)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_abuse")) == NULL)

@@ -51,13 +51,12 @@ counters(struct req *r, struct tpl *t, const struct counter_site *s,
 {
 	struct tnode	*proto, *o;
 	PGresult	*res;
-	const char	*p[2], *chosen = NULL;
+	const char	*chosen = NULL;
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
 	proto = tpl_get(t, NULL, "counter-option");
-	if ((res = db_exec(r, S_COUNTER_COUNTERS, p)) != NULL)
+	if ((res = db_exec(r, S_COUNTER_COUNTERS,
+	    DB_ARGS({ "account", r->staff->id }, { "site_id", s->id }))) != NULL)
 		for (i = 0; i < PQntuples(res); i++) {
 			o = tpl_clone(proto);
 			tpl_attr(o, "value", db_get(res, i, "counter_id"));
@@ -135,7 +134,7 @@ page_agent_agenda(struct req *r)
 	PGresult		*res;
 	const char		*day = params_get(&r->query, "day");
 	const char		*counter = params_get(&r->query, "counter");
-	const char		*p[4], *cname, *when;
+	const char		*cname, *when;
 
 	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
 		day = NULL;
@@ -143,11 +142,9 @@ page_agent_agenda(struct req *r)
 		counter = "";
 	if (counter_site_load(r, day, &s) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = s.day;
-	p[3] = counter;
-	if ((res = db_exec(r, S_COUNTER_AGENDA, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_AGENDA, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "day", s.day },
+	    { "counter_id", counter }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_agenda")) == NULL)
 		return -1;

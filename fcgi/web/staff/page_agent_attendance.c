@@ -31,7 +31,7 @@ page_agent_attendance(struct req *r)
 {
 	struct counter_site	 s;
 	PGresult		*res;
-	const char		*booking, *mark, *day, *counter, *p[5], *out;
+	const char		*booking, *mark, *day, *counter, *out;
 
 	if (counter_site_load(r, NULL, &s) != 0)
 		return 0;
@@ -44,12 +44,9 @@ page_agent_attendance(struct req *r)
 	if (*booking == '\0' || mark == NULL || (strcmp(mark, "honoured") != 0 &&
 	    strcmp(mark, "no_show") != 0))
 		return resp_error(r, 400, NULL);
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = "";
-	p[3] = booking;
-	p[4] = mark;
-	if ((res = db_exec(r, S_COUNTER_MARK, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_MARK, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "reference", "" }, { "booking_id", booking },
+	    { "mark", mark }))) == NULL)
 		return db_fail(r);
 	out = db_get(res, 0, "outcome");
 	if (strcmp(out, "forbidden") == 0)

@@ -69,7 +69,7 @@ page_agent_audit(struct req *r)
 {
 	struct tpl	*t;
 	PGresult	*l;
-	const char	*p[5], *day, *action, *pg;
+	const char	*day, *action, *pg;
 	long		 total;
 	int		 page;
 
@@ -79,12 +79,10 @@ page_agent_audit(struct req *r)
 	action = query(r, "action", F_AUDIT_ACTION);
 	pg = query(r, "page", F_PAGE);
 	page = pg != NULL ? atoi(pg) : 1;
-	p[0] = r->staff->id;
-	p[1] = day;
-	p[2] = action;
-	p[3] = arena_printf(r->arena, "%d", (page - 1) * AUDIT_PAGE);
-	p[4] = arena_printf(r->arena, "%d", AUDIT_PAGE);
-	if ((l = db_exec(r, S_AUDIT_VIEW, p)) == NULL)
+	if ((l = db_exec(r, S_AUDIT_VIEW, DB_ARGS({ "account", r->staff->id },
+	    { "day", day }, { "action", action },
+	    { "skip", arena_printf(r->arena, "%d", (page - 1) * AUDIT_PAGE) },
+	    { "max_rows", arena_printf(r->arena, "%d", AUDIT_PAGE) }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_audit")) == NULL)
 		return -1;

@@ -90,7 +90,7 @@ page_agent_checkin(struct req *r)
 	struct counter_site	 s;
 	struct form		 f;
 	PGresult		*res;
-	const char		*ref, *p[5];
+	const char		*ref;
 
 	if (counter_site_load(r, NULL, &s) != 0)
 		return 0;
@@ -101,12 +101,9 @@ page_agent_checkin(struct req *r)
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
 	if ((ref = form_get(&f, F_REFERENCE, 1)) == NULL)
 		return render(r, &f, &s, NULL);
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = ref;
-	p[3] = "";
-	p[4] = "honoured";
-	if ((res = db_exec(r, S_COUNTER_MARK, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_MARK, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "reference", ref }, { "booking_id", "" },
+	    { "mark", "honoured" }))) == NULL)
 		return db_fail(r);
 	if (strcmp(db_get(res, 0, "outcome"), "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));

@@ -74,14 +74,14 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	struct tpl	*t;
 	struct tnode	*proto, *o;
 	PGresult	*counters, *list, *hols;
-	const char	*p[2], *msg;
+	const struct db_arg	*site = DB_ARGS({ "account", r->staff->id },
+			    { "site_id", s->id });
+	const char	*msg;
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	if ((counters = db_exec(r, S_CAL_COUNTERS, p)) == NULL ||
-	    (list = db_exec(r, S_CAL_CLOSURES, p)) == NULL ||
-	    (hols = db_exec(r, S_CAL_HOLIDAYS, p)) == NULL)
+	if ((counters = db_exec(r, S_CAL_COUNTERS, site)) == NULL ||
+	    (list = db_exec(r, S_CAL_CLOSURES, site)) == NULL ||
+	    (hols = db_exec(r, S_CAL_HOLIDAYS, site)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_closures")) == NULL)
 		return -1;
@@ -110,28 +110,26 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 static int
 close_day(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[5], *o;
+	const char	*counter, *day, *reason, *o;
 	PGresult	*res;
 	int		 n;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_COUNTER, 0);
-	p[3] = form_get(f, F_DATE, 1);
-	p[4] = form_get(f, F_CAL_REASON, 1);
+	counter = form_get(f, F_CAL_COUNTER, 0);
+	day = form_get(f, F_DATE, 1);
+	reason = form_get(f, F_CAL_REASON, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if (p[2] == NULL)
-		p[2] = "";
-	if (p[3] != NULL && strcmp(p[3], s->today) < 0) {
+	if (counter == NULL)
+		counter = "";
+	if (day != NULL && strcmp(day, s->today) < 0) {
 		form_error(f, "day", _("This day is past: choose today or a later day."));
 		return render(r, s, f);
 	}
 	/* A day with bookings: say how many will be cancelled, and ask. */
 	if (form_get(f, F_CAL_CONFIRM, 0) == NULL) {
-		const char *q[4] = { p[0], p[1], p[2], p[3] };
-
-		if ((res = db_exec(r, S_CAL_DAY_BOOKINGS, q)) == NULL) {
+		if ((res = db_exec(r, S_CAL_DAY_BOOKINGS, DB_ARGS(
+		    { "account", r->staff->id }, { "site_id", s->id },
+		    { "counter_id", counter }, { "day", day }))) == NULL) {
 			if (strcmp(r->sqlstate, "22008") != 0)
 				return db_fail(r);
 			form_error(f, "day", _("This date does not exist."));
@@ -145,7 +143,9 @@ close_day(struct req *r, const struct cal_site *s, struct form *f)
 			return render(r, s, f);
 		}
 	}
-	if ((res = db_exec(r, S_CAL_CLOSE_DAY, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_CLOSE_DAY, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "counter_id", counter }, { "day", day },
+	    { "reason", reason }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0)
 			return db_fail(r);
 		form_error(f, "day", _("This date does not exist."));

@@ -34,13 +34,11 @@ fill_list(struct req *r, struct tpl *t)
 {
 	struct tnode	*proto, *row, *st;
 	PGresult	*l;
-	const char	*p[3], *cls;
+	const char	*cls;
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	p[2] = "500";
-	if ((l = db_exec(r, S_COURT_LIST, p)) == NULL)
+	if ((l = db_exec(r, S_COURT_LIST, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }, { "max_rows", "500" }))) == NULL)
 		return -1;
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(l); i++) {
@@ -75,11 +73,10 @@ render(struct req *r, const PGresult *s, struct form *f)
 	struct tpl	*t;
 	struct tnode	*proto, *opt;
 	PGresult	*pl;
-	const char	*p[1];
 	int		 i;
 
-	p[0] = r->args[0];
-	if ((pl = db_exec(r, S_STAFF_SITE_PROCEDURE_LIST, p)) == NULL)
+	if ((pl = db_exec(r, S_STAFF_SITE_PROCEDURE_LIST,
+	    DB_ARGS({ "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_court")) == NULL)
 		return -1;
@@ -124,32 +121,38 @@ get_day(struct form *f, enum field_id id)
 static int
 submit(struct req *r, const PGresult *s, struct form *f)
 {
-	const char	*p[14], *outcome;
+	const char	*proc, *tribunal, *case_number, *decided, *deadline;
+	const char	*surname, *given, *agdref, *email, *phone, *lang;
+	const char	*outcome;
 	char		 birth[11];
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	p[2] = form_get(f, F_PROCEDURE, 1);
-	p[3] = form_get(f, F_TRIBUNAL, 1);
-	p[4] = form_get(f, F_CASE_NUMBER, 1);
-	p[5] = get_day(f, F_DECISION_DATE);
-	p[6] = get_day(f, F_DEADLINE);
-	p[7] = form_get(f, F_SURNAME, 1);
-	p[8] = form_get(f, F_GIVEN_NAMES, 1);
+	proc = form_get(f, F_PROCEDURE, 1);
+	tribunal = form_get(f, F_TRIBUNAL, 1);
+	case_number = form_get(f, F_CASE_NUMBER, 1);
+	decided = get_day(f, F_DECISION_DATE);
+	deadline = get_day(f, F_DEADLINE);
+	surname = form_get(f, F_SURNAME, 1);
+	given = form_get(f, F_GIVEN_NAMES, 1);
 	form_birth_date(f, birth);
-	p[9] = birth;
-	p[10] = form_get(f, F_AGDREF, 0);
-	p[11] = form_get(f, F_EMAIL, 0);
-	p[12] = form_get(f, F_PHONE, 0);
-	p[13] = form_get(f, F_MSG_LANG, 1);
-	if (p[13] != NULL && !conf_has_language(r->conf, p[13]))
+	agdref = form_get(f, F_AGDREF, 0);
+	email = form_get(f, F_EMAIL, 0);
+	phone = form_get(f, F_PHONE, 0);
+	lang = form_get(f, F_MSG_LANG, 1);
+	if (lang != NULL && !conf_has_language(r->conf, lang))
 		form_error(f, "lang", _("Choose one of the languages offered."));
-	if (p[5] != NULL && p[6] != NULL && strcmp(p[6], p[5]) < 0)
+	if (decided != NULL && deadline != NULL && strcmp(deadline, decided) < 0)
 		form_error(f, "deadline", _("The deadline cannot be before the decision."));
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_COURT_RECORD, p)) == NULL)
+	if ((res = db_exec(r, S_COURT_RECORD, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] },
+	    { "procedure_code", proc }, { "tribunal", tribunal },
+	    { "case_number", case_number }, { "decision_date", decided },
+	    { "deadline", deadline }, { "surname", surname },
+	    { "given_names", given }, { "birth_date", birth },
+	    { "agdref", agdref }, { "email", email }, { "phone", phone },
+	    { "lang", lang }))) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "recorded") == 0 || strcmp(outcome, "exists") == 0)
@@ -172,15 +175,13 @@ page_agent_court(struct req *r)
 {
 	struct form	 f;
 	PGresult	*s;
-	const char	*p[2];
 
 	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));

@@ -23,16 +23,15 @@ page_agent_court_all(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row, *st, *site;
 	PGresult	*l, *sites;
-	const char	*p[3], *cls;
+	const char	*cls;
 	int		 i;
 
 	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = NULL;
-	p[2] = "500";
-	if ((l = db_exec(r, S_COURT_LIST, p)) == NULL ||
-	    (sites = db_exec(r, S_STAFF_SITES, p)) == NULL)
+	if ((l = db_exec(r, S_COURT_LIST, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", NULL }, { "max_rows", "500" }))) == NULL ||
+	    (sites = db_exec(r, S_STAFF_SITES,
+	    DB_ARGS({ "account", r->staff->id }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_court_all")) == NULL)
 		return -1;

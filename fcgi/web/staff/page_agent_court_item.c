@@ -36,15 +36,15 @@ fill_slots(struct req *r, struct tpl *t, const PGresult *v)
 {
 	struct tnode	*proto, *row, *in, *label;
 	PGresult	*sl;
-	const char	*p[5], *id, *when;
+	const char	*id, *when;
 	int		 i;
 
-	p[0] = db_get(v, 0, "site_id");
-	p[1] = db_get(v, 0, "procedure_id");
-	p[2] = "court";
-	p[3] = "f";
-	p[4] = arena_printf(r->arena, "%d", r->conf->calendar_days);
-	if ((sl = db_exec(r, S_CHANNEL_SLOTS, p)) == NULL)
+	if ((sl = db_exec(r, S_CHANNEL_SLOTS, DB_ARGS(
+	    { "site_id", db_get(v, 0, "site_id") },
+	    { "procedure_id", db_get(v, 0, "procedure_id") },
+	    { "channel", "court" }, { "published_only", "f" },
+	    { "days", arena_printf(r->arena, "%d",
+	    r->conf->calendar_days) }))) == NULL)
 		return -1;
 	proto = tpl_get(t, NULL, "slot-option");
 	for (i = 0; i < PQntuples(sl); i++) {
@@ -142,19 +142,18 @@ static int
 submit(struct req *r, const PGresult *v, struct form *f)
 {
 	struct identity	 who;
-	const char	*p[5], *outcome;
+	const char	*slot, *person, *outcome;
 	PGresult	*res;
 
-	if ((p[3] = form_get(f, F_SLOT, 1)) == NULL)
+	if ((slot = form_get(f, F_SLOT, 1)) == NULL)
 		return render(r, v, f);
 	if (applicant(r, f, v, &who) == -1)
 		return render(r, v, f);
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	p[2] = r->args[1];
-	if ((p[4] = identity_json(r->arena, &who)) == NULL)
+	if ((person = identity_json(r->arena, &who)) == NULL)
 		return -1;
-	if ((res = db_exec(r, S_COURT_BOOK, p)) == NULL)
+	if ((res = db_exec(r, S_COURT_BOOK, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }, { "injunction_id", r->args[1] },
+	    { "slot_id", slot }, { "identity", person }))) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "fulfilled") == 0 ||
@@ -179,22 +178,21 @@ page_agent_court_item(struct req *r)
 {
 	struct form	 f;
 	PGresult	*s, *v;
-	const char	*p[3];
 
 	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
 	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
-	p[2] = r->args[1];
-	if ((v = db_exec(r, S_COURT_VIEW, p)) == NULL)
+	if ((v = db_exec(r, S_COURT_VIEW, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] },
+	    { "injunction_id", r->args[1] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(v) != 1)
 		return resp_error(r, 404, N_("This injunction does not exist."));

@@ -77,15 +77,13 @@ render(struct req *r, const PGresult *s, struct form *f)
 	struct tpl	*t;
 	struct tnode	*proto, *opt;
 	PGresult	*d, *procs;
-	const char	*p[2];
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((d = db_exec(r, S_AGENT_DRAWS, p)) == NULL)
+	if ((d = db_exec(r, S_AGENT_DRAWS, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
-	p[0] = db_get(s, 0, "site_id");
-	if ((procs = db_exec(r, S_AGENT_DRAW_PROCEDURES, p)) == NULL)
+	if ((procs = db_exec(r, S_AGENT_DRAW_PROCEDURES,
+	    DB_ARGS({ "site_id", db_get(s, 0, "site_id") }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_draws")) == NULL)
 		return -1;
@@ -117,21 +115,24 @@ render(struct req *r, const PGresult *s, struct form *f)
 static int
 schedule(struct req *r, const PGresult *s, struct form *f)
 {
-	const char	*p[9], *outcome;
+	const char	*proc, *opens, *closes, *draw_at, *hours, *first, *last;
+	const char	*outcome;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = db_get(s, 0, "site_id");
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_DRAW_OPENS, 1);
-	p[4] = form_get(f, F_DRAW_CLOSES, 1);
-	p[5] = form_get(f, F_DRAW_AT, 1);
-	p[6] = form_get(f, F_DRAW_OFFER_HOURS, 1);
-	p[7] = form_get(f, F_CAL_FROM, 1);
-	p[8] = form_get(f, F_CAL_TO, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	opens = form_get(f, F_DRAW_OPENS, 1);
+	closes = form_get(f, F_DRAW_CLOSES, 1);
+	draw_at = form_get(f, F_DRAW_AT, 1);
+	hours = form_get(f, F_DRAW_OFFER_HOURS, 1);
+	first = form_get(f, F_CAL_FROM, 1);
+	last = form_get(f, F_CAL_TO, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_AGENT_DRAW_SCHEDULE, p)) == NULL)
+	if ((res = db_exec(r, S_AGENT_DRAW_SCHEDULE, DB_ARGS(
+	    { "account", r->staff->id }, { "site_id", db_get(s, 0, "site_id") },
+	    { "procedure_id", proc }, { "opens", opens }, { "closes", closes },
+	    { "draw_at", draw_at }, { "offer_hours", hours },
+	    { "first_day", first }, { "last_day", last }))) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "scheduled") == 0)
@@ -152,14 +153,13 @@ schedule(struct req *r, const PGresult *s, struct form *f)
 static int
 run(struct req *r)
 {
-	const char	*p[2], *outcome;
+	const char	*draw = params_get(&r->form, "draw"), *outcome;
 	PGresult	*res;
 
-	p[0] = params_get(&r->form, "draw");
-	p[1] = r->staff->id;
-	if (p[0] == NULL || field_check(F_DRAW_ID, p[0], strlen(p[0])) == -1)
+	if (draw == NULL || field_check(F_DRAW_ID, draw, strlen(draw)) == -1)
 		return resp_error(r, 400, NULL);
-	if ((res = db_exec(r, S_AGENT_DRAW_RUN, p)) == NULL)
+	if ((res = db_exec(r, S_AGENT_DRAW_RUN, DB_ARGS({ "draw_id", draw },
+	    { "account", r->staff->id }))) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(outcome, "forbidden") == 0 || strcmp(outcome, "not_found") == 0)
@@ -174,15 +174,14 @@ page_agent_draws(struct req *r)
 {
 	struct form	 f;
 	PGresult	*s;
-	const char	*p[2], *action;
+	const char	*action;
 
 	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));

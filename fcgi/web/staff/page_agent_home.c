@@ -36,7 +36,6 @@ page_agent_home(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*sites;
-	const char	*p[1];
 	static const char *const pages[] = {
 		"agenda", "checkin", "search", "rules", "closures",
 		"publish", "draws", "court", "abuse"
@@ -46,8 +45,8 @@ page_agent_home(struct req *r)
 
 	if (staff_require(r, ROLE_ANY) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	if ((sites = db_exec(r, S_STAFF_SITES, p)) == NULL)
+	if ((sites = db_exec(r, S_STAFF_SITES,
+	    DB_ARGS({ "account", r->staff->id }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_home")) == NULL)
 		return -1;

@@ -22,13 +22,12 @@ page_agent_mediator(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*org, *ch;
-	const char	*p[1];
 	int		 i, quota, used;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	if ((org = db_exec(r, S_MEDIATOR_ORG, p)) == NULL)
+	if ((org = db_exec(r, S_MEDIATOR_ORG,
+	    DB_ARGS({ "account", r->staff->id }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(org) != 1)
 		return resp_error(r, 403, N_("Your account does not give access to this page."));

@@ -140,16 +140,18 @@ static int
 submit(struct req *r, const PGresult *s, struct form *f,
     struct mediator_input *in)
 {
-	const char	*p[5], *outcome;
+	const char	*person, *outcome;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((p[2] = identity_json(r->arena, &in->who)) == NULL)
+	if ((person = identity_json(r->arena, &in->who)) == NULL)
 		return -1;
-	p[3] = arena_printf(r->arena, "mediator:%s", in->idem);
-	p[4] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
-	if ((res = db_exec(r, S_MEDIATOR_BOOK, p)) == NULL)
+	if ((res = db_exec(r, S_MEDIATOR_BOOK, DB_ARGS(
+	    { "account", r->staff->id }, { "slot_id", r->args[0] },
+	    { "identity", person },
+	    { "idempotency_key", arena_printf(r->arena, "mediator:%s",
+	    in->idem) },
+	    { "max_per_phone", arena_printf(r->arena, "%d",
+	    r->conf->max_per_phone) }))) == NULL)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "booked") == 0 || strcmp(outcome, "replayed") == 0)
@@ -168,14 +170,13 @@ page_agent_mediator_book(struct req *r)
 	struct mediator_input	 in;
 	struct form		 f;
 	PGresult		*s;
-	const char		*p[1];
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->args[0];
-	if ((s = db_exec(r, S_MEDIATOR_SLOT, p)) == NULL)
+	if ((s = db_exec(r, S_MEDIATOR_SLOT,
+	    DB_ARGS({ "slot_id", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This time does not exist. Choose a time from the list."));

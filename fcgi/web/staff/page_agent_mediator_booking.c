@@ -35,13 +35,12 @@ page_agent_mediator_booking(struct req *r)
 {
 	struct tpl	*t;
 	PGresult	*b;
-	const char	*p[2], *when, *ref;
+	const char	*when, *ref;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((b = db_exec(r, S_MEDIATOR_CONFIRMATION, p)) == NULL)
+	if ((b = db_exec(r, S_MEDIATOR_CONFIRMATION, DB_ARGS(
+	    { "account", r->staff->id }, { "booking_id", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(b) != 1)
 		return resp_error(r, 404, N_("This booking does not exist or was not made by your organisation."));

@@ -35,14 +35,13 @@ page_agent_mediator_bookings(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*b;
-	const char	*p[2], *when;
+	const char	*when;
 	int		 i;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = "500";
-	if ((b = db_exec(r, S_MEDIATOR_BOOKINGS, p)) == NULL)
+	if ((b = db_exec(r, S_MEDIATOR_BOOKINGS, DB_ARGS(
+	    { "account", r->staff->id }, { "max_rows", "500" }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_mediator_bookings")) == NULL)
 		return -1;

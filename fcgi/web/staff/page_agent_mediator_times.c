@@ -24,23 +24,22 @@ page_agent_mediator_times(struct req *r)
 	struct tpl	*t;
 	struct tnode	*dproto, *tproto = NULL, *day = NULL, *row;
 	PGresult	*sp, *sl;
-	const char	*p[5], *last = "";
+	const char	*last = "";
 	int		 i;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->args[0];
-	p[1] = r->args[1];
-	if ((sp = db_exec(r, S_STAFF_SITE_PROCEDURE, p)) == NULL)
+	if ((sp = db_exec(r, S_STAFF_SITE_PROCEDURE, DB_ARGS(
+	    { "site_slug", r->args[0] }, { "procedure_code", r->args[1] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(sp) == 0)
 		return resp_error(r, 404, N_("This procedure is not offered at this site."));
-	p[0] = db_get(sp, 0, "site_id");
-	p[1] = db_get(sp, 0, "procedure_id");
-	p[2] = "mediator";
-	p[3] = "t";
-	p[4] = arena_printf(r->arena, "%d", r->conf->calendar_days);
-	if ((sl = db_exec(r, S_CHANNEL_SLOTS, p)) == NULL)
+	if ((sl = db_exec(r, S_CHANNEL_SLOTS, DB_ARGS(
+	    { "site_id", db_get(sp, 0, "site_id") },
+	    { "procedure_id", db_get(sp, 0, "procedure_id") },
+	    { "channel", "mediator" }, { "published_only", "t" },
+	    { "days", arena_printf(r->arena, "%d",
+	    r->conf->calendar_days) }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_mediator_times")) == NULL)
 		return -1;

@@ -104,12 +104,6 @@ batches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-batches" : "batches"));
 }
 
-/* Columns of S_CAL_SWITCH_STATUS. */
-enum {
-	SW_PROC, SW_NAME, SW_NEXT, SW_OVERRIDE, SW_AUTO, SW_KIND, SW_RELEASE,
-	SW_PLACES, SW_SECONDS, SW_DRAW, SW_LEFT, SW_LIMIT, SW_CHANGED, SW_BY_DRAW
-};
-
 /* A time taken in words: "45 seconds", "3 minutes", "3 min 20 s". */
 static const char *
 elapsed(struct req *r, int s)
@@ -192,13 +186,13 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 {
 	struct tpl	*t;
 	PGresult	*procs, *list, *sw;
-	const char	*p[2], *msg;
+	const struct db_arg	*site = DB_ARGS({ "account", r->staff->id },
+				    { "site_id", s->id });
+	const char	*msg;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	if ((procs = db_exec(r, S_CAL_PROCEDURES, p)) == NULL ||
-	    (list = db_exec(r, S_CAL_BATCHES, p)) == NULL ||
-	    (sw = db_exec(r, S_CAL_SWITCH_STATUS, p)) == NULL)
+	if ((procs = db_exec(r, S_CAL_PROCEDURES, site)) == NULL ||
+	    (list = db_exec(r, S_CAL_BATCHES, site)) == NULL ||
+	    (sw = db_exec(r, S_CAL_SWITCH_STATUS, site)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_publish")) == NULL)
 		return -1;
@@ -225,20 +219,18 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 static int
 generate(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[6], *o;
+	const char	*from, *to, *at, *o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_FROM, 1);
-	p[3] = form_get(f, F_CAL_TO, 1);
-	p[4] = form_get(f, F_CAL_PUBLISH_AT, 0);
-	p[5] = s->tz;
+	from = form_get(f, F_CAL_FROM, 1);
+	to = form_get(f, F_CAL_TO, 1);
+	at = form_get(f, F_CAL_PUBLISH_AT, 0);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if (p[4] == NULL)
-		p[4] = "";
-	if ((res = db_exec(r, S_CAL_GENERATE, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_GENERATE, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "from_day", from }, { "to_day", to },
+	    { "publication", at != NULL ? at : "" },
+	    { "time_zone", s->tz }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0)
 			return db_fail(r);
 		form_error(f, "from", _("One of these dates does not exist."));
@@ -263,18 +255,19 @@ generate(struct req *r, const struct cal_site *s, struct form *f)
 static int
 shares(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[6], *o;
+	const char	*proc, *mediator, *counter, *court, *o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_CAL_SHARE_MEDIATOR, 1);
-	p[4] = form_get(f, F_CAL_SHARE_COUNTER, 1);
-	p[5] = form_get(f, F_CAL_SHARE_COURT, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	mediator = form_get(f, F_CAL_SHARE_MEDIATOR, 1);
+	counter = form_get(f, F_CAL_SHARE_COUNTER, 1);
+	court = form_get(f, F_CAL_SHARE_COURT, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_CAL_SHARES, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_SHARES, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "procedure_id", proc },
+	    { "mediator_percent", mediator }, { "counter_percent", counter },
+	    { "court_percent", court }))) == NULL)
 		return db_fail(r);
 	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "set") == 0)
@@ -295,16 +288,16 @@ shares(struct req *r, const struct cal_site *s, struct form *f)
 static int
 publish(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[4], *o;
+	const char	*proc, *batch, *o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_CAL_BATCH, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	batch = form_get(f, F_CAL_BATCH, 1);
 	if (f->nerrors > 0)
 		return resp_error(r, 400, N_("Use one of the forms of the page."));
-	if ((res = db_exec(r, S_CAL_PUBLISH, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_PUBLISH, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "procedure_id", proc },
+	    { "batch_key", batch }))) == NULL)
 		return db_fail(r);
 	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "published") == 0 || strcmp(o, "draw_opened") == 0)
@@ -322,16 +315,16 @@ publish(struct req *r, const struct cal_site *s, struct form *f)
 static int
 set_switch(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[4], *o;
+	const char	*proc, *mode, *o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_CAL_SWITCH, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	mode = form_get(f, F_CAL_SWITCH, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_CAL_SWITCH_SET, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_SWITCH_SET, DB_ARGS(
+	    { "account", r->staff->id }, { "site_id", s->id },
+	    { "procedure_id", proc }, { "mode", mode }))) == NULL)
 		return db_fail(r);
 	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "set") == 0 || strcmp(o, "unchanged") == 0)

@@ -32,18 +32,17 @@ static const char *const messages[] = {
 	NULL
 };
 
-/* Fills the options of select mark from res (value column 0, label
- * column label). */
+/* Fills the options of select mark from res (value id, label name). */
 static void
-options(struct tpl *t, const char *mark, PGresult *res, int label)
+options(struct tpl *t, const char *mark, PGresult *res)
 {
 	struct tnode	*proto = tpl_get(t, NULL, mark), *o;
 	int		 i;
 
 	for (i = 0; i < PQntuples(res); i++) {
 		o = tpl_clone(proto);
-		tpl_attr(o, "value", db_value(res, i, 0));
-		tpl_text(o, db_value(res, i, label));
+		tpl_attr(o, "value", db_get(res, i, "id"));
+		tpl_text(o, db_get(res, i, "name"));
 	}
 	tpl_remove(proto);
 }
@@ -96,13 +95,13 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 {
 	struct tpl	*t;
 	PGresult	*counters, *procs, *list;
-	const char	*p[2], *msg;
+	const struct db_arg	*site = DB_ARGS({ "account", r->staff->id },
+				    { "site_id", s->id });
+	const char	*msg;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	if ((counters = db_exec(r, S_CAL_COUNTERS, p)) == NULL ||
-	    (procs = db_exec(r, S_CAL_PROCEDURES, p)) == NULL ||
-	    (list = db_exec(r, S_CAL_RULES, p)) == NULL)
+	if ((counters = db_exec(r, S_CAL_COUNTERS, site)) == NULL ||
+	    (procs = db_exec(r, S_CAL_PROCEDURES, site)) == NULL ||
+	    (list = db_exec(r, S_CAL_RULES, site)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_rules")) == NULL)
 		return -1;
@@ -114,8 +113,8 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
 		tpl_remove(tpl_get(t, NULL, "done"));
-	options(t, "counter-option", counters, 1);
-	options(t, "procedure-option", procs, 1);
+	options(t, "counter-option", counters);
+	options(t, "procedure-option", procs);
 	rules(r, t, list);
 	if (r->method != M_POST) {
 		tpl_value(tpl_get(t, NULL, "input-valid_from"), s->today);
@@ -147,28 +146,30 @@ number(struct form *f, enum field_id id, int min, int max, const char *msg)
 static int
 add_rule(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[11], *o;
+	const char	*counter, *proc, *weekday, *opens, *closes, *from, *until;
+	const char	*o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_COUNTER, 1);
-	p[3] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[4] = form_get(f, F_CAL_WEEKDAY, 1);
-	p[5] = form_get(f, F_CAL_OPENS, 1);
-	p[6] = form_get(f, F_CAL_CLOSES, 1);
+	counter = form_get(f, F_CAL_COUNTER, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	weekday = form_get(f, F_CAL_WEEKDAY, 1);
+	opens = form_get(f, F_CAL_OPENS, 1);
+	closes = form_get(f, F_CAL_CLOSES, 1);
 	number(f, F_CAL_SLOT_MINUTES, 5, 480,
 	    _("Length of a slot: a number of minutes from 5 to 480."));
 	number(f, F_CAL_CAPACITY, 1, 100, _("People per slot: a number from 1 to 100."));
-	p[7] = params_get(&r->form, "slot_minutes");
-	p[8] = params_get(&r->form, "capacity");
-	p[9] = form_get(f, F_CAL_VALID_FROM, 1);
-	p[10] = form_get(f, F_CAL_VALID_UNTIL, 0);
+	from = form_get(f, F_CAL_VALID_FROM, 1);
+	until = form_get(f, F_CAL_VALID_UNTIL, 0);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if (p[10] == NULL)
-		p[10] = "";
-	if ((res = db_exec(r, S_CAL_RULE_ADD, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_RULE_ADD, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "counter_id", counter },
+	    { "procedure_id", proc }, { "weekday", weekday },
+	    { "opens", opens }, { "closes", closes },
+	    { "slot_minutes", params_get(&r->form, "slot_minutes") },
+	    { "capacity", params_get(&r->form, "capacity") },
+	    { "valid_from", from },
+	    { "valid_until", until != NULL ? until : "" }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0 && strcmp(r->sqlstate, "22007") != 0)
 			return db_fail(r);
 		form_error(f, "valid_from", _("This date does not exist."));
@@ -201,16 +202,16 @@ add_rule(struct req *r, const struct cal_site *s, struct form *f)
 static int
 end_rule(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[4], *o;
+	const char	*rule, *last, *o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_RULE, 1);
-	p[3] = form_get(f, F_CAL_END_DAY, 1);
+	rule = form_get(f, F_CAL_RULE, 1);
+	last = form_get(f, F_CAL_END_DAY, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_CAL_RULE_END, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_RULE_END, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "rule_id", rule },
+	    { "valid_until", last }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0 && strcmp(r->sqlstate, "22007") != 0)
 			return db_fail(r);
 		form_error(f, "end_day", _("This date does not exist."));
@@ -237,14 +238,14 @@ end_rule(struct req *r, const struct cal_site *s, struct form *f)
 static int
 add_counter(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[3], *o;
+	const char	*name, *o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	if ((p[2] = form_get(f, F_CAL_COUNTER_NAME, 1)) == NULL)
+	if ((name = form_get(f, F_CAL_COUNTER_NAME, 1)) == NULL)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_CAL_COUNTER_ADD, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_COUNTER_ADD, DB_ARGS(
+	    { "account", r->staff->id }, { "site_id", s->id },
+	    { "name", name }))) == NULL)
 		return db_fail(r);
 	o = db_get(res, 0, "outcome");
 	if (strcmp(o, "added") == 0)

@@ -124,7 +124,7 @@ page_agent_search(struct req *r)
 	struct counter_site	 s;
 	struct form		 f;
 	PGresult		*res;
-	const char		*p[8], *ref, *surname, *given, *birth, *agdref;
+	const char		*ref, *surname, *given, *birth, *agdref;
 
 	if (counter_site_load(r, NULL, &s) != 0)
 		return 0;
@@ -149,15 +149,13 @@ page_agent_search(struct req *r)
 		form_error(&f, "reference", _("Give at least one criterion: reference, surname, date of birth or AGDREF number."));
 	if (f.nerrors > 0)
 		return render(r, &f, &s, NULL);
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = ref != NULL ? ref : "";
-	p[3] = surname != NULL ? surname : "";
-	p[4] = given != NULL ? given : "";
-	p[5] = birth != NULL ? birth : "";
-	p[6] = agdref != NULL ? agdref : "";
-	p[7] = arena_printf(r->arena, "%d", SEARCH_MAX + 1);
-	if ((res = db_exec(r, S_COUNTER_SEARCH, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_SEARCH, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "reference", ref != NULL ? ref : "" },
+	    { "surname", surname != NULL ? surname : "" },
+	    { "given_names", given != NULL ? given : "" },
+	    { "birth_date", birth != NULL ? birth : "" },
+	    { "agdref", agdref != NULL ? agdref : "" },
+	    { "max_rows", arena_printf(r->arena, "%d", SEARCH_MAX + 1) }))) == NULL)
 		return db_fail(r);
 	return render(r, &f, &s, res);
 }
