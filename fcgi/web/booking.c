@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
+#include "routes.h"
 
 /* Loads the booking whose token is the route's first segment into *res.
  * Returns 0, or answers the error page (404 for an unknown or expired
@@ -44,5 +45,6 @@ booking_reference(struct req *r, const char *ref)
 const char *
 booking_path(struct req *r, const char *suffix)
 {
-	return arena_printf(r->arena, "/booking/%s%s", r->args[0], suffix);
+	return arena_printf(r->arena, "%s%s",
+	    route_url(r, R_BOOKING, r->args[0], NULL), suffix);
 }

@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "i18n.h"
 #include "req.h"
@@ -88,9 +89,9 @@ counter_nav(struct req *r, struct tpl *t, const struct counter_site *s)
 	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "nav-agenda"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/agenda", s->slug));
+	    route_url(r, R_AGENT_AGENDA, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "nav-checkin"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/checkin", s->slug));
+	    route_url(r, R_AGENT_CHECKIN, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "nav-search"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/search", s->slug));
+	    route_url(r, R_AGENT_SEARCH, s->slug, NULL));
 }

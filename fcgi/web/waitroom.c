@@ -31,6 +31,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -413,7 +414,7 @@ render(struct req *r, const struct release *rel, long long now, long long admit_
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), lang);
 	tpl_text(tpl_get(t, NULL, "site-name"), rel->site_name);
 	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
-	    arena_printf(r->arena, "/site/%s", rel->site_slug));
+	    route_url(r, R_SITE, rel->site_slug, NULL));
 	tpl_text(tpl_get(t, NULL, "status"), arena_printf(r->arena, admit_ms == 0 ?
 	    _("New appointments open on %s. You are in the waiting room.") :
 	    _("New appointments opened on %s. You are in the queue."),
@@ -438,8 +439,7 @@ render(struct req *r, const struct release *rel, long long now, long long admit_
 	    "When it is your turn, the free times appear instead of this page, and you have %d minute to choose one and send the form.",
 	    "When it is your turn, the free times appear instead of this page, and you have %d minutes to choose one and send the form.",
 	    PASS_SECONDS / 60), PASS_SECONDS / 60));
-	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena,
-	    "/site/%s/%s?wait=1", rel->site_slug, rel->proc_code));
+	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code)));
 	return tpl_send(r, t, 200);
 }
 
@@ -450,8 +450,7 @@ wait_answer(struct req *r, const struct release *rel, long long now,
     long long admit_ms)
 {
 	if (r->method == M_POST)
-		return resp_redirect(r, arena_printf(r->arena, "/site/%s/%s?wait=1",
-		    rel->site_slug, rel->proc_code)) == -1 ? -1 : 1;
+		return resp_redirect(r, arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code))) == -1 ? -1 : 1;
 	return render(r, rel, now, admit_ms) == -1 ? -1 : 1;
 }
 
@@ -535,8 +534,7 @@ view_fill(struct req *r, const struct release *rel, struct wr_view *v)
 	v->hide_from = rel->publish;
 	v->opened = (long long)time(NULL) >= rel->publish;
 	v->opens = local_time(r, rel, rel->publish);
-	v->room = arena_printf(r->arena, "/site/%s/%s?wait=1", rel->site_slug,
-	    rel->proc_code);
+	v->room = arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code));
 }
 
 /* The room of the procedure page: the room itself when asked for

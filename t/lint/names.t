@@ -5,8 +5,9 @@ db_exec an array of positional parameters; the statement table of the web
 worker writes its parameters :name, never $1; and, read from the sources
 without a database, every db_exec call binds exactly the :parameters of
 its statement, and every column a page reads with db_get/db_isnull is
-declared by a statement. t/sql/statements.t checks the declarations
-themselves against PostgreSQL."""
+declared by a statement; and no page builds a path of the route table
+with a format string (route_url does). t/sql/statements.t checks the
+declarations themselves against PostgreSQL."""
 
 import os
 import re
@@ -99,7 +100,7 @@ for m in re.finditer(r"\[(S_[A-Z0-9_]+)\]\s*=\s*\{(.*?)\},\s*\n", table_text, re
     sql, cols = f[2] or "", f[3] if len(f) > 3 else None
     table[m.group(1)] = (sql, sql_params(sql), (cols or "").split())
 
-print("1..8")
+print("1..9")
 ok(len(table) > 50, "fcgi/web/statements.c: %d statements read" % len(table))
 
 hits = positional_reads("web", "common")
@@ -186,3 +187,14 @@ ok(not unknown, "every column read by db_get/db_isnull is declared by a statemen
 undeclared = [k for k, (sql, _, cols) in table.items()
               if re.match(r"\s*SELECT\b", sql, re.I) and not cols]
 ok(not undeclared, "every SELECT of the table declares its columns", undeclared)
+
+# Paths are built from the route table (route_url in fcgi/web/routes.c):
+# a format string that starts a path ("/site/%s/...") is a copy of it.
+built = []
+for path, text in sources("web"):
+    if path.replace(os.sep, "/") == "fcgi/web/routes.c":
+        continue
+    code = strip_comments(text)
+    for m in re.finditer(r'"(/[a-z-]*(?:/[a-z%-]*)*%s[^"]*)"', code):
+        built.append("%s:%d: %s" % (path, line_of(code, m.start()), m.group(1)))
+ok(not built, "no path of a route built with a format string", built)

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -49,8 +50,7 @@ page_alert_manage(struct req *r)
 		out = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 		if (strcmp(out, "not_found") == 0)
 			return resp_error(r, 404, NULL);
-		return resp_redirect(r, arena_printf(r->arena, "/alert/%s?m=%s",
-		    r->args[0], out));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", route_url(r, R_ALERT_MANAGE, r->args[0], NULL), out));
 	}
 	if ((t = tpl_page(r, "alert_manage")) == NULL)
 		return -1;
@@ -78,13 +78,13 @@ page_alert_manage(struct req *r)
 		tpl_remove(tpl_get(t, NULL, "stop"));
 	} else {
 		tpl_attr(tpl_get(t, NULL, "form"), "action",
-		    arena_printf(r->arena, "/alert/%s", r->args[0]));
+		    route_url(r, R_ALERT_MANAGE, r->args[0], NULL));
 		if (strcmp(status, "pending") != 0)
 			tpl_remove(tpl_get(t, NULL, "button-confirm"));
 		if (strcmp(status, "pending") == 0)
 			tpl_remove(tpl_get(t, NULL, "button-renew"));
 		tpl_attr(tpl_get(t, NULL, "stop-link"), "href",
-		    arena_printf(r->arena, "/alert/%s/unsubscribe", r->args[0]));
+		    route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL));
 	}
 	return tpl_send(r, t, 200);
 }

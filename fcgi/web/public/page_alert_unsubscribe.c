@@ -9,6 +9,7 @@
 #include "page_alert.h"
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "i18n.h"
 #include "req.h"
@@ -32,8 +33,7 @@ page_alert_unsubscribe(struct req *r)
 		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE,
 		    DB_ARGS({ "token", r->args[0] }))) == NULL)
 			return db_fail(r);
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/alert/%s/unsubscribe?m=done", r->args[0]));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=done", route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL)));
 	}
 	if ((t = tpl_page(r, "alert_unsubscribe")) == NULL)
 		return -1;
@@ -47,10 +47,9 @@ page_alert_unsubscribe(struct req *r)
 		tpl_remove(tpl_get(t, NULL, "ask"));
 	} else {
 		tpl_remove(tpl_get(t, NULL, "stopped"));
-		tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
-		    "/alert/%s/unsubscribe", r->args[0]));
+		tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL));
 		tpl_attr(tpl_get(t, NULL, "keep-link"), "href",
-		    arena_printf(r->arena, "/alert/%s", r->args[0]));
+		    route_url(r, R_ALERT_MANAGE, r->args[0], NULL));
 	}
 	return tpl_send(r, t, 200);
 }

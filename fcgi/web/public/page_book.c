@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -18,6 +19,7 @@
 #include "formtoken.h"
 #include "i18n.h"
 #include "identity.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -79,8 +81,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	    "%s, %s %s", db_get(s, 0, "address"), db_get(s, 0, "postal_code"), db_get(s, 0, "city")));
 	tpl_text(tpl_get(t, NULL, "slot-duration"),
 	    fmt_duration(r->arena, atoi(db_get(s, 0, "duration_minutes"))));
-	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r, R_PROCEDURE, db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
 	if (strcmp(db_get(s, 0, "available"), "t") != 0) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);
@@ -90,7 +91,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	if (strcmp(db_get(s, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/book/%s", slot_ref(r->arena, r->args[0])));
+	    route_url(r, R_BOOK, slot_ref(r->arena, r->args[0]), NULL));
 	tpl_attr(tpl_get(t, NULL, "token"), "value", token != NULL ? token : "");
 	tpl_text(tpl_get(t, NULL, "hold-minutes"), arena_printf(r->arena,
 	    ngettext("After you send this form, the time is held for you for %d minute while you confirm it with the code we send you.",
@@ -131,19 +132,18 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 	    &in->who);
 }
 
-/* Turns a refusal of booking_hold into a message at the right field. */
-static void
-refusal(struct req *r, struct form *f, const char *outcome)
-{
-	if (identity_refusal(r, f, outcome))
-		return;
-	if (strcmp(outcome, "slot_unavailable") == 0)
-		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
-	else if (strcmp(outcome, "identity_active") == 0)
-		form_error(f, NULL, _("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."));
-	else
-		form_error(f, NULL, _("Your appointment could not be held. Try again."));
-}
+/* What booking_hold answers (besides the refusals every channel shares:
+ * outcome.c). */
+static const struct outcome hold_outcomes[] = {
+	{ "held", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "slot_unavailable", OUT_FIELD, NULL,
+	    N_("This time has just been taken or is no longer offered. Choose another time."),
+	    0, OUT_NO_ARG },
+	{ "identity_active", OUT_FIELD, NULL,
+	    N_("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."),
+	    0, OUT_NO_ARG },
+};
 
 /* Counts the attempt against the rate limits (schema/014, on the keyed
  * digests of 016); returns 1 and records the message when one refuses
@@ -187,7 +187,7 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	const char	*person;
 	char		 code[7], *token;
 	PGresult	*res;
-	const char	*outcome;
+	const struct outcome	*o;
 
 	if ((person = identity_json(r->arena, &in->who)) == NULL)
 		return -1;
@@ -214,14 +214,13 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	    { "max_per_phone", arena_printf(r->arena, "%d",
 	    r->conf->max_per_phone) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "held") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+	o = outcome_of(r, S_BOOKING_HOLD, res, OUTCOMES(hold_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_BOOKING, token, NULL));
 	/* Refused: no longer a hold on its way for the live-hold limits (if
 	 * this fails, the form only counts a few seconds longer). */
 	(void)db_exec(r, S_BOOKING_RATE_FORGET, DB_ARGS({ "form_id", in->idem }));
-	refusal(r, f, outcome);
-	return render(r, s, f);
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Answers the booking form (GET) or its submission (POST). */

@@ -11,6 +11,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -155,7 +156,6 @@ page_booking(struct req *r)
 		confirmed(r, t, b);
 	else
 		tpl_attr(tpl_get(t, NULL, "rebook-link"), "href",
-		    arena_printf(r->arena, "/site/%s/%s",
-		    db_get(b, 0, "site_slug"), db_get(b, 0, "procedure_code")));
+		    route_url(r, R_PROCEDURE, db_get(b, 0, "site_slug"), db_get(b, 0, "procedure_code")));
 	return tpl_send(r, t, 200);
 }

@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -25,6 +26,7 @@
 #include "formtoken.h"
 #include "i18n.h"
 #include "identity.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -83,7 +85,7 @@ facts(struct req *r, struct tpl *t, const PGresult *d)
 	    atoi(db_get(d, 0, "offer_hours"))));
 	tpl_text(tpl_get(t, NULL, "commitment"), db_get(d, 0, "commitment"));
 	tpl_attr(tpl_get(t, NULL, "public-link"), "href",
-	    arena_printf(r->arena, "/draw/%s", id));
+	    route_url(r, R_DRAW_PUBLIC, id, NULL));
 }
 
 /* Renders the page for the procedure row p and draw row d (or none). */
@@ -102,8 +104,7 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(p, 0, "procedure_name"));
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(p, 0, "lang"));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_get(p, 0, "site_name"));
-	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r, R_PROCEDURE, r->args[0], r->args[1]));
 	if (d == NULL || PQntuples(d) == 0) {
 		tpl_remove(tpl_get(t, NULL, "draw"));
 		tpl_remove(tpl_get(t, NULL, "form"));
@@ -120,8 +121,7 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	tpl_remove(tpl_get(t, NULL, "closed"));
 	if (strcmp(db_get(d, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
-	    "/site/%s/%s/draw", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_DRAW, r->args[0], r->args[1]));
 	if ((token = ftoken_issue(r, DRAW_SCOPE + strtoll(db_get(d, 0, "id"),
 	    NULL, 10), &limited)) == NULL && limited && r->method != M_POST)
 		return ftoken_refuse(r);
@@ -160,32 +160,36 @@ read_fields(struct req *r, struct form *f, const PGresult *d,
 	    &in->who);
 }
 
-/* Turns a refusal of draw_register into a message. */
-static void
-refusal(struct req *r, struct form *f, const char *outcome)
-{
-	if (identity_refusal(r, f, outcome))
-		return;
-	if (strcmp(outcome, "replayed") == 0)
-		form_error(f, NULL, _("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."));
-	else if (strcmp(outcome, "already_registered") == 0)
-		form_error(f, NULL, _("This person is already registered for this draw. One registration per person: use the link in the message we sent you to follow it."));
-	else if (strcmp(outcome, "already_entered") == 0)
-		form_error(f, NULL, _("This person already has an entry for this procedure that is still waiting: it takes part in the next allocation. One entry per person."));
-	else if (strcmp(outcome, "identity_active") == 0)
-		form_error(f, NULL, _("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."));
-	else if (strcmp(outcome, "closed") == 0)
-		form_error(f, NULL, _("Registration for this draw is closed."));
-	else
-		form_error(f, NULL, _("Your registration could not be recorded. Try again."));
-}
+/* What draw_register answers (besides the refusals every channel
+ * shares: outcome.c). */
+static const struct outcome register_outcomes[] = {
+	{ "registered", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_FIELD, NULL,
+	    N_("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."),
+	    0, OUT_NO_ARG },
+	{ "already_registered", OUT_FIELD, NULL,
+	    N_("This person is already registered for this draw. One registration per person: use the link in the message we sent you to follow it."),
+	    0, OUT_NO_ARG },
+	{ "already_entered", OUT_FIELD, NULL,
+	    N_("This person already has an entry for this procedure that is still waiting: it takes part in the next allocation. One entry per person."),
+	    0, OUT_NO_ARG },
+	{ "identity_active", OUT_FIELD, NULL,
+	    N_("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."),
+	    0, OUT_NO_ARG },
+	{ "closed", OUT_FIELD, NULL,
+	    N_("Registration for this draw is closed."), 0, OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, NULL,
+	    N_("Your registration could not be recorded. Try again."),
+	    0, OUT_NO_ARG },
+};
 
 /* Registers; 303 to the entry's page, or re-renders with the refusal. */
 static int
 submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
     struct entry_input *in)
 {
-	const char	*person, *outcome;
+	const char	*person;
+	const struct outcome	*o;
 	char		 code[7], *token;
 	PGresult	*res;
 
@@ -211,11 +215,10 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 	    { "idempotency_key", in->idem }, { "token", token },
 	    { "code", code }, { "network", network_digest(r) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "registered") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/draw-entry/%s", token));
-	refusal(r, f, outcome);
-	return render(r, p, d, f);
+	o = outcome_of(r, S_DRAW_REGISTER, res, OUTCOMES(register_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_DRAW_ENTRY, token, NULL));
+	return outcome_refuse(r, f, o) ? 0 : render(r, p, d, f);
 }
 
 /* Answers the draw page (GET) or a registration (POST). */

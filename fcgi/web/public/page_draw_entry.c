@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -52,7 +53,7 @@ int
 page_draw_entry(struct req *r)
 {
 	const char	*m, *code = params_get(&r->form, "code");
-	const char	*self = arena_printf(r->arena, "/draw-entry/%s", r->args[0]);
+	const char	*self = route_url(r, R_DRAW_ENTRY, r->args[0], NULL);
 	PGresult	*e;
 	struct tpl	*t;
 
@@ -98,7 +99,7 @@ page_draw_entry(struct req *r)
 	tpl_attr(tpl_get(t, NULL, "confirm-form"), "action", self);
 	tpl_attr(tpl_get(t, NULL, "withdraw-form"), "action", self);
 	tpl_attr(tpl_get(t, NULL, "public-link"), "href",
-	    arena_printf(r->arena, "/draw/%s", db_get(e, 0, "draw_id")));
+	    route_url(r, R_DRAW_PUBLIC, db_get(e, 0, "draw_id"), NULL));
 	if (strcmp(db_get(e, 0, "status"), "unverified") != 0 &&
 	    strcmp(db_get(e, 0, "status"), "waiting") != 0)
 		tpl_remove(tpl_get(t, NULL, "withdraw-form"));

@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fmt.h"
 #include "req.h"
@@ -40,7 +41,7 @@ page_home(struct req *r)
 		}
 		site = tpl_clone(sproto);
 		tpl_attr(tpl_get(t, site, "site-link"), "href",
-		    arena_printf(r->arena, "/site/%s", db_get(res, i, "slug")));
+		    route_url(r, R_SITE, db_get(res, i, "slug"), NULL));
 		tpl_text(tpl_get(t, site, "site-name"), db_get(res, i, "name"));
 		/* Names and places are French: isolated and marked so in
 		 * pages of other languages (bidi order, speech). */

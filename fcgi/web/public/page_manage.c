@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -77,7 +78,7 @@ page_manage(struct req *r)
 		return -1;
 	wait = atoi(db_get(res, 0, "wait"));
 	if (strcmp(db_get(res, 0, "outcome"), "ok") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+		return resp_redirect(r, route_url(r, R_BOOKING, token, NULL));
 	if (strcmp(db_get(res, 0, "outcome"), "wait") == 0) {
 		resp_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
 		form_error(&f, "reference", arena_printf(r->arena, _("Too many wrong attempts for this reference or from your connection. Wait %s, then send the form again: what you typed is kept."),

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -68,8 +69,7 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "time-link"), "href",
-		    arena_printf(r->arena, "/book/%s",
-		    slot_ref(r->arena, db_get(times, i, "slot_id"))));
+		    route_url(r, R_BOOK, slot_ref(r->arena, db_get(times, i, "slot_id")), NULL));
 		tpl_text(tpl_get(t, row, "time-label"), db_get(times, i, "local_time"));
 	}
 	tpl_remove(proto);
@@ -98,15 +98,16 @@ release_note(struct req *r, struct tpl *t, const struct wr_view *v)
 }
 
 /* Links to the procedure's draw when one takes registrations or is to
- * come (schema/020, column 10 of S_SITE_PROCEDURE), or removes the note. */
+ * come (schema/020, public_mode of S_SITE_PROCEDURE), or removes the
+ * note. */
 static void
-draw_link(struct req *r, struct tpl *t, const PGresult *sp, const char *base)
+draw_link(struct req *r, struct tpl *t, const PGresult *sp)
 {
 	if (strcmp(db_get(sp, 0, "public_mode"), "draw") != 0)
 		tpl_remove(tpl_get(t, NULL, "draw"));
 	else
 		tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
-		    arena_printf(r->arena, "%s/draw", base));
+		    route_url(r, R_DRAW, r->args[0], r->args[1]));
 }
 
 /* Answers the procedure page. */
@@ -117,7 +118,7 @@ page_procedure(struct req *r)
 	struct tpl	*t;
 	struct wr_view	 v;
 	const char	*site_id, *proc_id, *day, *when;
-	char		*base;
+	const char	*base;
 	int		 n;
 
 	if ((n = waitroom_gate_procedure(r, r->args[0], r->args[1], &v)) != 0)
@@ -142,7 +143,7 @@ page_procedure(struct req *r)
 	tpl_text(tpl_get(t, NULL, "site-name"), db_get(sp, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
-	    arena_printf(r->arena, "/site/%s", r->args[0]));
+	    route_url(r, R_SITE, r->args[0], NULL));
 	tpl_text(tpl_get(t, NULL, "procedure-description"), db_get(sp, 0, "description"));
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(sp, 0, "lang"));
 	tpl_lang(r, tpl_get(t, NULL, "procedure-description"), db_get(sp, 0, "lang"));
@@ -155,21 +156,21 @@ page_procedure(struct req *r)
 	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
 	    _("Times are shown in the local time of the site (%s)."),
 	    db_get(sp, 0, "time_zone")));
-	base = arena_printf(r->arena, "/site/%s/%s", r->args[0], r->args[1]);
+	base = route_url(r, R_PROCEDURE, r->args[0], r->args[1]);
 	release_note(r, t, &v);
 	n = fill_days(r, t, days, base, day);
 	if (n > 0) {
 		tpl_remove(tpl_get(t, NULL, "nothing"));
 		/* A draw taking registrations is shown beside the
 		 * first-come times left. */
-		draw_link(r, t, sp, base);
+		draw_link(r, t, sp);
 		if (fill_times(r, t, site_id, proc_id, day, &v) == -1)
 			return db_fail(r);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "calendar"));
 	tpl_remove(tpl_get(t, NULL, "times"));
-	draw_link(r, t, sp, base);
+	draw_link(r, t, sp);
 	if ((pub = db_exec(r, S_NEXT_PUBLICATION, DB_ARGS({ "site_id", site_id },
 	    { "procedure_id", proc_id },
 	    { "time_zone", db_get(sp, 0, "time_zone") }))) == NULL)
@@ -181,8 +182,8 @@ page_procedure(struct req *r)
 		    _("New appointments will be published on %s."), when));
 	else
 		tpl_remove(tpl_get(t, NULL, "next-publication"));
-	tpl_attr(tpl_get(t, NULL, "alert-link"), "href", arena_printf(r->arena,
-	    "%s/alert", base));
+	tpl_attr(tpl_get(t, NULL, "alert-link"), "href",
+	    route_url(r, R_ALERT, r->args[0], r->args[1]));
 	tpl_text(tpl_get(t, NULL, "alternative"), db_get(sp, 0, "alternative_route"));
 	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_get(sp, 0, "route_lang"));
 	return tpl_send(r, t, 200);

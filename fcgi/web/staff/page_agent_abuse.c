@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "i18n.h"
@@ -134,7 +135,7 @@ page_agent_abuse(struct req *r)
 		return resp_error(r, 404, N_("There is no such site."));
 	if (strcmp(db_get(site, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this page."));
-	self = arena_printf(r->arena, "/agent/site/%s/abuse", r->args[0]);
+	self = route_url(r, R_AGENT_ABUSE, r->args[0], NULL);
 	if (r->method == M_POST) {
 		if (!staff_csrf_ok(r))
 			return resp_error(r, 403, N_("The form could not be checked. Reload the page and try again."));

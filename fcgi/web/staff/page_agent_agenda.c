@@ -12,6 +12,7 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -39,8 +40,7 @@ static const char *
 agenda_url(struct req *r, const struct counter_site *s, const char *day,
     const char *counter)
 {
-	return arena_printf(r->arena, "/agent/site/%s/agenda?day=%s%s%s",
-	    s->slug, day, *counter != '\0' ? "&counter=" : "", counter);
+	return arena_printf(r->arena, "%s?day=%s%s%s", route_url(r, R_AGENT_AGENDA, s->slug, NULL), day, *counter != '\0' ? "&counter=" : "", counter);
 }
 
 /* Fills the counter filter; returns the chosen counter's name, or NULL
@@ -81,8 +81,7 @@ row_form(struct req *r, struct tpl *t, struct tnode *row, const char *form,
 		tpl_remove(f);
 		return;
 	}
-	tpl_attr(f, "action", arena_printf(r->arena,
-	    "/agent/site/%s/attendance", s->slug));
+	tpl_attr(f, "action", route_url(r, R_AGENT_ATTENDANCE, s->slug, NULL));
 	tpl_attr(tpl_get(t, f, "csrf"), "value", r->staff->csrf);
 	tpl_attr(tpl_get(t, f, "booking"), "value", db_get(res, i, "booking_id"));
 	tpl_attr(tpl_get(t, f, "return-day"), "value", s->day);
@@ -167,7 +166,7 @@ page_agent_agenda(struct req *r)
 	tpl_attr(tpl_get(t, NULL, "today-link"), "href",
 	    agenda_url(r, &s, s.today, counter));
 	tpl_attr(tpl_get(t, NULL, "filter-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/agenda", s.slug));
+	    route_url(r, R_AGENT_AGENDA, s.slug, NULL));
 	tpl_value(tpl_get(t, NULL, "input-day"), s.day);
 	tpl_text(tpl_get(t, NULL, "caption"), arena_printf(r->arena,
 	    _("Appointments of %s"), when != NULL ? when : s.day));

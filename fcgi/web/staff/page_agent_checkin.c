@@ -12,6 +12,7 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -40,7 +41,7 @@ render(struct req *r, struct form *f, const struct counter_site *s,
 	    f->nerrors > 0 ? _("Error: ") : "", _("Check-in"), s->name));
 	counter_nav(r, t, s);
 	tpl_attr(tpl_get(t, NULL, "checkin-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/checkin", s->slug));
+	    route_url(r, R_AGENT_CHECKIN, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	if (done != NULL) {
 		when = fmt_datetime(r->arena, db_get(done, 0, "local_time"));

@@ -88,7 +88,7 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	if (f->nerrors > 0)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Closures and public holidays")));
-	cal_fill(r, t, s, "closures");
+	cal_fill(r, t, s, R_AGENT_CLOSURES);
 	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
@@ -106,11 +106,22 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
+/* What close_day answers ("forbidden" as every calendar page). */
+static const struct outcome close_outcomes[] = {
+	{ "closed", OUT_DONE, "closed", NULL, 0, OUT_NO_ARG },
+	{ "no_counter", OUT_FIELD, "counter",
+	    N_("Choose one of the counters of this site."), 0, OUT_NO_ARG },
+	{ "past_day", OUT_FIELD, "day",
+	    N_("This day is past: choose today or a later day."), 0,
+	    OUT_NO_ARG },
+	{ "already_closed", OUT_FIELD, "day",
+	    N_("This day is already closed there."), 0, OUT_NO_ARG },
+};
 /* Closes the day after the checks; 303, or the form again. */
 static int
 close_day(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*counter, *day, *reason, *o;
+	const char	*counter, *day, *reason;
 	PGresult	*res;
 	int		 n;
 
@@ -151,21 +162,9 @@ close_day(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "day", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "closed") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/closures?m=closed", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_counter") == 0)
-		form_error(f, "counter", _("Choose one of the counters of this site."));
-	else if (strcmp(o, "past_day") == 0)
-		form_error(f, "day", _("This day is past: choose today or a later day."));
-	else if (strcmp(o, "already_closed") == 0)
-		form_error(f, "day", _("This day is already closed there."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_CLOSURES, S_CAL_CLOSE_DAY, res,
+	    OUTCOMES(close_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* Answers the closures page, or its form. */

@@ -13,10 +13,12 @@
 #include "conf.h"
 #include "court.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "staff.h"
@@ -43,8 +45,7 @@ fill_list(struct req *r, struct tpl *t)
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], db_get(l, i, "injunction_id")));
+		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r, R_AGENT_COURT_ITEM, r->args[0], db_get(l, i, "injunction_id")));
 		tpl_text(tpl_get(t, row, "row-deadline"), db_get(l, i, "deadline"));
 		st = tpl_get(t, row, "row-state");
 		tpl_text(st, court_state(r, atoi(db_get(l, i, "days_left")),
@@ -88,7 +89,7 @@ render(struct req *r, const PGresult *s, struct form *f)
 	if (fill_list(r, t) == -1)
 		return db_fail(r);
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/court", r->args[0]));
+	    route_url(r, R_AGENT_COURT, r->args[0], NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	proto = tpl_get(t, NULL, "procedure-option");
 	for (i = 0; i < PQntuples(pl); i++) {
@@ -117,13 +118,25 @@ get_day(struct form *f, enum field_id id)
 	return v;
 }
 
+/* What court_record answers. */
+static const struct outcome record_outcomes[] = {
+	{ "recorded", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "exists", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "forbidden", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this site."), 403,
+	    OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, "procedure",
+	    N_("Choose one of the procedures offered."), 0, OUT_NO_ARG },
+	{ "deadline_before_decision", OUT_FIELD, "deadline",
+	    N_("The deadline cannot be before the decision."), 0, OUT_NO_ARG },
+};
 /* Records the injunction: 303 to it, or the form with its errors. */
 static int
 submit(struct req *r, const PGresult *s, struct form *f)
 {
 	const char	*proc, *tribunal, *case_number, *decided, *deadline;
 	const char	*surname, *given, *agdref, *email, *phone, *lang;
-	const char	*outcome;
+	const struct outcome	*o;
 	char		 birth[11];
 	PGresult	*res;
 
@@ -154,19 +167,10 @@ submit(struct req *r, const PGresult *s, struct form *f)
 	    { "agdref", agdref }, { "email", email }, { "phone", phone },
 	    { "lang", lang }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "recorded") == 0 || strcmp(outcome, "exists") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], db_get(res, 0, "injunction_id")));
-	if (strcmp(outcome, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not give access to this site."));
-	if (strcmp(outcome, "not_found") == 0)
-		form_error(f, "procedure", _("Choose one of the procedures offered."));
-	else if (strcmp(outcome, "deadline_before_decision") == 0)
-		form_error(f, "deadline", _("The deadline cannot be before the decision."));
-	else
-		form_error(f, NULL, _("The injunction could not be recorded. Try again."));
-	return render(r, s, f);
+	o = outcome_of(r, S_COURT_RECORD, res, OUTCOMES(record_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM, r->args[0], db_get(res, 0, "injunction_id")));
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Answers the court orders of a site (GET) or a new one (POST). */

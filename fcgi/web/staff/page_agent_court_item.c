@@ -16,12 +16,14 @@
 #include "conf.h"
 #include "court.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
 #include "i18n.h"
 #include "identity.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -83,7 +85,7 @@ render(struct req *r, const PGresult *v, struct form *f)
 	tpl_title(t, arena_printf(r->arena, "%s%s %s", f->nerrors > 0 ?
 	    _("Error: ") : "", _("Injunction"), db_get(v, 0, "case_number")));
 	tpl_attr(tpl_get(t, NULL, "list-link"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/court", r->args[0]));
+	    route_url(r, R_AGENT_COURT, r->args[0], NULL));
 	tpl_text(tpl_get(t, NULL, "case"), db_get(v, 0, "case_number"));
 	st = tpl_get(t, NULL, "state");
 	tpl_text(st, court_state(r, atoi(db_get(v, 0, "days_left")), fulfilled,
@@ -111,8 +113,7 @@ render(struct req *r, const PGresult *v, struct form *f)
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "booked"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
-	    "/agent/site/%s/court/%s", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_AGENT_COURT_ITEM, r->args[0], r->args[1]));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	if (fill_slots(r, t, v) == -1)
 		return db_fail(r);
@@ -137,13 +138,37 @@ applicant(struct req *r, struct form *f, const PGresult *v,
 	return identity_canon(r, f, 0, who);
 }
 
+/* What court_book answers. */
+static const struct outcome book_outcomes[] = {
+	{ "fulfilled", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "already_fulfilled", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_PAGE, NULL, N_("This injunction does not exist."),
+	    404, OUT_NO_ARG },
+	{ "identity_active", OUT_FIELD, NULL,
+	    N_("This person already has an appointment for this procedure. Find it at the counter with the person's name and date of birth, and move it if needed."),
+	    0, OUT_NO_ARG },
+	{ "agdref_required", OUT_FIELD, NULL,
+	    N_("This procedure needs a known AGDREF number, and the injunction has none or an unknown one. Record the injunction again with the right number."),
+	    0, OUT_NO_ARG },
+	{ "agdref_unknown", OUT_FIELD, NULL,
+	    N_("This procedure needs a known AGDREF number, and the injunction has none or an unknown one. Record the injunction again with the right number."),
+	    0, OUT_NO_ARG },
+	{ "slot_unavailable", OUT_FIELD, "slot",
+	    N_("This time has just been taken or is no longer offered. Choose another time."),
+	    0, OUT_NO_ARG },
+	{ "other_procedure", OUT_FIELD, "slot",
+	    N_("This time has just been taken or is no longer offered. Choose another time."),
+	    0, OUT_NO_ARG },
+};
+
 /* Books the chosen time: 303 back, or the page with the error. */
 static int
 submit(struct req *r, const PGresult *v, struct form *f)
 {
 	struct identity	 who;
-	const char	*slot, *person, *outcome;
-	PGresult	*res;
+	const char		*slot, *person;
+	const struct outcome	*o;
+	PGresult		*res;
 
 	if ((slot = form_get(f, F_SLOT, 1)) == NULL)
 		return render(r, v, f);
@@ -155,21 +180,10 @@ submit(struct req *r, const PGresult *v, struct form *f)
 	    { "site_slug", r->args[0] }, { "injunction_id", r->args[1] },
 	    { "slot_id", slot }, { "identity", person }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "fulfilled") == 0 ||
-	    strcmp(outcome, "already_fulfilled") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], r->args[1]));
-	if (strcmp(outcome, "not_found") == 0)
-		return resp_error(r, 404, N_("This injunction does not exist."));
-	if (strcmp(outcome, "identity_active") == 0)
-		form_error(f, NULL, _("This person already has an appointment for this procedure. Find it at the counter with the person's name and date of birth, and move it if needed."));
-	else if (strcmp(outcome, "agdref_required") == 0 ||
-	    strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, NULL, _("This procedure needs a known AGDREF number, and the injunction has none or an unknown one. Record the injunction again with the right number."));
-	else
-		form_error(f, "slot", _("This time has just been taken or is no longer offered. Choose another time."));
-	return render(r, v, f);
+	o = outcome_of(r, S_COURT_BOOK, res, OUTCOMES(book_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM, r->args[0], r->args[1]));
+	return outcome_refuse(r, f, o) ? 0 : render(r, v, f);
 }
 
 /* Answers one injunction (GET) or its booking (POST). */

@@ -11,10 +11,12 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "notice.h"
 #include "req.h"
 #include "response.h"
@@ -54,14 +56,13 @@ draws(struct req *r, struct tpl *t, const PGresult *d)
 		tpl_text(tpl_get(t, row, "draw-places"), db_get(d, i, "places"));
 		tpl_text(tpl_get(t, row, "draw-commitment"), db_get(d, i, "commitment"));
 		tpl_attr(tpl_get(t, row, "draw-public"), "href",
-		    arena_printf(r->arena, "/draw/%s", db_get(d, i, "id")));
+		    route_url(r, R_DRAW_PUBLIC, db_get(d, i, "id"), NULL));
 		run = tpl_get(t, row, "run-form");
 		if (strcmp(db_get(d, i, "due"), "t") != 0) {
 			tpl_remove(run);
 			continue;
 		}
-		tpl_attr(run, "action", arena_printf(r->arena,
-		    "/agent/site/%s/draws", r->args[0]));
+		tpl_attr(run, "action", route_url(r, R_AGENT_DRAWS, r->args[0], NULL));
 		tpl_attr(tpl_get(t, run, "run-csrf"), "value", r->staff->csrf);
 		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_get(d, i, "id"));
 	}
@@ -105,18 +106,35 @@ render(struct req *r, const PGresult *s, struct form *f)
 	else
 		tpl_remove(tpl_get(t, NULL, "no-procedures"));
 	tpl_attr(tpl_get(t, NULL, "schedule-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/draws", r->args[0]));
+	    route_url(r, R_AGENT_DRAWS, r->args[0], NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	form_render(f, t, form_fields);
 	return tpl_send(r, t, 200);
 }
+
+/* What draw_schedule answers. */
+static const struct outcome schedule_outcomes[] = {
+	{ "scheduled", OUT_DONE, "scheduled", NULL, 0, OUT_NO_ARG },
+	{ "forbidden", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this site."), 403,
+	    OUT_NO_ARG },
+	{ "not_draw", OUT_FIELD, "procedure",
+	    N_("This procedure is not allocated by draw at this site."), 0,
+	    OUT_NO_ARG },
+	{ "no_slots", OUT_FIELD, "from",
+	    N_("There is no free slot of this procedure on these days after the draw and its offers: generate the slots first, unpublished."),
+	    0, OUT_NO_ARG },
+	{ "bad_window", OUT_FIELD, "opens_at",
+	    N_("Registration must open before it closes, close no later than the draw, and the draw must be in the future."),
+	    0, OUT_NO_ARG },
+};
 
 /* Schedules a draw from the form; 303 or re-render. */
 static int
 schedule(struct req *r, const PGresult *s, struct form *f)
 {
 	const char	*proc, *opens, *closes, *draw_at, *hours, *first, *last;
-	const char	*outcome;
+	const struct outcome	*o;
 	PGresult	*res;
 
 	proc = form_get(f, F_CAL_PROCEDURE, 1);
@@ -134,19 +152,10 @@ schedule(struct req *r, const PGresult *s, struct form *f)
 	    { "draw_at", draw_at }, { "offer_hours", hours },
 	    { "first_day", first }, { "last_day", last }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "scheduled") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/draws?m=scheduled", r->args[0]));
-	if (strcmp(outcome, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not give access to this site."));
-	if (strcmp(outcome, "not_draw") == 0)
-		form_error(f, "procedure", _("This procedure is not allocated by draw at this site."));
-	else if (strcmp(outcome, "no_slots") == 0)
-		form_error(f, "from", _("There is no free slot of this procedure on these days after the draw and its offers: generate the slots first, unpublished."));
-	else
-		form_error(f, "opens_at", _("Registration must open before it closes, close no later than the draw, and the draw must be in the future."));
-	return render(r, s, f);
+	o = outcome_of(r, S_AGENT_DRAW_SCHEDULE, res, OUTCOMES(schedule_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=scheduled", route_url(r, R_AGENT_DRAWS, r->args[0], NULL)));
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Runs a due draw now; 303 with the outcome. */
@@ -164,8 +173,7 @@ run(struct req *r)
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(outcome, "forbidden") == 0 || strcmp(outcome, "not_found") == 0)
 		return resp_error(r, 403, N_("Your account does not give access to this draw."));
-	return resp_redirect(r, arena_printf(r->arena, "/agent/site/%s/draws?m=%s",
-	    r->args[0], outcome));
+	return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", route_url(r, R_AGENT_DRAWS, r->args[0], NULL), outcome));
 }
 
 /* Answers the draws page, or one of its forms. */

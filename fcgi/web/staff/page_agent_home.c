@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "i18n.h"
 #include "req.h"
@@ -36,9 +37,19 @@ page_agent_home(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*sites;
-	static const char *const pages[] = {
-		"agenda", "checkin", "search", "rules", "closures",
-		"publish", "draws", "court", "abuse"
+	static const struct {
+		enum route_id	 id;
+		const char	*link;
+	} pages[] = {
+		{ R_AGENT_AGENDA, "link-agenda" },
+		{ R_AGENT_CHECKIN, "link-checkin" },
+		{ R_AGENT_SEARCH, "link-search" },
+		{ R_AGENT_RULES, "link-rules" },
+		{ R_AGENT_CLOSURES, "link-closures" },
+		{ R_AGENT_PUBLISH, "link-publish" },
+		{ R_AGENT_DRAWS, "link-draws" },
+		{ R_AGENT_COURT, "link-court" },
+		{ R_AGENT_ABUSE, "link-abuse" },
 	};
 	size_t		 k;
 	int		 i;
@@ -61,9 +72,9 @@ page_agent_home(struct req *r)
 		tpl_lang(r, tpl_get(t, row, "site-name"), "fr");
 		tpl_lang(r, tpl_get(t, row, "site-city"), "fr");
 		for (k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
-			tpl_attr(tpl_get(t, row, arena_printf(r->arena, "link-%s",
-			    pages[k])), "href", arena_printf(r->arena,
-			    "/agent/site/%s/%s", db_get(sites, i, "slug"), pages[k]));
+			tpl_attr(tpl_get(t, row, pages[k].link), "href",
+			    route_url(r, pages[k].id, db_get(sites, i, "slug"),
+			    NULL));
 		if (!(r->staff->role & (ROLE_SUPERVISOR | ROLE_ADMIN)))
 			tpl_remove(tpl_get(t, row, "supervisor-only"));
 	}

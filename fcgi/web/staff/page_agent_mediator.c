@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "i18n.h"
 #include "req.h"
@@ -46,9 +47,7 @@ page_agent_mediator(struct req *r)
 	proto = tpl_get(t, NULL, "choice");
 	for (i = 0; i < PQntuples(ch); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "choice-link"), "href", arena_printf(
-		    r->arena, "/agent/mediator/site/%s/%s", db_get(ch, i, "site_slug"),
-		    db_get(ch, i, "procedure_code")));
+		tpl_attr(tpl_get(t, row, "choice-link"), "href", route_url(r, R_AGENT_MEDIATOR_TIMES, db_get(ch, i, "site_slug"), db_get(ch, i, "procedure_code")));
 		tpl_text(tpl_get(t, row, "choice-procedure"), db_get(ch, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "choice-site"), db_get(ch, i, "site_name"));
 		tpl_text(tpl_get(t, row, "choice-city"), db_get(ch, i, "city"));

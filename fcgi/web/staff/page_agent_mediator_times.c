@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -60,9 +61,7 @@ page_agent_mediator_times(struct req *r)
 			tproto = tpl_get(t, day, "time");
 		}
 		row = tpl_clone(tproto);
-		tpl_attr(tpl_get(t, row, "time-link"), "href", arena_printf(
-		    r->arena, "/agent/mediator/slot/%s",
-		    slot_ref(r->arena, db_get(sl, i, "slot_id"))));
+		tpl_attr(tpl_get(t, row, "time-link"), "href", route_url(r, R_AGENT_MEDIATOR_BOOK, slot_ref(r->arena, db_get(sl, i, "slot_id")), NULL));
 		tpl_text(tpl_get(t, row, "time-label"), db_get(sl, i, "local_time"));
 	}
 	if (tproto != NULL)

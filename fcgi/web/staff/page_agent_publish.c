@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "calendar.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fmt.h"
 #include "fields.h"
@@ -82,7 +83,7 @@ static void
 batches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 {
 	struct tnode	*proto = tpl_get(t, NULL, "batch"), *row;
-	const char	*self = arena_printf(r->arena, "/agent/site/%s/publish", s->slug);
+	const char	*self = route_url(r, R_AGENT_PUBLISH, s->slug, NULL);
 	int		 i;
 
 	for (i = 0; i < PQntuples(res); i++) {
@@ -145,7 +146,7 @@ static void
 switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 {
 	struct tnode	*proto = tpl_get(t, NULL, "switch"), *row;
-	const char	*self = arena_printf(r->arena, "/agent/site/%s/publish", s->slug);
+	const char	*self = route_url(r, R_AGENT_PUBLISH, s->slug, NULL);
 	const char	*ov, *opt;
 	int		 i;
 
@@ -199,7 +200,7 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	if (f->nerrors > 0)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Slots and publication")));
-	cal_fill(r, t, s, "publish");
+	cal_fill(r, t, s, R_AGENT_PUBLISH);
 	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
@@ -215,11 +216,52 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
+/* What calendar_generate, calendar_shares_set, calendar_publish_now and
+ * draw_switch_override answer ("forbidden" as every calendar page:
+ * outcome.c); the notice key of a switch carries the anchor to scroll
+ * back to. */
+static const struct outcome generate_outcomes[] = {
+	{ "generated", OUT_DONE, "generated", NULL, 0, OUT_NO_ARG },
+	{ "range", OUT_FIELD, "to",
+	    N_("The last day must be on or after the first day, and at most 400 days later."),
+	    0, OUT_NO_ARG },
+	{ "past", OUT_FIELD, "from",
+	    N_("The first day must be today or later."), 0, OUT_NO_ARG },
+};
+static const struct outcome shares_outcomes[] = {
+	{ "set", OUT_DONE, "shares", NULL, 0, OUT_NO_ARG },
+	{ "no_procedure", OUT_FIELD, "procedure",
+	    N_("Choose one of the procedures offered at this site."), 0,
+	    OUT_NO_ARG },
+	{ "too_much", OUT_FIELD, "share_mediator",
+	    N_("The shares add up to more than 100%."), 0, OUT_NO_ARG },
+};
+static const struct outcome publish_outcomes[] = {
+	{ "published", OUT_DONE, "published", NULL, 0, OUT_NO_ARG },
+	{ "draw_opened", OUT_DONE, "draw_opened", NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, NULL,
+	    N_("This batch is no longer waiting: it was published already."),
+	    0, OUT_NO_ARG },
+};
+static const struct outcome switch_outcomes[] = {
+	{ "set", OUT_DONE, "switch#switch-title", NULL, 0, OUT_NO_ARG },
+	{ "unchanged", OUT_DONE, "switch_same#switch-title", NULL, 0,
+	    OUT_NO_ARG },
+	{ "no_procedure", OUT_FIELD, NULL,
+	    N_("Choose one of the procedures offered at this site."), 0,
+	    OUT_NO_ARG },
+	{ "by_draw", OUT_FIELD, NULL,
+	    N_("This procedure is always allocated by draw at this site: there is nothing to switch."),
+	    0, OUT_NO_ARG },
+	{ "invalid", OUT_FIELD, NULL,
+	    N_("Choose automatic, first come or draw."), 0, OUT_NO_ARG },
+};
 /* The generate form: one call to calendar_generate. */
 static int
 generate(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*from, *to, *at, *o;
+	const char	*from, *to, *at;
+	int		 n;
 	PGresult	*res;
 
 	from = form_get(f, F_CAL_FROM, 1);
@@ -236,26 +278,17 @@ generate(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "from", _("One of these dates does not exist."));
 		return render(r, s, f);
 	}
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "generated") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=generated", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "range") == 0)
-		form_error(f, "to", _("The last day must be on or after the first day, and at most 400 days later."));
-	else if (strcmp(o, "past") == 0)
-		form_error(f, "from", _("The first day must be today or later."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_GENERATE, res,
+	    OUTCOMES(generate_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* The shares form: one call to calendar_shares_set. */
 static int
 shares(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*proc, *mediator, *counter, *court, *o;
+	const char	*proc, *mediator, *counter, *court;
+	int		 n;
 	PGresult	*res;
 
 	proc = form_get(f, F_CAL_PROCEDURE, 1);
@@ -269,26 +302,17 @@ shares(struct req *r, const struct cal_site *s, struct form *f)
 	    { "mediator_percent", mediator }, { "counter_percent", counter },
 	    { "court_percent", court }))) == NULL)
 		return db_fail(r);
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "set") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=shares", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_procedure") == 0)
-		form_error(f, "procedure", _("Choose one of the procedures offered at this site."));
-	else if (strcmp(o, "too_much") == 0)
-		form_error(f, "share_mediator", _("The shares add up to more than 100%."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_SHARES, res,
+	    OUTCOMES(shares_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* A publish-now form: one call to calendar_publish_now. */
 static int
 publish(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*proc, *batch, *o;
+	const char	*proc, *batch;
+	int		 n;
 	PGresult	*res;
 
 	proc = form_get(f, F_CAL_PROCEDURE, 1);
@@ -299,23 +323,17 @@ publish(struct req *r, const struct cal_site *s, struct form *f)
 	    { "site_id", s->id }, { "procedure_id", proc },
 	    { "batch_key", batch }))) == NULL)
 		return db_fail(r);
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "published") == 0 || strcmp(o, "draw_opened") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=%s", s->slug, o));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "not_found") != 0)
-		return -1;
-	form_error(f, NULL, _("This batch is no longer waiting: it was published already."));
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_PUBLISH, res,
+	    OUTCOMES(publish_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* The draw switch form: one call to draw_switch_override. */
 static int
 set_switch(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*proc, *mode, *o;
+	const char	*proc, *mode;
+	int		 n;
 	PGresult	*res;
 
 	proc = form_get(f, F_CAL_PROCEDURE, 1);
@@ -326,20 +344,9 @@ set_switch(struct req *r, const struct cal_site *s, struct form *f)
 	    { "account", r->staff->id }, { "site_id", s->id },
 	    { "procedure_id", proc }, { "mode", mode }))) == NULL)
 		return db_fail(r);
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "set") == 0 || strcmp(o, "unchanged") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=%s#switch-title", s->slug,
-		    strcmp(o, "set") == 0 ? "switch" : "switch_same"));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_procedure") == 0)
-		form_error(f, NULL, _("Choose one of the procedures offered at this site."));
-	else if (strcmp(o, "by_draw") == 0)
-		form_error(f, NULL, _("This procedure is always allocated by draw at this site: there is nothing to switch."));
-	else
-		form_error(f, NULL, _("Choose automatic, first come or draw."));
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_SWITCH_SET, res,
+	    OUTCOMES(switch_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* Answers the publication page, or one of its forms. */

@@ -108,7 +108,7 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	if (f->nerrors > 0)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Opening rules")));
-	cal_fill(r, t, s, "rules");
+	cal_fill(r, t, s, R_AGENT_RULES);
 	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
@@ -142,12 +142,52 @@ number(struct form *f, enum field_id id, int min, int max, const char *msg)
 	return n;
 }
 
+/* What calendar_rule_add, calendar_rule_end and calendar_counter_add
+ * answer ("forbidden" as every calendar page: outcome.c). */
+static const struct outcome rule_add_outcomes[] = {
+	{ "added", OUT_DONE, "rule-added", NULL, 0, OUT_NO_ARG },
+	{ "no_counter", OUT_FIELD, "counter",
+	    N_("Choose one of the counters of this site."), 0, OUT_NO_ARG },
+	{ "no_procedure", OUT_FIELD, "procedure",
+	    N_("Choose one of the procedures offered at this site."), 0,
+	    OUT_NO_ARG },
+	{ "hours", OUT_FIELD, "closes",
+	    N_("The closing time must be after the opening time."), 0,
+	    OUT_NO_ARG },
+	{ "too_short", OUT_FIELD, "slot_minutes",
+	    N_("Not one slot of this length fits between these hours."), 0,
+	    OUT_NO_ARG },
+	{ "range", OUT_FIELD, "valid_until",
+	    N_("The last day must not be before the first day."), 0,
+	    OUT_NO_ARG },
+	{ "overlap", OUT_FIELD, "counter",
+	    N_("This counter already has a rule on that day of the week at overlapping hours and dates. End that rule first, or choose other hours or another counter."),
+	    0, OUT_NO_ARG },
+};
+static const struct outcome rule_end_outcomes[] = {
+	{ "ended", OUT_DONE, "rule-ended", NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, "rule",
+	    N_("Choose one of the rules of this site."), 0, OUT_NO_ARG },
+	{ "range", OUT_FIELD, "end_day",
+	    N_("The last day must not be before the rule's first day."), 0,
+	    OUT_NO_ARG },
+	{ "overlap", OUT_FIELD, "end_day",
+	    N_("With this last day the rule would overlap another rule of the counter."),
+	    0, OUT_NO_ARG },
+};
+static const struct outcome counter_add_outcomes[] = {
+	{ "added", OUT_DONE, "counter-added", NULL, 0, OUT_NO_ARG },
+	{ "exists", OUT_FIELD, "counter_name",
+	    N_("This site already has a counter of that name."), 0,
+	    OUT_NO_ARG },
+};
+
 /* The add-rule form: one call to calendar_rule_add. */
 static int
 add_rule(struct req *r, const struct cal_site *s, struct form *f)
 {
 	const char	*counter, *proc, *weekday, *opens, *closes, *from, *until;
-	const char	*o;
+	int		 n;
 	PGresult	*res;
 
 	counter = form_get(f, F_CAL_COUNTER, 1);
@@ -175,34 +215,17 @@ add_rule(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "valid_from", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "added") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/rules?m=rule-added", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_counter") == 0)
-		form_error(f, "counter", _("Choose one of the counters of this site."));
-	else if (strcmp(o, "no_procedure") == 0)
-		form_error(f, "procedure", _("Choose one of the procedures offered at this site."));
-	else if (strcmp(o, "hours") == 0)
-		form_error(f, "closes", _("The closing time must be after the opening time."));
-	else if (strcmp(o, "too_short") == 0)
-		form_error(f, "slot_minutes", _("Not one slot of this length fits between these hours."));
-	else if (strcmp(o, "range") == 0)
-		form_error(f, "valid_until", _("The last day must not be before the first day."));
-	else if (strcmp(o, "overlap") == 0)
-		form_error(f, "counter", _("This counter already has a rule on that day of the week at overlapping hours and dates. End that rule first, or choose other hours or another counter."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_RULES, S_CAL_RULE_ADD, res,
+	    OUTCOMES(rule_add_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* The end-rule form: one call to calendar_rule_end. */
 static int
 end_rule(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*rule, *last, *o;
+	const char	*rule, *last;
+	int		 n;
 	PGresult	*res;
 
 	rule = form_get(f, F_CAL_RULE, 1);
@@ -217,28 +240,17 @@ end_rule(struct req *r, const struct cal_site *s, struct form *f)
 		form_error(f, "end_day", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "ended") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/rules?m=rule-ended", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "not_found") == 0)
-		form_error(f, "rule", _("Choose one of the rules of this site."));
-	else if (strcmp(o, "range") == 0)
-		form_error(f, "end_day", _("The last day must not be before the rule's first day."));
-	else if (strcmp(o, "overlap") == 0)
-		form_error(f, "end_day", _("With this last day the rule would overlap another rule of the counter."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_RULES, S_CAL_RULE_END, res,
+	    OUTCOMES(rule_end_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* The add-counter form: one call to calendar_counter_add. */
 static int
 add_counter(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*name, *o;
+	const char	*name;
+	int		 n;
 	PGresult	*res;
 
 	if ((name = form_get(f, F_CAL_COUNTER_NAME, 1)) == NULL)
@@ -247,16 +259,9 @@ add_counter(struct req *r, const struct cal_site *s, struct form *f)
 	    { "account", r->staff->id }, { "site_id", s->id },
 	    { "name", name }))) == NULL)
 		return db_fail(r);
-	o = db_get(res, 0, "outcome");
-	if (strcmp(o, "added") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/rules?m=counter-added", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "exists") != 0)
-		return -1;
-	form_error(f, "counter_name", _("This site already has a counter of that name."));
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_RULES, S_CAL_COUNTER_ADD, res,
+	    OUTCOMES(counter_add_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* Answers the rules page, or one of its forms. */

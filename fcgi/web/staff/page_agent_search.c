@@ -14,6 +14,7 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
 #include "statements.h"
 #include "fields.h"
 #include "fmt.h"
@@ -55,9 +56,7 @@ results(struct req *r, struct tpl *t, const PGresult *res)
 		when = fmt_datetime(r->arena, db_get(res, i, "local_start"));
 		tpl_text(tpl_get(t, row, "when"), when != NULL ? when :
 		    db_get(res, i, "local_start"));
-		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/agenda?day=%s", db_get(res, i, "site_slug"),
-		    db_get(res, i, "day")));
+		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena, "%s?day=%s", route_url(r, R_AGENT_AGENDA, db_get(res, i, "site_slug"), NULL), db_get(res, i, "day")));
 		tpl_text(tpl_get(t, row, "reference"),
 		    booking_reference(r, db_get(res, i, "reference")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
@@ -86,7 +85,7 @@ render(struct req *r, struct form *f, const struct counter_site *s,
 	    f->nerrors > 0 ? _("Error: ") : "", _("Search"), s->name));
 	counter_nav(r, t, s);
 	tpl_attr(tpl_get(t, NULL, "search-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/search", s->slug));
+	    route_url(r, R_AGENT_SEARCH, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	form_render(f, t, form_fields);
 	if (res != NULL)
