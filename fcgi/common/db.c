@@ -1,67 +1,200 @@
-/* The worker's PostgreSQL connection (see db.h). One connection per
- * worker process, opened lazily and never shared across fork(). */
+/* The database layer (see db.h): one connection per process, opened
+ * lazily and never shared across fork(); a statement table compiled
+ * once; parameters bound and columns read by name. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
-#include "req.h"
-#include "response.h"
+
+/* A statement of the table, compiled: SQL with $n, parameter names. */
+struct compiled {
+	char		*sql;
+	int		 nparams;
+	const char	*params[DB_MAX_PARAMS];
+	int		 prepared;	/* on the current connection */
+};
 
 static const struct conf	*conf;
+static const char		*application;
+static const struct statement	*table;
+static struct compiled		*compiled;
+static size_t			 count;
+static int			(*on_connect)(PGconn *, const struct conf *);
 static PGconn			*conn;
 
-/* Remembers the configuration; connecting waits for the first query. */
-void
-db_init(const struct conf *c)
+/* Whether c may start or continue an SQL identifier. */
+static int
+ident_char(int c, int first)
 {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (!first && c >= '0' && c <= '9');
+}
+
+/* Length of the dollar-quote tag starting at s ("$$" or "$tag$"), or 0. */
+static size_t
+dollar_tag(const char *s)
+{
+	size_t	n = 1;
+
+	while (ident_char((unsigned char)s[n], n == 1))
+		n++;
+	return s[n] == '$' ? n + 1 : 0;
+}
+
+/* Copies what is between quote q starting at *s into out (q included),
+ * doubling-aware; advances *s and *o. Returns -1 when out is full. */
+static int
+copy_quoted(const char **s, char **o, const char *end, char q)
+{
+	const char	*p = *s;
+
+	do {
+		if (*o >= end)
+			return -1;
+		*(*o)++ = *p++;
+		if (p[-1] == q && p - 1 != *s) {
+			if (*p != q)
+				break;
+			if (*o >= end)
+				return -1;
+			*(*o)++ = *p++;
+		}
+	} while (*p != '\0');
+	*s = p;
+	return 0;
+}
+
+/* Rewrites sql's :name parameters as $1, $2, … (a name used twice gets
+ * one number) into out, and their names into names (pointers into a
+ * copy owned by the caller's out buffer are not kept: names are
+ * allocated). Quoted strings, identifiers, comments, dollar quotes and
+ * :: casts are left alone. Returns the number of parameters, or -1 when
+ * out is too small or there are more than max. */
+int
+db_compile(const char *sql, char *out, size_t outsz, const char **names,
+    int max)
+{
+	const char	*s = sql, *end_in;
+	char		*o = out, *end = out + outsz - 1;
+	int		 n = 0, i;
+	size_t		 len, tag;
+
+	while (*s != '\0') {
+		if (o >= end)
+			return -1;
+		if (*s == '\'' || *s == '"') {
+			if (copy_quoted(&s, &o, end, *s) == -1)
+				return -1;
+		} else if (s[0] == '-' && s[1] == '-') {
+			while (*s != '\0' && *s != '\n' && o < end)
+				*o++ = *s++;
+		} else if (s[0] == '/' && s[1] == '*') {
+			end_in = strstr(s + 2, "*/");
+			len = end_in != NULL ? (size_t)(end_in + 2 - s) : strlen(s);
+			if ((size_t)(end - o) < len)
+				return -1;
+			memcpy(o, s, len);
+			o += len;
+			s += len;
+		} else if (*s == '$' && (tag = dollar_tag(s)) > 0) {
+			end_in = strstr(s + tag, "$");
+			while (end_in != NULL && strncmp(end_in, s, tag) != 0)
+				end_in = strstr(end_in + 1, "$");
+			len = end_in != NULL ? (size_t)(end_in + tag - s) : strlen(s);
+			if ((size_t)(end - o) < len)
+				return -1;
+			memcpy(o, s, len);
+			o += len;
+			s += len;
+		} else if (s[0] == ':' && s[1] == ':') {
+			*o++ = *s++;
+			*o++ = *s++;
+		} else if (s[0] == ':' && ident_char((unsigned char)s[1], 1)) {
+			for (len = 1; ident_char((unsigned char)s[1 + len], 0); len++)
+				;
+			for (i = 0; i < n; i++)
+				if (strlen(names[i]) == len &&
+				    strncmp(names[i], s + 1, len) == 0)
+					break;
+			if (i == n) {
+				if (n == max)
+					return -1;
+				if ((names[n++] = strndup(s + 1, len)) == NULL)
+					return -1;
+			}
+			o += snprintf(o, (size_t)(end - o) + 1, "$%d", i + 1);
+			if (o >= end)
+				return -1;
+			s += 1 + len;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+	return n;
+}
+
+/* Remembers the program's configuration and statement table and
+ * compiles the table; connecting waits for the first statement.
+ * connect_hook, if any, runs on every new connection. Returns 0, or -1
+ * (logged) when a statement cannot be compiled. */
+int
+db_setup(const struct conf *c, const char *app, const struct statement *t,
+    size_t n, int (*connect_hook)(PGconn *, const struct conf *))
+{
+	size_t	i, sz;
+
 	conf = c;
+	application = app;
+	table = t;
+	count = n;
+	on_connect = connect_hook;
+	if ((compiled = calloc(n, sizeof(*compiled))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sz = strlen(t[i].sql) + 4 * DB_MAX_PARAMS + 1;
+		if ((compiled[i].sql = malloc(sz)) == NULL)
+			return -1;
+		compiled[i].nparams = db_compile(t[i].sql, compiled[i].sql, sz,
+		    compiled[i].params, DB_MAX_PARAMS);
+		if (compiled[i].nparams == -1) {
+			log_msg("statement %s: cannot read its :parameters",
+			    t[i].name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Closes the connection, if any. */
 void
 db_close(void)
 {
+	size_t	i;
+
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
+	for (i = 0; i < count; i++)
+		compiled[i].prepared = 0;
 }
 
-/* Which statements are prepared on the current connection: each is
- * prepared on first use, so one broken statement breaks only its page. */
-static unsigned char	prepared[STMT_COUNT];
-
-/* Prepares statement id on conn unless it already is; returns 0, or -1
- * with the SQLSTATE copied into state. */
-static int
-prepare(enum stmt id, char state[6])
+/* The current connection (NULL when none), for LISTEN and COPY. */
+PGconn *
+db_conn(void)
 {
-	PGresult	*res;
-	int		 ok;
-
-	if (prepared[id])
-		return 0;
-	res = PQprepare(conn, statements[id].name, statements[id].sql,
-	    statements[id].nparams, NULL);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-		snprintf(state, 6, "%s", PQresultErrorField(res,
-		    PG_DIAG_SQLSTATE) != NULL ? PQresultErrorField(res,
-		    PG_DIAG_SQLSTATE) : "");
-	PQclear(res);
-	if (ok)
-		prepared[id] = 1;
-	return ok ? 0 : -1;
+	return conn;
 }
 
 /* Gives a new connection the settings of creneau.conf that SQL reads:
- * the release window of freed places (creneau_release_time(), schema/017),
- * for the places freed without explicit bounds (a hold run out, five
- * wrong codes). Returns 0, or -1 with the connection's error. */
+ * the release window of freed places (creneau_release_time()), for the
+ * places freed without explicit bounds (a hold run out, five wrong
+ * codes). Returns 0, or -1 with the connection's error. */
 int
 db_session_settings(PGconn *c, const struct conf *cf)
 {
@@ -80,10 +213,10 @@ db_session_settings(PGconn *c, const struct conf *cf)
 	return ok ? 0 : -1;
 }
 
-/* Makes sure a usable connection exists; returns 0, or -1 when the
- * database cannot be reached. */
-static int
-ensure_connected(void)
+/* Makes sure a usable connection exists; returns 0, or -1 (logged)
+ * when the database cannot be reached. */
+int
+db_connect(void)
 {
 	static const char *const keys[] = {
 		"dbname", "connect_timeout", "application_name", NULL
@@ -93,14 +226,14 @@ ensure_connected(void)
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
 		return 0;
 	db_close();
-	memset(prepared, 0, sizeof(prepared));
 	values[0] = conf->database;
 	values[1] = "3";
-	values[2] = "creneau-fcgi";
+	values[2] = application;
 	values[3] = NULL;
 	conn = PQconnectdbParams(keys, values, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
-	    db_session_settings(conn, conf) == -1) {
+	    db_session_settings(conn, conf) == -1 ||
+	    (on_connect != NULL && on_connect(conn, conf) == -1)) {
 		log_msg("database unavailable: %s",
 		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
 		db_close();
@@ -109,85 +242,237 @@ ensure_connected(void)
 	return 0;
 }
 
-/* Clears a PGresult registered as an arena cleanup. */
-static void
-res_cleanup(void *p)
+/* Compares the columns PostgreSQL describes for statement name with the
+ * declared ones (space-separated, NULL for none); returns 0, or -1 with
+ * what differs written to why. */
+int
+db_check_columns(const char *name, const PGresult *desc, const char *cols,
+    char *why, size_t whysz)
 {
-	PQclear(p);
+	const char	*c = cols != NULL ? cols : "";
+	int		 i, nf = PQnfields(desc);
+	size_t		 len;
+
+	for (i = 0; i < nf; i++) {
+		c += strspn(c, " ");
+		len = strcspn(c, " ");
+		if (len == 0) {
+			snprintf(why, whysz, "statement %s: column %d \"%s\" is not"
+			    " declared", name, i + 1, PQfname(desc, i));
+			return -1;
+		}
+		if (strlen(PQfname(desc, i)) != len ||
+		    strncmp(PQfname(desc, i), c, len) != 0) {
+			snprintf(why, whysz, "statement %s: column %d is \"%s\","
+			    " declared \"%.*s\"", name, i + 1, PQfname(desc, i),
+			    (int)len, c);
+			return -1;
+		}
+		c += len;
+	}
+	c += strspn(c, " ");
+	if (*c != '\0') {
+		snprintf(why, whysz, "statement %s: declared column \"%.*s\" is"
+		    " not in the result", name, (int)strcspn(c, " "), c);
+		return -1;
+	}
+	return 0;
 }
 
-/* Runs statement id with params (as many as the table says) and returns
- * its result, owned by the request arena; NULL on error, with
- * r->db_unavailable set when the database could not be reached and
- * r->sqlstate set when it refused the statement. A read-only statement is
- * retried once on a new connection after the old one was lost. */
-PGresult *
-db_exec(struct req *r, enum stmt id, const char *const *params)
+/* Copies res's SQLSTATE and message into err. */
+static void
+error_from(struct db_error *err, const PGresult *res, const char *what)
 {
-	const struct statement	*s = &statements[id];
-	PGresult		*res;
-	ExecStatusType		 st;
-	const char		*state;
-	int			 attempt;
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s",
+	    state != NULL ? state : "");
+	snprintf(err->message, sizeof(err->message), "%s%s", what,
+	    msg != NULL ? msg : PQerrorMessage(conn));
+}
+
+/* Prepares statement id unless it already is, and checks its declared
+ * columns; returns 0, or -1 with err filled. */
+static int
+prepare(size_t id, struct db_error *err)
+{
+	PGresult	*res;
+	int		 ok;
+
+	if (compiled[id].prepared)
+		return 0;
+	res = PQprepare(conn, table[id].name, compiled[id].sql,
+	    compiled[id].nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		error_from(err, res, "prepare: ");
+	PQclear(res);
+	if (!ok)
+		return -1;
+	res = PQdescribePrepared(conn, table[id].name);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		error_from(err, res, "describe: ");
+	else if (PQnparams(res) != compiled[id].nparams) {
+		snprintf(err->message, sizeof(err->message), "statement %s has"
+		    " %d parameters, PostgreSQL sees %d", table[id].name,
+		    compiled[id].nparams, PQnparams(res));
+		ok = 0;
+	} else if (db_check_columns(table[id].name, res, table[id].cols,
+	    err->message, sizeof(err->message)) == -1)
+		ok = 0;
+	PQclear(res);
+	if (!ok) {
+		/* Deallocate, so that the next try reports the same. */
+		char	sql[128];
+
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", table[id].name);
+		res = PQexec(conn, sql);
+		PQclear(res);
+		return -1;
+	}
+	compiled[id].prepared = 1;
+	return 0;
+}
+
+/* Prepares statement id on the connection (opening it if need be) and
+ * checks its declared columns, without running it; returns 0, or -1
+ * with err filled. For the checks of the statement tables. */
+int
+db_prepare(size_t id, struct db_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	if (id >= count)
+		return -1;
+	if (db_connect() == -1) {
+		err->unavailable = 1;
+		snprintf(err->message, sizeof(err->message),
+		    "database unavailable");
+		return -1;
+	}
+	return prepare(id, err);
+}
+
+/* Puts the value of every parameter of statement id, found by name in
+ * args, into values; returns 0, or -1 with err saying which is missing
+ * or which argument the statement does not take. */
+static int
+bind(size_t id, const struct db_arg *args, const char **values,
+    struct db_error *err)
+{
+	const struct compiled	*c = &compiled[id];
+	const struct db_arg	*a;
+	int			 i, used = 0, given = 0;
+
+	for (a = args; a != NULL && a->name != NULL; a++)
+		given++;
+	for (i = 0; i < c->nparams; i++) {
+		for (a = args; a != NULL && a->name != NULL; a++)
+			if (strcmp(a->name, c->params[i]) == 0)
+				break;
+		if (a == NULL || a->name == NULL) {
+			snprintf(err->message, sizeof(err->message),
+			    "statement %s: no value for :%s", table[id].name,
+			    c->params[i]);
+			return -1;
+		}
+		values[i] = a->value;
+		used++;
+	}
+	if (used != given) {
+		for (a = args; a->name != NULL; a++) {
+			for (i = 0; i < c->nparams; i++)
+				if (strcmp(a->name, c->params[i]) == 0)
+					break;
+			if (i == c->nparams)
+				break;
+		}
+		snprintf(err->message, sizeof(err->message), "statement %s"
+		    " takes no :%s", table[id].name, a->name != NULL ? a->name :
+		    "(repeated argument)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs statement id with its parameters bound by name and returns its
+ * result (the caller PQclears it), or NULL with err filled: unavailable
+ * when the database could not be reached, else sqlstate and message. A
+ * read-only statement is retried once on a new connection after the old
+ * one was lost. */
+PGresult *
+db_run(size_t id, const struct db_arg *args, struct db_error *err)
+{
+	const char	*values[DB_MAX_PARAMS];
+	PGresult	*res;
+	ExecStatusType	 st;
+	int		 attempt;
+
+	memset(err, 0, sizeof(*err));
+	if (id >= count)
+		return NULL;
+	if (bind(id, args, values, err) == -1)
+		return NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (ensure_connected() == -1) {
-			r->db_unavailable = 1;
+		if (db_connect() == -1) {
+			err->unavailable = 1;
 			return NULL;
 		}
-		if (prepare(id, r->sqlstate) == -1) {
+		if (prepare(id, err) == -1) {
 			if (PQstatus(conn) != CONNECTION_OK) {
 				db_close();
 				continue;
 			}
-			if (*r->incident == '\0')
-				resp_new_incident(r);
-			log_msg("prepare %s: incident %s: SQLSTATE %s: %s", s->name,
-			    r->incident, r->sqlstate, PQerrorMessage(conn));
 			return NULL;
 		}
-		res = PQexecPrepared(conn, s->name, s->nparams, params, NULL,
-		    NULL, 0);
+		res = PQexecPrepared(conn, table[id].name, compiled[id].nparams,
+		    values, NULL, NULL, 0);
 		st = PQresultStatus(res);
-		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-			if (arena_cleanup(r->arena, res_cleanup, res) == -1)
-				return NULL;
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			return res;
-		}
 		if (PQstatus(conn) != CONNECTION_OK) {
-			log_msg("%s: connection lost: %s", s->name,
+			log_msg("%s: connection lost: %s", table[id].name,
 			    PQerrorMessage(conn));
 			PQclear(res);
 			db_close();
-			if (!s->readonly)
+			if (!table[id].readonly)
 				break;
 			continue;
 		}
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		snprintf(r->sqlstate, sizeof(r->sqlstate), "%s",
-		    state != NULL ? state : "");
-		if (*r->incident == '\0')
-			resp_new_incident(r);
-		log_msg("%s: incident %s: SQLSTATE %s: %s", s->name, r->incident,
-		    r->sqlstate, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		error_from(err, res, "");
 		PQclear(res);
 		return NULL;
 	}
-	r->db_unavailable = 1;
+	err->unavailable = 1;
 	return NULL;
 }
 
-/* Answers the error page a failed db_exec calls for: 503 when the
- * database was unavailable, else 500 with the incident id. */
-int
-db_fail(struct req *r)
+/* Returns the text of column col of row ("" for NULL). A name the
+ * result does not have is a programming error: it is logged and read
+ * as "". */
+const char *
+db_get(const PGresult *res, int row, const char *col)
 {
-	return resp_error(r, r->db_unavailable ? 503 : 500, NULL);
+	int	n = PQfnumber(res, col);
+
+	if (n < 0) {
+		log_msg("db_get: the result has no column \"%s\"", col);
+		return "";
+	}
+	return PQgetvalue(res, row, n);
 }
 
-/* Returns the text of a cell ("" for NULL). */
-const char *
-db_value(const PGresult *res, int row, int col)
+/* Whether column col of row is NULL (an unknown name is logged, and
+ * reads as NULL). */
+int
+db_isnull(const PGresult *res, int row, const char *col)
 {
-	return PQgetvalue(res, row, col);
+	int	n = PQfnumber(res, col);
+
+	if (n < 0) {
+		log_msg("db_isnull: the result has no column \"%s\"", col);
+		return 1;
+	}
+	return PQgetisnull(res, row, n);
 }

@@ -202,26 +202,3 @@ identity_json(struct arena *a, const struct identity *in)
 	    json_str(a, in->name_key), json_str(a, in->agdref_key),
 	    json_str(a, in->email_key), json_str(a, in->phone_key));
 }
-
-/* The messages of the outcomes every channel shares (creneau_outcomes,
- * schema/016_booking_path.sql); returns 1 when outcome was one of them
- * (the message recorded), 0 otherwise. */
-int
-identity_refusal(struct req *r, struct form *f, const char *outcome)
-{
-	if (strcmp(outcome, "token_used") == 0)
-		form_error(f, NULL, _("This form has already been used. Open the booking form again."));
-	else if (strcmp(outcome, "email_cap") == 0)
-		form_error(f, "email", arena_printf(r->arena, _("This e-mail address already has %d appointments in progress, the most allowed. Cancel one, or give another address."), r->conf->max_per_email));
-	else if (strcmp(outcome, "phone_cap") == 0)
-		form_error(f, "phone", arena_printf(r->arena, _("This phone number already has %d appointments in progress, the most allowed. Cancel one, or give another number."), r->conf->max_per_phone));
-	else if (strcmp(outcome, "agdref_required") == 0)
-		form_error(f, "agdref", _("This procedure needs the AGDREF number of your residence permit."));
-	else if (strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on your residence permit. If they are right, contact the prefecture: its phone number and address are on the site's page."));
-	else if (strcmp(outcome, "contact_required") == 0)
-		form_error(f, "email", _("Give an e-mail address or a mobile phone number, so that we can send you the confirmation code."));
-	else
-		return 0;
-	return 1;
-}

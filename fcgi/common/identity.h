@@ -39,6 +39,5 @@ int		 identity_canon(struct req *, struct form *, int at_fields,
 		    struct identity *);
 const char	*identity_phone(struct form *, const char *typed);
 const char	*identity_json(struct arena *, const struct identity *);
-int		 identity_refusal(struct req *, struct form *, const char *outcome);
 
 #endif

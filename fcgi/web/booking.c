@@ -6,9 +6,11 @@
 #include "arena.h"
 #include "booking.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
+#include "routes.h"
 
 /* Loads the booking whose token is the route's first segment into *res.
  * Returns 0, or answers the error page (404 for an unknown or expired
@@ -17,10 +19,9 @@
 int
 booking_load(struct req *r, PGresult **res)
 {
-	const char	*p[2] = { r->args[0], r->lang };
-
 	resp_header(r, "Cache-Control", "no-store");
-	if ((*res = db_exec(r, S_BOOKING_VIEW, p)) == NULL) {
+	if ((*res = db_exec(r, S_BOOKING_VIEW,
+	    DB_ARGS({ "token", r->args[0] }, { "lang", r->lang }))) == NULL) {
 		db_fail(r);
 		return 1;
 	}
@@ -44,5 +45,6 @@ booking_reference(struct req *r, const char *ref)
 const char *
 booking_path(struct req *r, const char *suffix)
 {
-	return arena_printf(r->arena, "/booking/%s%s", r->args[0], suffix);
+	return arena_printf(r->arena, "%s%s",
+	    route_url(r, R_BOOKING, r->args[0], NULL), suffix);
 }

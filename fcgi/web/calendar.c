@@ -5,11 +5,15 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
+#include "form.h"
+#include "outcome.h"
 #include "i18n.h"
 #include "calendar.h"
 #include "req.h"
 #include "response.h"
+#include "routes.h"
 #include "staff.h"
 #include "template.h"
 
@@ -20,14 +24,12 @@
 int
 cal_begin(struct req *r, struct cal_site *s)
 {
-	const char	*p[2];
 	PGresult	*res;
 
 	if (staff_require(r, CAL_ROLES) != 0)
 		return 1;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((res = db_exec(r, S_CAL_SITE, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_SITE, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }))) == NULL) {
 		db_fail(r);
 		return 1;
 	}
@@ -35,7 +37,7 @@ cal_begin(struct req *r, struct cal_site *s)
 		resp_error(r, 404, N_("There is no such site."));
 		return 1;
 	}
-	if (strcmp(db_value(res, 0, 4), "t") != 0) {
+	if (strcmp(db_get(res, 0, "allowed"), "t") != 0) {
 		resp_error(r, 403, N_("Your account does not act for this site."));
 		return 1;
 	}
@@ -43,22 +45,30 @@ cal_begin(struct req *r, struct cal_site *s)
 		resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
 		return 1;
 	}
-	s->id = db_value(res, 0, 0);
+	s->id = db_get(res, 0, "site_id");
 	s->slug = r->args[0];
-	s->name = db_value(res, 0, 1);
-	s->tz = db_value(res, 0, 2);
-	s->today = db_value(res, 0, 3);
+	s->name = db_get(res, 0, "site_name");
+	s->tz = db_get(res, 0, "time_zone");
+	s->today = db_get(res, 0, "today");
 	return 0;
 }
 
 /* Fills what every calendar page has: the site's name, the navigation
- * (page is "rules", "closures" or "publish": marked current), the form
+ * (page, R_AGENT_RULES, _CLOSURES or _PUBLISH, marked current), the form
  * actions (data-c "form-*": this page's address) and the CSRF fields
  * (data-c "csrf-*"), up to 8 of each. */
 void
-cal_fill(struct req *r, struct tpl *t, const struct cal_site *s, const char *page)
+cal_fill(struct req *r, struct tpl *t, const struct cal_site *s,
+    enum route_id page)
 {
-	static const char *const pages[] = { "rules", "closures", "publish" };
+	static const struct {
+		enum route_id	 id;
+		const char	*nav;
+	} pages[] = {
+		{ R_AGENT_RULES, "nav-rules" },
+		{ R_AGENT_CLOSURES, "nav-closures" },
+		{ R_AGENT_PUBLISH, "nav-publish" },
+	};
 	static const char *const forms[] = { "form-1", "form-2", "form-3",
 	    "form-4", "form-5", "form-6", "form-7", "form-8" };
 	static const char *const csrfs[] = { "csrf-1", "csrf-2", "csrf-3",
@@ -70,13 +80,12 @@ cal_fill(struct req *r, struct tpl *t, const struct cal_site *s, const char *pag
 	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-		n = tpl_get(t, NULL, arena_printf(r->arena, "nav-%s", pages[i]));
-		tpl_attr(n, "href", arena_printf(r->arena, "/agent/site/%s/%s",
-		    s->slug, pages[i]));
-		if (strcmp(pages[i], page) == 0)
+		n = tpl_get(t, NULL, pages[i].nav);
+		tpl_attr(n, "href", route_url(r, pages[i].id, s->slug, NULL));
+		if (pages[i].id == page)
 			tpl_attr(n, "aria-current", "page");
 	}
-	self = arena_printf(r->arena, "/agent/site/%s/%s", s->slug, page);
+	self = route_url(r, page, s->slug, NULL);
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		if ((n = tpl_get(t, NULL, forms[i])) != NULL)
 			tpl_attr(n, "action", self);
@@ -110,4 +119,21 @@ cal_message(struct req *r, const char *const *messages)
 		if (strcmp(messages[i], m) == 0)
 			return _(messages[i + 1]);
 	return NULL;
+}
+
+/* Answers the outcome of a calendar form's statement (list says what each
+ * word does): done, a 303 to the page with the entry's notice key (?m=);
+ * refused, the error page, or the message recorded in f. Returns 1 when
+ * the caller shows the form again, else what the answer returned. */
+int
+cal_outcome(struct req *r, struct form *f, const struct cal_site *s,
+    enum route_id page, enum stmt st, const PGresult *res,
+    const struct outcome *list, size_t n)
+{
+	const struct outcome	*o = outcome_of(r, st, res, list, n);
+
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s",
+		    route_url(r, page, s->slug, NULL), o->field));
+	return outcome_refuse(r, f, o) ? 0 : 1;
 }

@@ -5,6 +5,12 @@
 #ifndef CRENEAU_CALENDAR_H
 #define CRENEAU_CALENDAR_H
 
+#include <stddef.h>
+
+#include "outcome.h"
+#include "routes.h"
+
+struct form;
 struct req;
 struct tpl;
 
@@ -21,8 +27,11 @@ struct cal_site {
 
 int		 cal_begin(struct req *, struct cal_site *);
 void		 cal_fill(struct req *, struct tpl *, const struct cal_site *,
-		    const char *page);
+		    enum route_id);
 const char	*cal_weekday(int);
 const char	*cal_message(struct req *, const char *const *);
+int		 cal_outcome(struct req *, struct form *, const struct cal_site *,
+		    enum route_id, enum stmt, const PGresult *,
+		    const struct outcome *, size_t);
 
 #endif

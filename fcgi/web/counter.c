@@ -6,6 +6,8 @@
 #include "arena.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -19,15 +21,12 @@
 int
 counter_site_load(struct req *r, const char *day, struct counter_site *s)
 {
-	const char	*p[3];
 	PGresult	*res;
 
 	if (staff_require(r, COUNTER_ROLES) != 0)
 		return 1;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	p[2] = day != NULL ? day : "";
-	if ((res = db_exec(r, S_COUNTER_SITE, p)) == NULL) {
+	if ((res = db_exec(r, S_COUNTER_SITE, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }, { "day", day != NULL ? day : "" }))) == NULL) {
 		db_fail(r);
 		return 1;
 	}
@@ -35,18 +34,18 @@ counter_site_load(struct req *r, const char *day, struct counter_site *s)
 		resp_error(r, 404, NULL);
 		return 1;
 	}
-	if (strcmp(db_value(res, 0, 7), "t") != 0) {
+	if (strcmp(db_get(res, 0, "allowed"), "t") != 0) {
 		resp_error(r, 403, N_("Your account does not act for this site."));
 		return 1;
 	}
-	s->id = db_value(res, 0, 0);
+	s->id = db_get(res, 0, "site_id");
 	s->slug = r->args[0];
-	s->name = db_value(res, 0, 1);
-	s->tz = db_value(res, 0, 2);
-	s->day = db_value(res, 0, 3);
-	s->prev = db_value(res, 0, 4);
-	s->next = db_value(res, 0, 5);
-	s->today = db_value(res, 0, 6);
+	s->name = db_get(res, 0, "name");
+	s->tz = db_get(res, 0, "time_zone");
+	s->day = db_get(res, 0, "day");
+	s->prev = db_get(res, 0, "prev_day");
+	s->next = db_get(res, 0, "next_day");
+	s->today = db_get(res, 0, "today");
 	return 0;
 }
 
@@ -90,9 +89,9 @@ counter_nav(struct req *r, struct tpl *t, const struct counter_site *s)
 	tpl_text(tpl_get(t, NULL, "site-name"), s->name);
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "nav-agenda"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/agenda", s->slug));
+	    route_url(r, R_AGENT_AGENDA, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "nav-checkin"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/checkin", s->slug));
+	    route_url(r, R_AGENT_CHECKIN, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "nav-search"), "href",
-	    arena_printf(r->arena, "/agent/site/%s/search", s->slug));
+	    route_url(r, R_AGENT_SEARCH, s->slug, NULL));
 }

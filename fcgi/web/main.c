@@ -1,16 +1,21 @@
-/* creneau-fcgi: the FastCGI application. Usage: creneau-fcgi [-t] [-c conf]
- * (-t checks the configuration and templates, then exits). */
+/* creneau-fcgi: the FastCGI application. Usage: creneau-fcgi [-S | -t]
+ * [-c conf] (-t checks the configuration and templates, -S prepares every
+ * statement of the table against the database and checks its declared
+ * columns; both then exit). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "canon.h"
 #include "conf.h"
+#include "db.h"
 #include "fields.h"
+#include "statements.h"
 #include "supervisor.h"
 #include "template.h"
 
@@ -22,7 +27,7 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: creneau-fcgi [-t] [-c configuration]\n");
+	fprintf(stderr, "usage: creneau-fcgi [-S | -t] [-c configuration]\n");
 	return 2;
 }
 
@@ -41,16 +46,56 @@ check(const char *path)
 	return rc;
 }
 
+/* Prepares every statement of the table on the configured database,
+ * which checks its SQL, its :parameters and its declared columns against
+ * what PostgreSQL describes (db.c); prints each statement that fails.
+ * Returns 0 when all pass, else 1. */
+static int
+check_statements(const char *path)
+{
+	struct conf	 c;
+	struct db_error	 err;
+	size_t		 i, bad = 0;
+
+	if (conf_load(path, &c) == -1)
+		return 1;
+	if (db_setup(&c, "creneau-fcgi check", statements, STMT_COUNT,
+	    NULL) == -1) {
+		conf_clear(&c);
+		return 1;
+	}
+	for (i = 0; i < STMT_COUNT; i++) {
+		if (db_prepare(i, &err) == 0)
+			continue;
+		if (strncmp(err.message, "statement ", 10) == 0)
+			fprintf(stderr, "%s\n", err.message);
+		else
+			fprintf(stderr, "statement %s: %s\n",
+			    statements[i].name, err.message);
+		bad++;
+		if (err.unavailable)
+			break;
+	}
+	db_close();
+	conf_clear(&c);
+	if (bad == 0)
+		printf("%d statements: ok\n", (int)STMT_COUNT);
+	return bad == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char	*path = CRENEAU_CONF;
-	int		 ch, test = 0;
+	int		 ch, test = 0, statements_only = 0;
 
-	while ((ch = getopt(argc, argv, "c:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:St")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
+			break;
+		case 'S':
+			statements_only = 1;
 			break;
 		case 't':
 			test = 1;
@@ -59,7 +104,7 @@ main(int argc, char *argv[])
 			return usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (test && statements_only))
 		return usage();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "creneau-fcgi: libsodium cannot start\n");
@@ -67,5 +112,7 @@ main(int argc, char *argv[])
 	}
 	if (test)
 		return check(path);
+	if (statements_only)
+		return check_statements(path);
 	return supervisor_run(path);
 }

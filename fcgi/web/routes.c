@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "arena.h"
 #include "req.h"
 #include "routes.h"
 #include "secret.h"
@@ -11,68 +12,91 @@
 #define GET	(M_GET | M_HEAD)
 #define FORM	(M_GET | M_HEAD | M_POST)
 
-static const struct route routes[] = {
-	{ "home",	"/",			NONE,		GET,	page_home },
-	{ "healthz",	"/healthz",		NONE,		GET,	page_healthz },
-	{ "language",	"/language",		NONE,		M_POST,	page_language },
-	{ "site",	"/site/*",		{ F_SLUG, FIELD_COUNT }, GET, page_site },
-	{ "procedure",	"/site/*/*",		{ F_SLUG, F_SLUG }, GET, page_procedure },
-	{ "book",	"/book/*",		{ F_SLOT_REF, FIELD_COUNT }, FORM, page_book },
-	{ "booking",	"/booking/*",		{ F_ACCESS, FIELD_COUNT }, GET, page_booking },
-	{ "booking-confirm", "/booking/*/confirm", { F_ACCESS, FIELD_COUNT }, M_POST,
-	    page_booking_confirm },
-	{ "booking-extend", "/booking/*/extend", { F_ACCESS, FIELD_COUNT }, M_POST,
-	    page_booking_extend },
-	{ "booking-ics", "/booking/*/ics",	{ F_ACCESS, FIELD_COUNT }, GET, page_booking_ics },
-	{ "booking-cancel", "/booking/*/cancel", { F_ACCESS, FIELD_COUNT }, FORM,
-	    page_booking_cancel },
-	{ "booking-reschedule", "/booking/*/reschedule", { F_ACCESS, FIELD_COUNT }, FORM,
+static const struct route routes[ROUTE_COUNT] = {
+	[R_HOME] = { "home", "/", NONE, GET, page_home },
+	[R_HEALTHZ] = { "healthz", "/healthz", NONE, GET, page_healthz },
+	[R_LANGUAGE] = { "language", "/language", NONE, M_POST,
+	    page_language },
+	[R_SITE] = { "site", "/site/*", { F_SLUG, FIELD_COUNT }, GET,
+	    page_site },
+	[R_PROCEDURE] = { "procedure", "/site/*/*", { F_SLUG, F_SLUG }, GET,
+	    page_procedure },
+	[R_BOOK] = { "book", "/book/*", { F_SLOT_REF, FIELD_COUNT }, FORM,
+	    page_book },
+	[R_BOOKING] = { "booking", "/booking/*", { F_ACCESS, FIELD_COUNT },
+	    GET, page_booking },
+	[R_BOOKING_CONFIRM] = { "booking-confirm", "/booking/*/confirm",
+	    { F_ACCESS, FIELD_COUNT }, M_POST, page_booking_confirm },
+	[R_BOOKING_EXTEND] = { "booking-extend", "/booking/*/extend",
+	    { F_ACCESS, FIELD_COUNT }, M_POST, page_booking_extend },
+	[R_BOOKING_ICS] = { "booking-ics", "/booking/*/ics",
+	    { F_ACCESS, FIELD_COUNT }, GET, page_booking_ics },
+	[R_BOOKING_CANCEL] = { "booking-cancel", "/booking/*/cancel",
+	    { F_ACCESS, FIELD_COUNT }, FORM, page_booking_cancel },
+	[R_BOOKING_RESCHEDULE] = { "booking-reschedule",
+	    "/booking/*/reschedule", { F_ACCESS, FIELD_COUNT }, FORM,
 	    page_booking_reschedule },
-	{ "manage",	"/manage",		NONE,		FORM,	page_manage },
-	{ "alert",	"/site/*/*/alert",	{ F_SLUG, F_SLUG }, FORM, page_alert },
-	{ "alert-manage", "/alert/*",		{ F_ACCESS, FIELD_COUNT }, FORM, page_alert_manage },
-	{ "alert-unsubscribe", "/alert/*/unsubscribe", { F_ACCESS, FIELD_COUNT }, FORM,
-	    page_alert_unsubscribe },
-	{ "accessibility", "/accessibilite",	NONE,		GET,	page_accessibility },
-	{ "agent",	"/agent",		NONE,		GET,	page_agent_home },
-	{ "agent-login", "/agent/login",	NONE,		FORM,	page_agent_login },
-	{ "agent-logout", "/agent/logout",	NONE,		M_POST,	page_agent_logout },
-	{ "agent-agenda", "/agent/site/*/agenda", { F_SLUG, FIELD_COUNT }, GET,
-	    page_agent_agenda },
-	{ "agent-attendance", "/agent/site/*/attendance", { F_SLUG, FIELD_COUNT },
-	    M_POST, page_agent_attendance },
-	{ "agent-checkin", "/agent/site/*/checkin", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_checkin },
-	{ "agent-search", "/agent/site/*/search", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_search },
-	{ "agent-rules", "/agent/site/*/rules", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_rules },
-	{ "agent-closures", "/agent/site/*/closures", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_closures },
-	{ "agent-publish", "/agent/site/*/publish", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_publish },
-	{ "agent-mediator", "/agent/mediator",	NONE,		GET,	page_agent_mediator },
-	{ "agent-mediator-times", "/agent/mediator/site/*/*", { F_SLUG, F_SLUG }, GET,
+	[R_MANAGE] = { "manage", "/manage", NONE, FORM, page_manage },
+	[R_ALERT] = { "alert", "/site/*/*/alert", { F_SLUG, F_SLUG }, FORM,
+	    page_alert },
+	[R_ALERT_MANAGE] = { "alert-manage", "/alert/*",
+	    { F_ACCESS, FIELD_COUNT }, FORM, page_alert_manage },
+	[R_ALERT_UNSUBSCRIBE] = { "alert-unsubscribe", "/alert/*/unsubscribe",
+	    { F_ACCESS, FIELD_COUNT }, FORM, page_alert_unsubscribe },
+	[R_ACCESSIBILITY] = { "accessibility", "/accessibilite", NONE, GET,
+	    page_accessibility },
+	[R_AGENT] = { "agent", "/agent", NONE, GET, page_agent_home },
+	[R_AGENT_LOGIN] = { "agent-login", "/agent/login", NONE, FORM,
+	    page_agent_login },
+	[R_AGENT_LOGOUT] = { "agent-logout", "/agent/logout", NONE, M_POST,
+	    page_agent_logout },
+	[R_AGENT_AGENDA] = { "agent-agenda", "/agent/site/*/agenda",
+	    { F_SLUG, FIELD_COUNT }, GET, page_agent_agenda },
+	[R_AGENT_ATTENDANCE] = { "agent-attendance",
+	    "/agent/site/*/attendance", { F_SLUG, FIELD_COUNT }, M_POST,
+	    page_agent_attendance },
+	[R_AGENT_CHECKIN] = { "agent-checkin", "/agent/site/*/checkin",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_checkin },
+	[R_AGENT_SEARCH] = { "agent-search", "/agent/site/*/search",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_search },
+	[R_AGENT_RULES] = { "agent-rules", "/agent/site/*/rules",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_rules },
+	[R_AGENT_CLOSURES] = { "agent-closures", "/agent/site/*/closures",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_closures },
+	[R_AGENT_PUBLISH] = { "agent-publish", "/agent/site/*/publish",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_publish },
+	[R_AGENT_MEDIATOR] = { "agent-mediator", "/agent/mediator", NONE, GET,
+	    page_agent_mediator },
+	[R_AGENT_MEDIATOR_TIMES] = { "agent-mediator-times",
+	    "/agent/mediator/site/*/*", { F_SLUG, F_SLUG }, GET,
 	    page_agent_mediator_times },
-	{ "agent-mediator-book", "/agent/mediator/slot/*", { F_SLOT_REF, FIELD_COUNT }, FORM,
+	[R_AGENT_MEDIATOR_BOOK] = { "agent-mediator-book",
+	    "/agent/mediator/slot/*", { F_SLOT_REF, FIELD_COUNT }, FORM,
 	    page_agent_mediator_book },
-	{ "agent-mediator-booking", "/agent/mediator/booking/*", { F_ID, FIELD_COUNT },
-	    GET, page_agent_mediator_booking },
-	{ "agent-mediator-bookings", "/agent/mediator/bookings", NONE, GET,
+	[R_AGENT_MEDIATOR_BOOKING] = { "agent-mediator-booking",
+	    "/agent/mediator/booking/*", { F_ID, FIELD_COUNT }, GET,
+	    page_agent_mediator_booking },
+	[R_AGENT_MEDIATOR_BOOKINGS] = { "agent-mediator-bookings",
+	    "/agent/mediator/bookings", NONE, GET,
 	    page_agent_mediator_bookings },
-	{ "agent-court", "/agent/site/*/court", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_court },
-	{ "agent-court-item", "/agent/site/*/court/*", { F_SLUG, F_ID }, FORM,
-	    page_agent_court_item },
-	{ "agent-court-all", "/agent/court",	NONE,		GET,	page_agent_court_all },
-	{ "agent-audit", "/agent/audit",	NONE,		GET,	page_agent_audit },
-	{ "draw",	"/site/*/*/draw",	{ F_SLUG, F_SLUG }, FORM, page_draw },
-	{ "draw-entry",	"/draw-entry/*",	{ F_ACCESS, FIELD_COUNT }, FORM, page_draw_entry },
-	{ "draw-public", "/draw/*",		{ F_ID, FIELD_COUNT }, GET, page_draw_public },
-	{ "agent-abuse", "/agent/site/*/abuse",	{ F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_abuse },
-	{ "agent-draws", "/agent/site/*/draws", { F_SLUG, FIELD_COUNT }, FORM,
-	    page_agent_draws },
+	[R_AGENT_COURT] = { "agent-court", "/agent/site/*/court",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_court },
+	[R_AGENT_COURT_ITEM] = { "agent-court-item", "/agent/site/*/court/*",
+	    { F_SLUG, F_ID }, FORM, page_agent_court_item },
+	[R_AGENT_COURT_ALL] = { "agent-court-all", "/agent/court", NONE, GET,
+	    page_agent_court_all },
+	[R_AGENT_AUDIT] = { "agent-audit", "/agent/audit", NONE, GET,
+	    page_agent_audit },
+	[R_DRAW] = { "draw", "/site/*/*/draw", { F_SLUG, F_SLUG }, FORM,
+	    page_draw },
+	[R_DRAW_ENTRY] = { "draw-entry", "/draw-entry/*",
+	    { F_ACCESS, FIELD_COUNT }, FORM, page_draw_entry },
+	[R_DRAW_PUBLIC] = { "draw-public", "/draw/*", { F_ID, FIELD_COUNT },
+	    GET, page_draw_public },
+	[R_AGENT_ABUSE] = { "agent-abuse", "/agent/site/*/abuse",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_abuse },
+	[R_AGENT_DRAWS] = { "agent-draws", "/agent/site/*/draws",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_draws },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and
@@ -139,4 +163,38 @@ route_match(const char *path, const char *args[ROUTE_ARGS], char *buf,
 	}
 	args[0] = args[1] = NULL;
 	return NULL;
+}
+
+/* The path of route id with its '*' segments filled with a0 then a1 (as
+ * route_match gives them back: a slot as its slot_ref), in the request's
+ * arena; the caller adds a query string if need be. A missing argument
+ * leaves its segment empty, which no route matches. */
+const char *
+route_url(struct req *r, enum route_id id, const char *a0, const char *a1)
+{
+	const char	*args[ROUTE_ARGS] = { a0, a1 }, *p;
+	size_t		 len = 1, k = 0, n;
+	char		*out, *o;
+
+	for (p = routes[id].pattern; *p != '\0'; p++)
+		if (*p != '*')
+			len++;
+		else if (k < ROUTE_ARGS && args[k++] != NULL)
+			len += strlen(args[k - 1]);
+	if ((out = arena_alloc(r->arena, len)) == NULL)
+		return "";
+	for (o = out, k = 0, p = routes[id].pattern; *p != '\0'; p++) {
+		if (*p != '*') {
+			*o++ = *p;
+			continue;
+		}
+		if (k < ROUTE_ARGS && args[k] != NULL) {
+			n = strlen(args[k]);
+			memcpy(o, args[k], n);
+			o += n;
+		}
+		k++;
+	}
+	*o = '\0';
+	return out;
 }

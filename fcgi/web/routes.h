@@ -9,6 +9,23 @@ struct req;
 
 #define ROUTE_ARGS	2
 
+/* The routes, by name (the table is in this order: matching tries them
+ * in turn). */
+enum route_id {
+	R_HOME, R_HEALTHZ, R_LANGUAGE, R_SITE, R_PROCEDURE, R_BOOK,
+	R_BOOKING, R_BOOKING_CONFIRM, R_BOOKING_EXTEND, R_BOOKING_ICS,
+	R_BOOKING_CANCEL, R_BOOKING_RESCHEDULE, R_MANAGE, R_ALERT,
+	R_ALERT_MANAGE, R_ALERT_UNSUBSCRIBE, R_ACCESSIBILITY, R_AGENT,
+	R_AGENT_LOGIN, R_AGENT_LOGOUT, R_AGENT_AGENDA, R_AGENT_ATTENDANCE,
+	R_AGENT_CHECKIN, R_AGENT_SEARCH, R_AGENT_RULES, R_AGENT_CLOSURES,
+	R_AGENT_PUBLISH, R_AGENT_MEDIATOR, R_AGENT_MEDIATOR_TIMES,
+	R_AGENT_MEDIATOR_BOOK, R_AGENT_MEDIATOR_BOOKING,
+	R_AGENT_MEDIATOR_BOOKINGS, R_AGENT_COURT, R_AGENT_COURT_ITEM,
+	R_AGENT_COURT_ALL, R_AGENT_AUDIT, R_DRAW, R_DRAW_ENTRY,
+	R_DRAW_PUBLIC, R_AGENT_ABUSE, R_AGENT_DRAWS,
+	ROUTE_COUNT
+};
+
 struct route {
 	const char	*name;		/* for the access log */
 	const char	*pattern;	/* segments; '*' matches one segment */
@@ -20,6 +37,8 @@ struct route {
 const struct route	*route_match(const char *path,
 			    const char *args[ROUTE_ARGS], char *buf,
 			    size_t bufsize, int *bad_arg);
+const char		*route_url(struct req *, enum route_id, const char *,
+			    const char *);
 
 int	page_accessibility(struct req *);
 int	page_alert(struct req *);

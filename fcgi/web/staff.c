@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "req.h"
@@ -41,26 +42,25 @@ role_of(const char *name)
 static int
 load(struct req *r)
 {
-	const char	*tok = params_get(&r->cookies, STAFF_COOKIE), *p[2];
+	const char	*tok = params_get(&r->cookies, STAFF_COOKIE);
 	PGresult	*res;
 	struct staff	*s;
 
 	r->staff = NULL;
 	if (tok == NULL || field_check(F_ACCESS, tok, strlen(tok)) == -1)
 		return 0;
-	p[0] = tok;
-	p[1] = "30";
-	if ((res = db_exec(r, S_STAFF_SESSION, p)) == NULL)
+	if ((res = db_exec(r, S_STAFF_SESSION, DB_ARGS({ "token", tok },
+	    { "idle_minutes", "30" }))) == NULL)
 		return -1;
 	if (PQntuples(res) != 1 || (s = arena_calloc(r->arena, 1, sizeof(*s))) == NULL)
 		return 0;
-	s->id = db_value(res, 0, 0);
-	s->email = db_value(res, 0, 1);
-	s->name = db_value(res, 0, 2);
-	s->role_name = db_value(res, 0, 3);
+	s->id = db_get(res, 0, "account_id");
+	s->email = db_get(res, 0, "email");
+	s->name = db_get(res, 0, "name");
+	s->role_name = db_get(res, 0, "role");
 	s->role = role_of(s->role_name);
-	s->organisation_id = db_value(res, 0, 4);
-	s->csrf = db_value(res, 0, 5);
+	s->organisation_id = db_get(res, 0, "organisation_id");
+	s->csrf = db_get(res, 0, "csrf");
 	r->staff = s;
 	return 0;
 }

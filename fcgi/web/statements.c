@@ -1,773 +1,1004 @@
-/* The named prepared statements (see statements.h). Each is one round
- * trip; results are read by column number in the handler that owns them. */
+/* The named prepared statements (see statements.h and db.h). Each is one
+ * round trip. Parameters are written :name and bound by name (DB_ARGS);
+ * the last field lists the result columns, in order, as PostgreSQL names
+ * them (checked when the statement is prepared); pages read them by name
+ * (db_get). */
 #include "config.h"
 
 #include "statements.h"
 
 const struct statement statements[STMT_COUNT] = {
-	[S_HEALTH] = { "health", 0, 1, "SELECT 1" },
+	[S_HEALTH] = { "health", 1, "SELECT 1 AS ok", "ok" },
 
-	/* Home page: every site, grouped by department; columns: slug, name,
-	 * kind, city, department_code, department_name. */
-	[S_SITES] = { "sites", 0, 1,
+	/* Home page: every site, grouped by department. */
+	[S_SITES] = { "sites", 1,
 	    "SELECT slug, name, kind, city, department_code, department_name"
 	    "  FROM sites"
-	    " ORDER BY department_code, kind, name" },
+	    " ORDER BY department_code, kind, name",
+	    "slug name kind city department_code department_name" },
 
-	/* Site page header; $1 = slug, $2 = language; columns: id, name,
-	 * kind, address, postal_code, city, phone, time_zone, alternative
-	 * route (translated when it can be), the language of that text. */
-	[S_SITE] = { "site", 2, 1,
+	/* Site page header; alternative_route is translated when it can be,
+	 * route_lang is the language of that text. */
+	[S_SITE] = { "site", 1,
 	    "SELECT s.id, s.name, s.kind, s.address, s.postal_code, s.city,"
-	    "       coalesce(s.phone, ''), s.time_zone, a.alternative_route, a.lang"
+	    "       coalesce(s.phone, '') AS phone, s.time_zone,"
+	    "       a.alternative_route, a.lang AS route_lang"
 	    "  FROM sites s"
-	    "  CROSS JOIN LATERAL site_alternative_route(s.id, $2) a"
-	    " WHERE s.slug = $1" },
+	    "  CROSS JOIN LATERAL site_alternative_route(s.id, :lang) a"
+	    " WHERE s.slug = :slug",
+	    "id name kind address postal_code city phone time_zone"
+	    " alternative_route route_lang" },
 
 	/* Procedures offered at a site with the next published free slot in
-	 * the site's time zone; $1 = site id; columns: code, name,
-	 * description, duration_minutes, requires_agdref, documents (one per
-	 * line), next slot (local 'YYYY-MM-DD HH24:MI' or empty; always empty
-	 * for a procedure allocated by draw), allocation mode, language of
-	 * the texts; $2 = language. */
-	[S_SITE_PROCEDURES] = { "site_procedures", 2, 1,
+	 * the site's time zone: documents one per line, next_slot local
+	 * 'YYYY-MM-DD HH24:MI' or empty (always empty for a procedure
+	 * allocated by draw), lang the language of the texts. */
+	[S_SITE_PROCEDURES] = { "site_procedures", 1,
 	    "SELECT p.code, t.name, t.description, p.duration_minutes,"
 	    "       p.requires_agdref, t.documents,"
 	    "       coalesce(to_char(n.starts_at AT TIME ZONE s.time_zone,"
-	    "                        'YYYY-MM-DD HH24:MI'), ''),"
-	    "       creneau_allocation_mode(s.id, p.id),"
+	    "                        'YYYY-MM-DD HH24:MI'), '') AS next_slot,"
+	    "       creneau_allocation_mode(s.id, p.id) AS allocation_mode,"
 	    "       t.lang"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
-	    "  CROSS JOIN LATERAL procedure_text(p.id, $2) t"
+	    "  CROSS JOIN LATERAL procedure_text(p.id, :lang) t"
 	    "  LEFT JOIN LATERAL ("
 	    "       SELECT b.starts_at"
-	    "         FROM creneau_bookable_slots(sp.site_id, sp.procedure_id) b"
+	    "         FROM creneau_bookable_slots(sp.site_id,"
+	    "         sp.procedure_id) b"
 	    "        ORDER BY b.starts_at LIMIT 1) n ON true"
-	    " WHERE sp.site_id = $1"
-	    " ORDER BY t.name" },
+	    " WHERE sp.site_id = :site_id"
+	    " ORDER BY t.name",
+	    "code name description duration_minutes requires_agdref documents"
+	    " next_slot allocation_mode lang" },
 
-	/* Procedure page; $1 = site slug, $2 = procedure code; columns:
-	 * site id, site name, time zone, alternative route, procedure id,
-	 * name, description, duration, requires_agdref, documents,
-	 * allocation mode, address, postal code, city, language of the
-	 * procedure texts, language of the alternative route; $3 = language. */
-	[S_SITE_PROCEDURE] = { "site_procedure", 3, 1,
-	    "SELECT s.id, s.name, s.time_zone, a.alternative_route, p.id,"
-	    "       t.name, t.description, p.duration_minutes, p.requires_agdref,"
-	    "       t.documents, creneau_public_mode(s.id, p.id),"
-	    "       s.address, s.postal_code, s.city, t.lang, a.lang"
+	/* Procedure page: a procedure of a site with its texts in :lang (lang
+	 * is the language they came in, route_lang that of the alternative
+	 * route); public_mode is how the public books it (open or draw). */
+	[S_SITE_PROCEDURE] = { "site_procedure", 1,
+	    "SELECT s.id AS site_id, s.name AS site_name, s.time_zone,"
+	    "       a.alternative_route, p.id AS procedure_id,"
+	    "       t.name AS procedure_name, t.description,"
+	    "       p.duration_minutes, p.requires_agdref,"
+	    "       t.documents,"
+	    "       creneau_public_mode(s.id, p.id) AS public_mode,"
+	    "       s.address, s.postal_code, s.city, t.lang,"
+	    "       a.lang AS route_lang"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
-	    "  CROSS JOIN LATERAL procedure_text(p.id, $3) t"
-	    "  CROSS JOIN LATERAL site_alternative_route(s.id, $3) a"
-	    " WHERE s.slug = $1 AND p.code = $2" },
+	    "  CROSS JOIN LATERAL procedure_text(p.id, :lang) t"
+	    "  CROSS JOIN LATERAL site_alternative_route(s.id, :lang) a"
+	    " WHERE s.slug = :site_slug AND p.code = :procedure_code",
+	    "site_id site_name time_zone alternative_route procedure_id"
+	    " procedure_name description duration_minutes requires_agdref"
+	    " documents public_mode address postal_code city lang route_lang" },
 
-	/* Local days with free places; $1 site, $2 procedure, $3 days;
-	 * columns: day (YYYY-MM-DD), free places. */
-	[S_SLOT_DAYS] = { "slot_days", 3, 1,
-	    "SELECT day::text, free FROM slot_days($1::bigint, $2::bigint, $3::int)"
-	    " ORDER BY day" },
+	/* Local days (YYYY-MM-DD) with free places in the next :days days. */
+	[S_SLOT_DAYS] = { "slot_days", 1,
+	    "SELECT day::text, free FROM slot_days(:site_id::bigint,"
+	    "       :procedure_id::bigint, :days::int)"
+	    " ORDER BY day",
+	    "day free" },
 
-	/* Free times of a local day; $1 site, $2 procedure, $3 day;
-	 * columns: slot id, local time (HH24:MI), free places. */
-	[S_SLOT_TIMES] = { "slot_times", 3, 1,
+	/* Free times (HH24:MI) of local :day. */
+	[S_SLOT_TIMES] = { "slot_times", 1,
 	    "SELECT slot_id, local_time, free"
-	    "  FROM slot_times($1::bigint, $2::bigint, $3::date)"
-	    " ORDER BY local_time" },
+	    "  FROM slot_times(:site_id::bigint, :procedure_id::bigint,"
+	    "       :day::date)"
+	    " ORDER BY local_time",
+	    "slot_id local_time free" },
 
-	/* When the next slots will be published, local to the site; $1
-	 * site, $2 procedure, $3 time zone; one column, empty if unknown. */
-	[S_NEXT_PUBLICATION] = { "next_publication", 3, 1,
-	    "SELECT coalesce(to_char(procedure_next_publication($1::bigint,"
-	    "       $2::bigint) AT TIME ZONE $3, 'YYYY-MM-DD HH24:MI'), '')" },
+	/* When the next slots will be published, local to the site ('YYYY-MM-
+	 * DD HH24:MI'), empty if unknown. */
+	[S_NEXT_PUBLICATION] = { "next_publication", 1,
+	    "SELECT coalesce(to_char(procedure_next_publication(:site_id::bigint,"
+	    "       :procedure_id::bigint) AT TIME ZONE :time_zone,"
+	    "       'YYYY-MM-DD HH24:MI'), '')"
+	    "       AS next_publication",
+	    "next_publication" },
 
-	/* A slot with what the booking form shows; $1 slot id; columns:
-	 * local start, available (t/f), site name, site slug, address,
-	 * postal code, city, time zone, procedure name, procedure code,
-	 * duration, requires_agdref, language of the procedure name;
-	 * $2 = language. */
-	[S_SLOT] = { "slot", 2, 1,
+	/* A slot with what the booking form shows: available says whether it
+	 * can be booked online now; lang is the language of the procedure
+	 * name. */
+	[S_SLOT] = { "slot", 1,
 	    "SELECT to_char(sl.starts_at AT TIME ZONE s.time_zone,"
-	    "               'YYYY-MM-DD HH24:MI'),"
+	    "               'YYYY-MM-DD HH24:MI') AS starts_local,"
 	    "       (sl.published_at <= now() AND sl.starts_at > now()"
 	    "        AND creneau_slot_free(sl) > 0"
-	    "        AND creneau_allocation_mode(s.id, p.id) = 'open'),"
-	    "       s.name, s.slug, s.address, s.postal_code, s.city, s.time_zone,"
-	    "       t.name, p.code, p.duration_minutes, p.requires_agdref, t.lang"
+	    "        AND creneau_allocation_mode(s.id, p.id) = 'open')"
+	    "           AS available,"
+	    "       s.name AS site_name, s.slug AS site_slug, s.address,"
+	    "       s.postal_code, s.city, s.time_zone,"
+	    "       t.name AS procedure_name, p.code AS procedure_code,"
+	    "       p.duration_minutes, p.requires_agdref, t.lang"
 	    "  FROM slots sl"
 	    "  JOIN sites s ON s.id = sl.site_id"
 	    "  JOIN procedures p ON p.id = sl.procedure_id"
-	    "  CROSS JOIN LATERAL procedure_text(p.id, $2) t"
-	    " WHERE sl.id = $1::bigint" },
+	    "  CROSS JOIN LATERAL procedure_text(p.id, :lang) t"
+	    " WHERE sl.id = :slot_id::bigint",
+	    "starts_local available site_name site_slug address postal_code"
+	    " city time_zone procedure_name procedure_code duration_minutes"
+	    " requires_agdref lang" },
 
-	/* Holds a slot (schema/016_booking_path.sql); $1 slot, $2 the
-	 * person (identity_json), $3 idempotency key, $4 access token, $5
-	 * code, $6 hold minutes, $7 most per e-mail, $8 most per phone;
-	 * columns: outcome, booking id, reference. */
-	[S_BOOKING_HOLD] = { "booking_hold", 8, 0,
+	/* Holds a slot (schema/016_booking_path.sql); :identity is
+	 * identity_json, :token the secret of the booking's link, :code the
+	 * confirmation code, :max_per_email and :max_per_phone the caps on
+	 * live bookings. */
+	[S_BOOKING_HOLD] = { "booking_hold", 0,
 	    "SELECT outcome, booking_id, reference FROM booking_hold("
-	    "  $1::bigint, $2::jsonb, $3, $4, $5, make_interval(mins => $6::int),"
-	    "  $7::int, $8::int)" },
+	    "  :slot_id::bigint, :identity::jsonb, :idempotency_key, :token,"
+	    "       :code, make_interval(mins => :hold_minutes::int),"
+	    "  :max_per_email::int, :max_per_phone::int)",
+	    "outcome booking_id reference" },
 
-	/* A booking by its secret token; $1 = token; columns: status,
-	 * reference, hold end (local HH24:MI), hold passed (t/f), local start,
-	 * site name, address, postal code, city, phone, time zone, procedure
-	 * name, documents, e-mail, phone, site slug, procedure code, start
-	 * and end in UTC (iCalendar form), duration in minutes, language of
-	 * the procedure texts; $2 = language. */
-	[S_BOOKING_VIEW] = { "booking_view", 2, 1,
-	    "SELECT d.status, d.reference, coalesce(d.hold_expires_local, ''),"
-	    "       coalesce(d.hold_expires_at < now(), false), d.starts_local,"
-	    "       d.site_name, d.site_address, d.site_postal_code, d.site_city,"
-	    "       coalesce(d.site_phone, ''), d.time_zone, t.name,"
-	    "       t.documents, coalesce(d.email, ''),"
-	    "       coalesce(d.phone, ''), d.site_slug, d.procedure_code,"
-	    "       to_char(d.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
-	    "       to_char(d.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
-	    "       (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int, t.lang"
+	/* A booking by the secret :token of its link: hold_expires_local
+	 * HH24:MI, hold_passed t/f, starts_utc and ends_utc in iCalendar
+	 * form, lang the language of the procedure texts. */
+	[S_BOOKING_VIEW] = { "booking_view", 1,
+	    "SELECT d.status, d.reference,"
+	    "       coalesce(d.hold_expires_local, '') AS hold_expires_local,"
+	    "       coalesce(d.hold_expires_at < now(), false) AS hold_passed,"
+	    "       d.starts_local,"
+	    "       d.site_name, d.site_address, d.site_postal_code,"
+	    "       d.site_city,"
+	    "       coalesce(d.site_phone, '') AS site_phone, d.time_zone,"
+	    "       t.name AS procedure_name,"
+	    "       t.documents, coalesce(d.email, '') AS email,"
+	    "       coalesce(d.phone, '') AS phone, d.site_slug,"
+	    "       d.procedure_code,"
+	    "       to_char(d.starts_at AT TIME ZONE 'UTC',"
+	    "       'YYYYMMDD\"T\"HH24MISS\"Z\"') AS starts_utc,"
+	    "       to_char(d.ends_at AT TIME ZONE 'UTC',"
+	    "       'YYYYMMDD\"T\"HH24MISS\"Z\"') AS ends_utc,"
+	    "       (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int AS duration_minutes,"
+	    "       t.lang"
 	    "  FROM booking_tokens k JOIN booking_details d ON d.id = k.booking_id"
-	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, $2) t"
-	    " WHERE k.token_hash = sha256(convert_to($1, 'UTF8'))"
-	    "   AND (k.expires_at IS NULL OR k.expires_at > now())" },
+	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, :lang) t"
+	    " WHERE k.token_hash = sha256(convert_to(:token, 'UTF8'))"
+	    "   AND (k.expires_at IS NULL OR k.expires_at > now())",
+	    "status reference hold_expires_local hold_passed starts_local"
+	    " site_name site_address site_postal_code site_city site_phone"
+	    " time_zone procedure_name documents email phone site_slug"
+	    " procedure_code starts_utc ends_utc duration_minutes lang" },
 
-	/* $1 token, $2 code; column: outcome. */
-	[S_BOOKING_CONFIRM] = { "booking_confirm", 2, 0,
-	    "SELECT outcome FROM booking_confirm($1, $2)" },
+	/* Confirms a held booking with the code sent to the person. */
+	[S_BOOKING_CONFIRM] = { "booking_confirm", 0,
+	    "SELECT outcome FROM booking_confirm(:token, :code)",
+	    "outcome" },
 
-	/* $1 token, $2 and $3 release delay bounds (minutes); outcome. */
-	[S_BOOKING_CANCEL] = { "booking_cancel", 3, 0,
-	    "SELECT outcome FROM booking_cancel($1,"
-	    "  make_interval(mins => $2::int), make_interval(mins => $3::int))" },
+	/* Cancels a booking; :release_min and :release_max bound the delay
+	 * (minutes) before the place is offered again. */
+	[S_BOOKING_CANCEL] = { "booking_cancel", 0,
+	    "SELECT outcome FROM booking_cancel(:token,"
+	    "  make_interval(mins => :release_min::int),"
+	    "       make_interval(mins => :release_max::int))",
+	    "outcome" },
 
-	/* $1 token, $2 new slot, $3 and $4 release bounds; outcome, id. */
-	[S_BOOKING_RESCHEDULE] = { "booking_reschedule", 4, 0,
-	    "SELECT outcome, booking_id FROM booking_reschedule($1, $2::bigint,"
-	    "  make_interval(mins => $3::int), make_interval(mins => $4::int))" },
+	/* Moves a booking to :slot_id; release bounds as S_BOOKING_CANCEL. */
+	[S_BOOKING_RESCHEDULE] = { "booking_reschedule", 0,
+	    "SELECT outcome, booking_id FROM booking_reschedule(:token,"
+	    "       :slot_id::bigint,"
+	    "  make_interval(mins => :release_min::int),"
+	    "       make_interval(mins => :release_max::int))",
+	    "outcome booking_id" },
 
-	/* $1 reference, $2 date of birth, $3 new token, $4 address digest,
-	 * $5 most live links; outcome (ok, not_found, wait), seconds to
-	 * wait. */
-	[S_BOOKING_ACCESS] = { "booking_access_guarded", 5, 0,
-	    "SELECT outcome, wait FROM booking_access_guarded($1, $2::date, $3,"
-	    "       $4, $5::int)" },
+	/* A new link to a booking from its reference and date of birth,
+	 * :token being the new link's secret, :address the address digest,
+	 * :max_links the most live links; outcome ok, not_found or wait, and
+	 * the seconds to wait. */
+	[S_BOOKING_ACCESS] = { "booking_access_guarded", 0,
+	    "SELECT outcome, wait FROM booking_access_guarded(:reference,"
+	    "       :birth_date::date, :token,"
+	    "       :address, :max_links::int)",
+	    "outcome wait" },
 
-	/* $1 token, $2 minutes more, $3 longest hold in all; outcome. */
-	[S_BOOKING_EXTEND] = { "booking_extend", 3, 0,
-	    "SELECT outcome FROM booking_extend($1, $2::int, $3::int)" },
+	/* Extends a hold by :minutes, up to :max_minutes in all. */
+	[S_BOOKING_EXTEND] = { "booking_extend", 0,
+	    "SELECT outcome FROM booking_extend(:token, :minutes::int,"
+	    "       :max_minutes::int)",
+	    "outcome" },
 
-	/* Alerts (schema/006_notify.sql): subscribe ($1 site, $2 procedure,
-	 * $3 e-mail, $4 phone, $5 language, $6 token, $7 days); outcome. */
-	[S_ALERT_SUBSCRIBE] = { "alert_subscribe", 7, 0,
-	    "SELECT outcome FROM alert_subscribe($1::bigint, $2::bigint, $3, $4,"
-	    "  $5, $6, $7::int)" },
-	/* $1 token; the subscription it leads to. */
-	[S_ALERT_VIEW] = { "alert_view", 1, 1,
+	/* Alerts (schema/006_notify.sql): a subscription to new places of a
+	 * procedure for :days days; :token is its link's secret. */
+	[S_ALERT_SUBSCRIBE] = { "alert_subscribe", 0,
+	    "SELECT outcome FROM alert_subscribe(:site_id::bigint,"
+	    "       :procedure_id::bigint, :email, :phone,"
+	    "  :lang, :token, :days::int)",
+	    "outcome" },
+	/* The subscription the secret :token leads to. */
+	[S_ALERT_VIEW] = { "alert_view", 1,
 	    "SELECT subscription_id, status, channel, site_name, site_slug,"
 	    "       procedure_name, procedure_code, expires_local"
-	    "  FROM alert_view($1)" },
-	/* $1 token, $2 days; outcome. */
-	[S_ALERT_CONFIRM] = { "alert_confirm", 2, 0,
-	    "SELECT outcome FROM alert_confirm($1, $2::int)" },
-	/* $1 token; outcome. */
-	[S_ALERT_UNSUBSCRIBE] = { "alert_unsubscribe", 1, 0,
-	    "SELECT outcome FROM alert_unsubscribe($1)" },
+	    "  FROM alert_view(:token)",
+	    "subscription_id status channel site_name site_slug"
+	    " procedure_name procedure_code expires_local" },
+	/* Confirms a subscription for :days days. */
+	[S_ALERT_CONFIRM] = { "alert_confirm", 0,
+	    "SELECT outcome FROM alert_confirm(:token, :days::int)",
+	    "outcome" },
+	/* Ends a subscription. */
+	[S_ALERT_UNSUBSCRIBE] = { "alert_unsubscribe", 0,
+	    "SELECT outcome FROM alert_unsubscribe(:token)",
+	    "outcome" },
 
-	/* Staff (schema/009_staff.sql). $1 session token, $2 idle minutes;
-	 * columns: id, e-mail, name, role, organisation id, CSRF secret. */
-	[S_STAFF_SESSION] = { "staff_session", 2, 0,
+	/* Staff (schema/009_staff.sql): the session of a cookie, idle for at
+	 * most :idle_minutes; organisation_id is empty unless a mediator. */
+	[S_STAFF_SESSION] = { "staff_session", 0,
 	    "SELECT account_id, email, name, role,"
-	    "       coalesce(organisation_id::text, ''), csrf"
-	    "  FROM staff_session($1, make_interval(mins => $2::int))" },
+	    "       coalesce(organisation_id::text, '') AS organisation_id,"
+	    "       csrf"
+	    "  FROM staff_session(:token,"
+	    "       make_interval(mins => :idle_minutes::int))",
+	    "account_id email name role organisation_id csrf" },
 
-	/* $1 e-mail, $2 address digest, $3 known device id or NULL;
-	 * columns: account id, argon2id hash (both empty when unknown),
-	 * seconds to wait, why (device, pair, address, account). */
-	[S_STAFF_LOGIN_BEGIN] = { "staff_login_start", 3, 0,
-	    "SELECT coalesce(account_id::text, ''), coalesce(password_hash, ''),"
-	    "       wait, coalesce(scope, '') FROM staff_login_start($1, $2, $3)" },
+	/* Starts a login: :address is the address digest, :device a known
+	 * device id or NULL; account_id and password_hash (argon2id) are
+	 * empty for an unknown e-mail, wait the seconds to wait, scope why
+	 * (device, pair, address, account). */
+	[S_STAFF_LOGIN_BEGIN] = { "staff_login_start", 0,
+	    "SELECT coalesce(account_id::text, '') AS account_id,"
+	    "       coalesce(password_hash, '') AS password_hash, wait,"
+	    "       coalesce(scope, '') AS scope"
+	    "  FROM staff_login_start(:email, :address, :device)",
+	    "account_id password_hash wait scope" },
 
-	/* $1 e-mail, $2 address digest, $3 known device id or NULL;
-	 * column: seconds to wait now. */
-	[S_STAFF_LOGIN_FAILED] = { "staff_login_wrong", 3, 0,
-	    "SELECT staff_login_wrong($1, $2, $3)" },
+	/* Counts a wrong password; wait: seconds to wait now. */
+	[S_STAFF_LOGIN_FAILED] = { "staff_login_wrong", 0,
+	    "SELECT staff_login_wrong(:email, :address, :device) AS wait",
+	    "wait" },
 
-	/* $1 account, $2 session token, $3 CSRF secret, $4 lifetime (hours),
-	 * $5 address digest, $6 known device id or NULL. */
-	[S_STAFF_LOGIN_SUCCEEDED] = { "staff_login_right", 6, 0,
-	    "SELECT staff_login_right($1::bigint, $2, $3,"
-	    "       make_interval(hours => $4::int), $5, $6)" },
+	/* Opens a session of :lifetime_hours for :account with cookie :token
+	 * and CSRF secret :csrf. */
+	[S_STAFF_LOGIN_SUCCEEDED] = { "staff_login_right", 0,
+	    "SELECT staff_login_right(:account::bigint, :token, :csrf,"
+	    "       make_interval(hours => :lifetime_hours::int), :address,"
+	    "       :device) AS opened",
+	    "opened" },
 
-	/* $1 session token; column: whether a session was open. */
-	[S_STAFF_LOGOUT] = { "staff_logout", 1, 0,
-	    "SELECT staff_logout($1)" },
+	/* Ends the session of cookie :token; was_open says whether there was
+	 * one. */
+	[S_STAFF_LOGOUT] = { "staff_logout", 0,
+	    "SELECT staff_logout(:token) AS was_open",
+	    "was_open" },
 
-	/* Sites an account may act for; $1 account; columns: slug, name,
-	 * city. */
-	[S_STAFF_SITES] = { "staff_sites", 1, 1,
+	/* Sites an account may act for. */
+	[S_STAFF_SITES] = { "staff_sites", 1,
 	    "SELECT s.slug, s.name, s.city FROM sites s"
-	    " WHERE staff_can_site($1::bigint, s.id)"
-	    " ORDER BY s.department_code, s.name" },
+	    " WHERE staff_can_site(:account::bigint, s.id)"
+	    " ORDER BY s.department_code, s.name",
+	    "slug name city" },
 
 	/* The day at the counter (schema/011_counter.sql). A site for an
-	 * account; $1 account, $2 slug, $3 day (YYYY-MM-DD, or empty for
-	 * today); columns: id, name, time zone, day, previous day, next
-	 * day, today, allowed (t/f). */
-	[S_COUNTER_SITE] = { "counter_site", 3, 1,
+	 * account; :day is YYYY-MM-DD, or empty for today. */
+	[S_COUNTER_SITE] = { "counter_site", 1,
 	    "SELECT site_id, name, time_zone, day::text, prev_day::text,"
 	    "       next_day::text, today::text, allowed"
-	    "  FROM counter_site($1::bigint, $2, nullif($3, ''))" },
+	    "  FROM counter_site(:account::bigint, :site_slug,"
+	    "       nullif(:day, ''))",
+	    "site_id name time_zone day prev_day next_day today allowed" },
 
-	/* A day's bookings (logged); $1 account, $2 site, $3 day, $4
-	 * counter (empty: all); columns: booking id, local time, counter,
-	 * reference, surname, given names, procedure, channel, status,
-	 * attendance, attendance time, can honour, can no-show. */
-	[S_COUNTER_AGENDA] = { "counter_agenda", 4, 0,
+	/* A day's bookings (logged); :counter_id empty for all counters. */
+	[S_COUNTER_AGENDA] = { "counter_agenda", 0,
 	    "SELECT booking_id, local_time, counter_name, reference, surname,"
 	    "       given_names, procedure_name, channel, status,"
-	    "       coalesce(attendance, ''), attendance_time, can_honour,"
+	    "       coalesce(attendance, '') AS attendance, attendance_time,"
+	    "       can_honour,"
 	    "       can_no_show"
-	    "  FROM counter_agenda($1::bigint, $2::bigint, $3::date,"
-	    "       nullif($4, '')::bigint)" },
+	    "  FROM counter_agenda(:account::bigint, :site_id::bigint,"
+	    "       :day::date,"
+	    "       nullif(:counter_id, '')::bigint)",
+	    "booking_id local_time counter_name reference surname given_names"
+	    " procedure_name channel status attendance attendance_time"
+	    " can_honour can_no_show" },
 
-	/* Counters of a site; $1 account, $2 site; columns: id, name. */
-	[S_COUNTER_COUNTERS] = { "counter_counters", 2, 1,
-	    "SELECT counter_id, name FROM counter_counters($1::bigint, $2::bigint)" },
+	/* Counters of a site. */
+	[S_COUNTER_COUNTERS] = { "counter_counters", 1,
+	    "SELECT counter_id, name FROM counter_counters(:account::bigint,"
+	    "       :site_id::bigint)",
+	    "counter_id name" },
 
-	/* Marks attendance (logged); $1 account, $2 site, $3 reference (or
-	 * empty), $4 booking id (or empty), $5 mark; columns: outcome,
-	 * reference, surname, given names, procedure, local start, counter. */
-	[S_COUNTER_MARK] = { "counter_mark", 5, 0,
-	    "SELECT outcome, coalesce(reference, ''), coalesce(surname, ''),"
-	    "       coalesce(given_names, ''), coalesce(procedure_name, ''),"
-	    "       coalesce(local_time, ''), coalesce(counter_name, '')"
-	    "  FROM counter_mark($1::bigint, $2::bigint, nullif($3, ''),"
-	    "       nullif($4, '')::bigint, $5)" },
+	/* Marks attendance (logged) of the booking with :reference or
+	 * :booking_id (the other empty); local_time is the local start. */
+	[S_COUNTER_MARK] = { "counter_mark", 0,
+	    "SELECT outcome, coalesce(reference, '') AS reference,"
+	    "       coalesce(surname, '') AS surname,"
+	    "       coalesce(given_names, '') AS given_names,"
+	    "       coalesce(procedure_name, '') AS procedure_name,"
+	    "       coalesce(local_time, '') AS local_time,"
+	    "       coalesce(counter_name, '') AS counter_name"
+	    "  FROM counter_mark(:account::bigint, :site_id::bigint,"
+	    "       nullif(:reference, ''),"
+	    "       nullif(:booking_id, '')::bigint, :mark)",
+	    "outcome reference surname given_names procedure_name local_time"
+	    " counter_name" },
 
-	/* Searches the account's sites (logged); $1 account, $2 site of the
-	 * page, $3 reference, $4 surname, $5 given names, $6 birth date, $7
-	 * AGDREF (each empty when not given), $8 most rows; columns:
-	 * reference, surname, given names, birth date, AGDREF, procedure,
-	 * site slug, site name, local start, day, status, attendance. */
-	[S_COUNTER_SEARCH] = { "counter_search", 8, 0,
+	/* Searches the account's sites (logged); each criterion empty when
+	 * not given; at most :max_rows rows. */
+	[S_COUNTER_SEARCH] = { "counter_search", 0,
 	    "SELECT reference, surname, given_names, birth_date::text,"
-	    "       coalesce(agdref, ''), procedure_name, site_slug, site_name,"
-	    "       local_start, day::text, status, coalesce(attendance, '')"
-	    "  FROM counter_search($1::bigint, $2::bigint, nullif($3, ''),"
-	    "       nullif($4, ''), nullif($5, ''), nullif($6, '')::date,"
-	    "       nullif($7, ''), $8::int)" },
+	    "       coalesce(agdref, '') AS agdref, procedure_name,"
+	    "       site_slug, site_name,"
+	    "       local_start, day::text, status,"
+	    "       coalesce(attendance, '') AS attendance"
+	    "  FROM counter_search(:account::bigint, :site_id::bigint,"
+	    "       nullif(:reference, ''),"
+	    "       nullif(:surname, ''), nullif(:given_names, ''),"
+	    "       nullif(:birth_date, '')::date,"
+	    "       nullif(:agdref, ''), :max_rows::int)",
+	    "reference surname given_names birth_date agdref procedure_name"
+	    " site_slug site_name local_start day status attendance" },
 
 	/* Mediators, court orders, audit log (schema/012_mediation_court.sql). */
 
-	/* $1 account, $2 site slug; columns: site id, name, whether the
-	 * account may act for it (t/f). */
-	[S_STAFF_SITE_ACCESS] = { "staff_site_access", 2, 1,
-	    "SELECT s.id, s.name, staff_can_site($1::bigint, s.id)"
-	    "  FROM sites s WHERE s.slug = $2" },
+	/* A site by slug, and whether the account may act for it. */
+	[S_STAFF_SITE_ACCESS] = { "staff_site_access", 1,
+	    "SELECT s.id AS site_id, s.name AS site_name,"
+	    "       staff_can_site(:account::bigint, s.id) AS allowed"
+	    "  FROM sites s WHERE s.slug = :site_slug",
+	    "site_id site_name allowed" },
 
-	/* $1 site slug, $2 procedure code; columns: site id, site name,
-	 * procedure id, procedure name, requires_agdref, time zone. */
-	[S_STAFF_SITE_PROCEDURE] = { "staff_site_procedure", 2, 1,
-	    "SELECT s.id, s.name, p.id, p.name, p.requires_agdref, s.time_zone"
+	/* A procedure of a site, by slug and code. */
+	[S_STAFF_SITE_PROCEDURE] = { "staff_site_procedure", 1,
+	    "SELECT s.id AS site_id, s.name AS site_name, p.id AS procedure_id,"
+	    "       p.name AS procedure_name, p.requires_agdref, s.time_zone"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
-	    " WHERE s.slug = $1 AND p.code = $2" },
+	    " WHERE s.slug = :site_slug AND p.code = :procedure_code",
+	    "site_id site_name procedure_id procedure_name requires_agdref"
+	    " time_zone" },
 
-	/* Procedures of a site; $1 site slug; columns: code, name. */
-	[S_STAFF_SITE_PROCEDURE_LIST] = { "staff_site_procedure_list", 1, 1,
+	/* Procedures of a site. */
+	[S_STAFF_SITE_PROCEDURE_LIST] = { "staff_site_procedure_list", 1,
 	    "SELECT p.code, p.name FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
-	    " WHERE s.slug = $1 ORDER BY p.name, p.code" },
+	    " WHERE s.slug = :site_slug ORDER BY p.name, p.code",
+	    "code name" },
 
-	/* Slots a channel may take; $1 site, $2 procedure, $3 channel, $4
-	 * published only (t/f), $5 days; columns: slot id, local day, local
-	 * time, places for the channel. */
-	[S_CHANNEL_SLOTS] = { "channel_slots", 5, 1,
+	/* Slots :channel may take in the next :days days (:published_only
+	 * t/f); free is the places for the channel. */
+	[S_CHANNEL_SLOTS] = { "channel_slots", 1,
 	    "SELECT slot_id, local_day::text, local_time, free"
-	    "  FROM creneau_channel_slots($1::bigint, $2::bigint, $3, $4::boolean, $5::int)" },
+	    "  FROM creneau_channel_slots(:site_id::bigint,"
+	    "       :procedure_id::bigint, :channel,"
+	    "       :published_only::boolean, :days::int)",
+	    "slot_id local_day local_time free" },
 
-	/* $1 account; columns: organisation id, name, monthly quota, bookings
+	/* A mediator's organisation with its monthly quota and the bookings
 	 * made this month (no row unless a mediator). */
-	[S_MEDIATOR_ORG] = { "mediator_org", 1, 1,
+	[S_MEDIATOR_ORG] = { "mediator_org", 1,
 	    "SELECT organisation_id, name, monthly_quota, used"
-	    "  FROM mediator_organisation($1::bigint)" },
+	    "  FROM mediator_organisation(:account::bigint)",
+	    "organisation_id name monthly_quota used" },
 
-	/* Sites and procedures open to booking; columns: site slug, site
-	 * name, city, procedure code, procedure name. */
-	[S_MEDIATOR_CHOICES] = { "mediator_choices", 0, 1,
-	    "SELECT s.slug, s.name, s.city, p.code, p.name FROM site_procedures sp"
+	/* Sites and procedures open to booking. */
+	[S_MEDIATOR_CHOICES] = { "mediator_choices", 1,
+	    "SELECT s.slug AS site_slug, s.name AS site_name, s.city,"
+	    "       p.code AS procedure_code, p.name AS procedure_name"
+	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
 	    " WHERE p.allocation_mode = 'open'"
-	    " ORDER BY s.department_code, s.name, p.name" },
+	    " ORDER BY s.department_code, s.name, p.name",
+	    "site_slug site_name city procedure_code procedure_name" },
 
-	/* A slot as the mediator's form shows it; $1 slot id; columns: local
-	 * start, bookable by a mediator (t/f), site name, site slug, address,
-	 * postal code, city, procedure name, procedure code, requires_agdref. */
-	[S_MEDIATOR_SLOT] = { "mediator_slot", 1, 1,
-	    "SELECT to_char(sl.starts_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
+	/* A slot as the mediator's form shows it; available: bookable by a
+	 * mediator. */
+	[S_MEDIATOR_SLOT] = { "mediator_slot", 1,
+	    "SELECT to_char(sl.starts_at AT TIME ZONE s.time_zone,"
+	    "       'YYYY-MM-DD HH24:MI')"
+	    "       AS starts_local,"
 	    "       (sl.published_at <= now() AND sl.starts_at > now()"
 	    "        AND p.allocation_mode = 'open'"
-	    "        AND creneau_slot_channel_free(sl, 'mediator') > 0),"
-	    "       s.name, s.slug, s.address, s.postal_code, s.city,"
-	    "       p.name, p.code, p.requires_agdref"
+	    "        AND creneau_slot_channel_free(sl,"
+	    "        'mediator') > 0) AS available,"
+	    "       s.name AS site_name, s.slug AS site_slug, s.address,"
+	    "       s.postal_code, s.city,"
+	    "       p.name AS procedure_name, p.code AS procedure_code,"
+	    "       p.requires_agdref"
 	    "  FROM slots sl"
 	    "  JOIN sites s ON s.id = sl.site_id"
 	    "  JOIN procedures p ON p.id = sl.procedure_id"
-	    " WHERE sl.id = $1::bigint" },
+	    " WHERE sl.id = :slot_id::bigint",
+	    "starts_local available site_name site_slug address postal_code"
+	    " city procedure_name procedure_code requires_agdref" },
 
-	/* $1 account, $2 slot, $3 the person (identity_json), $4
-	 * idempotency key, $5 most bookings per phone; columns: outcome,
-	 * booking id, reference. */
-	[S_MEDIATOR_BOOK] = { "mediator_book", 5, 0,
-	    "SELECT outcome, coalesce(booking_id::text, ''), coalesce(reference, '')"
-	    "  FROM mediator_book($1::bigint, $2::bigint, $3::jsonb, $4, $5::int)" },
+	/* Books for a mediator; :identity is identity_json. */
+	[S_MEDIATOR_BOOK] = { "mediator_book", 0,
+	    "SELECT outcome, coalesce(booking_id::text, '') AS booking_id,"
+	    "       coalesce(reference, '') AS reference"
+	    "  FROM mediator_book(:account::bigint, :slot_id::bigint,"
+	    "       :identity::jsonb, :idempotency_key, :max_per_phone::int)",
+	    "outcome booking_id reference" },
 
-	/* The printable confirmation (audited); $1 account, $2 booking;
-	 * columns: reference, status, local start, site name, address, postal
-	 * code, city, site phone, time zone, procedure name, documents,
-	 * surname, given names, date of birth, duration (minutes). */
-	[S_MEDIATOR_CONFIRMATION] = { "mediator_confirmation", 2, 0,
+	/* The printable confirmation (audited). */
+	[S_MEDIATOR_CONFIRMATION] = { "mediator_confirmation", 0,
 	    "SELECT reference, status, starts_local, site_name, site_address,"
-	    "       site_postal_code, site_city, coalesce(site_phone, ''), time_zone,"
-	    "       procedure_name, coalesce(documents, ''), surname, given_names,"
+	    "       site_postal_code, site_city,"
+	    "       coalesce(site_phone, '') AS site_phone, time_zone,"
+	    "       procedure_name, coalesce(documents, '') AS documents,"
+	    "       surname, given_names,"
 	    "       birth_date::text, duration_minutes"
-	    "  FROM mediator_confirmation($1::bigint, $2::bigint)" },
+	    "  FROM mediator_confirmation(:account::bigint,"
+	    "       :booking_id::bigint)",
+	    "reference status starts_local site_name site_address"
+	    " site_postal_code site_city site_phone time_zone procedure_name"
+	    " documents surname given_names birth_date duration_minutes" },
 
-	/* The organisation's bookings (audited); $1 account, $2 limit;
-	 * columns: booking id, reference, status, local start, site name,
-	 * procedure name, surname, given names, mediator's name. */
-	[S_MEDIATOR_BOOKINGS] = { "mediator_bookings", 2, 0,
+	/* The organisation's bookings (audited); made_by is the mediator's
+	 * name. */
+	[S_MEDIATOR_BOOKINGS] = { "mediator_bookings", 0,
 	    "SELECT booking_id, reference, status, starts_local, site_name,"
 	    "       procedure_name, surname, given_names, made_by"
-	    "  FROM mediator_bookings_list($1::bigint, $2::int)" },
+	    "  FROM mediator_bookings_list(:account::bigint, :max_rows::int)",
+	    "booking_id reference status starts_local site_name"
+	    " procedure_name surname given_names made_by" },
 
-	/* $1 account, $2 site slug, $3 procedure code, $4 tribunal, $5 case
-	 * number, $6 decision date, $7 deadline, $8 surname, $9 given names,
-	 * $10 birth date, $11 AGDREF, $12 e-mail, $13 phone, $14 language;
-	 * columns: outcome, injunction id. */
-	[S_COURT_RECORD] = { "court_record", 14, 0,
-	    "SELECT outcome, coalesce(injunction_id::text, '')"
-	    "  FROM court_record($1::bigint, $2, $3, $4, $5, $6::date, $7::date,"
-	    "       $8, $9, $10::date, $11, $12, $13, $14)" },
+	/* Records an injunction for the applicant it names. */
+	[S_COURT_RECORD] = { "court_record", 0,
+	    "SELECT outcome, coalesce(injunction_id::text, '') AS injunction_id"
+	    "  FROM court_record(:account::bigint, :site_slug,"
+	    "       :procedure_code, :tribunal, :case_number,"
+	    "       :decision_date::date, :deadline::date,"
+	    "       :surname, :given_names, :birth_date::date, :agdref,"
+	    "       :email, :phone, :lang)",
+	    "outcome injunction_id" },
 
-	/* Injunctions (audited); $1 account, $2 site slug (NULL: every site
-	 * of the account), $3 limit; columns: id, site slug, site name,
-	 * procedure name, tribunal, case number, decision date, deadline,
-	 * days left, surname, given names, fulfilled (t/f), reference, local
-	 * start of the booking. */
-	[S_COURT_LIST] = { "court_list", 3, 0,
-	    "SELECT injunction_id, site_slug, site_name, procedure_name, tribunal,"
-	    "       case_number, decision_date::text, deadline::text, days_left,"
-	    "       surname, given_names, fulfilled, coalesce(reference, ''),"
-	    "       coalesce(starts_local, '')"
-	    "  FROM court_list($1::bigint, $2, $3::int)" },
+	/* Injunctions (audited); :site_slug NULL for every site of the
+	 * account; reference and starts_local are the booking's, if any. */
+	[S_COURT_LIST] = { "court_list", 0,
+	    "SELECT injunction_id, site_slug, site_name, procedure_name,"
+	    "       tribunal,"
+	    "       case_number, decision_date::text, deadline::text,"
+	    "       days_left,"
+	    "       surname, given_names, fulfilled,"
+	    "       coalesce(reference, '') AS reference,"
+	    "       coalesce(starts_local, '') AS starts_local"
+	    "  FROM court_list(:account::bigint, :site_slug, :max_rows::int)",
+	    "injunction_id site_slug site_name procedure_name tribunal"
+	    " case_number decision_date deadline days_left surname"
+	    " given_names fulfilled reference starts_local" },
 
-	/* One injunction (audited); $1 account, $2 site slug, $3 id; columns:
-	 * id, site id, procedure id, procedure name, tribunal, case number,
-	 * decision date, deadline, days left, surname, given names, birth
-	 * date, AGDREF, e-mail, phone, language, fulfilled (t/f), reference,
-	 * local start, booking status. */
-	[S_COURT_VIEW] = { "court_view", 3, 0,
-	    "SELECT injunction_id, site_id, procedure_id, procedure_name, tribunal,"
-	    "       case_number, decision_date::text, deadline::text, days_left,"
-	    "       surname, given_names, birth_date::text, coalesce(agdref, ''),"
-	    "       coalesce(email, ''), coalesce(phone, ''), lang, fulfilled,"
-	    "       coalesce(reference, ''), coalesce(starts_local, ''),"
-	    "       coalesce(booking_status, '')"
-	    "  FROM court_view($1::bigint, $2, $3::bigint)" },
+	/* One injunction (audited), with the booking that fulfils it, if
+	 * any. */
+	[S_COURT_VIEW] = { "court_view", 0,
+	    "SELECT injunction_id, site_id, procedure_id, procedure_name,"
+	    "       tribunal,"
+	    "       case_number, decision_date::text, deadline::text,"
+	    "       days_left,"
+	    "       surname, given_names, birth_date::text,"
+	    "       coalesce(agdref, '') AS agdref,"
+	    "       coalesce(email, '') AS email,"
+	    "       coalesce(phone, '') AS phone, lang,"
+	    "       fulfilled, coalesce(reference, '') AS reference,"
+	    "       coalesce(starts_local, '') AS starts_local,"
+	    "       coalesce(booking_status, '') AS booking_status"
+	    "  FROM court_view(:account::bigint, :site_slug,"
+	    "       :injunction_id::bigint)",
+	    "injunction_id site_id procedure_id procedure_name tribunal"
+	    " case_number decision_date deadline days_left surname"
+	    " given_names birth_date agdref email phone lang fulfilled"
+	    " reference starts_local booking_status" },
 
-	/* $1 account, $2 site slug, $3 injunction, $4 slot, $5 the
-	 * applicant's keys (identity_json); columns: outcome, booking id,
-	 * reference. */
-	[S_COURT_BOOK] = { "court_book", 5, 0,
-	    "SELECT outcome, coalesce(booking_id::text, ''), coalesce(reference, '')"
-	    "  FROM court_book($1::bigint, $2, $3::bigint, $4::bigint, $5::jsonb)" },
+	/* Books the slot of an injunction; :identity holds the applicant's
+	 * keys (identity_json). */
+	[S_COURT_BOOK] = { "court_book", 0,
+	    "SELECT outcome, coalesce(booking_id::text, '') AS booking_id,"
+	    "       coalesce(reference, '') AS reference"
+	    "  FROM court_book(:account::bigint, :site_slug,"
+	    "       :injunction_id::bigint, :slot_id::bigint,"
+	    "       :identity::jsonb)",
+	    "outcome booking_id reference" },
 
-	/* The audit log (audited); $1 account, $2 day or NULL, $3 action or
-	 * NULL, $4 offset, $5 limit; columns: local time, account name, role,
-	 * site name, action, object, details, total matching. */
-	[S_AUDIT_VIEW] = { "audit_view", 5, 0,
+	/* The audit log (audited); :day and :action NULL for all; total is
+	 * the count of matching rows. */
+	[S_AUDIT_VIEW] = { "audit_view", 0,
 	    "SELECT at_local, account_name, account_role, site_name, action,"
 	    "       object, details, total"
-	    "  FROM audit_view($1::bigint, $2::date, $3, $4::int, $5::int)" },
+	    "  FROM audit_view(:account::bigint, :day::date, :action,"
+	    "       :skip::int, :max_rows::int)",
+	    "at_local account_name account_role site_name action object"
+	    " details total" },
 
 	/* Calendars (schema/010_calendars.sql). Every statement names the
 	 * account and checks staff_can_site() in SQL. */
 
-	/* $1 account, $2 site slug; columns: site id, name, time zone,
-	 * today (local), allowed (t/f), department code. */
-	[S_CAL_SITE] = { "cal_site", 2, 1,
-	    "SELECT s.id, s.name, s.time_zone, (now() AT TIME ZONE s.time_zone)::date::text,"
-	    "       staff_can_site($1::bigint, s.id), s.department_code"
-	    "  FROM sites s WHERE s.slug = $2" },
+	/* A site by slug, its local today, and whether the account may act
+	 * for it. */
+	[S_CAL_SITE] = { "cal_site", 1,
+	    "SELECT s.id AS site_id, s.name AS site_name, s.time_zone,"
+	    "       (now() AT TIME ZONE s.time_zone)::date::text AS today,"
+	    "       staff_can_site(:account::bigint, s.id) AS allowed,"
+	    "       s.department_code"
+	    "  FROM sites s WHERE s.slug = :site_slug",
+	    "site_id site_name time_zone today allowed department_code" },
 
-	/* $1 account, $2 site; columns: counter id, name. */
-	[S_CAL_COUNTERS] = { "cal_counters", 2, 1,
+	/* Counters of a site. */
+	[S_CAL_COUNTERS] = { "cal_counters", 1,
 	    "SELECT c.id, c.name FROM counters c"
-	    " WHERE c.site_id = $2::bigint AND staff_can_site($1::bigint, c.site_id)"
-	    " ORDER BY c.name, c.id" },
+	    " WHERE c.site_id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, c.site_id)"
+	    " ORDER BY c.name, c.id",
+	    "id name" },
 
-	/* $1 account, $2 site; columns: procedure id, name, allocation
-	 * mode, shares (mediator, counter, court, online). */
-	[S_CAL_PROCEDURES] = { "cal_procedures", 2, 1,
+	/* Procedures of a site with the shares of places per channel. */
+	[S_CAL_PROCEDURES] = { "cal_procedures", 1,
 	    "SELECT p.id, p.name, p.allocation_mode,"
-	    "       coalesce(m.percent, 0), coalesce(k.percent, 0), coalesce(c.percent, 0),"
-	    "       100 - coalesce(m.percent, 0) - coalesce(k.percent, 0) - coalesce(c.percent, 0)"
+	    "       coalesce(m.percent, 0) AS mediator_percent,"
+	    "       coalesce(k.percent, 0) AS counter_percent,"
+	    "       coalesce(c.percent, 0) AS court_percent,"
+	    "       100 - coalesce(m.percent, 0) - coalesce(k.percent, 0)"
+	    "           - coalesce(c.percent, 0) AS online_percent"
 	    "  FROM site_procedures sp JOIN procedures p ON p.id = sp.procedure_id"
 	    "  LEFT JOIN channel_shares m ON m.site_id = sp.site_id"
-	    "       AND m.procedure_id = sp.procedure_id AND m.channel = 'mediator'"
+	    "       AND m.procedure_id = sp.procedure_id"
+	    "           AND m.channel = 'mediator'"
 	    "  LEFT JOIN channel_shares k ON k.site_id = sp.site_id"
-	    "       AND k.procedure_id = sp.procedure_id AND k.channel = 'counter'"
+	    "       AND k.procedure_id = sp.procedure_id"
+	    "           AND k.channel = 'counter'"
 	    "  LEFT JOIN channel_shares c ON c.site_id = sp.site_id"
-	    "       AND c.procedure_id = sp.procedure_id AND c.channel = 'court'"
-	    " WHERE sp.site_id = $2::bigint AND staff_can_site($1::bigint, sp.site_id)"
-	    " ORDER BY p.name, p.id" },
+	    "       AND c.procedure_id = sp.procedure_id"
+	    "           AND c.channel = 'court'"
+	    " WHERE sp.site_id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, sp.site_id)"
+	    " ORDER BY p.name, p.id",
+	    "id name allocation_mode mediator_percent counter_percent"
+	    " court_percent online_percent" },
 
-	/* $1 account, $2 site; columns: rule id, counter, procedure,
-	 * weekday (1-7), opens, closes, slot minutes, capacity, first day,
-	 * last day (or empty), in force or to come (t/f). */
-	[S_CAL_RULES] = { "cal_rules", 2, 1,
-	    "SELECT r.id, c.name, p.name, r.weekday, to_char(r.opens, 'HH24:MI'),"
-	    "       to_char(r.closes, 'HH24:MI'), r.slot_minutes, r.capacity,"
-	    "       r.valid_from::text, coalesce(r.valid_until::text, ''),"
-	    "       (r.valid_until IS NULL OR r.valid_until >= (now() AT TIME ZONE s.time_zone)::date)"
+	/* Opening rules of a site: weekday 1-7, valid_until empty when open-
+	 * ended, current whether in force or to come. */
+	[S_CAL_RULES] = { "cal_rules", 1,
+	    "SELECT r.id, c.name AS counter_name, p.name AS procedure_name,"
+	    "       r.weekday,"
+	    "       to_char(r.opens, 'HH24:MI') AS opens,"
+	    "       to_char(r.closes, 'HH24:MI') AS closes, r.slot_minutes,"
+	    "       r.capacity,"
+	    "       r.valid_from::text,"
+	    "       coalesce(r.valid_until::text, '') AS valid_until,"
+	    "       (r.valid_until IS NULL"
+	    "        OR r.valid_until >= (now()"
+	    "            AT TIME ZONE s.time_zone)::date) AS current"
 	    "  FROM opening_rules r JOIN counters c ON c.id = r.counter_id"
 	    "  JOIN procedures p ON p.id = r.procedure_id JOIN sites s ON s.id = r.site_id"
-	    " WHERE r.site_id = $2::bigint AND staff_can_site($1::bigint, r.site_id)"
-	    " ORDER BY c.name, p.name, r.weekday, r.opens, r.valid_from" },
+	    " WHERE r.site_id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, r.site_id)"
+	    " ORDER BY c.name, p.name, r.weekday, r.opens, r.valid_from",
+	    "id counter_name procedure_name weekday opens closes slot_minutes"
+	    " capacity valid_from valid_until current" },
 
-	/* Closures from the site's today on; $1 account, $2 site; columns:
-	 * day, counter (empty: whole site), reason, bookings cancelled. */
-	[S_CAL_CLOSURES] = { "cal_closures", 2, 1,
-	    "SELECT cl.day::text, coalesce(c.name, ''), cl.reason,"
+	/* Closures from the site's today on (counter_name empty: the whole
+	 * site). */
+	[S_CAL_CLOSURES] = { "cal_closures", 1,
+	    "SELECT cl.day::text, coalesce(c.name, '') AS counter_name,"
+	    "       cl.reason,"
 	    "       coalesce((SELECT (a.details->>'bookings_cancelled') FROM audit_log a"
-	    "                  WHERE a.site_id = cl.site_id AND a.action = 'closure.add'"
-	    "                    AND a.object = 'closure:' || cl.id LIMIT 1), '0')"
+	    "                  WHERE a.site_id = cl.site_id"
+	    "                      AND a.action = 'closure.add'"
+	    "                    AND a.object = 'closure:' || cl.id LIMIT 1),"
+	    "                    '0')"
+	    "       AS bookings_cancelled"
 	    "  FROM closures cl JOIN sites s ON s.id = cl.site_id"
 	    "  LEFT JOIN counters c ON c.id = cl.counter_id"
-	    " WHERE cl.site_id = $2::bigint AND staff_can_site($1::bigint, cl.site_id)"
+	    " WHERE cl.site_id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, cl.site_id)"
 	    "   AND cl.day >= (now() AT TIME ZONE s.time_zone)::date"
-	    " ORDER BY cl.day, c.name NULLS FIRST" },
+	    " ORDER BY cl.day, c.name NULLS FIRST",
+	    "day counter_name reason bookings_cancelled" },
 
-	/* Public holidays of the coming 3 months at a site; $1 account, $2
-	 * site; columns: day, name. */
-	[S_CAL_HOLIDAYS] = { "cal_holidays", 2, 1,
+	/* Public holidays of the coming 3 months at a site. */
+	[S_CAL_HOLIDAYS] = { "cal_holidays", 1,
 	    "SELECT h.day::text, h.name FROM public_holidays h JOIN sites s"
 	    "    ON h.zone IN ('national', s.department_code)"
-	    " WHERE s.id = $2::bigint AND staff_can_site($1::bigint, s.id)"
+	    " WHERE s.id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, s.id)"
 	    "   AND h.day >= (now() AT TIME ZONE s.time_zone)::date"
 	    "   AND h.day < (now() AT TIME ZONE s.time_zone)::date + 92"
-	    " ORDER BY h.day, h.name" },
+	    " ORDER BY h.day, h.name",
+	    "day name" },
 
-	/* Active bookings a closure would cancel; $1 account, $2 site, $3
-	 * counter (empty: all), $4 day; column: how many. */
-	[S_CAL_DAY_BOOKINGS] = { "cal_day_bookings", 4, 1,
-	    "SELECT count(*) FROM bookings b JOIN slots sl ON sl.id = b.slot_id"
+	/* How many active bookings a closure would cancel (:counter_id empty:
+	 * all). */
+	[S_CAL_DAY_BOOKINGS] = { "cal_day_bookings", 1,
+	    "SELECT count(*) AS bookings FROM bookings b JOIN slots sl ON sl.id = b.slot_id"
 	    "  JOIN sites s ON s.id = sl.site_id"
-	    " WHERE sl.site_id = $2::bigint AND staff_can_site($1::bigint, sl.site_id)"
-	    "   AND ($3 = '' OR sl.counter_id = nullif($3, '')::bigint)"
+	    " WHERE sl.site_id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, sl.site_id)"
+	    "   AND (:counter_id = ''"
+	    "        OR sl.counter_id = nullif(:counter_id, '')::bigint)"
 	    "   AND b.status IN ('held', 'confirmed')"
-	    "   AND sl.starts_at >= ($4::date::timestamp AT TIME ZONE s.time_zone)"
-	    "   AND sl.starts_at < (($4::date + 1)::timestamp AT TIME ZONE s.time_zone)" },
+	    "   AND sl.starts_at >= (:day::date::timestamp"
+	    "           AT TIME ZONE s.time_zone)"
+	    "   AND sl.starts_at < ((:day::date + 1)::timestamp"
+	    "           AT TIME ZONE s.time_zone)",
+	    "bookings" },
 
 	/* Batches to come (future slots not yet published, by procedure and
 	 * publication time, and the batches the draw switch made draws whose
-	 * registration has not opened: schema/020); $1 account, $2 site;
-	 * columns: procedure id, procedure name, allocation mode (draw for
-	 * those), publication (local), batch key (microseconds), slots,
-	 * places, reserved places, first and last slot (local). */
-	[S_CAL_BATCHES] = { "cal_batches", 2, 1,
-	    "SELECT p.id, p.name, CASE WHEN d.id IS NULL THEN p.allocation_mode ELSE 'draw' END,"
-	    "       to_char(coalesce(sl.published_at, d.auto_batch) AT TIME ZONE s.time_zone,"
-	    "               'YYYY-MM-DD HH24:MI'),"
-	    "       (extract(epoch FROM coalesce(sl.published_at, d.auto_batch)) * 1000000)::bigint,"
-	    "       count(*), sum(sl.capacity),"
+	 * registration has not opened: schema/020): allocation_mode is draw
+	 * for those, publication local, batch_key in microseconds, first_slot
+	 * and last_slot local. */
+	[S_CAL_BATCHES] = { "cal_batches", 1,
+	    "SELECT p.id AS procedure_id, p.name AS procedure_name,"
+	    "       CASE WHEN d.id IS NULL THEN p.allocation_mode ELSE 'draw' END"
+	    "           AS allocation_mode,"
+	    "       to_char(coalesce(sl.published_at, d.auto_batch)"
+	    "           AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS publication,"
+	    "       (extract(epoch FROM coalesce(sl.published_at,"
+	    "       d.auto_batch))"
+	    "        * 1000000)::bigint AS batch_key,"
+	    "       count(*) AS slots, sum(sl.capacity) AS places,"
 	    "       coalesce(sum((SELECT sum(r.places) FROM slot_reservations r"
-	    "                       WHERE r.slot_id = sl.id)), 0),"
-	    "       to_char(min(sl.starts_at) AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(max(sl.starts_at) AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI')"
+	    "                       WHERE r.slot_id = sl.id)), 0) AS reserved,"
+	    "       to_char(min(sl.starts_at) AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS first_slot,"
+	    "       to_char(max(sl.starts_at) AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS last_slot"
 	    "  FROM slots sl JOIN procedures p ON p.id = sl.procedure_id"
 	    "  JOIN sites s ON s.id = sl.site_id"
 	    "  LEFT JOIN draw_slots ds ON ds.slot_id = sl.id"
-	    "  LEFT JOIN draws d ON d.id = ds.draw_id AND d.auto_batch IS NOT NULL"
-	    "       AND d.status = 'scheduled' AND d.registration_opens_at > now()"
-	    " WHERE sl.site_id = $2::bigint AND staff_can_site($1::bigint, sl.site_id)"
-	    "   AND (sl.published_at > now() OR d.id IS NOT NULL) AND sl.starts_at > now()"
+	    "  LEFT JOIN draws d ON d.id = ds.draw_id"
+	    "           AND d.auto_batch IS NOT NULL"
+	    "       AND d.status = 'scheduled'"
+	    "           AND d.registration_opens_at > now()"
+	    " WHERE sl.site_id = :site_id::bigint"
+	    "           AND staff_can_site(:account::bigint, sl.site_id)"
+	    "   AND (sl.published_at > now() OR d.id IS NOT NULL)"
+	    "           AND sl.starts_at > now()"
 	    " GROUP BY p.id, p.name, p.allocation_mode, d.id IS NULL,"
 	    "       coalesce(sl.published_at, d.auto_batch), s.time_zone"
-	    " ORDER BY coalesce(sl.published_at, d.auto_batch), p.name" },
+	    " ORDER BY coalesce(sl.published_at, d.auto_batch), p.name",
+	    "procedure_id procedure_name allocation_mode publication"
+	    " batch_key slots places reserved first_slot last_slot" },
 
-	/* $1 account, $2 site, $3 name; columns: outcome, counter id. */
-	[S_CAL_COUNTER_ADD] = { "cal_counter_add", 3, 0,
-	    "SELECT outcome, coalesce(id::text, '')"
-	    "  FROM calendar_counter_add($1::bigint, $2::bigint, $3)" },
+	/* Adds a counter. */
+	[S_CAL_COUNTER_ADD] = { "cal_counter_add", 0,
+	    "SELECT outcome, coalesce(id::text, '') AS counter_id"
+	    "  FROM calendar_counter_add(:account::bigint, :site_id::bigint,"
+	    "       :name)",
+	    "outcome counter_id" },
 
-	/* $1 account, $2 site, $3 counter, $4 procedure, $5 weekday, $6
-	 * opens, $7 closes, $8 slot minutes, $9 capacity, $10 first day,
-	 * $11 last day (empty: none); columns: outcome, rule id. */
-	[S_CAL_RULE_ADD] = { "cal_rule_add", 11, 0,
-	    "SELECT outcome, coalesce(id::text, '')"
-	    "  FROM calendar_rule_add($1::bigint, $2::bigint, $3::bigint, $4::bigint,"
-	    "       $5::int, $6::time, $7::time, $8::int, $9::int, $10::date,"
-	    "       nullif($11, '')::date)" },
+	/* Adds an opening rule (:valid_until empty: none). */
+	[S_CAL_RULE_ADD] = { "cal_rule_add", 0,
+	    "SELECT outcome, coalesce(id::text, '') AS rule_id"
+	    "  FROM calendar_rule_add(:account::bigint, :site_id::bigint,"
+	    "       :counter_id::bigint, :procedure_id::bigint,"
+	    "       :weekday::int, :opens::time, :closes::time,"
+	    "       :slot_minutes::int, :capacity::int, :valid_from::date,"
+	    "       nullif(:valid_until, '')::date)",
+	    "outcome rule_id" },
 
-	/* $1 account, $2 site, $3 rule, $4 last day; column: outcome. */
-	[S_CAL_RULE_END] = { "cal_rule_end", 4, 0,
-	    "SELECT outcome FROM calendar_rule_end($1::bigint, $2::bigint,"
-	    "       $3::bigint, $4::date)" },
+	/* Ends a rule on :valid_until. */
+	[S_CAL_RULE_END] = { "cal_rule_end", 0,
+	    "SELECT outcome FROM calendar_rule_end(:account::bigint,"
+	    "       :site_id::bigint,"
+	    "       :rule_id::bigint, :valid_until::date)",
+	    "outcome" },
 
-	/* $1 account, $2 site, $3 counter (empty: whole site), $4 day, $5
-	 * reason; columns: outcome, closure id, bookings cancelled. */
-	[S_CAL_CLOSE_DAY] = { "cal_close_day", 5, 0,
-	    "SELECT outcome, coalesce(closure_id::text, ''), cancelled"
-	    "  FROM close_day($1::bigint, $2::bigint, nullif($3, '')::bigint,"
-	    "       $4::date, $5)" },
+	/* Closes a day (:counter_id empty: the whole site), cancelling its
+	 * bookings. */
+	[S_CAL_CLOSE_DAY] = { "cal_close_day", 0,
+	    "SELECT outcome, coalesce(closure_id::text, '') AS closure_id,"
+	    "       cancelled"
+	    "  FROM close_day(:account::bigint, :site_id::bigint,"
+	    "       nullif(:counter_id, '')::bigint,"
+	    "       :day::date, :reason)",
+	    "outcome closure_id cancelled" },
 
-	/* $1 account, $2 site, $3 procedure, $4 mediator %, $5 counter %,
-	 * $6 court %; column: outcome. */
-	[S_CAL_SHARES] = { "cal_shares", 6, 0,
-	    "SELECT outcome FROM calendar_shares_set($1::bigint, $2::bigint,"
-	    "       $3::bigint, $4::int, $5::int, $6::int)" },
+	/* Sets the percent of places of each channel. */
+	[S_CAL_SHARES] = { "cal_shares", 0,
+	    "SELECT outcome FROM calendar_shares_set(:account::bigint,"
+	    "       :site_id::bigint,"
+	    "       :procedure_id::bigint, :mediator_percent::int,"
+	    "       :counter_percent::int, :court_percent::int)",
+	    "outcome" },
 
-	/* $1 account, $2 site, $3 from, $4 to, $5 publication (local
-	 * 'YYYY-MM-DD HH:MM', empty: now), $6 time zone; columns: outcome,
-	 * slots created, places reserved. */
-	[S_CAL_GENERATE] = { "cal_generate", 6, 0,
-	    "SELECT outcome, created, reserved FROM calendar_generate($1::bigint,"
-	    "       $2::bigint, $3::date, $4::date,"
-	    "       coalesce(nullif($5, '')::timestamp AT TIME ZONE $6, now()))" },
+	/* Generates slots from the rules; :publication local 'YYYY-MM-DD
+	 * HH:MM' in :time_zone, empty for now. */
+	[S_CAL_GENERATE] = { "cal_generate", 0,
+	    "SELECT outcome, created,"
+	    "       reserved FROM calendar_generate(:account::bigint,"
+	    "       :site_id::bigint, :from_day::date, :to_day::date,"
+	    "       coalesce(nullif(:publication, '')::timestamp"
+	    "           AT TIME ZONE :time_zone, now()))",
+	    "outcome created reserved" },
 
-	/* $1 account, $2 site, $3 procedure, $4 batch key; columns:
-	 * outcome, slots published. */
-	[S_CAL_PUBLISH] = { "cal_publish", 4, 0,
-	    "SELECT outcome, published FROM calendar_publish_now($1::bigint,"
-	    "       $2::bigint, $3::bigint, $4::bigint)" },
+	/* Publishes a batch now. */
+	[S_CAL_PUBLISH] = { "cal_publish", 0,
+	    "SELECT outcome, published FROM calendar_publish_now(:account::bigint,"
+	    "       :site_id::bigint, :procedure_id::bigint,"
+	    "       :batch_key::bigint)",
+	    "outcome published" },
 
 	/* Waiting room (schema/014_fairness_limits.sql): the releases its
-	 * per-worker cache holds; $1 minutes before, $2 minutes after the
-	 * publication, $3 languages ('{fr,en}'); columns: site id,
-	 * procedure id, site slug, procedure code, publication (epoch), UTC
-	 * offset (seconds), site name, procedure names ("lang:name", one
-	 * per language, separated by U+001F), slot ids (comma-separated),
-	 * whether places published before it are free (t/f). */
-	[S_WAIT_RELEASES] = { "wait_releases", 3, 1,
+	 * per-worker cache holds, from :minutes_before to :minutes_after the
+	 * publication, :languages as '{fr,en}'; publish_epoch in seconds,
+	 * utc_offset in seconds, procedure_names "lang:name" separated by
+	 * U+001F, slot_ids comma-separated, free_before whether places
+	 * published before it are free. */
+	[S_WAIT_RELEASES] = { "wait_releases", 1,
 	    "SELECT site_id, procedure_id, site_slug, procedure_code,"
 	    "       publish_epoch, utc_offset, site_name,"
-	    "       array_to_string(procedure_names, chr(31)),"
-	    "       array_to_string(slot_ids, ','),"
+	    "       array_to_string(procedure_names,"
+	    "       chr(31)) AS procedure_names,"
+	    "       array_to_string(slot_ids, ',') AS slot_ids,"
 	    /* places free before the release: they are not queued */
-	    "       EXISTS (SELECT 1 FROM creneau_bookable_slots(site_id, procedure_id) b"
+	    "       EXISTS (SELECT 1 FROM creneau_bookable_slots(site_id,"
+	    "       procedure_id) b"
 	    "                 JOIN slots s ON s.id = b.slot_id"
 	    "                WHERE s.published_at < to_timestamp(publish_epoch))"
-	    "  FROM waiting_room_releases(make_interval(mins => $1::int),"
-	    "       make_interval(mins => $2::int), $3::text[])" },
+	    "           AS free_before"
+	    "  FROM waiting_room_releases(make_interval(mins => :minutes_before::int),"
+	    "       make_interval(mins => :minutes_after::int),"
+	    "       :languages::text[])",
+	    "site_id procedure_id site_slug procedure_code publish_epoch"
+	    " utc_offset site_name procedure_names slot_ids free_before" },
 
-	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a
-	 * release (issue 10): only the slots published before $4 (epoch s),
-	 * so the places already free are not queued. */
-	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 4, 1,
-	    "SELECT b.local_start::date::text, sum(b.free)::integer"
-	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
+	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a release
+	 * (issue 10): only the slots published before :published_before
+	 * (epoch s), so the places already free are not queued. */
+	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 1,
+	    "SELECT b.local_start::date::text AS day,"
+	    "       sum(b.free)::integer AS free"
+	    "  FROM creneau_bookable_slots(:site_id::bigint,"
+	    "       :procedure_id::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
-	    " WHERE s.published_at < to_timestamp($4::bigint)"
-	    "   AND b.local_start::date < (SELECT (now() AT TIME ZONE st.time_zone)::date"
-	    "                                FROM sites st WHERE st.id = $1::bigint)"
-	    "                             + greatest($3::int, 0)"
-	    " GROUP BY 1 ORDER BY 1" },
-	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 4, 1,
-	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI'), b.free"
-	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
+	    " WHERE s.published_at < to_timestamp(:published_before::bigint)"
+	    "   AND b.local_start::date < (SELECT (now()"
+	    "           AT TIME ZONE st.time_zone)::date"
+	    "                                FROM sites st WHERE st.id = :site_id::bigint)"
+	    "                             + greatest(:days::int, 0)"
+	    " GROUP BY 1 ORDER BY 1",
+	    "day free" },
+	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 1,
+	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI') AS local_time,"
+	    "       b.free"
+	    "  FROM creneau_bookable_slots(:site_id::bigint,"
+	    "       :procedure_id::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
-	    " WHERE s.published_at < to_timestamp($4::bigint)"
-	    "   AND b.local_start >= $3::date AND b.local_start < $3::date + 1"
-	    " ORDER BY b.starts_at, b.slot_id" },
+	    " WHERE s.published_at < to_timestamp(:published_before::bigint)"
+	    "   AND b.local_start >= :day::date"
+	    "           AND b.local_start < :day::date + 1"
+	    " ORDER BY b.starts_at, b.slot_id",
+	    "slot_id local_time free" },
 
-	/* Rate limits of the booking form, before booking_hold; $1 slot,
-	 * $2 the person (identity_json: only its keys count), $3 address
-	 * digest, $4 the form token's id (counts the live holds: schema/017);
-	 * column: the scope refused, or empty. */
-	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 4, 0,
-	    "SELECT booking_rate_check($1::bigint, $2::jsonb, $3, $4)" },
+	/* Rate limits of the booking form, before booking_hold: :identity
+	 * counts by its keys, :address is the address digest, :form_id the
+	 * form token's id (counts the live holds: schema/017); refused_scope
+	 * empty when none. */
+	[S_BOOKING_RATE_CHECK] = { "booking_rate_check", 0,
+	    "SELECT booking_rate_check(:slot_id::bigint, :identity::jsonb,"
+	    "       :address, :form_id)"
+	    "       AS refused_scope",
+	    "refused_scope" },
 
 	/* A form booking_hold refused stops counting as a live hold on its
-	 * way (schema/017); $1 the form token's id. */
-	[S_BOOKING_RATE_FORGET] = { "booking_rate_forget", 1, 0,
-	    "SELECT booking_rate_forget($1)" },
+	 * way (schema/017). */
+	[S_BOOKING_RATE_FORGET] = { "booking_rate_forget", 0,
+	    "SELECT booking_rate_forget(:form_id) AS forgotten",
+	    "forgotten" },
 
-	/* Draws (schema/013_draws.sql). $1 site slug, $2 procedure code,
-	 * $3 language; columns: procedure name, site name, language of the
-	 * procedure name, site id, procedure id. */
-	[S_DRAW_PROCEDURE] = { "draw_procedure", 3, 1,
-	    "SELECT t.name, s.name, t.lang, s.id, p.id"
+	/* Draws (schema/013_draws.sql). A procedure of a site with its name
+	 * in :lang. */
+	[S_DRAW_PROCEDURE] = { "draw_procedure", 1,
+	    "SELECT t.name AS procedure_name, s.name AS site_name, t.lang,"
+	    "       s.id AS site_id, p.id AS procedure_id"
 	    "  FROM site_procedures sp"
 	    "  JOIN sites s ON s.id = sp.site_id"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
-	    "  CROSS JOIN LATERAL procedure_text(p.id, $3) t"
-	    " WHERE s.slug = $1 AND p.code = $2" },
+	    "  CROSS JOIN LATERAL procedure_text(p.id, :lang) t"
+	    " WHERE s.slug = :site_slug AND p.code = :procedure_code",
+	    "procedure_name site_name lang site_id procedure_id" },
 
-	/* The current draw of $1 site id, $2 procedure id; columns: id,
-	 * site name, procedure name, opens, closes, draw (local
-	 * 'YYYY-MM-DD HH24:MI'), places, commitment, status, registration
-	 * open (t/f), requires_agdref, effective mode, (unused), offer
-	 * hours. */
-	[S_DRAW_PAGE] = { "draw_page", 2, 1,
+	/* The current draw of a procedure of a site: opens, closes and
+	 * draw_at local 'YYYY-MM-DD HH24:MI'; mode the effective allocation
+	 * mode. */
+	[S_DRAW_PAGE] = { "draw_page", 1,
 	    "SELECT d.id, d.site_name, d.procedure_name,"
-	    "       to_char(d.registration_opens_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.registration_closes_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.draw_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
+	    "       to_char(d.registration_opens_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS opens,"
+	    "       to_char(d.registration_closes_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS closes,"
+	    "       to_char(d.draw_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS draw_at,"
 	    "       d.places, d.commitment, d.status, d.registration_open,"
-	    "       p.requires_agdref, creneau_allocation_mode(d.site_id, d.procedure_id),"
-	    "       '', d.offer_hours"
+	    "       p.requires_agdref,"
+	    "       creneau_allocation_mode(d.site_id, d.procedure_id) AS mode,"
+	    "       d.offer_hours"
 	    "  FROM draw_public d JOIN procedures p ON p.id = d.procedure_id"
-	    " WHERE d.id = draw_current($1::bigint, $2::bigint)" },
+	    " WHERE d.id = draw_current(:site_id::bigint,"
+	    "       :procedure_id::bigint)",
+	    "id site_name procedure_name opens closes draw_at places"
+	    " commitment status registration_open requires_agdref mode"
+	    " offer_hours" },
 
-	/* Registers; $1 draw, $2 the person (identity_json), $3
-	 * idempotency key, $4 token, $5 code, $6 network digest; columns:
-	 * outcome, entry id, public id. */
-	[S_DRAW_REGISTER] = { "draw_register", 6, 0,
-	    "SELECT outcome, entry_id, public_id FROM draw_register($1::bigint,"
-	    "  $2::jsonb, $3, $4, $5, $6)" },
+	/* Registers for a draw; :identity is identity_json, :network the
+	 * network digest. */
+	[S_DRAW_REGISTER] = { "draw_register", 0,
+	    "SELECT outcome, entry_id,"
+	    "       public_id FROM draw_register(:draw_id::bigint,"
+	    "  :identity::jsonb, :idempotency_key, :token, :code, :network)",
+	    "outcome entry_id public_id" },
 
-	/* An entry by its secret token; $1 token, $2 language; columns:
-	 * status, public id, draw id, procedure name, site name, closes,
-	 * draw (local), draw status, e-mail, phone, rank, commitment,
-	 * language of the procedure name. */
-	[S_DRAW_ENTRY_VIEW] = { "draw_entry_view", 2, 1,
-	    "SELECT e.status, e.public_id, d.id, t.name, d.site_name,"
-	    "       to_char(d.registration_closes_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.draw_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       d.status, coalesce(e.email, ''), coalesce(e.phone, ''),"
-	    "       coalesce(e.rank::text, ''), d.commitment, t.lang"
+	/* An entry by the secret :token of its link; closes and draw_at
+	 * local; lang the language of the procedure name. */
+	[S_DRAW_ENTRY_VIEW] = { "draw_entry_view", 1,
+	    "SELECT e.status, e.public_id, d.id AS draw_id,"
+	    "       t.name AS procedure_name,"
+	    "       d.site_name,"
+	    "       to_char(d.registration_closes_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS closes,"
+	    "       to_char(d.draw_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS draw_at,"
+	    "       d.status AS draw_status, coalesce(e.email, '') AS email,"
+	    "       coalesce(e.phone, '') AS phone,"
+	    "       coalesce(e.rank::text, '') AS rank,"
+	    "       d.commitment, t.lang"
 	    "  FROM draw_entries e JOIN draw_public d ON d.id = e.draw_id"
-	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, $2) t"
-	    " WHERE e.id = draw_entry_by_token($1)" },
+	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, :lang) t"
+	    " WHERE e.id = draw_entry_by_token(:token)",
+	    "status public_id draw_id procedure_name site_name closes draw_at"
+	    " draw_status email phone rank commitment lang" },
 
-	/* $1 token, $2 code; column: outcome. */
-	[S_DRAW_ENTRY_CONFIRM] = { "draw_entry_confirm", 2, 0,
-	    "SELECT outcome FROM draw_entry_confirm($1, $2)" },
+	/* Confirms an entry with its code. */
+	[S_DRAW_ENTRY_CONFIRM] = { "draw_entry_confirm", 0,
+	    "SELECT outcome FROM draw_entry_confirm(:token, :code)",
+	    "outcome" },
 
-	/* $1 token; column: outcome. */
-	[S_DRAW_ENTRY_WITHDRAW] = { "draw_entry_withdraw", 1, 0,
-	    "SELECT outcome FROM draw_entry_withdraw($1)" },
+	/* Withdraws an entry. */
+	[S_DRAW_ENTRY_WITHDRAW] = { "draw_entry_withdraw", 0,
+	    "SELECT outcome FROM draw_entry_withdraw(:token)",
+	    "outcome" },
 
-	/* A draw for its public page; $1 id, $2 language; columns: site
-	 * name, procedure name, opens, closes, draw, places, commitment,
-	 * status, drawn at (local), seed (hex, once drawn), entries ranked,
-	 * site slug, procedure code, language of the procedure name. */
-	[S_DRAW_PUBLIC] = { "draw_public", 2, 1,
-	    "SELECT d.site_name, t.name,"
-	    "       to_char(d.registration_opens_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.registration_closes_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.draw_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'),"
+	/* A draw for its public page: times local, seed_hex once drawn,
+	 * ranked the number of entries ranked. */
+	[S_DRAW_PUBLIC] = { "draw_public", 1,
+	    "SELECT d.site_name, t.name AS procedure_name,"
+	    "       to_char(d.registration_opens_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS opens,"
+	    "       to_char(d.registration_closes_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS closes,"
+	    "       to_char(d.draw_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS draw_at,"
 	    "       d.places, d.commitment, d.status,"
-	    "       coalesce(to_char(d.drawn_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI'), ''),"
-	    "       coalesce(d.seed_hex, ''), d.ranked, d.site_slug, d.procedure_code, t.lang"
+	    "       coalesce(to_char(d.drawn_at AT TIME ZONE d.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI'), '') AS drawn_at,"
+	    "       coalesce(d.seed_hex, '') AS seed_hex, d.ranked,"
+	    "       d.site_slug, d.procedure_code, t.lang"
 	    "  FROM draw_public d"
-	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, $2) t"
-	    " WHERE d.id = $1::bigint" },
+	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, :lang) t"
+	    " WHERE d.id = :draw_id::bigint",
+	    "site_name procedure_name opens closes draw_at places commitment"
+	    " status drawn_at seed_hex ranked site_slug procedure_code lang" },
 
-	/* The ranked entries of a drawn draw; $1 id; columns: public id,
-	 * order key, rank, offered (t/f). */
-	[S_DRAW_RESULTS] = { "draw_results", 1, 1,
-	    "SELECT public_id, order_key, rank, offered FROM draw_results($1::bigint)" },
+	/* The ranked entries of a drawn draw. */
+	[S_DRAW_RESULTS] = { "draw_results", 1,
+	    "SELECT public_id, order_key, rank,"
+	    "       offered FROM draw_results(:draw_id::bigint)",
+	    "public_id order_key rank offered" },
 
-	/* Abuse review. $1 account, $2 site slug; columns: site id, site
-	 * name, may review (t/f). */
-	[S_ABUSE_SITE] = { "abuse_site", 2, 1,
-	    "SELECT s.id, s.name, creneau_draw_staff_ok($1::bigint, s.id, true)"
-	    "  FROM sites s WHERE s.slug = $2" },
+	/* Abuse review: a site by slug, and whether the account may review
+	 * it. */
+	[S_ABUSE_SITE] = { "abuse_site", 1,
+	    "SELECT s.id AS site_id, s.name AS site_name,"
+	    "       creneau_draw_staff_ok(:account::bigint, s.id,"
+	    "       true) AS allowed"
+	    "  FROM sites s WHERE s.slug = :site_slug",
+	    "site_id site_name allowed" },
 
-	/* $1 account, $2 site id; columns: kind, subject, count, voidable
-	 * entry ids (space-separated). */
-	[S_ABUSE_REVIEW] = { "abuse_review", 2, 1,
+	/* What looks abusive at a site: n is the count, voidable the entry
+	 * ids (space-separated). */
+	[S_ABUSE_REVIEW] = { "abuse_review", 1,
 	    "SELECT kind, subject, n, voidable"
-	    "  FROM abuse_review($1::bigint, $2::bigint)" },
+	    "  FROM abuse_review(:account::bigint, :site_id::bigint)",
+	    "kind subject n voidable" },
 
-	/* Disposable domains; no parameter; column: domain. */
-	[S_ABUSE_DOMAINS] = { "abuse_domains", 0, 1,
-	    "SELECT domain FROM disposable_domains ORDER BY domain" },
+	/* Disposable e-mail domains. */
+	[S_ABUSE_DOMAINS] = { "abuse_domains", 1,
+	    "SELECT domain FROM disposable_domains ORDER BY domain",
+	    "domain" },
 
-	/* $1 account, $2 site id, $3 entry public id, $4 reason; outcome. */
-	[S_ABUSE_VOID] = { "abuse_void", 4, 0,
-	    "SELECT outcome FROM abuse_void_entry($1::bigint, $2::bigint, $3, $4)" },
+	/* Voids a draw entry. */
+	[S_ABUSE_VOID] = { "abuse_void", 0,
+	    "SELECT outcome FROM abuse_void_entry(:account::bigint,"
+	    "       :site_id::bigint, :public_id, :reason)",
+	    "outcome" },
 
-	/* $1 account, $2 site id, $3 domain, $4 listed (t/f); outcome. */
-	[S_ABUSE_DOMAIN_SET] = { "abuse_domain_set", 4, 0,
-	    "SELECT outcome FROM disposable_domain_set($1::bigint, $2::bigint,"
-	    "       $3, $4::boolean)" },
+	/* Adds (:listed t) or removes a disposable domain. */
+	[S_ABUSE_DOMAIN_SET] = { "abuse_domain_set", 0,
+	    "SELECT outcome FROM disposable_domain_set(:account::bigint,"
+	    "       :site_id::bigint,"
+	    "       :domain, :listed::boolean)",
+	    "outcome" },
 
-	/* Draws of a site for its staff; $1 account, $2 site slug; columns:
-	 * id, procedure name, status, opens, closes, draw (local), commitment,
-	 * verified entries, places, due to be drawn (t/f), made by the draw
-	 * switch (t/f, schema/020). */
-	[S_AGENT_DRAWS] = { "agent_draws", 2, 1,
-	    "SELECT d.id, p.name, d.status,"
-	    "       to_char(d.registration_opens_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.registration_closes_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
-	    "       to_char(d.draw_at AT TIME ZONE s.time_zone, 'YYYY-MM-DD HH24:MI'),"
+	/* Draws of a site for its staff: times local, places the slots drawn
+	 * for, due whether it is due to be drawn, by_switch whether the draw
+	 * switch made it (schema/020). */
+	[S_AGENT_DRAWS] = { "agent_draws", 1,
+	    "SELECT d.id, p.name AS procedure_name, d.status,"
+	    "       to_char(d.registration_opens_at AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS opens,"
+	    "       to_char(d.registration_closes_at AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS closes,"
+	    "       to_char(d.draw_at AT TIME ZONE s.time_zone,"
+	    "               'YYYY-MM-DD HH24:MI') AS draw_at,"
 	    "       d.commitment,"
 	    "       (SELECT count(*) FROM draw_entries e WHERE e.draw_id = d.id"
-	    "           AND e.verified_at IS NOT NULL AND e.status <> 'voided'),"
-	    "       (SELECT count(*) FROM draw_slots x WHERE x.draw_id = d.id),"
-	    "       (d.status = 'scheduled' AND d.draw_at <= now()),"
-	    "       d.auto_batch IS NOT NULL"
+	    "           AND e.verified_at IS NOT NULL AND e.status <> 'voided')"
+	    "           AS verified_entries,"
+	    "       (SELECT count(*) FROM draw_slots x WHERE x.draw_id = d.id) AS places,"
+	    "       (d.status = 'scheduled' AND d.draw_at <= now()) AS due,"
+	    "       d.auto_batch IS NOT NULL AS by_switch"
 	    "  FROM draws d JOIN sites s ON s.id = d.site_id"
 	    "  JOIN procedures p ON p.id = d.procedure_id"
-	    " WHERE s.slug = $2 AND staff_can_site($1::bigint, s.id)"
-	    " ORDER BY d.draw_at DESC LIMIT 50" },
+	    " WHERE s.slug = :site_slug"
+	    "           AND staff_can_site(:account::bigint, s.id)"
+	    " ORDER BY d.draw_at DESC LIMIT 50",
+	    "id procedure_name status opens closes draw_at commitment"
+	    " verified_entries places due by_switch" },
 
-	/* Procedures of a site allocated by draw; $1 site id; columns: id,
-	 * name. */
-	[S_AGENT_DRAW_PROCEDURES] = { "agent_draw_procedures", 1, 1,
+	/* Procedures of a site allocated by draw. */
+	[S_AGENT_DRAW_PROCEDURES] = { "agent_draw_procedures", 1,
 	    "SELECT p.id, p.name FROM site_procedures sp"
 	    "  JOIN procedures p ON p.id = sp.procedure_id"
-	    " WHERE sp.site_id = $1::bigint"
-	    "   AND creneau_allocation_mode(sp.site_id, sp.procedure_id) = 'draw'"
-	    " ORDER BY p.name" },
+	    " WHERE sp.site_id = :site_id::bigint"
+	    "   AND creneau_allocation_mode(sp.site_id,"
+	    "       sp.procedure_id) = 'draw'"
+	    " ORDER BY p.name",
+	    "id name" },
 
-	/* Schedules a draw; $1 account, $2 site id, $3 procedure id, $4 opens,
-	 * $5 closes, $6 draw (local times of the site), $7 offer hours, $8 and
-	 * $9 the days of the slots; columns: outcome, draw id, commitment. */
-	[S_AGENT_DRAW_SCHEDULE] = { "agent_draw_schedule", 9, 0,
+	/* Schedules a draw: :opens, :closes and :draw_at local times of the
+	 * site, :first_day and :last_day the days of its slots. */
+	[S_AGENT_DRAW_SCHEDULE] = { "agent_draw_schedule", 0,
 	    "SELECT d.outcome, d.draw_id, d.commitment FROM sites s,"
-	    "  LATERAL draw_schedule($1::bigint, s.id, $3::bigint,"
-	    "    $4::timestamp AT TIME ZONE s.time_zone,"
-	    "    $5::timestamp AT TIME ZONE s.time_zone,"
-	    "    $6::timestamp AT TIME ZONE s.time_zone,"
-	    "    $7::int, $8::date, $9::date) d"
-	    " WHERE s.id = $2::bigint" },
+	    "  LATERAL draw_schedule(:account::bigint, s.id,"
+	    "       :procedure_id::bigint,"
+	    "    :opens::timestamp AT TIME ZONE s.time_zone,"
+	    "    :closes::timestamp AT TIME ZONE s.time_zone,"
+	    "    :draw_at::timestamp AT TIME ZONE s.time_zone,"
+	    "    :offer_hours::int, :first_day::date, :last_day::date) d"
+	    " WHERE s.id = :site_id::bigint",
+	    "outcome draw_id commitment" },
 
-	/* Runs a due draw now; $1 draw, $2 account; outcome, offers, entries. */
-	[S_AGENT_DRAW_RUN] = { "agent_draw_run", 2, 0,
-	    "SELECT outcome, offers, entries FROM draw_run($1::bigint, $2::bigint)" },
+	/* Runs a due draw now. */
+	[S_AGENT_DRAW_RUN] = { "agent_draw_run", 0,
+	    "SELECT outcome, offers,"
+	    "       entries FROM draw_run(:draw_id::bigint, :account::bigint)",
+	    "outcome offers entries" },
 
-	/* Rate limits of a draw registration ($1 the person: its e-mail and
-	 * phone keys, $2 address digest); the first scope over its limit, or
-	 * empty. */
-	[S_DRAW_RATE_CHECK] = { "draw_rate_check", 2, 0,
-	    "SELECT draw_rate_check($1::jsonb, $2)" },
+	/* Rate limits of a draw registration (:identity counts by its e-mail
+	 * and phone keys, :address the address digest): the first scope over
+	 * its limit, or empty. */
+	[S_DRAW_RATE_CHECK] = { "draw_rate_check", 0,
+	    "SELECT draw_rate_check(:identity::jsonb, :address)"
+	    "       AS refused_scope",
+	    "refused_scope" },
 
-	/* The draw switch of each procedure of a site; $1 account, $2 site;
-	 * columns: procedure id, name, next mode, override, automatic mode,
-	 * reason kind (sold_out, left_over or empty), release (local),
-	 * places, seconds, draw id, places left, sellout limit (minutes),
-	 * changed at (local), allocated by draw anyway (t/f). */
-	[S_CAL_SWITCH_STATUS] = { "cal_switch_status", 2, 1,
-	    "SELECT procedure_id, name, next_mode, override, auto_mode, reason_kind,"
-	    "       release_local, coalesce(places::text, ''), coalesce(seconds::text, ''),"
-	    "       coalesce(draw_id::text, ''), coalesce(places_left::text, ''),"
+	/* The draw switch of each procedure of a site: reason_kind sold_out,
+	 * left_over or empty; release_local and changed_local local;
+	 * limit_minutes the sellout limit; by_draw whether allocated by draw
+	 * anyway. */
+	[S_CAL_SWITCH_STATUS] = { "cal_switch_status", 1,
+	    "SELECT procedure_id, name, next_mode, override, auto_mode,"
+	    "       reason_kind,"
+	    "       release_local, coalesce(places::text, '') AS places,"
+	    "       coalesce(seconds::text, '') AS seconds,"
+	    "       coalesce(draw_id::text, '') AS draw_id,"
+	    "       coalesce(places_left::text, '') AS places_left,"
 	    "       limit_minutes, changed_local, by_draw"
-	    "  FROM draw_switch_status($1::bigint, $2::bigint)" },
+	    "  FROM draw_switch_status(:account::bigint, :site_id::bigint)",
+	    "procedure_id name next_mode override auto_mode reason_kind"
+	    " release_local places seconds draw_id places_left limit_minutes"
+	    " changed_local by_draw" },
 
-	/* Staff override of the draw switch; $1 account, $2 site, $3
-	 * procedure, $4 mode (auto, open, draw); columns: outcome, batches
-	 * changed. */
-	[S_CAL_SWITCH_SET] = { "cal_switch_set", 4, 0,
-	    "SELECT outcome, changed FROM draw_switch_override($1::bigint, $2::bigint,"
-	    "       $3::bigint, $4)" },
+	/* Staff override of the draw switch (:mode auto, open or draw);
+	 * changed is the batches changed. */
+	[S_CAL_SWITCH_SET] = { "cal_switch_set", 0,
+	    "SELECT outcome, changed FROM draw_switch_override(:account::bigint, :site_id::bigint,"
+	    "       :procedure_id::bigint, :mode)",
+	    "outcome changed" },
 };

@@ -4,6 +4,8 @@
 #ifndef CRENEAU_STATEMENTS_H
 #define CRENEAU_STATEMENTS_H
 
+#include "db.h"
+
 enum stmt {
 	S_HEALTH,
 	S_SITES,
@@ -98,13 +100,13 @@ enum stmt {
 	STMT_COUNT
 };
 
-struct statement {
-	const char	*name;
-	int		 nparams;
-	int		 readonly;	/* safe to retry after a lost connection */
-	const char	*sql;
-};
-
 extern const struct statement statements[STMT_COUNT];
+
+struct req;
+
+/* Runs a statement for a request (fcgi/web/query.c): see db_run(). The
+ * result belongs to the request's arena. */
+PGresult	*db_exec(struct req *, enum stmt, const struct db_arg *);
+int		 db_fail(struct req *);
 
 #endif

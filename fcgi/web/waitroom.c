@@ -31,6 +31,8 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "log.h"
@@ -191,25 +193,25 @@ cache_row(struct release *rel, const PGresult *res, int i)
 	size_t		 k, n;
 
 	memset(rel, 0, sizeof(*rel));
-	rel->site_id = strtoll(db_value(res, i, 0), NULL, 10);
-	rel->proc_id = strtoll(db_value(res, i, 1), NULL, 10);
-	rel->publish = strtoll(db_value(res, i, 4), NULL, 10);
-	rel->utc_offset = atoi(db_value(res, i, 5));
-	if ((rel->site_slug = strdup(db_value(res, i, 2))) == NULL ||
-	    (rel->proc_code = strdup(db_value(res, i, 3))) == NULL ||
-	    (rel->site_name = strdup(db_value(res, i, 6))) == NULL ||
-	    (names = strdup(db_value(res, i, 7))) == NULL)
+	rel->site_id = strtoll(db_get(res, i, "site_id"), NULL, 10);
+	rel->proc_id = strtoll(db_get(res, i, "procedure_id"), NULL, 10);
+	rel->publish = strtoll(db_get(res, i, "publish_epoch"), NULL, 10);
+	rel->utc_offset = atoi(db_get(res, i, "utc_offset"));
+	if ((rel->site_slug = strdup(db_get(res, i, "site_slug"))) == NULL ||
+	    (rel->proc_code = strdup(db_get(res, i, "procedure_code"))) == NULL ||
+	    (rel->site_name = strdup(db_get(res, i, "site_name"))) == NULL ||
+	    (names = strdup(db_get(res, i, "procedure_names"))) == NULL)
 		return -1;
 	for (k = 0, tok = strtok_r(names, "\037", &save); tok != NULL &&
 	    k < CONF_LANGS_MAX; tok = strtok_r(NULL, "\037", &save))
 		rel->names[k++] = strdup(tok);
 	free(names);
-	for (n = 1, p = db_value(res, i, 8); *p != '\0'; p++)
+	for (n = 1, p = db_get(res, i, "slot_ids"); *p != '\0'; p++)
 		n += *p == ',';
 	if ((rel->slots = calloc(n, sizeof(*rel->slots))) == NULL)
 		return -1;
-	rel->already_free = strcmp(db_value(res, i, 9), "t") == 0;
-	for (p = db_value(res, i, 8); *p != '\0'; p = *end == ',' ? end + 1 : end) {
+	rel->already_free = strcmp(db_get(res, i, "free_before"), "t") == 0;
+	for (p = db_get(res, i, "slot_ids"); *p != '\0'; p = *end == ',' ? end + 1 : end) {
 		rel->slots[rel->nslots++] = strtoll(p, &end, 10);
 		if (end == p)
 			break;
@@ -224,7 +226,6 @@ cache_refresh(struct req *r)
 {
 	const struct conf	*c = r->conf;
 	time_t			 now = time(NULL);
-	const char		*p[3];
 	char			 langs[128];
 	PGresult		*res;
 	size_t			 i, len = 0;
@@ -238,10 +239,11 @@ cache_refresh(struct req *r)
 		len += (size_t)snprintf(langs + len, sizeof(langs) - len, "%s%s",
 		    i > 0 ? "," : "", c->languages[i]);
 	snprintf(langs + len, sizeof(langs) - len, "}");
-	p[0] = arena_printf(r->arena, "%d", c->waiting_room_minutes);
-	p[1] = arena_printf(r->arena, "%d", AFTER_MINUTES);
-	p[2] = langs;
-	if ((res = db_exec(r, S_WAIT_RELEASES, p)) == NULL) {
+	if ((res = db_exec(r, S_WAIT_RELEASES, DB_ARGS(
+	    { "minutes_before", arena_printf(r->arena, "%d",
+	    c->waiting_room_minutes) },
+	    { "minutes_after", arena_printf(r->arena, "%d", AFTER_MINUTES) },
+	    { "languages", langs }))) == NULL) {
 		r->db_unavailable = 0;	/* the page's own statements will tell */
 		*r->incident = '\0';
 		return;
@@ -412,7 +414,7 @@ render(struct req *r, const struct release *rel, long long now, long long admit_
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), lang);
 	tpl_text(tpl_get(t, NULL, "site-name"), rel->site_name);
 	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
-	    arena_printf(r->arena, "/site/%s", rel->site_slug));
+	    route_url(r, R_SITE, rel->site_slug, NULL));
 	tpl_text(tpl_get(t, NULL, "status"), arena_printf(r->arena, admit_ms == 0 ?
 	    _("New appointments open on %s. You are in the waiting room.") :
 	    _("New appointments opened on %s. You are in the queue."),
@@ -437,8 +439,7 @@ render(struct req *r, const struct release *rel, long long now, long long admit_
 	    "When it is your turn, the free times appear instead of this page, and you have %d minute to choose one and send the form.",
 	    "When it is your turn, the free times appear instead of this page, and you have %d minutes to choose one and send the form.",
 	    PASS_SECONDS / 60), PASS_SECONDS / 60));
-	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena,
-	    "/site/%s/%s?wait=1", rel->site_slug, rel->proc_code));
+	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code)));
 	return tpl_send(r, t, 200);
 }
 
@@ -449,8 +450,7 @@ wait_answer(struct req *r, const struct release *rel, long long now,
     long long admit_ms)
 {
 	if (r->method == M_POST)
-		return resp_redirect(r, arena_printf(r->arena, "/site/%s/%s?wait=1",
-		    rel->site_slug, rel->proc_code)) == -1 ? -1 : 1;
+		return resp_redirect(r, arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code))) == -1 ? -1 : 1;
 	return render(r, rel, now, admit_ms) == -1 ? -1 : 1;
 }
 
@@ -534,8 +534,7 @@ view_fill(struct req *r, const struct release *rel, struct wr_view *v)
 	v->hide_from = rel->publish;
 	v->opened = (long long)time(NULL) >= rel->publish;
 	v->opens = local_time(r, rel, rel->publish);
-	v->room = arena_printf(r->arena, "/site/%s/%s?wait=1", rel->site_slug,
-	    rel->proc_code);
+	v->room = arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code));
 }
 
 /* The room of the procedure page: the room itself when asked for
@@ -594,4 +593,38 @@ waitroom_gate_slot(struct req *r, const char *slot_id)
 		    cache[i].nslots, sizeof(id), cmp_id) != NULL)
 			return gate(r, &cache[i], JOIN);
 	return 0;
+}
+
+/* The days with free places of a procedure that view v may see: all of
+ * them, or, for someone not admitted to a release, those of the places
+ * published before it. NULL when the database failed. */
+PGresult *
+waitroom_slot_days(struct req *r, const char *site_id, const char *proc_id,
+    const struct wr_view *v)
+{
+	const char	*days = arena_printf(r->arena, "%d",
+			    r->conf->calendar_days);
+
+	if (v->hide_from == 0)
+		return db_exec(r, S_SLOT_DAYS, DB_ARGS({ "site_id", site_id },
+		    { "procedure_id", proc_id }, { "days", days }));
+	return db_exec(r, S_SLOT_DAYS_BEFORE, DB_ARGS({ "site_id", site_id },
+	    { "procedure_id", proc_id }, { "days", days },
+	    { "published_before", arena_printf(r->arena, "%lld",
+	    v->hide_from) }));
+}
+
+/* The free times of local day (YYYY-MM-DD) that view v may see, as
+ * waitroom_slot_days. */
+PGresult *
+waitroom_slot_times(struct req *r, const char *site_id, const char *proc_id,
+    const char *day, const struct wr_view *v)
+{
+	if (v->hide_from == 0)
+		return db_exec(r, S_SLOT_TIMES, DB_ARGS({ "site_id", site_id },
+		    { "procedure_id", proc_id }, { "day", day }));
+	return db_exec(r, S_SLOT_TIMES_BEFORE, DB_ARGS({ "site_id", site_id },
+	    { "procedure_id", proc_id }, { "day", day },
+	    { "published_before", arena_printf(r->arena, "%lld",
+	    v->hide_from) }));
 }

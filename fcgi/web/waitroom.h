@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
 struct arena;
 struct conf;
 struct req;
@@ -37,6 +39,15 @@ int	waitroom_gate_slot(struct req *, const char *slot_id);
 void	waitroom_peek(struct req *, const char *site_slug,
 	    const char *procedure_code, struct wr_view *v);
 void	*waitroom_shared_map(const struct conf *, const char *name, size_t);
+
+/* The free days, and the free times of a day, of a procedure as view v
+ * may see them (S_SLOT_DAYS/S_SLOT_TIMES, or their _BEFORE forms when
+ * places are hidden); NULL when the database failed. */
+PGresult	*waitroom_slot_days(struct req *, const char *site_id,
+		    const char *procedure_id, const struct wr_view *v);
+PGresult	*waitroom_slot_times(struct req *, const char *site_id,
+		    const char *procedure_id, const char *day,
+		    const struct wr_view *v);
 
 /* The signed cookie of one person for one release (waitroom_cookie.c). */
 struct wait_cookie {

@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "log.h"
 #include "req.h"
@@ -325,7 +326,8 @@ worker_run(const struct conf *c, int listen_fd)
 	sigaction(SIGCHLD, &sa, NULL);
 	if ((a = arena_new(64 * 1024)) == NULL)
 		return 1;
-	db_init(c);
+	if (db_setup(c, "creneau-fcgi", statements, STMT_COUNT, NULL) == -1)
+		return 1;
 	if (FCGX_InitRequest(&fx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
 	while (!stopping) {

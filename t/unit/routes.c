@@ -1,5 +1,6 @@
 /* Unit tests of the route table: exact paths, one validated segment,
- * and everything else not found. */
+ * and everything else not found; route_url builds the paths the table
+ * matches. */
 #include "config.h"
 
 #include <string.h>
@@ -32,6 +33,7 @@ main(void)
 {
 	const char	*arg;
 	struct arena	*a = arena_new(4096);
+	struct req	 rq;
 	unsigned char	 key[32];
 	char		*ref, *other;
 
@@ -64,6 +66,22 @@ main(void)
 	is_str(match("/booking/short/confirm", &arg), "bad", "a short token refused");
 	is_str(match("/booking/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ/other", &arg),
 	    "-", "an unknown action: not found");
+	/* route_url: each route's path, matched back to the same route. */
+	memset(&rq, 0, sizeof(rq));
+	rq.arena = a;
+	is_str(route_url(&rq, R_PROCEDURE, "prefecture-rhone", "titre"),
+	    "/site/prefecture-rhone/titre", "route_url fills the segments in order");
+	is_str(route_url(&rq, R_AGENT_COURT_ITEM, "s", "12"),
+	    "/agent/site/s/court/12", "a segment between fixed ones");
+	is_str(route_url(&rq, R_HOME, NULL, NULL), "/", "a route without segments");
+	is_str(match(route_url(&rq, R_BOOK, slot_ref(a, "42"), NULL), &arg),
+	    "book", "a slot's form URL, built with its slot_ref, matches");
+	is_str(arg, "42", "and gives the bare id back");
+	is_str(match(route_url(&rq, R_ALERT_UNSUBSCRIBE,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ", NULL), &arg),
+	    "alert-unsubscribe", "an action under a token");
+	is_str(match(route_url(&rq, R_SITE, NULL, NULL), &arg), "-",
+	    "a missing segment matches no route");
 	arena_free(a);
 	return done_testing();
 }

@@ -13,6 +13,8 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "formtoken.h"
@@ -25,16 +27,13 @@
 
 static const char *const form_fields[] = { "email", "phone", "lang", NULL };
 
-/* Columns of S_SITE_PROCEDURE this page uses. */
-enum { SP_SITE_ID = 0, SP_SITE_NAME = 1, SP_PROC_ID = 4, SP_PROC_NAME = 5 };
-
 /* The form token's scope: this site and procedure, kept apart from slot
  * ids (positive) by the sign. */
 static long long
 scope(const PGresult *sp)
 {
-	return -(strtoll(db_value(sp, 0, SP_SITE_ID), NULL, 10) * 1000003LL +
-	    strtoll(db_value(sp, 0, SP_PROC_ID), NULL, 10));
+	return -(strtoll(db_get(sp, 0, "site_id"), NULL, 10) * 1000003LL +
+	    strtoll(db_get(sp, 0, "procedure_id"), NULL, 10));
 }
 
 /* Renders the page (form, or the "check your messages" notice after a
@@ -50,15 +49,14 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
 	    f->nerrors > 0 ? _("Error: ") : "", _("Alert me when appointments are published"),
-	    db_value(sp, 0, SP_PROC_NAME)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, SP_PROC_NAME));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, SP_SITE_NAME));
+	    db_get(sp, 0, "procedure_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(sp, 0, "procedure_name"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(sp, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "alert-days"), arena_printf(r->arena,
 	    ngettext("The alert lasts %d day. Each message has a link to renew it or to stop it.",
 	    "The alert lasts %d days. Each message has a link to renew it or to stop it.",
 	    r->conf->alert_days), r->conf->alert_days));
-	tpl_attr(tpl_get(t, NULL, "back"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "back"), "href", route_url(r, R_PROCEDURE, r->args[0], r->args[1]));
 	if (sent) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		tpl_remove(tpl_get(t, NULL, "intro"));
@@ -66,8 +64,7 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "sent"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
-	    "/site/%s/%s/alert", r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT, r->args[0], r->args[1]));
 	if ((token = ftoken_issue(r, scope(sp), &limited)) == NULL && limited &&
 	    r->method != M_POST)
 		return ftoken_refuse(r);
@@ -98,15 +95,13 @@ page_alert(struct req *r)
 {
 	struct form	 f;
 	PGresult	*sp, *res;
-	const char	*p[7], *email, *phone, *lang, *outcome, *m;
+	const char	*email, *phone, *lang, *outcome, *m;
 	char		 idem[33];
 	size_t		 mark;
 
 	resp_header(r, "Cache-Control", "no-store");
-	p[0] = r->args[0];
-	p[1] = r->args[1];
-	p[2] = r->lang;		/* S_SITE_PROCEDURE takes the language */
-	if ((sp = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
+	if ((sp = db_exec(r, S_SITE_PROCEDURE, DB_ARGS({ "site_slug", r->args[0] },
+	    { "procedure_code", r->args[1] }, { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(sp) == 0)
 		return resp_error(r, 404, NULL);
@@ -126,19 +121,16 @@ page_alert(struct req *r)
 	lang = form_get(&f, F_MSG_LANG, 1);
 	if (f.nerrors > 0)
 		return render(r, sp, &f, 0);
-	p[0] = db_value(sp, 0, SP_SITE_ID);
-	p[1] = db_value(sp, 0, SP_PROC_ID);
-	p[2] = email;
-	p[3] = phone;
-	p[4] = lang;
-	p[5] = idem;
-	p[6] = arena_printf(r->arena, "%d", r->conf->alert_days);
-	if ((res = db_exec(r, S_ALERT_SUBSCRIBE, p)) == NULL)
+	if ((res = db_exec(r, S_ALERT_SUBSCRIBE, DB_ARGS(
+	    { "site_id", db_get(sp, 0, "site_id") },
+	    { "procedure_id", db_get(sp, 0, "procedure_id") },
+	    { "email", email }, { "phone", phone }, { "lang", lang },
+	    { "token", idem },
+	    { "days", arena_printf(r->arena, "%d", r->conf->alert_days) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "subscribed") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/site/%s/%s/alert?m=sent",
-		    r->args[0], r->args[1]));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=sent", route_url(r, R_ALERT, r->args[0], r->args[1])));
 	if (strcmp(outcome, "not_offered") == 0)
 		return resp_error(r, 404, NULL);
 	form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));

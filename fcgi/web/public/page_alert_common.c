@@ -3,6 +3,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "page_alert.h"
@@ -15,9 +17,8 @@
 int
 alert_load(struct req *r, PGresult **res)
 {
-	const char	*p[1] = { r->args[0] };
-
-	if ((*res = db_exec(r, S_ALERT_VIEW, p)) == NULL) {
+	if ((*res = db_exec(r, S_ALERT_VIEW,
+	    DB_ARGS({ "token", r->args[0] }))) == NULL) {
 		db_fail(r);
 		return 1;
 	}
@@ -33,13 +34,12 @@ alert_load(struct req *r, PGresult **res)
 void
 alert_common(struct req *r, struct tpl *t, const PGresult *a)
 {
-	const char	*until = fmt_date(r->arena, db_value(a, 0, A_EXPIRES));
+	const char	*until = fmt_date(r->arena, db_get(a, 0, "expires_local"));
 
 	tpl_title(t, arena_printf(r->arena, "%s — %s", _("Alert"),
-	    db_value(a, 0, A_PROCEDURE)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(a, 0, A_PROCEDURE));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(a, 0, A_SITE_NAME));
+	    db_get(a, 0, "procedure_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(a, 0, "procedure_name"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(a, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "until"), until != NULL ? until : "");
-	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", db_value(a, 0, A_SITE_SLUG), db_value(a, 0, A_PROCEDURE_CODE)));
+	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r, R_PROCEDURE, db_get(a, 0, "site_slug"), db_get(a, 0, "procedure_code")));
 }

@@ -11,6 +11,8 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "notice.h"
@@ -33,7 +35,7 @@ page_alert_manage(struct req *r)
 {
 	PGresult	*a, *res;
 	struct tpl	*t;
-	const char	*p[2], *status, *m, *out;
+	const char	*status, *m, *out;
 	size_t		 i;
 
 	resp_header(r, "Cache-Control", "no-store");
@@ -41,19 +43,18 @@ page_alert_manage(struct req *r)
 	if (alert_load(r, &a) != 0)
 		return 0;
 	if (r->method == M_POST) {
-		p[0] = r->args[0];
-		p[1] = arena_printf(r->arena, "%d", r->conf->alert_days);
-		if ((res = db_exec(r, S_ALERT_CONFIRM, p)) == NULL)
+		if ((res = db_exec(r, S_ALERT_CONFIRM, DB_ARGS(
+		    { "token", r->args[0] }, { "days", arena_printf(r->arena,
+		    "%d", r->conf->alert_days) }))) == NULL)
 			return db_fail(r);
-		out = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+		out = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 		if (strcmp(out, "not_found") == 0)
 			return resp_error(r, 404, NULL);
-		return resp_redirect(r, arena_printf(r->arena, "/alert/%s?m=%s",
-		    r->args[0], out));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", route_url(r, R_ALERT_MANAGE, r->args[0], NULL), out));
 	}
 	if ((t = tpl_page(r, "alert_manage")) == NULL)
 		return -1;
-	status = db_value(a, 0, A_STATUS);
+	status = db_get(a, 0, "status");
 	alert_common(r, t, a);
 	m = params_get(&r->query, "m");
 	for (i = 0; i < sizeof(notices) / sizeof(notices[0]); i++)
@@ -77,13 +78,13 @@ page_alert_manage(struct req *r)
 		tpl_remove(tpl_get(t, NULL, "stop"));
 	} else {
 		tpl_attr(tpl_get(t, NULL, "form"), "action",
-		    arena_printf(r->arena, "/alert/%s", r->args[0]));
+		    route_url(r, R_ALERT_MANAGE, r->args[0], NULL));
 		if (strcmp(status, "pending") != 0)
 			tpl_remove(tpl_get(t, NULL, "button-confirm"));
 		if (strcmp(status, "pending") == 0)
 			tpl_remove(tpl_get(t, NULL, "button-renew"));
 		tpl_attr(tpl_get(t, NULL, "stop-link"), "href",
-		    arena_printf(r->arena, "/alert/%s/unsubscribe", r->args[0]));
+		    route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL));
 	}
 	return tpl_send(r, t, 200);
 }

@@ -9,6 +9,8 @@
 #include "page_alert.h"
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -20,7 +22,7 @@ page_alert_unsubscribe(struct req *r)
 {
 	PGresult	*a, *res;
 	struct tpl	*t;
-	const char	*p[1], *m;
+	const char	*m;
 	int		 done;
 
 	resp_header(r, "Cache-Control", "no-store");
@@ -28,17 +30,16 @@ page_alert_unsubscribe(struct req *r)
 	if (alert_load(r, &a) != 0)
 		return 0;
 	if (r->method == M_POST) {
-		p[0] = r->args[0];
-		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE, p)) == NULL)
+		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE,
+		    DB_ARGS({ "token", r->args[0] }))) == NULL)
 			return db_fail(r);
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/alert/%s/unsubscribe?m=done", r->args[0]));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=done", route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL)));
 	}
 	if ((t = tpl_page(r, "alert_unsubscribe")) == NULL)
 		return -1;
 	alert_common(r, t, a);
 	m = params_get(&r->query, "m");
-	done = strcmp(db_value(a, 0, A_STATUS), "unsubscribed") == 0;
+	done = strcmp(db_get(a, 0, "status"), "unsubscribed") == 0;
 	if (!done || m == NULL || strcmp(m, "done") != 0)
 		tpl_remove(tpl_get(t, NULL, "notice"));
 	if (done) {
@@ -46,10 +47,9 @@ page_alert_unsubscribe(struct req *r)
 		tpl_remove(tpl_get(t, NULL, "ask"));
 	} else {
 		tpl_remove(tpl_get(t, NULL, "stopped"));
-		tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
-		    "/alert/%s/unsubscribe", r->args[0]));
+		tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL));
 		tpl_attr(tpl_get(t, NULL, "keep-link"), "href",
-		    arena_printf(r->arena, "/alert/%s", r->args[0]));
+		    route_url(r, R_ALERT_MANAGE, r->args[0], NULL));
 	}
 	return tpl_send(r, t, 200);
 }

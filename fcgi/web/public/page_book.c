@@ -11,12 +11,15 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
 #include "formtoken.h"
 #include "i18n.h"
 #include "identity.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -53,9 +56,9 @@ render(struct req *r, const PGresult *s, struct form *f)
 
 	/* The token first: one address opening too many forms gets the
 	 * 429 page, or, after a POST, its form back with a message. */
-	if (strcmp(db_value(s, 0, 1), "t") == 0 && posted_token != NULL)
+	if (strcmp(db_get(s, 0, "available"), "t") == 0 && posted_token != NULL)
 		token = arena_strdup(r->arena, posted_token);
-	else if (strcmp(db_value(s, 0, 1), "t") == 0 &&
+	else if (strcmp(db_get(s, 0, "available"), "t") == 0 &&
 	    (token = ftoken_issue(r, strtoll(r->args[0], NULL, 10),
 	    &limited)) == NULL && limited) {
 		if (r->method != M_POST)
@@ -64,32 +67,31 @@ render(struct req *r, const PGresult *s, struct form *f)
 	}
 	if ((t = tpl_page(r, "book")) == NULL)
 		return -1;
-	when = fmt_datetime(r->arena, db_value(s, 0, 0));
+	when = fmt_datetime(r->arena, db_get(s, 0, "starts_local"));
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
-	    f->nerrors > 0 ? _("Error: ") : "", db_value(s, 0, 8),
-	    db_value(s, 0, 2)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 8));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 12));
+	    f->nerrors > 0 ? _("Error: ") : "", db_get(s, 0, "procedure_name"),
+	    db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(s, 0, "procedure_name"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(s, 0, "lang"));
 	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
 	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
-	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
+	    "%s, %s %s", db_get(s, 0, "address"), db_get(s, 0, "postal_code"), db_get(s, 0, "city")));
 	tpl_text(tpl_get(t, NULL, "slot-duration"),
-	    fmt_duration(r->arena, atoi(db_value(s, 0, 10))));
-	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", db_value(s, 0, 3), db_value(s, 0, 9)));
-	if (strcmp(db_value(s, 0, 1), "t") != 0) {
+	    fmt_duration(r->arena, atoi(db_get(s, 0, "duration_minutes"))));
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r, R_PROCEDURE, db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
+	if (strcmp(db_get(s, 0, "available"), "t") != 0) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "unavailable"));
-	if (strcmp(db_value(s, 0, 11), "t") != 0)
+	if (strcmp(db_get(s, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/book/%s", slot_ref(r->arena, r->args[0])));
+	    route_url(r, R_BOOK, slot_ref(r->arena, r->args[0]), NULL));
 	tpl_attr(tpl_get(t, NULL, "token"), "value", token != NULL ? token : "");
 	tpl_text(tpl_get(t, NULL, "hold-minutes"), arena_printf(r->arena,
 	    ngettext("After you send this form, the time is held for you for %d minute while you confirm it with the code we send you.",
@@ -126,23 +128,22 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 {
 	(void)r;
 	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
-	    (strcmp(db_value(s, 0, 11), "t") == 0 ? IDENTITY_AGDREF : 0),
+	    (strcmp(db_get(s, 0, "requires_agdref"), "t") == 0 ? IDENTITY_AGDREF : 0),
 	    &in->who);
 }
 
-/* Turns a refusal of booking_hold into a message at the right field. */
-static void
-refusal(struct req *r, struct form *f, const char *outcome)
-{
-	if (identity_refusal(r, f, outcome))
-		return;
-	if (strcmp(outcome, "slot_unavailable") == 0)
-		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
-	else if (strcmp(outcome, "identity_active") == 0)
-		form_error(f, NULL, _("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."));
-	else
-		form_error(f, NULL, _("Your appointment could not be held. Try again."));
-}
+/* What booking_hold answers (besides the refusals every channel shares:
+ * outcome.c). */
+static const struct outcome hold_outcomes[] = {
+	{ "held", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "slot_unavailable", OUT_FIELD, NULL,
+	    N_("This time has just been taken or is no longer offered. Choose another time."),
+	    0, OUT_NO_ARG },
+	{ "identity_active", OUT_FIELD, NULL,
+	    N_("You already have an appointment for this procedure. You can move it to another time or cancel it with the link we sent you, or from the page “Manage my appointment”."),
+	    0, OUT_NO_ARG },
+};
 
 /* Counts the attempt against the rate limits (schema/014, on the keyed
  * digests of 016); returns 1 and records the message when one refuses
@@ -151,16 +152,14 @@ static int
 rate_limited(struct req *r, struct form *f, const char *person,
     const char *idem)
 {
-	const char	*p[4], *scope;
+	const char	*scope;
 	PGresult	*res;
 
-	p[0] = r->args[0];
-	p[1] = person;
-	p[2] = staff_client_key(r);
-	p[3] = idem;
-	if ((res = db_exec(r, S_BOOKING_RATE_CHECK, p)) == NULL)
+	if ((res = db_exec(r, S_BOOKING_RATE_CHECK, DB_ARGS(
+	    { "slot_id", r->args[0] }, { "identity", person },
+	    { "address", staff_client_key(r) }, { "form_id", idem }))) == NULL)
 		return -1;
-	scope = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
+	scope = PQntuples(res) > 0 ? db_get(res, 0, "refused_scope") : "";
 	if (*scope == '\0')
 		return 0;
 	if (strcmp(scope, "identity") == 0)
@@ -185,10 +184,10 @@ static int
 submit(struct req *r, const PGresult *s, struct form *f,
     struct booking_input *in)
 {
-	const char	*p[8], *person;
+	const char	*person;
 	char		 code[7], *token;
 	PGresult	*res;
-	const char	*outcome;
+	const struct outcome	*o;
 
 	if ((person = identity_json(r->arena, &in->who)) == NULL)
 		return -1;
@@ -203,25 +202,25 @@ submit(struct req *r, const PGresult *s, struct form *f,
 	random_code(code);
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
-	p[0] = r->args[0];
-	p[1] = person;
-	p[2] = in->idem;
-	p[3] = token;
-	p[4] = code;
-	p[5] = arena_printf(r->arena, "%d", r->conf->hold_minutes);
-	p[6] = arena_printf(r->arena, "%d", r->conf->max_per_email);
-	p[7] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
-	if ((res = db_exec(r, S_BOOKING_HOLD, p)) == NULL)
+	if ((res = db_exec(r, S_BOOKING_HOLD, DB_ARGS(
+	    { "slot_id", r->args[0] },
+	    { "identity", person },
+	    { "idempotency_key", in->idem },
+	    { "token", token },
+	    { "code", code },
+	    { "hold_minutes", arena_printf(r->arena, "%d", r->conf->hold_minutes) },
+	    { "max_per_email", arena_printf(r->arena, "%d",
+	    r->conf->max_per_email) },
+	    { "max_per_phone", arena_printf(r->arena, "%d",
+	    r->conf->max_per_phone) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
-	if (strcmp(outcome, "held") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
+	o = outcome_of(r, S_BOOKING_HOLD, res, OUTCOMES(hold_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_BOOKING, token, NULL));
 	/* Refused: no longer a hold on its way for the live-hold limits (if
 	 * this fails, the form only counts a few seconds longer). */
-	p[0] = in->idem;
-	(void)db_exec(r, S_BOOKING_RATE_FORGET, p);
-	refusal(r, f, outcome);
-	return render(r, s, f);
+	(void)db_exec(r, S_BOOKING_RATE_FORGET, DB_ARGS({ "form_id", in->idem }));
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Answers the booking form (GET) or its submission (POST). */
@@ -231,7 +230,6 @@ page_book(struct req *r)
 	struct booking_input	 in;
 	struct form		 f;
 	PGresult		*s;
-	const char		*p[2];
 
 	posted_token = NULL;
 	switch (waitroom_gate_slot(r, r->args[0])) {
@@ -243,9 +241,8 @@ page_book(struct req *r)
 		return -1;
 	}
 	resp_header(r, "Cache-Control", "no-store");
-	p[0] = r->args[0];
-	p[1] = r->lang;
-	if ((s = db_exec(r, S_SLOT, p)) == NULL)
+	if ((s = db_exec(r, S_SLOT, DB_ARGS({ "slot_id", r->args[0] },
+	    { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This time does not exist. Choose a time from the procedure's calendar."));

@@ -11,6 +11,8 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -37,20 +39,20 @@ static const struct notice notices[] = {
 static void
 common(struct req *r, struct tpl *t, const PGresult *b)
 {
-	const char	*when = fmt_datetime(r->arena, db_value(b, 0, B_STARTS));
+	const char	*when = fmt_datetime(r->arena, db_get(b, 0, "starts_local"));
 
 	tpl_title(t, arena_printf(r->arena, "%s — %s",
-	    db_value(b, 0, B_PROCEDURE), db_value(b, 0, B_SITE_NAME)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_TEXT_LANG));
-	tpl_lang(r, tpl_get(t, NULL, "documents"), db_value(b, 0, B_TEXT_LANG));
+	    db_get(b, 0, "procedure_name"), db_get(b, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "procedure_name"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "lang"));
+	tpl_lang(r, tpl_get(t, NULL, "documents"), db_get(b, 0, "lang"));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(b, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,
-	    "%s, %s %s", db_value(b, 0, B_ADDRESS),
-	    db_value(b, 0, B_POSTAL_CODE), db_value(b, 0, B_CITY)));
+	    "%s, %s %s", db_get(b, 0, "site_address"),
+	    db_get(b, 0, "site_postal_code"), db_get(b, 0, "site_city")));
 	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
-	    _("Local time of the site (%s)."), db_value(b, 0, B_TZ)));
+	    _("Local time of the site (%s)."), db_get(b, 0, "time_zone")));
 }
 
 /* Fills the held state: code form and the end of the hold. */
@@ -60,13 +62,13 @@ held(struct req *r, struct tpl *t, const PGresult *b)
 	const char	*code = params_get(&r->query, "code");
 	const char	*to;
 
-	to = *db_value(b, 0, B_EMAIL) != '\0' ? db_value(b, 0, B_EMAIL) :
-	    db_value(b, 0, B_PHONE);
-	if (*db_value(b, 0, B_EMAIL) != '\0' && *db_value(b, 0, B_PHONE) != '\0')
-		to = arena_printf(r->arena, "%s, %s", db_value(b, 0, B_EMAIL),
-		    db_value(b, 0, B_PHONE));
+	to = *db_get(b, 0, "email") != '\0' ? db_get(b, 0, "email") :
+	    db_get(b, 0, "phone");
+	if (*db_get(b, 0, "email") != '\0' && *db_get(b, 0, "phone") != '\0')
+		to = arena_printf(r->arena, "%s, %s", db_get(b, 0, "email"),
+		    db_get(b, 0, "phone"));
 	tpl_text(tpl_get(t, NULL, "sent-to"), to);
-	tpl_text(tpl_get(t, NULL, "hold-end"), db_value(b, 0, B_HOLD_END));
+	tpl_text(tpl_get(t, NULL, "hold-end"), db_get(b, 0, "hold_expires_local"));
 	tpl_attr(tpl_get(t, NULL, "confirm-form"), "action",
 	    booking_path(r, "/confirm"));
 	tpl_attr(tpl_get(t, NULL, "extend-form"), "action",
@@ -106,9 +108,9 @@ static void
 confirmed(struct req *r, struct tpl *t, const PGresult *b)
 {
 	tpl_text(tpl_get(t, NULL, "reference"),
-	    booking_reference(r, db_value(b, 0, B_REFERENCE)));
-	qr_code(r, t, db_value(b, 0, B_REFERENCE));
-	tpl_lines(t, NULL, "documents", "document", db_value(b, 0, B_DOCUMENTS));
+	    booking_reference(r, db_get(b, 0, "reference")));
+	qr_code(r, t, db_get(b, 0, "reference"));
+	tpl_lines(t, NULL, "documents", "document", db_get(b, 0, "documents"));
 	tpl_attr(tpl_get(t, NULL, "ics-link"), "href", booking_path(r, "/ics"));
 	tpl_attr(tpl_get(t, NULL, "reschedule-link"), "href",
 	    booking_path(r, "/reschedule"));
@@ -131,11 +133,11 @@ page_booking(struct req *r)
 
 	if (booking_load(r, &b) != 0)
 		return 0;
-	status = db_value(b, 0, B_STATUS);
+	status = db_get(b, 0, "status");
 	if (strcmp(status, "completed") == 0)
 		status = "confirmed";	/* a past appointment */
 	if (strcmp(status, "held") == 0 &&
-	    strcmp(db_value(b, 0, B_HOLD_PASSED), "t") == 0)
+	    strcmp(db_get(b, 0, "hold_passed"), "t") == 0)
 		status = "expired";
 	if ((t = tpl_page(r, "booking")) == NULL)
 		return -1;
@@ -154,7 +156,6 @@ page_booking(struct req *r)
 		confirmed(r, t, b);
 	else
 		tpl_attr(tpl_get(t, NULL, "rebook-link"), "href",
-		    arena_printf(r->arena, "/site/%s/%s",
-		    db_value(b, 0, B_SITE_SLUG), db_value(b, 0, B_PROCEDURE_CODE)));
+		    route_url(r, R_PROCEDURE, db_get(b, 0, "site_slug"), db_get(b, 0, "procedure_code")));
 	return tpl_send(r, t, 200);
 }

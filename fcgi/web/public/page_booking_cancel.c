@@ -9,6 +9,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"
@@ -21,17 +22,19 @@ page_booking_cancel(struct req *r)
 {
 	PGresult	*b, *res;
 	struct tpl	*t;
-	const char	*p[3], *m, *when;
+	const char	*m, *when;
 
 	if (booking_load(r, &b) != 0)
 		return 0;
 	if (r->method == M_POST) {
-		p[0] = r->args[0];
-		p[1] = arena_printf(r->arena, "%d", r->conf->release_min_minutes);
-		p[2] = arena_printf(r->arena, "%d", r->conf->release_max_minutes);
-		if ((res = db_exec(r, S_BOOKING_CANCEL, p)) == NULL)
+		if ((res = db_exec(r, S_BOOKING_CANCEL, DB_ARGS(
+		    { "token", r->args[0] },
+		    { "release_min", arena_printf(r->arena, "%d",
+		    r->conf->release_min_minutes) },
+		    { "release_max", arena_printf(r->arena, "%d",
+		    r->conf->release_max_minutes) }))) == NULL)
 			return db_fail(r);
-		m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+		m = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 		if (strcmp(m, "already_cancelled") == 0)
 			m = "cancelled";
 		if (strcmp(m, "cancelled") != 0 && strcmp(m, "too_late") != 0)
@@ -39,15 +42,15 @@ page_booking_cancel(struct req *r)
 		return resp_redirect(r, booking_path(r, arena_printf(r->arena,
 		    "?m=%s", m)));
 	}
-	if (strcmp(db_value(b, 0, B_STATUS), "confirmed") != 0 &&
-	    strcmp(db_value(b, 0, B_STATUS), "held") != 0)
+	if (strcmp(db_get(b, 0, "status"), "confirmed") != 0 &&
+	    strcmp(db_get(b, 0, "status"), "held") != 0)
 		return resp_redirect(r, booking_path(r, ""));
 	if ((t = tpl_page(r, "cancel")) == NULL)
 		return -1;
-	when = fmt_datetime(r->arena, db_value(b, 0, B_STARTS));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
+	when = fmt_datetime(r->arena, db_get(b, 0, "starts_local"));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(b, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "cancel-form"), "action",
 	    booking_path(r, "/cancel"));

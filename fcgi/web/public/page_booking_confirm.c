@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "booking.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "req.h"
 #include "response.h"
@@ -15,17 +16,16 @@
 int
 page_booking_confirm(struct req *r)
 {
-	const char	*code = params_get(&r->form, "code"), *p[2], *m;
+	const char	*code = params_get(&r->form, "code"), *m;
 	PGresult	*res;
 
 	resp_header(r, "Cache-Control", "no-store");
 	if (code == NULL || field_check(F_CODE, code, strlen(code)) == -1)
 		return resp_redirect(r, booking_path(r, "?m=bad_code"));
-	p[0] = r->args[0];
-	p[1] = code;
-	if ((res = db_exec(r, S_BOOKING_CONFIRM, p)) == NULL)
+	if ((res = db_exec(r, S_BOOKING_CONFIRM, DB_ARGS({ "token", r->args[0] },
+	    { "code", code }))) == NULL)
 		return db_fail(r);
-	m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	m = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(m, "not_found") == 0)
 		return resp_error(r, 404, NULL);
 	if (strcmp(m, "already_confirmed") == 0)

@@ -10,6 +10,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "req.h"
 #include "response.h"
 
@@ -17,16 +18,17 @@
 int
 page_booking_extend(struct req *r)
 {
-	const char	*p[3], *m;
+	const char	*m;
 	PGresult	*res;
 
 	resp_header(r, "Cache-Control", "no-store");
-	p[0] = r->args[0];
-	p[1] = arena_printf(r->arena, "%d", r->conf->hold_extend_minutes);
-	p[2] = arena_printf(r->arena, "%d", r->conf->hold_max_minutes);
-	if ((res = db_exec(r, S_BOOKING_EXTEND, p)) == NULL)
+	if ((res = db_exec(r, S_BOOKING_EXTEND, DB_ARGS({ "token", r->args[0] },
+	    { "minutes", arena_printf(r->arena, "%d",
+	    r->conf->hold_extend_minutes) },
+	    { "max_minutes", arena_printf(r->arena, "%d",
+	    r->conf->hold_max_minutes) }))) == NULL)
 		return db_fail(r);
-	m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	m = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(m, "not_found") == 0)
 		return resp_error(r, 404, NULL);
 	if (strcmp(m, "not_held") == 0)

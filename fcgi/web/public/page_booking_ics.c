@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "booking.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -103,13 +104,13 @@ page_booking_ics(struct req *r)
 
 	if (booking_load(r, &bk) != 0)
 		return 0;
-	if (strcmp(db_value(bk, 0, B_STATUS), "confirmed") != 0)
+	if (strcmp(db_get(bk, 0, "status"), "confirmed") != 0)
 		return resp_error(r, 404, N_("Only a confirmed appointment can be added to a calendar."));
-	ref = booking_reference(r, db_value(bk, 0, B_REFERENCE));
+	ref = booking_reference(r, db_get(bk, 0, "reference"));
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	desc = arena_printf(r->arena, "%s %s\n%s\n%s", _("Reference:"), ref,
-	    _("Documents to bring:"), db_value(bk, 0, B_DOCUMENTS));
+	    _("Documents to bring:"), db_get(bk, 0, "documents"));
 	rc |= line(&b, "BEGIN", "VCALENDAR");
 	rc |= line(&b, "VERSION", "2.0");
 	rc |= line(&b, "PRODID", "-//creneau//prefecture appointments//FR");
@@ -117,15 +118,15 @@ page_booking_ics(struct req *r)
 	rc |= line(&b, "METHOD", "PUBLISH");
 	rc |= line(&b, "BEGIN", "VEVENT");
 	rc |= line(&b, "UID", arena_printf(r->arena, "%s@creneau",
-	    db_value(bk, 0, B_REFERENCE)));
+	    db_get(bk, 0, "reference")));
 	rc |= line(&b, "DTSTAMP", stamp);
-	rc |= line(&b, "DTSTART", db_value(bk, 0, B_START_UTC));
-	rc |= line(&b, "DTEND", db_value(bk, 0, B_END_UTC));
+	rc |= line(&b, "DTSTART", db_get(bk, 0, "starts_utc"));
+	rc |= line(&b, "DTEND", db_get(bk, 0, "ends_utc"));
 	rc |= line(&b, "SUMMARY", escape(r->arena, arena_printf(r->arena,
-	    "%s — %s", db_value(bk, 0, B_PROCEDURE), db_value(bk, 0, B_SITE_NAME))));
+	    "%s — %s", db_get(bk, 0, "procedure_name"), db_get(bk, 0, "site_name"))));
 	rc |= line(&b, "LOCATION", escape(r->arena, arena_printf(r->arena,
-	    "%s, %s %s", db_value(bk, 0, B_ADDRESS),
-	    db_value(bk, 0, B_POSTAL_CODE), db_value(bk, 0, B_CITY))));
+	    "%s, %s %s", db_get(bk, 0, "site_address"),
+	    db_get(bk, 0, "site_postal_code"), db_get(bk, 0, "site_city"))));
 	rc |= line(&b, "DESCRIPTION", escape(r->arena, desc));
 	rc |= line(&b, "STATUS", "CONFIRMED");
 	rc |= line(&b, "END", "VEVENT");

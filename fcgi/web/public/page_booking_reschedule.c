@@ -11,6 +11,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -24,7 +25,7 @@
 static int
 move(struct req *r)
 {
-	const char	*ref = params_get(&r->form, "slot"), *p[4], *m;
+	const char	*ref = params_get(&r->form, "slot"), *m;
 	char		*slot;
 	PGresult	*res;
 	int		 n;
@@ -37,13 +38,14 @@ move(struct req *r)
 		return resp_redirect(r, booking_path(r, "/reschedule?m=choose"));
 	if ((n = waitroom_gate_slot(r, slot)) != 0)
 		return n == 1 ? 0 : -1;
-	p[0] = r->args[0];
-	p[1] = slot;
-	p[2] = arena_printf(r->arena, "%d", r->conf->release_min_minutes);
-	p[3] = arena_printf(r->arena, "%d", r->conf->release_max_minutes);
-	if ((res = db_exec(r, S_BOOKING_RESCHEDULE, p)) == NULL)
+	if ((res = db_exec(r, S_BOOKING_RESCHEDULE, DB_ARGS(
+	    { "token", r->args[0] }, { "slot_id", slot },
+	    { "release_min", arena_printf(r->arena, "%d",
+	    r->conf->release_min_minutes) },
+	    { "release_max", arena_printf(r->arena, "%d",
+	    r->conf->release_max_minutes) }))) == NULL)
 		return db_fail(r);
-	m = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	m = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(m, "rescheduled") == 0)
 		return resp_redirect(r, booking_path(r, "?m=rescheduled"));
 	if (strcmp(m, "not_found") == 0)
@@ -60,24 +62,20 @@ choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day,
     const struct wr_view *v)
 {
 	struct tnode	*proto, *row, *radio;
-	const char	*p[4], *ref;
+	const char	*site_id = db_get(ids, 0, "site_id");
+	const char	*proc_id = db_get(ids, 0, "procedure_id"), *ref;
 	PGresult	*days, *times;
 	int		 i, n;
 
-	p[0] = db_value(ids, 0, 0);
-	p[1] = db_value(ids, 0, 4);
-	p[2] = arena_printf(r->arena, "%d", r->conf->calendar_days);
-	p[3] = arena_printf(r->arena, "%lld", v->hide_from);
-	if ((days = db_exec(r, v->hide_from != 0 ? S_SLOT_DAYS_BEFORE :
-	    S_SLOT_DAYS, p)) == NULL)
+	if ((days = waitroom_slot_days(r, site_id, proc_id, v)) == NULL)
 		return -1;
 	proto = tpl_get(t, NULL, "day");
 	for (i = 0; i < PQntuples(days); i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "day-link"), "href", arena_printf(r->arena,
-		    "%s?day=%s", booking_path(r, "/reschedule"), db_value(days, i, 0)));
+		    "%s?day=%s", booking_path(r, "/reschedule"), db_get(days, i, "day")));
 		tpl_text(tpl_get(t, row, "day-label"),
-		    fmt_date(r->arena, db_value(days, i, 0)));
+		    fmt_date(r->arena, db_get(days, i, "day")));
 	}
 	tpl_remove(proto);
 	if (PQntuples(days) > 0)
@@ -86,9 +84,7 @@ choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day,
 		tpl_remove(tpl_get(t, NULL, "times-form"));
 		return 0;
 	}
-	p[2] = day;
-	if ((times = db_exec(r, v->hide_from != 0 ? S_SLOT_TIMES_BEFORE :
-	    S_SLOT_TIMES, p)) == NULL)
+	if ((times = waitroom_slot_times(r, site_id, proc_id, day, v)) == NULL)
 		return -1;
 	tpl_attr(tpl_get(t, NULL, "times-form"), "action",
 	    booking_path(r, "/reschedule"));
@@ -99,13 +95,13 @@ choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day,
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		radio = tpl_get(t, row, "time-radio");
-		ref = slot_ref(r->arena, db_value(times, i, 0));
+		ref = slot_ref(r->arena, db_get(times, i, "slot_id"));
 		tpl_attr(radio, "value", ref != NULL ? ref : "");
 		tpl_attr(radio, "id", arena_printf(r->arena, "slot-%s",
-		    db_value(times, i, 0)));
+		    db_get(times, i, "slot_id")));
 		tpl_attr(tpl_get(t, row, "time-label"), "for", arena_printf(r->arena,
-		    "slot-%s", db_value(times, i, 0)));
-		tpl_text(tpl_get(t, row, "time-label"), db_value(times, i, 1));
+		    "slot-%s", db_get(times, i, "slot_id")));
+		tpl_text(tpl_get(t, row, "time-label"), db_get(times, i, "local_time"));
 	}
 	tpl_remove(proto);
 	if (n == 0)
@@ -120,25 +116,25 @@ page_booking_reschedule(struct req *r)
 	PGresult	*b, *ids;
 	struct tpl	*t;
 	struct wr_view	 v;
-	const char	*p[3], *day, *when, *m;
+	const char	*site, *proc, *day, *when, *m;
 
 	if (booking_load(r, &b) != 0)
 		return 0;
-	if (strcmp(db_value(b, 0, B_STATUS), "confirmed") != 0)
+	if (strcmp(db_get(b, 0, "status"), "confirmed") != 0)
 		return resp_redirect(r, booking_path(r, ""));
 	if (r->method == M_POST)
 		return move(r);
-	p[0] = db_value(b, 0, B_SITE_SLUG);
-	p[1] = db_value(b, 0, B_PROCEDURE_CODE);
-	p[2] = r->lang;
-	if ((ids = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
+	site = db_get(b, 0, "site_slug");
+	proc = db_get(b, 0, "procedure_code");
+	if ((ids = db_exec(r, S_SITE_PROCEDURE, DB_ARGS({ "site_slug", site },
+	    { "procedure_code", proc }, { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(ids) == 0 || (t = tpl_page(r, "reschedule")) == NULL)
 		return -1;
-	when = fmt_datetime(r->arena, db_value(b, 0, B_STARTS));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, B_PROCEDURE));
+	when = fmt_datetime(r->arena, db_get(b, 0, "starts_local"));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, B_SITE_NAME));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(b, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "back-link"), "href", booking_path(r, ""));
 	m = params_get(&r->query, "m");
@@ -152,7 +148,7 @@ page_booking_reschedule(struct req *r)
 	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
 		day = NULL;
 	/* The times of a release only to those admitted to it. */
-	waitroom_peek(r, p[0], p[1], &v);
+	waitroom_peek(r, site, proc, &v);
 	if (choices(r, t, ids, day, &v) == -1)
 		return db_fail(r);
 	return tpl_send(r, t, 200);

@@ -18,12 +18,15 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
 #include "formtoken.h"
 #include "i18n.h"
 #include "identity.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -36,13 +39,6 @@
 static const char *const form_fields[] = {
 	"surname", "given_names", "birth_day", "birth_month", "birth_year",
 	"email", "phone", "lang", "agdref", NULL
-};
-
-/* Columns of S_DRAW_PAGE. */
-enum {
-	D_ID, D_SITE_NAME, D_PROC_NAME, D_OPENS, D_CLOSES, D_DRAW_AT,
-	D_PLACES, D_COMMITMENT, D_STATUS, D_OPEN, D_AGDREF, D_MODE, D_LANG,
-	D_OFFER_HOURS
 };
 
 struct entry_input {
@@ -78,18 +74,18 @@ network_digest(struct req *r)
 static void
 facts(struct req *r, struct tpl *t, const PGresult *d)
 {
-	const char	*id = db_value(d, 0, D_ID);
+	const char	*id = db_get(d, 0, "id");
 
-	tpl_text(tpl_get(t, NULL, "opens"), fmt_datetime(r->arena, db_value(d, 0, D_OPENS)));
-	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_value(d, 0, D_CLOSES)));
-	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_value(d, 0, D_DRAW_AT)));
-	tpl_text(tpl_get(t, NULL, "places"), db_value(d, 0, D_PLACES));
+	tpl_text(tpl_get(t, NULL, "opens"), fmt_datetime(r->arena, db_get(d, 0, "opens")));
+	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_get(d, 0, "closes")));
+	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_get(d, 0, "draw_at")));
+	tpl_text(tpl_get(t, NULL, "places"), db_get(d, 0, "places"));
 	tpl_text(tpl_get(t, NULL, "offer-hours"), arena_printf(r->arena,
-	    ngettext("%d hour", "%d hours", atoi(db_value(d, 0, D_OFFER_HOURS))),
-	    atoi(db_value(d, 0, D_OFFER_HOURS))));
-	tpl_text(tpl_get(t, NULL, "commitment"), db_value(d, 0, D_COMMITMENT));
+	    ngettext("%d hour", "%d hours", atoi(db_get(d, 0, "offer_hours"))),
+	    atoi(db_get(d, 0, "offer_hours"))));
+	tpl_text(tpl_get(t, NULL, "commitment"), db_get(d, 0, "commitment"));
 	tpl_attr(tpl_get(t, NULL, "public-link"), "href",
-	    arena_printf(r->arena, "/draw/%s", id));
+	    route_url(r, R_DRAW_PUBLIC, id, NULL));
 }
 
 /* Renders the page for the procedure row p and draw row d (or none). */
@@ -103,13 +99,12 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	if ((t = tpl_page(r, "draw")) == NULL)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
-	    f->nerrors > 0 ? _("Error: ") : "", db_value(p, 0, 0),
-	    db_value(p, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(p, 0, 0));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(p, 0, 2));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(p, 0, 1));
-	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", r->args[0], r->args[1]));
+	    f->nerrors > 0 ? _("Error: ") : "", db_get(p, 0, "procedure_name"),
+	    db_get(p, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(p, 0, "procedure_name"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(p, 0, "lang"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(p, 0, "site_name"));
+	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r, R_PROCEDURE, r->args[0], r->args[1]));
 	if (d == NULL || PQntuples(d) == 0) {
 		tpl_remove(tpl_get(t, NULL, "draw"));
 		tpl_remove(tpl_get(t, NULL, "form"));
@@ -118,17 +113,16 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	}
 	tpl_remove(tpl_get(t, NULL, "no-draw"));
 	facts(r, t, d);
-	if (strcmp(db_value(d, 0, D_OPEN), "t") != 0) {
+	if (strcmp(db_get(d, 0, "registration_open"), "t") != 0) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "closed"));
-	if (strcmp(db_value(d, 0, D_AGDREF), "t") != 0)
+	if (strcmp(db_get(d, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", arena_printf(r->arena,
-	    "/site/%s/%s/draw", r->args[0], r->args[1]));
-	if ((token = ftoken_issue(r, DRAW_SCOPE + strtoll(db_value(d, 0, D_ID),
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_DRAW, r->args[0], r->args[1]));
+	if ((token = ftoken_issue(r, DRAW_SCOPE + strtoll(db_get(d, 0, "id"),
 	    NULL, 10), &limited)) == NULL && limited && r->method != M_POST)
 		return ftoken_refuse(r);
 	tpl_attr(tpl_get(t, NULL, "token"), "value", token != NULL ? token : "");
@@ -148,7 +142,7 @@ check_token(struct req *r, struct form *f, const PGresult *d,
 
 	/* Bound to this browser's cookie, one of its last few (formtoken.h). */
 	if ((m = ftoken_message(ftoken_check(r, DRAW_SCOPE +
-	    strtoll(db_value(d, 0, D_ID), NULL, 10), in->idem))) != NULL)
+	    strtoll(db_get(d, 0, "id"), NULL, 10), in->idem))) != NULL)
 		form_error(f, NULL, _(m));
 	if (website != NULL && *website != '\0')
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
@@ -162,69 +156,69 @@ read_fields(struct req *r, struct form *f, const PGresult *d,
 {
 	(void)r;
 	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
-	    (strcmp(db_value(d, 0, D_AGDREF), "t") == 0 ? IDENTITY_AGDREF : 0),
+	    (strcmp(db_get(d, 0, "requires_agdref"), "t") == 0 ? IDENTITY_AGDREF : 0),
 	    &in->who);
 }
 
-/* Turns a refusal of draw_register into a message. */
-static void
-refusal(struct req *r, struct form *f, const char *outcome)
-{
-	if (identity_refusal(r, f, outcome))
-		return;
-	if (strcmp(outcome, "replayed") == 0)
-		form_error(f, NULL, _("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."));
-	else if (strcmp(outcome, "already_registered") == 0)
-		form_error(f, NULL, _("This person is already registered for this draw. One registration per person: use the link in the message we sent you to follow it."));
-	else if (strcmp(outcome, "already_entered") == 0)
-		form_error(f, NULL, _("This person already has an entry for this procedure that is still waiting: it takes part in the next allocation. One entry per person."));
-	else if (strcmp(outcome, "identity_active") == 0)
-		form_error(f, NULL, _("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."));
-	else if (strcmp(outcome, "closed") == 0)
-		form_error(f, NULL, _("Registration for this draw is closed."));
-	else
-		form_error(f, NULL, _("Your registration could not be recorded. Try again."));
-}
+/* What draw_register answers (besides the refusals every channel
+ * shares: outcome.c). */
+static const struct outcome register_outcomes[] = {
+	{ "registered", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_FIELD, NULL,
+	    N_("This form was already sent: it cannot be used twice. If you registered, use the link in the message we sent you. Otherwise, reload the page and fill in the new form."),
+	    0, OUT_NO_ARG },
+	{ "already_registered", OUT_FIELD, NULL,
+	    N_("This person is already registered for this draw. One registration per person: use the link in the message we sent you to follow it."),
+	    0, OUT_NO_ARG },
+	{ "already_entered", OUT_FIELD, NULL,
+	    N_("This person already has an entry for this procedure that is still waiting: it takes part in the next allocation. One entry per person."),
+	    0, OUT_NO_ARG },
+	{ "identity_active", OUT_FIELD, NULL,
+	    N_("You already have an appointment for this procedure. You can manage it with the link we sent you, or from the page “Manage my appointment”."),
+	    0, OUT_NO_ARG },
+	{ "closed", OUT_FIELD, NULL,
+	    N_("Registration for this draw is closed."), 0, OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, NULL,
+	    N_("Your registration could not be recorded. Try again."),
+	    0, OUT_NO_ARG },
+};
 
 /* Registers; 303 to the entry's page, or re-renders with the refusal. */
 static int
 submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
     struct entry_input *in)
 {
-	const char	*v[6], *rv[2], *outcome;
+	const char	*person;
+	const struct outcome	*o;
 	char		 code[7], *token;
 	PGresult	*res;
 
 	random_code(code);
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
-	v[0] = db_value(d, 0, D_ID);
-	if ((v[1] = identity_json(r->arena, &in->who)) == NULL)
+	if ((person = identity_json(r->arena, &in->who)) == NULL)
 		return -1;
-	v[2] = in->idem;
-	v[3] = token;
-	v[4] = code;
-	v[5] = network_digest(r);
 	/* Brakes per e-mail, phone and address (rate_limit_rules), counted
 	 * on keyed digests in one statement before the registration; a
 	 * shared address is allowed a great many. */
-	rv[0] = v[1];
-	rv[1] = staff_client_key(r);
-	if ((res = db_exec(r, S_DRAW_RATE_CHECK, rv)) == NULL)
+	if ((res = db_exec(r, S_DRAW_RATE_CHECK, DB_ARGS({ "identity", person },
+	    { "address", staff_client_key(r) }))) == NULL)
 		return db_fail(r);
-	if (*db_value(res, 0, 0) != '\0') {
-		form_error(f, strcmp(db_value(res, 0, 0), "phone") == 0 ? "phone" :
-		    strcmp(db_value(res, 0, 0), "email") == 0 ? "email" : NULL,
+	if (*db_get(res, 0, "refused_scope") != '\0') {
+		form_error(f, strcmp(db_get(res, 0, "refused_scope"), "phone") == 0 ? "phone" :
+		    strcmp(db_get(res, 0, "refused_scope"), "email") == 0 ? "email" : NULL,
 		    _("Too many registrations were sent from here in the last few minutes. Wait ten minutes, then send the form again."));
 		return render(r, p, d, f);
 	}
-	if ((res = db_exec(r, S_DRAW_REGISTER, v)) == NULL)
+	if ((res = db_exec(r, S_DRAW_REGISTER, DB_ARGS(
+	    { "draw_id", db_get(d, 0, "id") }, { "identity", person },
+	    { "idempotency_key", in->idem }, { "token", token },
+	    { "code", code }, { "network", network_digest(r) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
-	if (strcmp(outcome, "registered") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/draw-entry/%s", token));
-	refusal(r, f, outcome);
-	return render(r, p, d, f);
+	o = outcome_of(r, S_DRAW_REGISTER, res, OUTCOMES(register_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_DRAW_ENTRY, token, NULL));
+	return outcome_refuse(r, f, o) ? 0 : render(r, p, d, f);
 }
 
 /* Answers the draw page (GET) or a registration (POST). */
@@ -234,24 +228,21 @@ page_draw(struct req *r)
 	struct entry_input	 in;
 	struct form		 f;
 	PGresult		*p, *d;
-	const char		*v[3];
 
 	resp_header(r, "Cache-Control", "no-store");
-	v[0] = r->args[0];
-	v[1] = r->args[1];
-	v[2] = r->lang;
-	if ((p = db_exec(r, S_DRAW_PROCEDURE, v)) == NULL)
+	if ((p = db_exec(r, S_DRAW_PROCEDURE, DB_ARGS({ "site_slug", r->args[0] },
+	    { "procedure_code", r->args[1] }, { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(p) == 0)
 		return resp_error(r, 404, N_("This procedure is not offered at this site."));
-	v[0] = db_value(p, 0, 3);
-	v[1] = db_value(p, 0, 4);
-	if ((d = db_exec(r, S_DRAW_PAGE, v)) == NULL)
+	if ((d = db_exec(r, S_DRAW_PAGE, DB_ARGS(
+	    { "site_id", db_get(p, 0, "site_id") },
+	    { "procedure_id", db_get(p, 0, "procedure_id") }))) == NULL)
 		return db_fail(r);
 	form_init(&f, r);
 	if (r->method != M_POST)
 		return render(r, p, d, &f);
-	if (PQntuples(d) == 0 || strcmp(db_value(d, 0, D_OPEN), "t") != 0) {
+	if (PQntuples(d) == 0 || strcmp(db_get(d, 0, "registration_open"), "t") != 0) {
 		form_error(&f, NULL, _("Registration for this draw is closed."));
 		return render(r, p, d, &f);
 	}

@@ -9,6 +9,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -16,13 +18,6 @@
 #include "req.h"
 #include "response.h"
 #include "template.h"
-
-/* Columns of S_DRAW_ENTRY_VIEW. */
-enum {
-	E_STATUS, E_PUBLIC_ID, E_DRAW_ID, E_PROCEDURE, E_SITE, E_CLOSES,
-	E_DRAW_AT, E_DRAW_STATUS, E_EMAIL, E_PHONE, E_RANK, E_COMMITMENT,
-	E_TEXT_LANG
-};
 
 static const struct notice notices[] = {
 	{ "confirmed", N_("Your registration is confirmed: it takes part in the draw."), 0 },
@@ -57,58 +52,58 @@ state(struct req *r, struct tpl *t, const char *s)
 int
 page_draw_entry(struct req *r)
 {
-	const char	*p[2], *m, *code = params_get(&r->form, "code");
-	const char	*self = arena_printf(r->arena, "/draw-entry/%s", r->args[0]);
+	const char	*m, *code = params_get(&r->form, "code");
+	const char	*self = route_url(r, R_DRAW_ENTRY, r->args[0], NULL);
 	PGresult	*e;
 	struct tpl	*t;
 
 	resp_header(r, "Cache-Control", "no-store");
 	resp_header(r, "Referrer-Policy", "no-referrer");
-	p[0] = r->args[0];
 	if (r->method == M_POST) {
 		if (params_get(&r->form, "withdraw") != NULL) {
-			if ((e = db_exec(r, S_DRAW_ENTRY_WITHDRAW, p)) == NULL)
+			if ((e = db_exec(r, S_DRAW_ENTRY_WITHDRAW,
+			    DB_ARGS({ "token", r->args[0] }))) == NULL)
 				return db_fail(r);
 		} else {
 			if (code == NULL || field_check(F_CODE, code, strlen(code)) == -1)
 				return resp_redirect(r, arena_printf(r->arena, "%s?m=bad_code", self));
-			p[1] = code;
-			if ((e = db_exec(r, S_DRAW_ENTRY_CONFIRM, p)) == NULL)
+			if ((e = db_exec(r, S_DRAW_ENTRY_CONFIRM, DB_ARGS(
+			    { "token", r->args[0] }, { "code", code }))) == NULL)
 				return db_fail(r);
 		}
-		m = PQntuples(e) > 0 ? db_value(e, 0, 0) : "not_found";
+		m = PQntuples(e) > 0 ? db_get(e, 0, "outcome") : "not_found";
 		if (strcmp(m, "not_found") == 0)
 			return resp_error(r, 404, NULL);
 		if (strcmp(m, "already_confirmed") == 0)
 			m = "confirmed";
 		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", self, m));
 	}
-	p[1] = r->lang;
-	if ((e = db_exec(r, S_DRAW_ENTRY_VIEW, p)) == NULL)
+	if ((e = db_exec(r, S_DRAW_ENTRY_VIEW, DB_ARGS({ "token", r->args[0] },
+	    { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(e) == 0)
 		return resp_error(r, 404, N_("This link leads to no registration. Use the link from the message we sent you."));
 	if ((t = tpl_page(r, "draw_entry")) == NULL)
 		return -1;
 	notice_show(r, t, NOTICES(notices));
-	state(r, t, db_value(e, 0, E_STATUS));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(e, 0, E_PROCEDURE));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(e, 0, E_TEXT_LANG));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(e, 0, E_SITE));
-	tpl_text(tpl_get(t, NULL, "public-id"), db_value(e, 0, E_PUBLIC_ID));
-	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_value(e, 0, E_CLOSES)));
-	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_value(e, 0, E_DRAW_AT)));
-	tpl_text(tpl_get(t, NULL, "sent-to"), *db_value(e, 0, E_EMAIL) != '\0' ?
-	    db_value(e, 0, E_EMAIL) : db_value(e, 0, E_PHONE));
-	tpl_text(tpl_get(t, NULL, "rank"), db_value(e, 0, E_RANK));
+	state(r, t, db_get(e, 0, "status"));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(e, 0, "procedure_name"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(e, 0, "lang"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(e, 0, "site_name"));
+	tpl_text(tpl_get(t, NULL, "public-id"), db_get(e, 0, "public_id"));
+	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_get(e, 0, "closes")));
+	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_get(e, 0, "draw_at")));
+	tpl_text(tpl_get(t, NULL, "sent-to"), *db_get(e, 0, "email") != '\0' ?
+	    db_get(e, 0, "email") : db_get(e, 0, "phone"));
+	tpl_text(tpl_get(t, NULL, "rank"), db_get(e, 0, "rank"));
 	tpl_attr(tpl_get(t, NULL, "confirm-form"), "action", self);
 	tpl_attr(tpl_get(t, NULL, "withdraw-form"), "action", self);
 	tpl_attr(tpl_get(t, NULL, "public-link"), "href",
-	    arena_printf(r->arena, "/draw/%s", db_value(e, 0, E_DRAW_ID)));
-	if (strcmp(db_value(e, 0, E_STATUS), "unverified") != 0 &&
-	    strcmp(db_value(e, 0, E_STATUS), "waiting") != 0)
+	    route_url(r, R_DRAW_PUBLIC, db_get(e, 0, "draw_id"), NULL));
+	if (strcmp(db_get(e, 0, "status"), "unverified") != 0 &&
+	    strcmp(db_get(e, 0, "status"), "waiting") != 0)
 		tpl_remove(tpl_get(t, NULL, "withdraw-form"));
-	if (*db_value(e, 0, E_RANK) == '\0')
+	if (*db_get(e, 0, "rank") == '\0')
 		tpl_remove(tpl_get(t, NULL, "rank-line"));
 	return tpl_send(r, t, 200);
 }

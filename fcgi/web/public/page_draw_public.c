@@ -11,18 +11,13 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
 #include "template.h"
-
-/* Columns of S_DRAW_PUBLIC. */
-enum {
-	P_SITE, P_PROCEDURE, P_OPENS, P_CLOSES, P_DRAW_AT, P_PLACES,
-	P_COMMITMENT, P_STATUS, P_DRAWN_AT, P_SEED, P_RANKED, P_SITE_SLUG,
-	P_PROCEDURE_CODE, P_TEXT_LANG
-};
 
 /* Sends the entry ids of a drawn draw as text/plain, one a line. */
 static int
@@ -33,12 +28,12 @@ send_text(struct req *r, const PGresult *res)
 	int	 i;
 
 	for (i = 0; i < PQntuples(res); i++)
-		len += strlen(db_value(res, i, 0)) + 1;
+		len += strlen(db_get(res, i, "public_id")) + 1;
 	if ((buf = arena_alloc(r->arena, len + 1)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++) {
-		strcpy(buf + n, db_value(res, i, 0));
-		n += strlen(db_value(res, i, 0));
+		strcpy(buf + n, db_get(res, i, "public_id"));
+		n += strlen(db_get(res, i, "public_id"));
 		buf[n++] = '\n';
 	}
 	buf[n] = '\0';
@@ -49,20 +44,20 @@ send_text(struct req *r, const PGresult *res)
 int
 page_draw_public(struct req *r)
 {
-	const char	*p[2], *fmt = params_get(&r->query, "format");
+	const char	*fmt = params_get(&r->query, "format");
 	PGresult	*d, *res = NULL;
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	int		 i, drawn;
 
-	p[0] = r->args[0];
-	p[1] = r->lang;
-	if ((d = db_exec(r, S_DRAW_PUBLIC, p)) == NULL)
+	if ((d = db_exec(r, S_DRAW_PUBLIC, DB_ARGS({ "draw_id", r->args[0] },
+	    { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(d) == 0)
 		return resp_error(r, 404, N_("There is no such draw."));
-	drawn = strcmp(db_value(d, 0, P_STATUS), "drawn") == 0;
-	if (drawn && (res = db_exec(r, S_DRAW_RESULTS, p)) == NULL)
+	drawn = strcmp(db_get(d, 0, "status"), "drawn") == 0;
+	if (drawn && (res = db_exec(r, S_DRAW_RESULTS,
+	    DB_ARGS({ "draw_id", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (fmt != NULL && strcmp(fmt, "text") == 0)
 		return drawn ? send_text(r, res) :
@@ -71,34 +66,33 @@ page_draw_public(struct req *r)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, _("Draw %s"), r->args[0]));
 	tpl_text(tpl_get(t, NULL, "draw-id"), r->args[0]);
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(d, 0, P_PROCEDURE));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(d, 0, P_TEXT_LANG));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(d, 0, P_SITE));
-	tpl_attr(tpl_get(t, NULL, "register-link"), "href", arena_printf(r->arena,
-	    "/site/%s/%s/draw", db_value(d, 0, P_SITE_SLUG), db_value(d, 0, P_PROCEDURE_CODE)));
-	tpl_text(tpl_get(t, NULL, "opens"), fmt_datetime(r->arena, db_value(d, 0, P_OPENS)));
-	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_value(d, 0, P_CLOSES)));
-	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_value(d, 0, P_DRAW_AT)));
-	tpl_text(tpl_get(t, NULL, "places"), db_value(d, 0, P_PLACES));
-	tpl_text(tpl_get(t, NULL, "commitment"), db_value(d, 0, P_COMMITMENT));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(d, 0, "procedure_name"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(d, 0, "lang"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(d, 0, "site_name"));
+	tpl_attr(tpl_get(t, NULL, "register-link"), "href", route_url(r, R_DRAW, db_get(d, 0, "site_slug"), db_get(d, 0, "procedure_code")));
+	tpl_text(tpl_get(t, NULL, "opens"), fmt_datetime(r->arena, db_get(d, 0, "opens")));
+	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_get(d, 0, "closes")));
+	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_get(d, 0, "draw_at")));
+	tpl_text(tpl_get(t, NULL, "places"), db_get(d, 0, "places"));
+	tpl_text(tpl_get(t, NULL, "commitment"), db_get(d, 0, "commitment"));
 	if (!drawn) {
 		tpl_remove(tpl_get(t, NULL, "results"));
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "pending"));
-	tpl_text(tpl_get(t, NULL, "drawn-at"), fmt_datetime(r->arena, db_value(d, 0, P_DRAWN_AT)));
-	tpl_text(tpl_get(t, NULL, "seed"), db_value(d, 0, P_SEED));
-	tpl_text(tpl_get(t, NULL, "ranked"), db_value(d, 0, P_RANKED));
+	tpl_text(tpl_get(t, NULL, "drawn-at"), fmt_datetime(r->arena, db_get(d, 0, "drawn_at")));
+	tpl_text(tpl_get(t, NULL, "seed"), db_get(d, 0, "seed_hex"));
+	tpl_text(tpl_get(t, NULL, "ranked"), db_get(d, 0, "ranked"));
 	tpl_attr(tpl_get(t, NULL, "text-link"), "href",
-	    arena_printf(r->arena, "/draw/%s?format=text", r->args[0]));
+	    arena_printf(r->arena, "%s?format=text", route_url(r, R_DRAW_PUBLIC, r->args[0], NULL)));
 	proto = tpl_get(t, NULL, "entry");
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "entry-rank"), db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "entry-id"), db_value(res, i, 0));
-		tpl_text(tpl_get(t, row, "entry-key"), db_value(res, i, 1));
+		tpl_text(tpl_get(t, row, "entry-rank"), db_get(res, i, "rank"));
+		tpl_text(tpl_get(t, row, "entry-id"), db_get(res, i, "public_id"));
+		tpl_text(tpl_get(t, row, "entry-key"), db_get(res, i, "order_key"));
 		tpl_text(tpl_get(t, row, "entry-offered"),
-		    strcmp(db_value(res, i, 3), "t") == 0 ? _("offered a time") : "");
+		    strcmp(db_get(res, i, "offered"), "t") == 0 ? _("offered a time") : "");
 	}
 	tpl_remove(proto);
 	return tpl_send(r, t, 200);

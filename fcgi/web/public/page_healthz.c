@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "statements.h"
 #include "req.h"
 #include "response.h"
 

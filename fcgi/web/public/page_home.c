@@ -6,6 +6,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "req.h"
 #include "response.h"
@@ -28,27 +30,27 @@ page_home(struct req *r)
 	dproto = tpl_get(t, NULL, "department");
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		code = db_value(res, i, 4);
+		code = db_get(res, i, "department_code");
 		if (dept == NULL || strcmp(code, prev) != 0) {
 			dept = tpl_clone(dproto);
 			tpl_text(tpl_get(t, dept, "department-name"),
 			    arena_printf(r->arena, "%s (%s)",
-			    db_value(res, i, 5), code));
+			    db_get(res, i, "department_name"), code));
 			sproto = tpl_get(t, dept, "site");
 			prev = code;
 		}
 		site = tpl_clone(sproto);
 		tpl_attr(tpl_get(t, site, "site-link"), "href",
-		    arena_printf(r->arena, "/site/%s", db_value(res, i, 0)));
-		tpl_text(tpl_get(t, site, "site-name"), db_value(res, i, 1));
+		    route_url(r, R_SITE, db_get(res, i, "slug"), NULL));
+		tpl_text(tpl_get(t, site, "site-name"), db_get(res, i, "name"));
 		/* Names and places are French: isolated and marked so in
 		 * pages of other languages (bidi order, speech). */
 		tpl_lang(r, tpl_get(t, site, "site-name"), "fr");
 		tpl_lang(r, tpl_get(t, site, "site-city"), "fr");
 		tpl_text(tpl_get(t, site, "site-kind"),
-		    fmt_site_kind(db_value(res, i, 2)));
-		tpl_text(tpl_get(t, site, "site-city"), db_value(res, i, 3));
-		if (i + 1 == n || strcmp(db_value(res, i + 1, 4), code) != 0)
+		    fmt_site_kind(db_get(res, i, "kind")));
+		tpl_text(tpl_get(t, site, "site-city"), db_get(res, i, "city"));
+		if (i + 1 == n || strcmp(db_get(res, i + 1, "department_code"), code) != 0)
 			tpl_remove(sproto);
 	}
 	tpl_remove(dproto);

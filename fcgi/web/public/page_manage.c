@@ -11,6 +11,8 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
@@ -52,7 +54,7 @@ int
 page_manage(struct req *r)
 {
 	struct form	 f;
-	const char	*ref, *p[5];
+	const char	*ref;
 	char		 birth[11], *token;
 	PGresult	*res;
 	int		 wait;
@@ -66,19 +68,18 @@ page_manage(struct req *r)
 		return render(r, &f);
 	if ((token = random_token(r->arena)) == NULL)
 		return -1;
-	p[0] = ref;
-	p[1] = birth;
-	p[2] = token;
-	p[3] = staff_client_key(r);
-	p[4] = arena_printf(r->arena, "%d", r->conf->manage_links);
-	if ((res = db_exec(r, S_BOOKING_ACCESS, p)) == NULL)
+	if ((res = db_exec(r, S_BOOKING_ACCESS, DB_ARGS({ "reference", ref },
+	    { "birth_date", birth }, { "token", token },
+	    { "address", staff_client_key(r) },
+	    { "max_links", arena_printf(r->arena, "%d",
+	    r->conf->manage_links) }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(res) != 1)
 		return -1;
-	wait = atoi(db_value(res, 0, 1));
-	if (strcmp(db_value(res, 0, 0), "ok") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "/booking/%s", token));
-	if (strcmp(db_value(res, 0, 0), "wait") == 0) {
+	wait = atoi(db_get(res, 0, "wait"));
+	if (strcmp(db_get(res, 0, "outcome"), "ok") == 0)
+		return resp_redirect(r, route_url(r, R_BOOKING, token, NULL));
+	if (strcmp(db_get(res, 0, "outcome"), "wait") == 0) {
 		resp_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
 		form_error(&f, "reference", arena_printf(r->arena, _("Too many wrong attempts for this reference or from your connection. Wait %s, then send the form again: what you typed is kept."),
 		    fmt_wait(r->arena, wait)));

@@ -11,6 +11,8 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -32,12 +34,12 @@ fill_days(struct req *r, struct tpl *t, const PGresult *days,
 		row = tpl_clone(proto);
 		link = tpl_get(t, row, "day-link");
 		tpl_attr(link, "href", arena_printf(r->arena, "%s?day=%s", base,
-		    db_value(days, i, 0)));
-		if (chosen != NULL && strcmp(chosen, db_value(days, i, 0)) == 0)
+		    db_get(days, i, "day")));
+		if (chosen != NULL && strcmp(chosen, db_get(days, i, "day")) == 0)
 			tpl_attr(link, "aria-current", "date");
 		tpl_text(tpl_get(t, row, "day-label"),
-		    fmt_date(r->arena, db_value(days, i, 0)));
-		free_ = atoi(db_value(days, i, 1));
+		    fmt_date(r->arena, db_get(days, i, "day")));
+		free_ = atoi(db_get(days, i, "free"));
 		tpl_text(tpl_get(t, row, "day-free"), arena_printf(r->arena,
 		    ngettext("%d time free", "%d times free", free_), free_));
 	}
@@ -51,7 +53,6 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
     const char *proc_id, const char *day, const struct wr_view *v)
 {
 	struct tnode	*proto, *row;
-	const char	*p[4];
 	PGresult	*times;
 	int		 i, n;
 
@@ -59,12 +60,7 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 		tpl_remove(tpl_get(t, NULL, "times"));
 		return 0;
 	}
-	p[0] = site_id;
-	p[1] = proc_id;
-	p[2] = day;
-	p[3] = arena_printf(r->arena, "%lld", v->hide_from);
-	if ((times = db_exec(r, v->hide_from != 0 ? S_SLOT_TIMES_BEFORE :
-	    S_SLOT_TIMES, p)) == NULL)
+	if ((times = waitroom_slot_times(r, site_id, proc_id, day, v)) == NULL)
 		return -1;
 	tpl_text(tpl_get(t, NULL, "times-title"), arena_printf(r->arena,
 	    _("Times on %s"), fmt_date(r->arena, day)));
@@ -73,9 +69,8 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "time-link"), "href",
-		    arena_printf(r->arena, "/book/%s",
-		    slot_ref(r->arena, db_value(times, i, 0))));
-		tpl_text(tpl_get(t, row, "time-label"), db_value(times, i, 1));
+		    route_url(r, R_BOOK, slot_ref(r->arena, db_get(times, i, "slot_id")), NULL));
+		tpl_text(tpl_get(t, row, "time-label"), db_get(times, i, "local_time"));
 	}
 	tpl_remove(proto);
 	if (n > 0)
@@ -103,15 +98,16 @@ release_note(struct req *r, struct tpl *t, const struct wr_view *v)
 }
 
 /* Links to the procedure's draw when one takes registrations or is to
- * come (schema/020, column 10 of S_SITE_PROCEDURE), or removes the note. */
+ * come (schema/020, public_mode of S_SITE_PROCEDURE), or removes the
+ * note. */
 static void
-draw_link(struct req *r, struct tpl *t, const PGresult *sp, const char *base)
+draw_link(struct req *r, struct tpl *t, const PGresult *sp)
 {
-	if (strcmp(db_value(sp, 0, 10), "draw") != 0)
+	if (strcmp(db_get(sp, 0, "public_mode"), "draw") != 0)
 		tpl_remove(tpl_get(t, NULL, "draw"));
 	else
 		tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
-		    arena_printf(r->arena, "%s/draw", base));
+		    route_url(r, R_DRAW, r->args[0], r->args[1]));
 }
 
 /* Answers the procedure page. */
@@ -121,78 +117,74 @@ page_procedure(struct req *r)
 	PGresult	*sp, *days, *pub;
 	struct tpl	*t;
 	struct wr_view	 v;
-	const char	*p[4], *day, *when;
-	char		*base;
+	const char	*site_id, *proc_id, *day, *when;
+	const char	*base;
 	int		 n;
 
 	if ((n = waitroom_gate_procedure(r, r->args[0], r->args[1], &v)) != 0)
 		return n == 1 ? 0 : -1;
-	p[0] = r->args[0];
-	p[1] = r->args[1];
-	p[2] = r->lang;
-	if ((sp = db_exec(r, S_SITE_PROCEDURE, p)) == NULL)
+	if ((sp = db_exec(r, S_SITE_PROCEDURE, DB_ARGS({ "site_slug", r->args[0] },
+	    { "procedure_code", r->args[1] }, { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(sp) == 0)
 		return resp_error(r, 404, N_("This procedure is not offered at this site. Choose one from the site's page."));
 	day = params_get(&r->query, "day");
 	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
 		day = NULL;
-	p[0] = db_value(sp, 0, 0);
-	p[1] = db_value(sp, 0, 4);
-	p[2] = arena_printf(r->arena, "%d", r->conf->calendar_days);
-	p[3] = arena_printf(r->arena, "%lld", v.hide_from);
-	if ((days = db_exec(r, v.hide_from != 0 ? S_SLOT_DAYS_BEFORE :
-	    S_SLOT_DAYS, p)) == NULL)
+	site_id = db_get(sp, 0, "site_id");
+	proc_id = db_get(sp, 0, "procedure_id");
+	if ((days = waitroom_slot_days(r, site_id, proc_id, &v)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "procedure")) == NULL)
 		return -1;
-	tpl_title(t, arena_printf(r->arena, "%s — %s", db_value(sp, 0, 5),
-	    db_value(sp, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 5));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(sp, 0, 1));
+	tpl_title(t, arena_printf(r->arena, "%s — %s", db_get(sp, 0, "procedure_name"),
+	    db_get(sp, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(sp, 0, "procedure_name"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(sp, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_attr(tpl_get(t, NULL, "site-link"), "href",
-	    arena_printf(r->arena, "/site/%s", r->args[0]));
-	tpl_text(tpl_get(t, NULL, "procedure-description"), db_value(sp, 0, 6));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_value(sp, 0, 14));
-	tpl_lang(r, tpl_get(t, NULL, "procedure-description"), db_value(sp, 0, 14));
-	tpl_lang(r, tpl_get(t, NULL, "documents"), db_value(sp, 0, 14));
+	    route_url(r, R_SITE, r->args[0], NULL));
+	tpl_text(tpl_get(t, NULL, "procedure-description"), db_get(sp, 0, "description"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(sp, 0, "lang"));
+	tpl_lang(r, tpl_get(t, NULL, "procedure-description"), db_get(sp, 0, "lang"));
+	tpl_lang(r, tpl_get(t, NULL, "documents"), db_get(sp, 0, "lang"));
 	tpl_text(tpl_get(t, NULL, "procedure-duration"),
-	    fmt_duration(r->arena, atoi(db_value(sp, 0, 7))));
-	if (strcmp(db_value(sp, 0, 8), "t") != 0)
+	    fmt_duration(r->arena, atoi(db_get(sp, 0, "duration_minutes"))));
+	if (strcmp(db_get(sp, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "procedure-agdref"));
-	tpl_lines(t, NULL, "documents", "document", db_value(sp, 0, 9));
+	tpl_lines(t, NULL, "documents", "document", db_get(sp, 0, "documents"));
 	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
 	    _("Times are shown in the local time of the site (%s)."),
-	    db_value(sp, 0, 2)));
-	base = arena_printf(r->arena, "/site/%s/%s", r->args[0], r->args[1]);
+	    db_get(sp, 0, "time_zone")));
+	base = route_url(r, R_PROCEDURE, r->args[0], r->args[1]);
 	release_note(r, t, &v);
 	n = fill_days(r, t, days, base, day);
 	if (n > 0) {
 		tpl_remove(tpl_get(t, NULL, "nothing"));
 		/* A draw taking registrations is shown beside the
 		 * first-come times left. */
-		draw_link(r, t, sp, base);
-		if (fill_times(r, t, p[0], p[1], day, &v) == -1)
+		draw_link(r, t, sp);
+		if (fill_times(r, t, site_id, proc_id, day, &v) == -1)
 			return db_fail(r);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "calendar"));
 	tpl_remove(tpl_get(t, NULL, "times"));
-	draw_link(r, t, sp, base);
-	p[2] = db_value(sp, 0, 2);
-	if ((pub = db_exec(r, S_NEXT_PUBLICATION, p)) == NULL)
+	draw_link(r, t, sp);
+	if ((pub = db_exec(r, S_NEXT_PUBLICATION, DB_ARGS({ "site_id", site_id },
+	    { "procedure_id", proc_id },
+	    { "time_zone", db_get(sp, 0, "time_zone") }))) == NULL)
 		return db_fail(r);
-	when = *db_value(pub, 0, 0) != '\0' ?
-	    fmt_datetime(r->arena, db_value(pub, 0, 0)) : NULL;
+	when = *db_get(pub, 0, "next_publication") != '\0' ?
+	    fmt_datetime(r->arena, db_get(pub, 0, "next_publication")) : NULL;
 	if (when != NULL)
 		tpl_text(tpl_get(t, NULL, "next-publication"), arena_printf(r->arena,
 		    _("New appointments will be published on %s."), when));
 	else
 		tpl_remove(tpl_get(t, NULL, "next-publication"));
-	tpl_attr(tpl_get(t, NULL, "alert-link"), "href", arena_printf(r->arena,
-	    "%s/alert", base));
-	tpl_text(tpl_get(t, NULL, "alternative"), db_value(sp, 0, 3));
-	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_value(sp, 0, 15));
+	tpl_attr(tpl_get(t, NULL, "alert-link"), "href",
+	    route_url(r, R_ALERT, r->args[0], r->args[1]));
+	tpl_text(tpl_get(t, NULL, "alternative"), db_get(sp, 0, "alternative_route"));
+	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_get(sp, 0, "route_lang"));
 	return tpl_send(r, t, 200);
 }

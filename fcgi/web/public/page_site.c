@@ -8,6 +8,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"
@@ -22,24 +24,23 @@ fill_procedure(struct req *r, struct tpl *t, struct tnode *row,
 	char		*when;
 	const char	*next;
 
-	tpl_text(tpl_get(t, row, "procedure-name"), db_value(res, i, 1));
-	tpl_lang(r, tpl_get(t, row, "procedure-name"), db_value(res, i, 8));
-	tpl_lang(r, tpl_get(t, row, "procedure-description"), db_value(res, i, 8));
-	tpl_lang(r, tpl_get(t, row, "documents"), db_value(res, i, 8));
-	tpl_attr(tpl_get(t, row, "procedure-link"), "href", arena_printf(r->arena,
-	    "/site/%s/%s", r->args[0], db_value(res, i, 0)));
-	tpl_text(tpl_get(t, row, "procedure-description"), db_value(res, i, 2));
+	tpl_text(tpl_get(t, row, "procedure-name"), db_get(res, i, "name"));
+	tpl_lang(r, tpl_get(t, row, "procedure-name"), db_get(res, i, "lang"));
+	tpl_lang(r, tpl_get(t, row, "procedure-description"), db_get(res, i, "lang"));
+	tpl_lang(r, tpl_get(t, row, "documents"), db_get(res, i, "lang"));
+	tpl_attr(tpl_get(t, row, "procedure-link"), "href", route_url(r, R_PROCEDURE, r->args[0], db_get(res, i, "code")));
+	tpl_text(tpl_get(t, row, "procedure-description"), db_get(res, i, "description"));
 	tpl_text(tpl_get(t, row, "procedure-duration"),
-	    fmt_duration(r->arena, atoi(db_value(res, i, 3))));
-	if (strcmp(db_value(res, i, 4), "t") != 0)
+	    fmt_duration(r->arena, atoi(db_get(res, i, "duration_minutes"))));
+	if (strcmp(db_get(res, i, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, row, "procedure-agdref"));
-	next = db_value(res, i, 6);
+	next = db_get(res, i, "next_slot");
 	when = *next != '\0' ? fmt_datetime(r->arena, next) : NULL;
-	if (strcmp(db_value(res, i, 7), "draw") == 0)
+	if (strcmp(db_get(res, i, "allocation_mode"), "draw") == 0)
 		when = _("Allocated by a draw among the people who register: see the procedure's page.");
 	tpl_text(tpl_get(t, row, "procedure-next"), when != NULL ? when :
 	    _("No appointment is available at the moment."));
-	tpl_lines(t, row, "documents", "document", db_value(res, i, 5));
+	tpl_lines(t, row, "documents", "document", db_get(res, i, "documents"));
 }
 
 /* Answers the page of the site named by the path, or 404. */
@@ -49,38 +50,36 @@ page_site(struct req *r)
 	PGresult	*site, *procs;
 	struct tpl	*t;
 	struct tnode	*proto;
-	const char	*params[2];
 	int		 i, n;
 
-	params[0] = r->args[0];
-	params[1] = r->lang;
-	if ((site = db_exec(r, S_SITE, params)) == NULL)
+	if ((site = db_exec(r, S_SITE, DB_ARGS({ "slug", r->args[0] },
+	    { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(site) == 0)
 		return resp_error(r, 404, N_("There is no site at this address. Choose one from the home page."));
-	params[0] = db_value(site, 0, 0);
-	if ((procs = db_exec(r, S_SITE_PROCEDURES, params)) == NULL)
+	if ((procs = db_exec(r, S_SITE_PROCEDURES, DB_ARGS(
+	    { "site_id", db_get(site, 0, "id") }, { "lang", r->lang }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "site")) == NULL)
 		return -1;
-	tpl_title(t, db_value(site, 0, 1));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(site, 0, 1));
+	tpl_title(t, db_get(site, 0, "name"));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(site, 0, "name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
 	tpl_lang(r, tpl_get(t, NULL, "site-city"), "fr");
-	tpl_text(tpl_get(t, NULL, "site-kind"), fmt_site_kind(db_value(site, 0, 2)));
-	tpl_text(tpl_get(t, NULL, "site-address"), db_value(site, 0, 3));
+	tpl_text(tpl_get(t, NULL, "site-kind"), fmt_site_kind(db_get(site, 0, "kind")));
+	tpl_text(tpl_get(t, NULL, "site-address"), db_get(site, 0, "address"));
 	tpl_text(tpl_get(t, NULL, "site-city"), arena_printf(r->arena, "%s %s",
-	    db_value(site, 0, 4), db_value(site, 0, 5)));
-	if (*db_value(site, 0, 6) != '\0')
-		tpl_text(tpl_get(t, NULL, "site-phone-number"), db_value(site, 0, 6));
+	    db_get(site, 0, "postal_code"), db_get(site, 0, "city")));
+	if (*db_get(site, 0, "phone") != '\0')
+		tpl_text(tpl_get(t, NULL, "site-phone-number"), db_get(site, 0, "phone"));
 	else
 		tpl_remove(tpl_get(t, NULL, "site-phone"));
 	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
 	    _("Times are shown in the local time of the site (%s)."),
-	    db_value(site, 0, 7)));
-	tpl_text(tpl_get(t, NULL, "alternative"), db_value(site, 0, 8));
-	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_value(site, 0, 9));
+	    db_get(site, 0, "time_zone")));
+	tpl_text(tpl_get(t, NULL, "alternative"), db_get(site, 0, "alternative_route"));
+	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_get(site, 0, "route_lang"));
 	proto = tpl_get(t, NULL, "procedure");
 	n = PQntuples(procs);
 	for (i = 0; i < n; i++)

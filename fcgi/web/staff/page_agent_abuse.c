@@ -12,6 +12,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "notice.h"
@@ -52,30 +54,29 @@ kind_text(const char *kind)
 static const char *
 act(struct req *r, const char *site_id)
 {
-	const char	*v, *p[4];
+	const char	*v;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = site_id;
 	if ((v = params_get(&r->form, "void")) != NULL) {
 		if (field_check(F_DRAW_ENTRY, v, strlen(v)) == -1)
 			return "not_found";
-		p[2] = v;
-		p[3] = "abuse review";
-		res = db_exec(r, S_ABUSE_VOID, p);
+		res = db_exec(r, S_ABUSE_VOID, DB_ARGS(
+		    { "account", r->staff->id }, { "site_id", site_id },
+		    { "public_id", v }, { "reason", "abuse review" }));
 	} else {
 		v = params_get(&r->form, "remove");
 		if (v == NULL)
 			v = params_get(&r->form, "domain");
 		if (v == NULL || field_check(F_DOMAIN, v, strlen(v)) == -1)
 			return "invalid";
-		p[2] = v;
-		p[3] = params_get(&r->form, "remove") != NULL ? "f" : "t";
-		res = db_exec(r, S_ABUSE_DOMAIN_SET, p);
+		res = db_exec(r, S_ABUSE_DOMAIN_SET, DB_ARGS(
+		    { "account", r->staff->id }, { "site_id", site_id },
+		    { "domain", v }, { "listed",
+		    params_get(&r->form, "remove") != NULL ? "f" : "t" }));
 	}
 	if (res == NULL)
 		return NULL;
-	return PQntuples(res) > 0 ? db_value(res, 0, 0) : "unchanged";
+	return PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "unchanged";
 }
 
 /* Fills the flags and the domain list. */
@@ -89,11 +90,11 @@ fill(struct req *r, struct tpl *t, const PGresult *flags, const PGresult *doms)
 	proto = tpl_get(t, NULL, "flag");
 	for (i = 0; i < PQntuples(flags); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "flag-kind"), kind_text(db_value(flags, i, 0)));
-		tpl_text(tpl_get(t, row, "flag-subject"), db_value(flags, i, 1));
-		tpl_text(tpl_get(t, row, "flag-count"), db_value(flags, i, 2));
+		tpl_text(tpl_get(t, row, "flag-kind"), kind_text(db_get(flags, i, "kind")));
+		tpl_text(tpl_get(t, row, "flag-subject"), db_get(flags, i, "subject"));
+		tpl_text(tpl_get(t, row, "flag-count"), db_get(flags, i, "n"));
 		eproto = tpl_get(t, row, "flag-entry");
-		ids = arena_strdup(r->arena, db_value(flags, i, 3));
+		ids = arena_strdup(r->arena, db_get(flags, i, "voidable"));
 		for (id = strtok_r(ids, " ", &save); id != NULL; id = strtok_r(NULL, " ", &save)) {
 			e = tpl_clone(eproto);
 			tpl_text(tpl_get(t, e, "entry-id"), id);
@@ -108,8 +109,8 @@ fill(struct req *r, struct tpl *t, const PGresult *flags, const PGresult *doms)
 	proto = tpl_get(t, NULL, "domain");
 	for (i = 0; i < PQntuples(doms); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "domain-name"), db_value(doms, i, 0));
-		tpl_attr(tpl_get(t, row, "remove-button"), "value", db_value(doms, i, 0));
+		tpl_text(tpl_get(t, row, "domain-name"), db_get(doms, i, "domain"));
+		tpl_attr(tpl_get(t, row, "remove-button"), "value", db_get(doms, i, "domain"));
 		tpl_attr(tpl_get(t, row, "csrf"), "value", r->staff->csrf);
 	}
 	tpl_remove(proto);
@@ -120,36 +121,36 @@ fill(struct req *r, struct tpl *t, const PGresult *flags, const PGresult *doms)
 int
 page_agent_abuse(struct req *r)
 {
-	const char	*p[2], *m, *self;
+	const char	*m, *self;
 	PGresult	*site, *flags, *doms;
 	struct tpl	*t;
 	size_t		 i;
 
 	if (staff_require(r, ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((site = db_exec(r, S_ABUSE_SITE, p)) == NULL)
+	if ((site = db_exec(r, S_ABUSE_SITE, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(site) == 0)
 		return resp_error(r, 404, N_("There is no such site."));
-	if (strcmp(db_value(site, 0, 2), "t") != 0)
+	if (strcmp(db_get(site, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this page."));
-	self = arena_printf(r->arena, "/agent/site/%s/abuse", r->args[0]);
+	self = route_url(r, R_AGENT_ABUSE, r->args[0], NULL);
 	if (r->method == M_POST) {
 		if (!staff_csrf_ok(r))
 			return resp_error(r, 403, N_("The form could not be checked. Reload the page and try again."));
-		if ((m = act(r, db_value(site, 0, 0))) == NULL)
+		if ((m = act(r, db_get(site, 0, "site_id"))) == NULL)
 			return db_fail(r);
 		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", self, m));
 	}
-	p[1] = db_value(site, 0, 0);
-	if ((flags = db_exec(r, S_ABUSE_REVIEW, p)) == NULL ||
+	if ((flags = db_exec(r, S_ABUSE_REVIEW, DB_ARGS(
+	    { "account", r->staff->id },
+	    { "site_id", db_get(site, 0, "site_id") }))) == NULL ||
 	    (doms = db_exec(r, S_ABUSE_DOMAINS, NULL)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_abuse")) == NULL)
 		return -1;
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(site, 0, 1));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(site, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	m = params_get(&r->query, "m");
 	for (i = 0; m != NULL && i < sizeof(notices) / sizeof(notices[0]); i++)

@@ -12,6 +12,8 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -38,8 +40,7 @@ static const char *
 agenda_url(struct req *r, const struct counter_site *s, const char *day,
     const char *counter)
 {
-	return arena_printf(r->arena, "/agent/site/%s/agenda?day=%s%s%s",
-	    s->slug, day, *counter != '\0' ? "&counter=" : "", counter);
+	return arena_printf(r->arena, "%s?day=%s%s%s", route_url(r, R_AGENT_AGENDA, s->slug, NULL), day, *counter != '\0' ? "&counter=" : "", counter);
 }
 
 /* Fills the counter filter; returns the chosen counter's name, or NULL
@@ -50,19 +51,18 @@ counters(struct req *r, struct tpl *t, const struct counter_site *s,
 {
 	struct tnode	*proto, *o;
 	PGresult	*res;
-	const char	*p[2], *chosen = NULL;
+	const char	*chosen = NULL;
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
 	proto = tpl_get(t, NULL, "counter-option");
-	if ((res = db_exec(r, S_COUNTER_COUNTERS, p)) != NULL)
+	if ((res = db_exec(r, S_COUNTER_COUNTERS,
+	    DB_ARGS({ "account", r->staff->id }, { "site_id", s->id }))) != NULL)
 		for (i = 0; i < PQntuples(res); i++) {
 			o = tpl_clone(proto);
-			tpl_attr(o, "value", db_value(res, i, 0));
-			tpl_text(o, db_value(res, i, 1));
-			if (strcmp(counter, db_value(res, i, 0)) == 0)
-				chosen = db_value(res, i, 1);
+			tpl_attr(o, "value", db_get(res, i, "counter_id"));
+			tpl_text(o, db_get(res, i, "name"));
+			if (strcmp(counter, db_get(res, i, "counter_id")) == 0)
+				chosen = db_get(res, i, "name");
 		}
 	tpl_remove(proto);
 	tpl_value(tpl_get(t, NULL, "input-counter"), counter);
@@ -81,14 +81,13 @@ row_form(struct req *r, struct tpl *t, struct tnode *row, const char *form,
 		tpl_remove(f);
 		return;
 	}
-	tpl_attr(f, "action", arena_printf(r->arena,
-	    "/agent/site/%s/attendance", s->slug));
+	tpl_attr(f, "action", route_url(r, R_AGENT_ATTENDANCE, s->slug, NULL));
 	tpl_attr(tpl_get(t, f, "csrf"), "value", r->staff->csrf);
-	tpl_attr(tpl_get(t, f, "booking"), "value", db_value(res, i, 0));
+	tpl_attr(tpl_get(t, f, "booking"), "value", db_get(res, i, "booking_id"));
 	tpl_attr(tpl_get(t, f, "return-day"), "value", s->day);
 	tpl_attr(tpl_get(t, f, "return-counter"), "value", counter);
 	tpl_attr(tpl_get(t, f, button), "aria-label", arena_printf(r->arena,
-	    "%s: %s", label, booking_reference(r, db_value(res, i, 3))));
+	    "%s: %s", label, booking_reference(r, db_get(res, i, "reference"))));
 }
 
 /* Fills the table of the day's bookings. */
@@ -101,25 +100,25 @@ rows(struct req *r, struct tpl *t, const PGresult *res,
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "time"), db_value(res, i, 1));
-		tpl_text(tpl_get(t, row, "cell-counter"), db_value(res, i, 2));
+		tpl_text(tpl_get(t, row, "time"), db_get(res, i, "local_time"));
+		tpl_text(tpl_get(t, row, "cell-counter"), db_get(res, i, "counter_name"));
 		tpl_text(tpl_get(t, row, "reference"),
-		    booking_reference(r, db_value(res, i, 3)));
+		    booking_reference(r, db_get(res, i, "reference")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
-		    "%s %s", db_value(res, i, 4), db_value(res, i, 5)));
-		tpl_text(tpl_get(t, row, "procedure"), db_value(res, i, 6));
+		    "%s %s", db_get(res, i, "surname"), db_get(res, i, "given_names")));
+		tpl_text(tpl_get(t, row, "procedure"), db_get(res, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "channel"),
-		    counter_channel(db_value(res, i, 7)));
-		tpl_text(tpl_get(t, row, "status"), *db_value(res, i, 10) != '\0' ?
+		    counter_channel(db_get(res, i, "channel")));
+		tpl_text(tpl_get(t, row, "status"), *db_get(res, i, "attendance_time") != '\0' ?
 		    arena_printf(r->arena, "%s (%s)", counter_status(
-		    db_value(res, i, 8), db_value(res, i, 9)),
-		    db_value(res, i, 10)) :
-		    counter_status(db_value(res, i, 8), db_value(res, i, 9)));
+		    db_get(res, i, "status"), db_get(res, i, "attendance")),
+		    db_get(res, i, "attendance_time")) :
+		    counter_status(db_get(res, i, "status"), db_get(res, i, "attendance")));
 		row_form(r, t, row, "honour-form", "honour-button",
-		    strcmp(db_value(res, i, 11), "t") == 0, res, i, s, counter,
+		    strcmp(db_get(res, i, "can_honour"), "t") == 0, res, i, s, counter,
 		    _("Arrived"));
 		row_form(r, t, row, "no-show-form", "no-show-button",
-		    strcmp(db_value(res, i, 12), "t") == 0, res, i, s, counter,
+		    strcmp(db_get(res, i, "can_no_show"), "t") == 0, res, i, s, counter,
 		    _("Did not come"));
 	}
 	tpl_remove(proto);
@@ -134,7 +133,7 @@ page_agent_agenda(struct req *r)
 	PGresult		*res;
 	const char		*day = params_get(&r->query, "day");
 	const char		*counter = params_get(&r->query, "counter");
-	const char		*p[4], *cname, *when;
+	const char		*cname, *when;
 
 	if (day != NULL && field_check(F_DATE, day, strlen(day)) == -1)
 		day = NULL;
@@ -142,11 +141,9 @@ page_agent_agenda(struct req *r)
 		counter = "";
 	if (counter_site_load(r, day, &s) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = s.day;
-	p[3] = counter;
-	if ((res = db_exec(r, S_COUNTER_AGENDA, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_AGENDA, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "day", s.day },
+	    { "counter_id", counter }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_agenda")) == NULL)
 		return -1;
@@ -169,7 +166,7 @@ page_agent_agenda(struct req *r)
 	tpl_attr(tpl_get(t, NULL, "today-link"), "href",
 	    agenda_url(r, &s, s.today, counter));
 	tpl_attr(tpl_get(t, NULL, "filter-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/agenda", s.slug));
+	    route_url(r, R_AGENT_AGENDA, s.slug, NULL));
 	tpl_value(tpl_get(t, NULL, "input-day"), s.day);
 	tpl_text(tpl_get(t, NULL, "caption"), arena_printf(r->arena,
 	    _("Appointments of %s"), when != NULL ? when : s.day));

@@ -9,6 +9,8 @@
 #include "arena.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "req.h"
@@ -30,7 +32,7 @@ page_agent_attendance(struct req *r)
 {
 	struct counter_site	 s;
 	PGresult		*res;
-	const char		*booking, *mark, *day, *counter, *p[5], *out;
+	const char		*booking, *mark, *day, *counter, *out;
 
 	if (counter_site_load(r, NULL, &s) != 0)
 		return 0;
@@ -43,18 +45,12 @@ page_agent_attendance(struct req *r)
 	if (*booking == '\0' || mark == NULL || (strcmp(mark, "honoured") != 0 &&
 	    strcmp(mark, "no_show") != 0))
 		return resp_error(r, 400, NULL);
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = "";
-	p[3] = booking;
-	p[4] = mark;
-	if ((res = db_exec(r, S_COUNTER_MARK, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_MARK, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "reference", "" }, { "booking_id", booking },
+	    { "mark", mark }))) == NULL)
 		return db_fail(r);
-	out = db_value(res, 0, 0);
+	out = db_get(res, 0, "outcome");
 	if (strcmp(out, "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));
-	return resp_redirect(r, arena_printf(r->arena,
-	    "/agent/site/%s/agenda?day=%s%s%s&m=%s", s.slug,
-	    *day != '\0' ? day : s.today, *counter != '\0' ? "&counter=" : "",
-	    counter, out));
+	return resp_redirect(r, arena_printf(r->arena, "%s?day=%s%s%s&m=%s", route_url(r, R_AGENT_AGENDA, s.slug, NULL), *day != '\0' ? day : s.today, *counter != '\0' ? "&counter=" : "", counter, out));
 }

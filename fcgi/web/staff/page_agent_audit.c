@@ -10,6 +10,8 @@
 #include "arena.h"
 #include "court.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "i18n.h"
 #include "req.h"
@@ -37,8 +39,7 @@ query(struct req *r, const char *name, enum field_id id)
 static const char *
 page_url(struct req *r, const char *day, const char *action, int n)
 {
-	return arena_printf(r->arena, "/agent/audit?day=%s&action=%s&page=%d",
-	    day != NULL ? day : "", action != NULL ? action : "", n);
+	return arena_printf(r->arena, "%s?day=%s&action=%s&page=%d", route_url(r, R_AGENT_AUDIT, NULL, NULL), day != NULL ? day : "", action != NULL ? action : "", n);
 }
 
 /* Fills the rows; returns the total of matching entries. */
@@ -50,16 +51,16 @@ fill_rows(struct req *r, struct tpl *t, const PGresult *l)
 
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "row-at"), db_value(l, i, 0));
-		tpl_text(tpl_get(t, row, "row-who"), db_value(l, i, 1));
-		tpl_text(tpl_get(t, row, "row-role"), db_value(l, i, 2));
-		tpl_text(tpl_get(t, row, "row-site"), db_value(l, i, 3));
-		tpl_text(tpl_get(t, row, "row-action"), db_value(l, i, 4));
-		tpl_text(tpl_get(t, row, "row-object"), db_value(l, i, 5));
-		tpl_text(tpl_get(t, row, "row-details"), db_value(l, i, 6));
+		tpl_text(tpl_get(t, row, "row-at"), db_get(l, i, "at_local"));
+		tpl_text(tpl_get(t, row, "row-who"), db_get(l, i, "account_name"));
+		tpl_text(tpl_get(t, row, "row-role"), db_get(l, i, "account_role"));
+		tpl_text(tpl_get(t, row, "row-site"), db_get(l, i, "site_name"));
+		tpl_text(tpl_get(t, row, "row-action"), db_get(l, i, "action"));
+		tpl_text(tpl_get(t, row, "row-object"), db_get(l, i, "object"));
+		tpl_text(tpl_get(t, row, "row-details"), db_get(l, i, "details"));
 	}
 	tpl_remove(proto);
-	return PQntuples(l) > 0 ? atol(db_value(l, 0, 7)) : 0;
+	return PQntuples(l) > 0 ? atol(db_get(l, 0, "total")) : 0;
 }
 
 /* Answers the audit log page. */
@@ -68,7 +69,7 @@ page_agent_audit(struct req *r)
 {
 	struct tpl	*t;
 	PGresult	*l;
-	const char	*p[5], *day, *action, *pg;
+	const char	*day, *action, *pg;
 	long		 total;
 	int		 page;
 
@@ -78,12 +79,10 @@ page_agent_audit(struct req *r)
 	action = query(r, "action", F_AUDIT_ACTION);
 	pg = query(r, "page", F_PAGE);
 	page = pg != NULL ? atoi(pg) : 1;
-	p[0] = r->staff->id;
-	p[1] = day;
-	p[2] = action;
-	p[3] = arena_printf(r->arena, "%d", (page - 1) * AUDIT_PAGE);
-	p[4] = arena_printf(r->arena, "%d", AUDIT_PAGE);
-	if ((l = db_exec(r, S_AUDIT_VIEW, p)) == NULL)
+	if ((l = db_exec(r, S_AUDIT_VIEW, DB_ARGS({ "account", r->staff->id },
+	    { "day", day }, { "action", action },
+	    { "skip", arena_printf(r->arena, "%d", (page - 1) * AUDIT_PAGE) },
+	    { "max_rows", arena_printf(r->arena, "%d", AUDIT_PAGE) }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_audit")) == NULL)
 		return -1;

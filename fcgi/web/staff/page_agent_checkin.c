@@ -12,6 +12,8 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
@@ -39,18 +41,18 @@ render(struct req *r, struct form *f, const struct counter_site *s,
 	    f->nerrors > 0 ? _("Error: ") : "", _("Check-in"), s->name));
 	counter_nav(r, t, s);
 	tpl_attr(tpl_get(t, NULL, "checkin-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/checkin", s->slug));
+	    route_url(r, R_AGENT_CHECKIN, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	if (done != NULL) {
-		when = fmt_datetime(r->arena, db_value(done, 0, 5));
+		when = fmt_datetime(r->arena, db_get(done, 0, "local_time"));
 		tpl_text(tpl_get(t, NULL, "done-reference"),
-		    booking_reference(r, db_value(done, 0, 1)));
+		    booking_reference(r, db_get(done, 0, "reference")));
 		tpl_text(tpl_get(t, NULL, "done-name"), arena_printf(r->arena,
-		    "%s %s", db_value(done, 0, 2), db_value(done, 0, 3)));
-		tpl_text(tpl_get(t, NULL, "done-procedure"), db_value(done, 0, 4));
+		    "%s %s", db_get(done, 0, "surname"), db_get(done, 0, "given_names")));
+		tpl_text(tpl_get(t, NULL, "done-procedure"), db_get(done, 0, "procedure_name"));
 		tpl_text(tpl_get(t, NULL, "done-when"), when != NULL ? when :
-		    db_value(done, 0, 5));
-		tpl_text(tpl_get(t, NULL, "done-counter"), db_value(done, 0, 6));
+		    db_get(done, 0, "local_time"));
+		tpl_text(tpl_get(t, NULL, "done-counter"), db_get(done, 0, "counter_name"));
 	} else
 		tpl_remove(tpl_get(t, NULL, "done"));
 	form_render(f, t, done != NULL ? none : form_fields);
@@ -66,7 +68,7 @@ render(struct req *r, struct form *f, const struct counter_site *s,
 static const char *
 refusal(struct req *r, const PGresult *res)
 {
-	const char	*out = db_value(res, 0, 0), *when;
+	const char	*out = db_get(res, 0, "outcome"), *when;
 
 	if (strcmp(out, "cancelled") == 0)
 		return _("This appointment is cancelled: the arrival cannot be recorded.");
@@ -75,9 +77,9 @@ refusal(struct req *r, const PGresult *res)
 	if (strcmp(out, "already_honoured") == 0)
 		return _("This arrival was already recorded.");
 	if (strcmp(out, "not_today") == 0) {
-		when = fmt_datetime(r->arena, db_value(res, 0, 5));
+		when = fmt_datetime(r->arena, db_get(res, 0, "local_time"));
 		return arena_printf(r->arena, _("This appointment is not today: it is on %s."),
-		    when != NULL ? when : db_value(res, 0, 5));
+		    when != NULL ? when : db_get(res, 0, "local_time"));
 	}
 	return _("No appointment of this site has this reference. Check it, or search for the person.");
 }
@@ -89,7 +91,7 @@ page_agent_checkin(struct req *r)
 	struct counter_site	 s;
 	struct form		 f;
 	PGresult		*res;
-	const char		*ref, *p[5];
+	const char		*ref;
 
 	if (counter_site_load(r, NULL, &s) != 0)
 		return 0;
@@ -100,16 +102,13 @@ page_agent_checkin(struct req *r)
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
 	if ((ref = form_get(&f, F_REFERENCE, 1)) == NULL)
 		return render(r, &f, &s, NULL);
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = ref;
-	p[3] = "";
-	p[4] = "honoured";
-	if ((res = db_exec(r, S_COUNTER_MARK, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_MARK, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "reference", ref }, { "booking_id", "" },
+	    { "mark", "honoured" }))) == NULL)
 		return db_fail(r);
-	if (strcmp(db_value(res, 0, 0), "forbidden") == 0)
+	if (strcmp(db_get(res, 0, "outcome"), "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(db_value(res, 0, 0), "honoured") == 0)
+	if (strcmp(db_get(res, 0, "outcome"), "honoured") == 0)
 		return render(r, &f, &s, res);
 	form_error(&f, "reference", refusal(r, res));
 	return render(r, &f, &s, NULL);

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "calendar.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"
@@ -37,14 +38,14 @@ closures(struct tpl *t, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "c-day"), db_value(res, i, 0));
-		if (*db_value(res, i, 1) != '\0') {
-			tpl_text(tpl_get(t, row, "c-counter"), db_value(res, i, 1));
+		tpl_text(tpl_get(t, row, "c-day"), db_get(res, i, "day"));
+		if (*db_get(res, i, "counter_name") != '\0') {
+			tpl_text(tpl_get(t, row, "c-counter"), db_get(res, i, "counter_name"));
 			tpl_remove(tpl_get(t, row, "c-site"));
 		} else
 			tpl_remove(tpl_get(t, row, "c-counter"));
-		tpl_text(tpl_get(t, row, "c-reason"), db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "c-cancelled"), db_value(res, i, 3));
+		tpl_text(tpl_get(t, row, "c-reason"), db_get(res, i, "reason"));
+		tpl_text(tpl_get(t, row, "c-cancelled"), db_get(res, i, "bookings_cancelled"));
 	}
 	tpl_remove(proto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-closures" : "closures"));
@@ -59,8 +60,8 @@ holidays(struct tpl *t, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "h-day"), db_value(res, i, 0));
-		tpl_text(tpl_get(t, row, "h-name"), db_value(res, i, 1));
+		tpl_text(tpl_get(t, row, "h-day"), db_get(res, i, "day"));
+		tpl_text(tpl_get(t, row, "h-name"), db_get(res, i, "name"));
 	}
 	tpl_remove(proto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-holidays" : "holidays"));
@@ -73,21 +74,21 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	struct tpl	*t;
 	struct tnode	*proto, *o;
 	PGresult	*counters, *list, *hols;
-	const char	*p[2], *msg;
+	const struct db_arg	*site = DB_ARGS({ "account", r->staff->id },
+			    { "site_id", s->id });
+	const char	*msg;
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	if ((counters = db_exec(r, S_CAL_COUNTERS, p)) == NULL ||
-	    (list = db_exec(r, S_CAL_CLOSURES, p)) == NULL ||
-	    (hols = db_exec(r, S_CAL_HOLIDAYS, p)) == NULL)
+	if ((counters = db_exec(r, S_CAL_COUNTERS, site)) == NULL ||
+	    (list = db_exec(r, S_CAL_CLOSURES, site)) == NULL ||
+	    (hols = db_exec(r, S_CAL_HOLIDAYS, site)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_closures")) == NULL)
 		return -1;
 	if (f->nerrors > 0)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Closures and public holidays")));
-	cal_fill(r, t, s, "closures");
+	cal_fill(r, t, s, R_AGENT_CLOSURES);
 	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
@@ -95,8 +96,8 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	proto = tpl_get(t, NULL, "counter-option");
 	for (i = 0; i < PQntuples(counters); i++) {
 		o = tpl_clone(proto);
-		tpl_attr(o, "value", db_value(counters, i, 0));
-		tpl_text(o, db_value(counters, i, 1));
+		tpl_attr(o, "value", db_get(counters, i, "id"));
+		tpl_text(o, db_get(counters, i, "name"));
 	}
 	tpl_remove(proto);
 	closures(t, list);
@@ -105,38 +106,47 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
+/* What close_day answers ("forbidden" as every calendar page). */
+static const struct outcome close_outcomes[] = {
+	{ "closed", OUT_DONE, "closed", NULL, 0, OUT_NO_ARG },
+	{ "no_counter", OUT_FIELD, "counter",
+	    N_("Choose one of the counters of this site."), 0, OUT_NO_ARG },
+	{ "past_day", OUT_FIELD, "day",
+	    N_("This day is past: choose today or a later day."), 0,
+	    OUT_NO_ARG },
+	{ "already_closed", OUT_FIELD, "day",
+	    N_("This day is already closed there."), 0, OUT_NO_ARG },
+};
 /* Closes the day after the checks; 303, or the form again. */
 static int
 close_day(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[5], *o;
+	const char	*counter, *day, *reason;
 	PGresult	*res;
 	int		 n;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_COUNTER, 0);
-	p[3] = form_get(f, F_DATE, 1);
-	p[4] = form_get(f, F_CAL_REASON, 1);
+	counter = form_get(f, F_CAL_COUNTER, 0);
+	day = form_get(f, F_DATE, 1);
+	reason = form_get(f, F_CAL_REASON, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if (p[2] == NULL)
-		p[2] = "";
-	if (p[3] != NULL && strcmp(p[3], s->today) < 0) {
+	if (counter == NULL)
+		counter = "";
+	if (day != NULL && strcmp(day, s->today) < 0) {
 		form_error(f, "day", _("This day is past: choose today or a later day."));
 		return render(r, s, f);
 	}
 	/* A day with bookings: say how many will be cancelled, and ask. */
 	if (form_get(f, F_CAL_CONFIRM, 0) == NULL) {
-		const char *q[4] = { p[0], p[1], p[2], p[3] };
-
-		if ((res = db_exec(r, S_CAL_DAY_BOOKINGS, q)) == NULL) {
+		if ((res = db_exec(r, S_CAL_DAY_BOOKINGS, DB_ARGS(
+		    { "account", r->staff->id }, { "site_id", s->id },
+		    { "counter_id", counter }, { "day", day }))) == NULL) {
 			if (strcmp(r->sqlstate, "22008") != 0)
 				return db_fail(r);
 			form_error(f, "day", _("This date does not exist."));
 			return render(r, s, f);
 		}
-		if ((n = atoi(db_value(res, 0, 0))) > 0) {
+		if ((n = atoi(db_get(res, 0, "bookings"))) > 0) {
 			form_error(f, "confirm", arena_printf(r->arena, ngettext(
 			    "%d appointment is booked on that day. Tick the box to cancel it and inform the applicant.",
 			    "%d appointments are booked on that day. Tick the box to cancel them and inform the applicants.",
@@ -144,27 +154,17 @@ close_day(struct req *r, const struct cal_site *s, struct form *f)
 			return render(r, s, f);
 		}
 	}
-	if ((res = db_exec(r, S_CAL_CLOSE_DAY, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_CLOSE_DAY, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "counter_id", counter }, { "day", day },
+	    { "reason", reason }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0)
 			return db_fail(r);
 		form_error(f, "day", _("This date does not exist."));
 		return render(r, s, f);
 	}
-	o = db_value(res, 0, 0);
-	if (strcmp(o, "closed") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/closures?m=closed", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_counter") == 0)
-		form_error(f, "counter", _("Choose one of the counters of this site."));
-	else if (strcmp(o, "past_day") == 0)
-		form_error(f, "day", _("This day is past: choose today or a later day."));
-	else if (strcmp(o, "already_closed") == 0)
-		form_error(f, "day", _("This day is already closed there."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_CLOSURES, S_CAL_CLOSE_DAY, res,
+	    OUTCOMES(close_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* Answers the closures page, or its form. */

@@ -13,9 +13,12 @@
 #include "conf.h"
 #include "court.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "staff.h"
@@ -33,30 +36,27 @@ fill_list(struct req *r, struct tpl *t)
 {
 	struct tnode	*proto, *row, *st;
 	PGresult	*l;
-	const char	*p[3], *cls;
+	const char	*cls;
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	p[2] = "500";
-	if ((l = db_exec(r, S_COURT_LIST, p)) == NULL)
+	if ((l = db_exec(r, S_COURT_LIST, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }, { "max_rows", "500" }))) == NULL)
 		return -1;
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], db_value(l, i, 0)));
-		tpl_text(tpl_get(t, row, "row-deadline"), db_value(l, i, 7));
+		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r, R_AGENT_COURT_ITEM, r->args[0], db_get(l, i, "injunction_id")));
+		tpl_text(tpl_get(t, row, "row-deadline"), db_get(l, i, "deadline"));
 		st = tpl_get(t, row, "row-state");
-		tpl_text(st, court_state(r, atoi(db_value(l, i, 8)),
-		    strcmp(db_value(l, i, 11), "t") == 0, db_value(l, i, 12), &cls));
+		tpl_text(st, court_state(r, atoi(db_get(l, i, "days_left")),
+		    strcmp(db_get(l, i, "fulfilled"), "t") == 0, db_get(l, i, "reference"), &cls));
 		tpl_add_class(st, cls);
 		tpl_add_class(row, cls);
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
-		    "%s %s", db_value(l, i, 9), db_value(l, i, 10)));
-		tpl_text(tpl_get(t, row, "row-tribunal"), db_value(l, i, 4));
-		tpl_text(tpl_get(t, row, "row-case"), db_value(l, i, 5));
-		tpl_text(tpl_get(t, row, "row-procedure"), db_value(l, i, 3));
+		    "%s %s", db_get(l, i, "surname"), db_get(l, i, "given_names")));
+		tpl_text(tpl_get(t, row, "row-tribunal"), db_get(l, i, "tribunal"));
+		tpl_text(tpl_get(t, row, "row-case"), db_get(l, i, "case_number"));
+		tpl_text(tpl_get(t, row, "row-procedure"), db_get(l, i, "procedure_name"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(l) > 0)
@@ -74,29 +74,28 @@ render(struct req *r, const PGresult *s, struct form *f)
 	struct tpl	*t;
 	struct tnode	*proto, *opt;
 	PGresult	*pl;
-	const char	*p[1];
 	int		 i;
 
-	p[0] = r->args[0];
-	if ((pl = db_exec(r, S_STAFF_SITE_PROCEDURE_LIST, p)) == NULL)
+	if ((pl = db_exec(r, S_STAFF_SITE_PROCEDURE_LIST,
+	    DB_ARGS({ "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_court")) == NULL)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
 	    f->nerrors > 0 ? _("Error: ") : "", _("Court orders"),
-	    db_value(s, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	    db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	if (fill_list(r, t) == -1)
 		return db_fail(r);
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/court", r->args[0]));
+	    route_url(r, R_AGENT_COURT, r->args[0], NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	proto = tpl_get(t, NULL, "procedure-option");
 	for (i = 0; i < PQntuples(pl); i++) {
 		opt = tpl_clone(proto);
-		tpl_attr(opt, "value", db_value(pl, i, 0));
-		tpl_text(opt, db_value(pl, i, 1));
+		tpl_attr(opt, "value", db_get(pl, i, "code"));
+		tpl_text(opt, db_get(pl, i, "name"));
 	}
 	tpl_remove(proto);
 	tpl_languages(r, t, "lang-option", NULL, NULL);
@@ -119,50 +118,59 @@ get_day(struct form *f, enum field_id id)
 	return v;
 }
 
+/* What court_record answers. */
+static const struct outcome record_outcomes[] = {
+	{ "recorded", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "exists", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "forbidden", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this site."), 403,
+	    OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, "procedure",
+	    N_("Choose one of the procedures offered."), 0, OUT_NO_ARG },
+	{ "deadline_before_decision", OUT_FIELD, "deadline",
+	    N_("The deadline cannot be before the decision."), 0, OUT_NO_ARG },
+};
 /* Records the injunction: 303 to it, or the form with its errors. */
 static int
 submit(struct req *r, const PGresult *s, struct form *f)
 {
-	const char	*p[14], *outcome;
+	const char	*proc, *tribunal, *case_number, *decided, *deadline;
+	const char	*surname, *given, *agdref, *email, *phone, *lang;
+	const struct outcome	*o;
 	char		 birth[11];
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	p[2] = form_get(f, F_PROCEDURE, 1);
-	p[3] = form_get(f, F_TRIBUNAL, 1);
-	p[4] = form_get(f, F_CASE_NUMBER, 1);
-	p[5] = get_day(f, F_DECISION_DATE);
-	p[6] = get_day(f, F_DEADLINE);
-	p[7] = form_get(f, F_SURNAME, 1);
-	p[8] = form_get(f, F_GIVEN_NAMES, 1);
+	proc = form_get(f, F_PROCEDURE, 1);
+	tribunal = form_get(f, F_TRIBUNAL, 1);
+	case_number = form_get(f, F_CASE_NUMBER, 1);
+	decided = get_day(f, F_DECISION_DATE);
+	deadline = get_day(f, F_DEADLINE);
+	surname = form_get(f, F_SURNAME, 1);
+	given = form_get(f, F_GIVEN_NAMES, 1);
 	form_birth_date(f, birth);
-	p[9] = birth;
-	p[10] = form_get(f, F_AGDREF, 0);
-	p[11] = form_get(f, F_EMAIL, 0);
-	p[12] = form_get(f, F_PHONE, 0);
-	p[13] = form_get(f, F_MSG_LANG, 1);
-	if (p[13] != NULL && !conf_has_language(r->conf, p[13]))
+	agdref = form_get(f, F_AGDREF, 0);
+	email = form_get(f, F_EMAIL, 0);
+	phone = form_get(f, F_PHONE, 0);
+	lang = form_get(f, F_MSG_LANG, 1);
+	if (lang != NULL && !conf_has_language(r->conf, lang))
 		form_error(f, "lang", _("Choose one of the languages offered."));
-	if (p[5] != NULL && p[6] != NULL && strcmp(p[6], p[5]) < 0)
+	if (decided != NULL && deadline != NULL && strcmp(deadline, decided) < 0)
 		form_error(f, "deadline", _("The deadline cannot be before the decision."));
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_COURT_RECORD, p)) == NULL)
+	if ((res = db_exec(r, S_COURT_RECORD, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] },
+	    { "procedure_code", proc }, { "tribunal", tribunal },
+	    { "case_number", case_number }, { "decision_date", decided },
+	    { "deadline", deadline }, { "surname", surname },
+	    { "given_names", given }, { "birth_date", birth },
+	    { "agdref", agdref }, { "email", email }, { "phone", phone },
+	    { "lang", lang }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
-	if (strcmp(outcome, "recorded") == 0 || strcmp(outcome, "exists") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/court/%s", r->args[0], db_value(res, 0, 1)));
-	if (strcmp(outcome, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not give access to this site."));
-	if (strcmp(outcome, "not_found") == 0)
-		form_error(f, "procedure", _("Choose one of the procedures offered."));
-	else if (strcmp(outcome, "deadline_before_decision") == 0)
-		form_error(f, "deadline", _("The deadline cannot be before the decision."));
-	else
-		form_error(f, NULL, _("The injunction could not be recorded. Try again."));
-	return render(r, s, f);
+	o = outcome_of(r, S_COURT_RECORD, res, OUTCOMES(record_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM, r->args[0], db_get(res, 0, "injunction_id")));
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Answers the court orders of a site (GET) or a new one (POST). */
@@ -171,19 +179,17 @@ page_agent_court(struct req *r)
 {
 	struct form	 f;
 	PGresult	*s;
-	const char	*p[2];
 
 	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
-	if (strcmp(db_value(s, 0, 2), "t") != 0)
+	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
 	form_init(&f, r);
 	if (r->method != M_POST)

@@ -11,9 +11,12 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "form.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "notice.h"
 #include "req.h"
 #include "response.h"
@@ -41,28 +44,27 @@ draws(struct req *r, struct tpl *t, const PGresult *d)
 
 	for (i = 0; i < PQntuples(d); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "draw-procedure"), strcmp(db_value(d, i, 10), "t") == 0 ?
-		    arena_printf(r->arena, "%s (%s)", db_value(d, i, 1),
-		    _("made from a batch by the draw switch")) : db_value(d, i, 1));
+		tpl_text(tpl_get(t, row, "draw-procedure"), strcmp(db_get(d, i, "by_switch"), "t") == 0 ?
+		    arena_printf(r->arena, "%s (%s)", db_get(d, i, "procedure_name"),
+		    _("made from a batch by the draw switch")) : db_get(d, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "draw-window"), arena_printf(r->arena,
-		    "%s → %s", db_value(d, i, 3), db_value(d, i, 4)));
-		tpl_text(tpl_get(t, row, "draw-at"), db_value(d, i, 5));
+		    "%s → %s", db_get(d, i, "opens"), db_get(d, i, "closes")));
+		tpl_text(tpl_get(t, row, "draw-at"), db_get(d, i, "draw_at"));
 		tpl_text(tpl_get(t, row, "draw-status"),
-		    strcmp(db_value(d, i, 2), "drawn") == 0 ? _("Drawn") : _("Scheduled"));
-		tpl_text(tpl_get(t, row, "draw-entries"), db_value(d, i, 7));
-		tpl_text(tpl_get(t, row, "draw-places"), db_value(d, i, 8));
-		tpl_text(tpl_get(t, row, "draw-commitment"), db_value(d, i, 6));
+		    strcmp(db_get(d, i, "status"), "drawn") == 0 ? _("Drawn") : _("Scheduled"));
+		tpl_text(tpl_get(t, row, "draw-entries"), db_get(d, i, "verified_entries"));
+		tpl_text(tpl_get(t, row, "draw-places"), db_get(d, i, "places"));
+		tpl_text(tpl_get(t, row, "draw-commitment"), db_get(d, i, "commitment"));
 		tpl_attr(tpl_get(t, row, "draw-public"), "href",
-		    arena_printf(r->arena, "/draw/%s", db_value(d, i, 0)));
+		    route_url(r, R_DRAW_PUBLIC, db_get(d, i, "id"), NULL));
 		run = tpl_get(t, row, "run-form");
-		if (strcmp(db_value(d, i, 9), "t") != 0) {
+		if (strcmp(db_get(d, i, "due"), "t") != 0) {
 			tpl_remove(run);
 			continue;
 		}
-		tpl_attr(run, "action", arena_printf(r->arena,
-		    "/agent/site/%s/draws", r->args[0]));
+		tpl_attr(run, "action", route_url(r, R_AGENT_DRAWS, r->args[0], NULL));
 		tpl_attr(tpl_get(t, run, "run-csrf"), "value", r->staff->csrf);
-		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_value(d, i, 0));
+		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_get(d, i, "id"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(d) > 0)
@@ -76,29 +78,27 @@ render(struct req *r, const PGresult *s, struct form *f)
 	struct tpl	*t;
 	struct tnode	*proto, *opt;
 	PGresult	*d, *procs;
-	const char	*p[2];
 	int		 i;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((d = db_exec(r, S_AGENT_DRAWS, p)) == NULL)
+	if ((d = db_exec(r, S_AGENT_DRAWS, DB_ARGS({ "account", r->staff->id },
+	    { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
-	p[0] = db_value(s, 0, 0);
-	if ((procs = db_exec(r, S_AGENT_DRAW_PROCEDURES, p)) == NULL)
+	if ((procs = db_exec(r, S_AGENT_DRAW_PROCEDURES,
+	    DB_ARGS({ "site_id", db_get(s, 0, "site_id") }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_draws")) == NULL)
 		return -1;
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s", f->nerrors > 0 ?
-	    _("Error: ") : "", _("Draws"), db_value(s, 0, 1)));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 1));
+	    _("Error: ") : "", _("Draws"), db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	notice_show(r, t, NOTICES(notices));
 	draws(r, t, d);
 	proto = tpl_get(t, NULL, "procedure-option");
 	for (i = 0; i < PQntuples(procs); i++) {
 		opt = tpl_clone(proto);
-		tpl_attr(opt, "value", db_value(procs, i, 0));
-		tpl_text(opt, db_value(procs, i, 1));
+		tpl_attr(opt, "value", db_get(procs, i, "id"));
+		tpl_text(opt, db_get(procs, i, "name"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(procs) == 0)
@@ -106,65 +106,74 @@ render(struct req *r, const PGresult *s, struct form *f)
 	else
 		tpl_remove(tpl_get(t, NULL, "no-procedures"));
 	tpl_attr(tpl_get(t, NULL, "schedule-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/draws", r->args[0]));
+	    route_url(r, R_AGENT_DRAWS, r->args[0], NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	form_render(f, t, form_fields);
 	return tpl_send(r, t, 200);
 }
 
+/* What draw_schedule answers. */
+static const struct outcome schedule_outcomes[] = {
+	{ "scheduled", OUT_DONE, "scheduled", NULL, 0, OUT_NO_ARG },
+	{ "forbidden", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this site."), 403,
+	    OUT_NO_ARG },
+	{ "not_draw", OUT_FIELD, "procedure",
+	    N_("This procedure is not allocated by draw at this site."), 0,
+	    OUT_NO_ARG },
+	{ "no_slots", OUT_FIELD, "from",
+	    N_("There is no free slot of this procedure on these days after the draw and its offers: generate the slots first, unpublished."),
+	    0, OUT_NO_ARG },
+	{ "bad_window", OUT_FIELD, "opens_at",
+	    N_("Registration must open before it closes, close no later than the draw, and the draw must be in the future."),
+	    0, OUT_NO_ARG },
+};
+
 /* Schedules a draw from the form; 303 or re-render. */
 static int
 schedule(struct req *r, const PGresult *s, struct form *f)
 {
-	const char	*p[9], *outcome;
+	const char	*proc, *opens, *closes, *draw_at, *hours, *first, *last;
+	const struct outcome	*o;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = db_value(s, 0, 0);
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_DRAW_OPENS, 1);
-	p[4] = form_get(f, F_DRAW_CLOSES, 1);
-	p[5] = form_get(f, F_DRAW_AT, 1);
-	p[6] = form_get(f, F_DRAW_OFFER_HOURS, 1);
-	p[7] = form_get(f, F_CAL_FROM, 1);
-	p[8] = form_get(f, F_CAL_TO, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	opens = form_get(f, F_DRAW_OPENS, 1);
+	closes = form_get(f, F_DRAW_CLOSES, 1);
+	draw_at = form_get(f, F_DRAW_AT, 1);
+	hours = form_get(f, F_DRAW_OFFER_HOURS, 1);
+	first = form_get(f, F_CAL_FROM, 1);
+	last = form_get(f, F_CAL_TO, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_AGENT_DRAW_SCHEDULE, p)) == NULL)
+	if ((res = db_exec(r, S_AGENT_DRAW_SCHEDULE, DB_ARGS(
+	    { "account", r->staff->id }, { "site_id", db_get(s, 0, "site_id") },
+	    { "procedure_id", proc }, { "opens", opens }, { "closes", closes },
+	    { "draw_at", draw_at }, { "offer_hours", hours },
+	    { "first_day", first }, { "last_day", last }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
-	if (strcmp(outcome, "scheduled") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/draws?m=scheduled", r->args[0]));
-	if (strcmp(outcome, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not give access to this site."));
-	if (strcmp(outcome, "not_draw") == 0)
-		form_error(f, "procedure", _("This procedure is not allocated by draw at this site."));
-	else if (strcmp(outcome, "no_slots") == 0)
-		form_error(f, "from", _("There is no free slot of this procedure on these days after the draw and its offers: generate the slots first, unpublished."));
-	else
-		form_error(f, "opens_at", _("Registration must open before it closes, close no later than the draw, and the draw must be in the future."));
-	return render(r, s, f);
+	o = outcome_of(r, S_AGENT_DRAW_SCHEDULE, res, OUTCOMES(schedule_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=scheduled", route_url(r, R_AGENT_DRAWS, r->args[0], NULL)));
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Runs a due draw now; 303 with the outcome. */
 static int
 run(struct req *r)
 {
-	const char	*p[2], *outcome;
+	const char	*draw = params_get(&r->form, "draw"), *outcome;
 	PGresult	*res;
 
-	p[0] = params_get(&r->form, "draw");
-	p[1] = r->staff->id;
-	if (p[0] == NULL || field_check(F_DRAW_ID, p[0], strlen(p[0])) == -1)
+	if (draw == NULL || field_check(F_DRAW_ID, draw, strlen(draw)) == -1)
 		return resp_error(r, 400, NULL);
-	if ((res = db_exec(r, S_AGENT_DRAW_RUN, p)) == NULL)
+	if ((res = db_exec(r, S_AGENT_DRAW_RUN, DB_ARGS({ "draw_id", draw },
+	    { "account", r->staff->id }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "not_found";
+	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
 	if (strcmp(outcome, "forbidden") == 0 || strcmp(outcome, "not_found") == 0)
 		return resp_error(r, 403, N_("Your account does not give access to this draw."));
-	return resp_redirect(r, arena_printf(r->arena, "/agent/site/%s/draws?m=%s",
-	    r->args[0], outcome));
+	return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", route_url(r, R_AGENT_DRAWS, r->args[0], NULL), outcome));
 }
 
 /* Answers the draws page, or one of its forms. */
@@ -173,19 +182,18 @@ page_agent_draws(struct req *r)
 {
 	struct form	 f;
 	PGresult	*s;
-	const char	*p[2], *action;
+	const char	*action;
 
 	if (staff_require(r, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, p)) == NULL)
+	if ((s = db_exec(r, S_STAFF_SITE_ACCESS, DB_ARGS(
+	    { "account", r->staff->id }, { "site_slug", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
-	if (strcmp(db_value(s, 0, 2), "t") != 0)
+	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
 		return resp_error(r, 403, N_("Your account does not give access to this site."));
 	form_init(&f, r);
 	if (r->method != M_POST)

@@ -4,6 +4,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -35,18 +37,27 @@ page_agent_home(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*sites;
-	const char	*p[1];
-	static const char *const pages[] = {
-		"agenda", "checkin", "search", "rules", "closures",
-		"publish", "draws", "court", "abuse"
+	static const struct {
+		enum route_id	 id;
+		const char	*link;
+	} pages[] = {
+		{ R_AGENT_AGENDA, "link-agenda" },
+		{ R_AGENT_CHECKIN, "link-checkin" },
+		{ R_AGENT_SEARCH, "link-search" },
+		{ R_AGENT_RULES, "link-rules" },
+		{ R_AGENT_CLOSURES, "link-closures" },
+		{ R_AGENT_PUBLISH, "link-publish" },
+		{ R_AGENT_DRAWS, "link-draws" },
+		{ R_AGENT_COURT, "link-court" },
+		{ R_AGENT_ABUSE, "link-abuse" },
 	};
 	size_t		 k;
 	int		 i;
 
 	if (staff_require(r, ROLE_ANY) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	if ((sites = db_exec(r, S_STAFF_SITES, p)) == NULL)
+	if ((sites = db_exec(r, S_STAFF_SITES,
+	    DB_ARGS({ "account", r->staff->id }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_home")) == NULL)
 		return -1;
@@ -56,14 +67,14 @@ page_agent_home(struct req *r)
 	proto = tpl_get(t, NULL, "site");
 	for (i = 0; i < PQntuples(sites); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "site-name"), db_value(sites, i, 1));
-		tpl_text(tpl_get(t, row, "site-city"), db_value(sites, i, 2));
+		tpl_text(tpl_get(t, row, "site-name"), db_get(sites, i, "name"));
+		tpl_text(tpl_get(t, row, "site-city"), db_get(sites, i, "city"));
 		tpl_lang(r, tpl_get(t, row, "site-name"), "fr");
 		tpl_lang(r, tpl_get(t, row, "site-city"), "fr");
 		for (k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
-			tpl_attr(tpl_get(t, row, arena_printf(r->arena, "link-%s",
-			    pages[k])), "href", arena_printf(r->arena,
-			    "/agent/site/%s/%s", db_value(sites, i, 0), pages[k]));
+			tpl_attr(tpl_get(t, row, pages[k].link), "href",
+			    route_url(r, pages[k].id, db_get(sites, i, "slug"),
+			    NULL));
 		if (!(r->staff->role & (ROLE_SUPERVISOR | ROLE_ADMIN)))
 			tpl_remove(tpl_get(t, row, "supervisor-only"));
 	}

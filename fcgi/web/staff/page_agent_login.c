@@ -20,6 +20,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
@@ -104,7 +105,7 @@ login(struct req *r, struct form *f, const char *email, const char *password)
 {
 	/* Verified when the account is unknown, so both cases take as long. */
 	static char	 dummy[crypto_pwhash_STRBYTES];
-	const char	*p[6], *addr = staff_client_key(r), *device;
+	const char	*addr = staff_client_key(r), *device;
 	char		*token, *csrf, *lower;
 	PGresult	*res;
 	size_t		 i;
@@ -119,36 +120,34 @@ login(struct req *r, struct form *f, const char *email, const char *password)
 	for (i = 0; lower[i] != '\0'; i++)
 		lower[i] = (char)tolower((unsigned char)lower[i]);
 	device = staff_device_id(r, lower);
-	p[0] = lower;
-	p[1] = addr;
-	p[2] = device;
-	if ((res = db_exec(r, S_STAFF_LOGIN_BEGIN, p)) == NULL)
+	if ((res = db_exec(r, S_STAFF_LOGIN_BEGIN, DB_ARGS({ "email", lower },
+	    { "address", addr }, { "device", device }))) == NULL)
 		return db_fail(r);
-	if (atoi(db_value(res, 0, 2)) > 0)
-		return throttled(r, f, atoi(db_value(res, 0, 2)), db_value(res, 0, 3));
-	ok = *db_value(res, 0, 0) != '\0' && crypto_pwhash_str_verify(
-	    db_value(res, 0, 1), password, strlen(password)) == 0;
+	if (atoi(db_get(res, 0, "wait")) > 0)
+		return throttled(r, f, atoi(db_get(res, 0, "wait")), db_get(res, 0, "scope"));
+	ok = *db_get(res, 0, "account_id") != '\0' && crypto_pwhash_str_verify(
+	    db_get(res, 0, "password_hash"), password, strlen(password)) == 0;
 	if (!ok) {
-		if (*db_value(res, 0, 0) == '\0' &&
+		if (*db_get(res, 0, "account_id") == '\0' &&
 		    crypto_pwhash_str_verify(dummy, password, strlen(password)) == 0)
 			return -1;	/* cannot happen: the dummy matches nothing */
-		if ((res = db_exec(r, S_STAFF_LOGIN_FAILED, p)) == NULL)
+		if ((res = db_exec(r, S_STAFF_LOGIN_FAILED, DB_ARGS(
+		    { "email", lower }, { "address", addr },
+		    { "device", device }))) == NULL)
 			return db_fail(r);
-		if (atoi(db_value(res, 0, 0)) > 0)
-			return throttled(r, f, atoi(db_value(res, 0, 0)), "");
+		if (atoi(db_get(res, 0, "wait")) > 0)
+			return throttled(r, f, atoi(db_get(res, 0, "wait")), "");
 		form_error(f, "email", _("This e-mail address and password do not match an account."));
 		return render(r, f);
 	}
 	if ((token = random_token(r->arena)) == NULL ||
 	    (csrf = random_token(r->arena)) == NULL)
 		return -1;
-	p[0] = db_value(res, 0, 0);
-	p[1] = token;
-	p[2] = csrf;
-	p[3] = arena_printf(r->arena, "%d", SESSION_HOURS);
-	p[4] = addr;
-	p[5] = device;
-	if (db_exec(r, S_STAFF_LOGIN_SUCCEEDED, p) == NULL)
+	if (db_exec(r, S_STAFF_LOGIN_SUCCEEDED, DB_ARGS(
+	    { "account", db_get(res, 0, "account_id") }, { "token", token },
+	    { "csrf", csrf },
+	    { "lifetime_hours", arena_printf(r->arena, "%d", SESSION_HOURS) },
+	    { "address", addr }, { "device", device })) == NULL)
 		return db_fail(r);
 	resp_header(r, "Set-Cookie", arena_printf(r->arena,
 	    "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict", STAFF_COOKIE, token));

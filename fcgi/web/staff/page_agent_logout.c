@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -13,14 +14,12 @@
 int
 page_agent_logout(struct req *r)
 {
-	const char	*p[1];
-
 	if (staff_require(r, ROLE_ANY) != 0)
 		return 0;
 	if (!staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = params_get(&r->cookies, STAFF_COOKIE);
-	if (db_exec(r, S_STAFF_LOGOUT, p) == NULL)
+	if (db_exec(r, S_STAFF_LOGOUT, DB_ARGS({ "token",
+	    params_get(&r->cookies, STAFF_COOKIE) })) == NULL)
 		return db_fail(r);
 	resp_header(r, "Set-Cookie", STAFF_COOKIE
 	    "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");

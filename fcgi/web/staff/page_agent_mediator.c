@@ -8,6 +8,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -21,13 +23,12 @@ page_agent_mediator(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*org, *ch;
-	const char	*p[1];
 	int		 i, quota, used;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	if ((org = db_exec(r, S_MEDIATOR_ORG, p)) == NULL)
+	if ((org = db_exec(r, S_MEDIATOR_ORG,
+	    DB_ARGS({ "account", r->staff->id }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(org) != 1)
 		return resp_error(r, 403, N_("Your account does not give access to this page."));
@@ -35,9 +36,9 @@ page_agent_mediator(struct req *r)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_mediator")) == NULL)
 		return -1;
-	quota = atoi(db_value(org, 0, 2));
-	used = atoi(db_value(org, 0, 3));
-	tpl_text(tpl_get(t, NULL, "organisation"), db_value(org, 0, 1));
+	quota = atoi(db_get(org, 0, "monthly_quota"));
+	used = atoi(db_get(org, 0, "used"));
+	tpl_text(tpl_get(t, NULL, "organisation"), db_get(org, 0, "name"));
 	tpl_text(tpl_get(t, NULL, "quota"), arena_printf(r->arena,
 	    ngettext("%d of %d booking used this month",
 	    "%d of %d bookings used this month", quota), used, quota));
@@ -46,12 +47,10 @@ page_agent_mediator(struct req *r)
 	proto = tpl_get(t, NULL, "choice");
 	for (i = 0; i < PQntuples(ch); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "choice-link"), "href", arena_printf(
-		    r->arena, "/agent/mediator/site/%s/%s", db_value(ch, i, 0),
-		    db_value(ch, i, 3)));
-		tpl_text(tpl_get(t, row, "choice-procedure"), db_value(ch, i, 4));
-		tpl_text(tpl_get(t, row, "choice-site"), db_value(ch, i, 1));
-		tpl_text(tpl_get(t, row, "choice-city"), db_value(ch, i, 2));
+		tpl_attr(tpl_get(t, row, "choice-link"), "href", route_url(r, R_AGENT_MEDIATOR_TIMES, db_get(ch, i, "site_slug"), db_get(ch, i, "procedure_code")));
+		tpl_text(tpl_get(t, row, "choice-procedure"), db_get(ch, i, "procedure_name"));
+		tpl_text(tpl_get(t, row, "choice-site"), db_get(ch, i, "site_name"));
+		tpl_text(tpl_get(t, row, "choice-city"), db_get(ch, i, "city"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(ch) > 0)

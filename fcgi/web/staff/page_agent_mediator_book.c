@@ -13,11 +13,14 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
 #include "i18n.h"
 #include "identity.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "secret.h"
@@ -53,30 +56,28 @@ render(struct req *r, const PGresult *s, struct form *f)
 
 	if ((t = tpl_page(r, "agent_mediator_book")) == NULL)
 		return -1;
-	when = fmt_datetime(r->arena, db_value(s, 0, 0));
+	when = fmt_datetime(r->arena, db_get(s, 0, "starts_local"));
 	tpl_title(t, arena_printf(r->arena, "%s%s — %s",
-	    f->nerrors > 0 ? _("Error: ") : "", db_value(s, 0, 7),
-	    db_value(s, 0, 2)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(s, 0, 7));
+	    f->nerrors > 0 ? _("Error: ") : "", db_get(s, 0, "procedure_name"),
+	    db_get(s, 0, "site_name")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(s, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "slot-when"), when != NULL ? when : "");
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(s, 0, 2));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(s, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "site-address"), arena_printf(r->arena,
-	    "%s, %s %s", db_value(s, 0, 4), db_value(s, 0, 5), db_value(s, 0, 6)));
+	    "%s, %s %s", db_get(s, 0, "address"), db_get(s, 0, "postal_code"), db_get(s, 0, "city")));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
-	tpl_attr(tpl_get(t, NULL, "other-times"), "href", arena_printf(r->arena,
-	    "/agent/mediator/site/%s/%s", db_value(s, 0, 3), db_value(s, 0, 8)));
-	if (strcmp(db_value(s, 0, 1), "t") != 0 && r->method != M_POST) {
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r, R_AGENT_MEDIATOR_TIMES, db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
+	if (strcmp(db_get(s, 0, "available"), "t") != 0 && r->method != M_POST) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "unavailable"));
-	if (strcmp(db_value(s, 0, 9), "t") != 0)
+	if (strcmp(db_get(s, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    arena_printf(r->arena, "/agent/mediator/slot/%s",
-	    slot_ref(r->arena, r->args[0])));
+	    route_url(r, R_AGENT_MEDIATOR_BOOK, slot_ref(r->arena, r->args[0]), NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	tpl_attr(tpl_get(t, NULL, "token"), "value",
 	    token_issue(r->arena, scope_of(r)));
@@ -107,57 +108,62 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 		form_error(f, NULL, _("The form could not be checked. Check the details, then send it again."));
 		break;
 	}
-	identity_read(f, strcmp(db_value(s, 0, 9), "t") == 0 ?
+	identity_read(f, strcmp(db_get(s, 0, "requires_agdref"), "t") == 0 ?
 	    IDENTITY_AGDREF : 0, &in->who);
 	return f->nerrors > before ? -1 : 0;
 }
 
-/* Turns a refusal of mediator_book into a message. */
-static void
-refusal(struct req *r, struct form *f, const char *outcome)
-{
-	if (strcmp(outcome, "token_used") == 0)
-		form_error(f, NULL, _("This form has already been used. Open the booking form again."));
-	else if (strcmp(outcome, "quota_reached") == 0)
-		form_error(f, NULL, _("Your organisation has used its quota of bookings for this month. No booking was made. New bookings are possible from the first day of next month."));
-	else if (strcmp(outcome, "slot_unavailable") == 0)
-		form_error(f, NULL, _("This time has just been taken or is no longer offered. Choose another time."));
-	else if (strcmp(outcome, "identity_active") == 0)
-		form_error(f, NULL, _("This person already has an appointment for this procedure, booked online or by someone else. A second one cannot be made. With the reference and the date of birth, the person can move or cancel it on the page “Manage my appointment”."));
-	else if (strcmp(outcome, "phone_cap") == 0)
-		form_error(f, "phone", arena_printf(r->arena, _("This phone number already has %d appointments in progress, the most allowed. Give another number, or none."), r->conf->max_per_phone));
-	else if (strcmp(outcome, "agdref_required") == 0)
-		form_error(f, "agdref", _("This procedure needs the AGDREF number of the residence permit."));
-	else if (strcmp(outcome, "agdref_unknown") == 0)
-		form_error(f, "agdref", _("This AGDREF number is not known. Check the 10 digits on the residence permit."));
-	else
-		form_error(f, NULL, _("The appointment could not be booked. Try again."));
-}
+/* What mediator_book answers (token_used and contact_required as every
+ * channel: outcome.c; the others worded for the mediator). */
+static const struct outcome book_outcomes[] = {
+	{ "booked", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "forbidden", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this page."), 403,
+	    OUT_NO_ARG },
+	{ "quota_reached", OUT_FIELD, NULL,
+	    N_("Your organisation has used its quota of bookings for this month. No booking was made. New bookings are possible from the first day of next month."),
+	    0, OUT_NO_ARG },
+	{ "slot_unavailable", OUT_FIELD, NULL,
+	    N_("This time has just been taken or is no longer offered. Choose another time."),
+	    0, OUT_NO_ARG },
+	{ "identity_active", OUT_FIELD, NULL,
+	    N_("This person already has an appointment for this procedure, booked online or by someone else. A second one cannot be made. With the reference and the date of birth, the person can move or cancel it on the page “Manage my appointment”."),
+	    0, OUT_NO_ARG },
+	{ "phone_cap", OUT_FIELD, "phone",
+	    N_("This phone number already has %d appointments in progress, the most allowed. Give another number, or none."),
+	    0, OUT_MAX_PER_PHONE },
+	{ "agdref_required", OUT_FIELD, "agdref",
+	    N_("This procedure needs the AGDREF number of the residence permit."),
+	    0, OUT_NO_ARG },
+	{ "agdref_unknown", OUT_FIELD, "agdref",
+	    N_("This AGDREF number is not known. Check the 10 digits on the residence permit."),
+	    0, OUT_NO_ARG },
+};
 
 /* Books the slot; 303 to the confirmation, or the form with a message. */
 static int
 submit(struct req *r, const PGresult *s, struct form *f,
     struct mediator_input *in)
 {
-	const char	*p[5], *outcome;
-	PGresult	*res;
+	const char		*person;
+	const struct outcome	*o;
+	PGresult		*res;
 
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((p[2] = identity_json(r->arena, &in->who)) == NULL)
+	if ((person = identity_json(r->arena, &in->who)) == NULL)
 		return -1;
-	p[3] = arena_printf(r->arena, "mediator:%s", in->idem);
-	p[4] = arena_printf(r->arena, "%d", r->conf->max_per_phone);
-	if ((res = db_exec(r, S_MEDIATOR_BOOK, p)) == NULL)
+	if ((res = db_exec(r, S_MEDIATOR_BOOK, DB_ARGS(
+	    { "account", r->staff->id }, { "slot_id", r->args[0] },
+	    { "identity", person },
+	    { "idempotency_key", arena_printf(r->arena, "mediator:%s",
+	    in->idem) },
+	    { "max_per_phone", arena_printf(r->arena, "%d",
+	    r->conf->max_per_phone) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_value(res, 0, 0) : "";
-	if (strcmp(outcome, "booked") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/mediator/booking/%s", db_value(res, 0, 1)));
-	if (strcmp(outcome, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not give access to this page."));
-	refusal(r, f, outcome);
-	return render(r, s, f);
+	o = outcome_of(r, S_MEDIATOR_BOOK, res, OUTCOMES(book_outcomes));
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, route_url(r, R_AGENT_MEDIATOR_BOOKING, db_get(res, 0, "booking_id"), NULL));
+	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 
 /* Answers the form (GET) or its submission (POST). */
@@ -167,14 +173,13 @@ page_agent_mediator_book(struct req *r)
 	struct mediator_input	 in;
 	struct form		 f;
 	PGresult		*s;
-	const char		*p[1];
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
 	if (r->method == M_POST && !staff_csrf_ok(r))
 		return resp_error(r, 403, N_("The form could not be checked. Go back, reload the page and try again."));
-	p[0] = r->args[0];
-	if ((s = db_exec(r, S_MEDIATOR_SLOT, p)) == NULL)
+	if ((s = db_exec(r, S_MEDIATOR_SLOT,
+	    DB_ARGS({ "slot_id", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This time does not exist. Choose a time from the list."));

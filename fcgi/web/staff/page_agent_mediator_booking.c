@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"
@@ -34,43 +35,42 @@ page_agent_mediator_booking(struct req *r)
 {
 	struct tpl	*t;
 	PGresult	*b;
-	const char	*p[2], *when, *ref;
+	const char	*when, *ref;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = r->args[0];
-	if ((b = db_exec(r, S_MEDIATOR_CONFIRMATION, p)) == NULL)
+	if ((b = db_exec(r, S_MEDIATOR_CONFIRMATION, DB_ARGS(
+	    { "account", r->staff->id }, { "booking_id", r->args[0] }))) == NULL)
 		return db_fail(r);
 	if (PQntuples(b) != 1)
 		return resp_error(r, 404, N_("This booking does not exist or was not made by your organisation."));
 	if ((t = tpl_page(r, "agent_mediator_booking")) == NULL)
 		return -1;
-	ref = db_value(b, 0, 0);
+	ref = db_get(b, 0, "reference");
 	ref = arena_printf(r->arena, "%.4s-%s", ref, strlen(ref) > 4 ? ref + 4 : "");
-	when = fmt_datetime(r->arena, db_value(b, 0, 2));
+	when = fmt_datetime(r->arena, db_get(b, 0, "starts_local"));
 	tpl_title(t, arena_printf(r->arena, "%s %s", _("Appointment confirmation"), ref));
-	if (strcmp(db_value(b, 0, 1), "confirmed") == 0)
+	if (strcmp(db_get(b, 0, "status"), "confirmed") == 0)
 		tpl_remove(tpl_get(t, NULL, "not-active"));
 	else
-		tpl_text(tpl_get(t, NULL, "not-active"), status_text(db_value(b, 0, 1)));
+		tpl_text(tpl_get(t, NULL, "not-active"), status_text(db_get(b, 0, "status")));
 	tpl_text(tpl_get(t, NULL, "reference"), ref);
 	tpl_text(tpl_get(t, NULL, "person"), arena_printf(r->arena, "%s %s",
-	    db_value(b, 0, 11), db_value(b, 0, 12)));
-	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_value(b, 0, 13)));
-	tpl_text(tpl_get(t, NULL, "procedure-name"), db_value(b, 0, 9));
+	    db_get(b, 0, "surname"), db_get(b, 0, "given_names")));
+	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_get(b, 0, "birth_date")));
+	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
 	    _("Times are shown in the local time of the site (%s)."),
-	    db_value(b, 0, 8)));
-	tpl_text(tpl_get(t, NULL, "site-name"), db_value(b, 0, 3));
+	    db_get(b, 0, "time_zone")));
+	tpl_text(tpl_get(t, NULL, "site-name"), db_get(b, 0, "site_name"));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,
-	    "%s, %s %s", db_value(b, 0, 4), db_value(b, 0, 5), db_value(b, 0, 6)));
-	if (*db_value(b, 0, 7) != '\0')
-		tpl_text(tpl_get(t, NULL, "site-phone"), db_value(b, 0, 7));
+	    "%s, %s %s", db_get(b, 0, "site_address"), db_get(b, 0, "site_postal_code"), db_get(b, 0, "site_city")));
+	if (*db_get(b, 0, "site_phone") != '\0')
+		tpl_text(tpl_get(t, NULL, "site-phone"), db_get(b, 0, "site_phone"));
 	else
 		tpl_remove(tpl_get(t, NULL, "site-phone"));
-	tpl_lines(t, NULL, "documents", "document", db_value(b, 0, 10));
+	tpl_lines(t, NULL, "documents", "document", db_get(b, 0, "documents"));
 	return tpl_send(r, t, 200);
 }

@@ -7,6 +7,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "req.h"
@@ -34,32 +36,30 @@ page_agent_mediator_bookings(struct req *r)
 	struct tpl	*t;
 	struct tnode	*proto, *row;
 	PGresult	*b;
-	const char	*p[2], *when;
+	const char	*when;
 	int		 i;
 
 	if (staff_require(r, ROLE_MEDIATOR) != 0)
 		return 0;
-	p[0] = r->staff->id;
-	p[1] = "500";
-	if ((b = db_exec(r, S_MEDIATOR_BOOKINGS, p)) == NULL)
+	if ((b = db_exec(r, S_MEDIATOR_BOOKINGS, DB_ARGS(
+	    { "account", r->staff->id }, { "max_rows", "500" }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_mediator_bookings")) == NULL)
 		return -1;
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(b); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "row-link"), "href", arena_printf(r->arena,
-		    "/agent/mediator/booking/%s", db_value(b, i, 0)));
+		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r, R_AGENT_MEDIATOR_BOOKING, db_get(b, i, "booking_id"), NULL));
 		tpl_text(tpl_get(t, row, "row-reference"), arena_printf(r->arena,
-		    "%.4s-%s", db_value(b, i, 1), db_value(b, i, 1) + 4));
+		    "%.4s-%s", db_get(b, i, "reference"), db_get(b, i, "reference") + 4));
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
-		    "%s %s", db_value(b, i, 6), db_value(b, i, 7)));
-		when = fmt_datetime(r->arena, db_value(b, i, 3));
+		    "%s %s", db_get(b, i, "surname"), db_get(b, i, "given_names")));
+		when = fmt_datetime(r->arena, db_get(b, i, "starts_local"));
 		tpl_text(tpl_get(t, row, "row-when"), when != NULL ? when : "");
-		tpl_text(tpl_get(t, row, "row-procedure"), db_value(b, i, 5));
-		tpl_text(tpl_get(t, row, "row-site"), db_value(b, i, 4));
-		tpl_text(tpl_get(t, row, "row-status"), status_text(db_value(b, i, 2)));
-		tpl_text(tpl_get(t, row, "row-by"), db_value(b, i, 8));
+		tpl_text(tpl_get(t, row, "row-procedure"), db_get(b, i, "procedure_name"));
+		tpl_text(tpl_get(t, row, "row-site"), db_get(b, i, "site_name"));
+		tpl_text(tpl_get(t, row, "row-status"), status_text(db_get(b, i, "status")));
+		tpl_text(tpl_get(t, row, "row-by"), db_get(b, i, "made_by"));
 	}
 	tpl_remove(proto);
 	if (PQntuples(b) > 0)

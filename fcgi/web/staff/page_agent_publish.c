@@ -18,6 +18,8 @@
 #include "arena.h"
 #include "calendar.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fmt.h"
 #include "fields.h"
 #include "form.h"
@@ -61,15 +63,15 @@ procedures(struct tpl *t, PGresult *res)
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "p-name"), db_value(res, i, 1));
-		mode(t, row, "p", db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "p-mediator"), db_value(res, i, 3));
-		tpl_text(tpl_get(t, row, "p-counter"), db_value(res, i, 4));
-		tpl_text(tpl_get(t, row, "p-court"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "p-online"), db_value(res, i, 6));
+		tpl_text(tpl_get(t, row, "p-name"), db_get(res, i, "name"));
+		mode(t, row, "p", db_get(res, i, "allocation_mode"));
+		tpl_text(tpl_get(t, row, "p-mediator"), db_get(res, i, "mediator_percent"));
+		tpl_text(tpl_get(t, row, "p-counter"), db_get(res, i, "counter_percent"));
+		tpl_text(tpl_get(t, row, "p-court"), db_get(res, i, "court_percent"));
+		tpl_text(tpl_get(t, row, "p-online"), db_get(res, i, "online_percent"));
 		o = tpl_clone(oproto);
-		tpl_attr(o, "value", db_value(res, i, 0));
-		tpl_text(o, db_value(res, i, 1));
+		tpl_attr(o, "value", db_get(res, i, "id"));
+		tpl_text(o, db_get(res, i, "name"));
 	}
 	tpl_remove(proto);
 	tpl_remove(oproto);
@@ -81,33 +83,27 @@ static void
 batches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 {
 	struct tnode	*proto = tpl_get(t, NULL, "batch"), *row;
-	const char	*self = arena_printf(r->arena, "/agent/site/%s/publish", s->slug);
+	const char	*self = route_url(r, R_AGENT_PUBLISH, s->slug, NULL);
 	int		 i;
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "b-when"), db_value(res, i, 3));
-		tpl_text(tpl_get(t, row, "b-procedure"), db_value(res, i, 1));
-		mode(t, row, "b", db_value(res, i, 2));
-		tpl_text(tpl_get(t, row, "b-slots"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "b-places"), db_value(res, i, 6));
-		tpl_text(tpl_get(t, row, "b-reserved"), db_value(res, i, 7));
-		tpl_text(tpl_get(t, row, "b-first"), db_value(res, i, 8));
-		tpl_text(tpl_get(t, row, "b-last"), db_value(res, i, 9));
+		tpl_text(tpl_get(t, row, "b-when"), db_get(res, i, "publication"));
+		tpl_text(tpl_get(t, row, "b-procedure"), db_get(res, i, "procedure_name"));
+		mode(t, row, "b", db_get(res, i, "allocation_mode"));
+		tpl_text(tpl_get(t, row, "b-slots"), db_get(res, i, "slots"));
+		tpl_text(tpl_get(t, row, "b-places"), db_get(res, i, "places"));
+		tpl_text(tpl_get(t, row, "b-reserved"), db_get(res, i, "reserved"));
+		tpl_text(tpl_get(t, row, "b-first"), db_get(res, i, "first_slot"));
+		tpl_text(tpl_get(t, row, "b-last"), db_get(res, i, "last_slot"));
 		tpl_attr(tpl_get(t, row, "b-form"), "action", self);
 		tpl_attr(tpl_get(t, row, "b-csrf"), "value", r->staff->csrf);
-		tpl_attr(tpl_get(t, row, "b-proc"), "value", db_value(res, i, 0));
-		tpl_attr(tpl_get(t, row, "b-batch"), "value", db_value(res, i, 4));
+		tpl_attr(tpl_get(t, row, "b-proc"), "value", db_get(res, i, "procedure_id"));
+		tpl_attr(tpl_get(t, row, "b-batch"), "value", db_get(res, i, "batch_key"));
 	}
 	tpl_remove(proto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-batches" : "batches"));
 }
-
-/* Columns of S_CAL_SWITCH_STATUS. */
-enum {
-	SW_PROC, SW_NAME, SW_NEXT, SW_OVERRIDE, SW_AUTO, SW_KIND, SW_RELEASE,
-	SW_PLACES, SW_SECONDS, SW_DRAW, SW_LEFT, SW_LIMIT, SW_CHANGED, SW_BY_DRAW
-};
 
 /* A time taken in words: "45 seconds", "3 minutes", "3 min 20 s". */
 static const char *
@@ -124,25 +120,25 @@ elapsed(struct req *r, int s)
 static const char *
 why(struct req *r, PGresult *res, int i)
 {
-	const char	*kind = db_value(res, i, SW_KIND);
+	const char	*kind = db_get(res, i, "reason_kind");
 
-	if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0)
+	if (strcmp(db_get(res, i, "by_draw"), "t") == 0)
 		return _("This procedure is always allocated by draw at this site.");
 	if (strcmp(kind, "sold_out") == 0)
 		return arena_printf(r->arena, _("The %s places published on %s all went in %s (the limit is %s)."),
-		    db_value(res, i, SW_PLACES),
-		    fmt_datetime(r->arena, db_value(res, i, SW_RELEASE)),
-		    elapsed(r, atoi(db_value(res, i, SW_SECONDS))),
-		    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
+		    db_get(res, i, "places"),
+		    fmt_datetime(r->arena, db_get(res, i, "release_local")),
+		    elapsed(r, atoi(db_get(res, i, "seconds"))),
+		    fmt_duration(r->arena, atoi(db_get(res, i, "limit_minutes"))));
 	if (strcmp(kind, "left_over") == 0)
 		return arena_printf(r->arena, _("Draw %s, run on %s, left %s of its %s places without an applicant."),
-		    db_value(res, i, SW_DRAW),
-		    fmt_datetime(r->arena, db_value(res, i, SW_CHANGED)),
-		    db_value(res, i, SW_LEFT), db_value(res, i, SW_PLACES));
-	if (atoi(db_value(res, i, SW_LIMIT)) == 0)
+		    db_get(res, i, "draw_id"),
+		    fmt_datetime(r->arena, db_get(res, i, "changed_local")),
+		    db_get(res, i, "places_left"), db_get(res, i, "places"));
+	if (atoi(db_get(res, i, "limit_minutes")) == 0)
 		return _("The automatic switch is off for this procedure.");
 	return arena_printf(r->arena, _("No publication has sold out within %s so far."),
-	    fmt_duration(r->arena, atoi(db_value(res, i, SW_LIMIT))));
+	    fmt_duration(r->arena, atoi(db_get(res, i, "limit_minutes"))));
 }
 
 /* Fills the draw switch of each procedure, with its form. */
@@ -150,24 +146,24 @@ static void
 switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 {
 	struct tnode	*proto = tpl_get(t, NULL, "switch"), *row;
-	const char	*self = arena_printf(r->arena, "/agent/site/%s/publish", s->slug);
+	const char	*self = route_url(r, R_AGENT_PUBLISH, s->slug, NULL);
 	const char	*ov, *opt;
 	int		 i;
 
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);
-		tpl_text(tpl_get(t, row, "s-name"), db_value(res, i, SW_NAME));
-		tpl_remove(tpl_get(t, row, strcmp(db_value(res, i, SW_NEXT), "draw") == 0 ?
+		tpl_text(tpl_get(t, row, "s-name"), db_get(res, i, "name"));
+		tpl_remove(tpl_get(t, row, strcmp(db_get(res, i, "next_mode"), "draw") == 0 ?
 		    "s-open" : "s-draw"));
 		tpl_text(tpl_get(t, row, "s-why"), why(r, res, i));
-		ov = db_value(res, i, SW_OVERRIDE);
+		ov = db_get(res, i, "override");
 		if (strcmp(ov, "open") == 0)
 			tpl_text(tpl_get(t, row, "s-forced"), _("First come is forced by staff."));
 		else if (strcmp(ov, "draw") == 0)
 			tpl_text(tpl_get(t, row, "s-forced"), _("Draws are forced by staff."));
 		else
 			tpl_remove(tpl_get(t, row, "s-forced"));
-		if (strcmp(db_value(res, i, SW_BY_DRAW), "t") == 0) {
+		if (strcmp(db_get(res, i, "by_draw"), "t") == 0) {
 			tpl_remove(tpl_get(t, row, "s-form"));
 			continue;
 		}
@@ -176,9 +172,9 @@ switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 		tpl_attr(tpl_get(t, row, opt), "selected", "selected");
 		tpl_attr(tpl_get(t, row, "s-form"), "action", self);
 		tpl_attr(tpl_get(t, row, "s-csrf"), "value", r->staff->csrf);
-		tpl_attr(tpl_get(t, row, "s-proc"), "value", db_value(res, i, SW_PROC));
+		tpl_attr(tpl_get(t, row, "s-proc"), "value", db_get(res, i, "procedure_id"));
 		tpl_attr(tpl_get(t, row, "s-select"), "aria-label", arena_printf(r->arena,
-		    "%s — %s", _("Allocation of the next publications"), db_value(res, i, SW_NAME)));
+		    "%s — %s", _("Allocation of the next publications"), db_get(res, i, "name")));
 	}
 	tpl_remove(proto);
 	if (PQntuples(res) == 0)
@@ -191,20 +187,20 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 {
 	struct tpl	*t;
 	PGresult	*procs, *list, *sw;
-	const char	*p[2], *msg;
+	const struct db_arg	*site = DB_ARGS({ "account", r->staff->id },
+				    { "site_id", s->id });
+	const char	*msg;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	if ((procs = db_exec(r, S_CAL_PROCEDURES, p)) == NULL ||
-	    (list = db_exec(r, S_CAL_BATCHES, p)) == NULL ||
-	    (sw = db_exec(r, S_CAL_SWITCH_STATUS, p)) == NULL)
+	if ((procs = db_exec(r, S_CAL_PROCEDURES, site)) == NULL ||
+	    (list = db_exec(r, S_CAL_BATCHES, site)) == NULL ||
+	    (sw = db_exec(r, S_CAL_SWITCH_STATUS, site)) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_publish")) == NULL)
 		return -1;
 	if (f->nerrors > 0)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Slots and publication")));
-	cal_fill(r, t, s, "publish");
+	cal_fill(r, t, s, R_AGENT_PUBLISH);
 	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
@@ -220,132 +216,137 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
+/* What calendar_generate, calendar_shares_set, calendar_publish_now and
+ * draw_switch_override answer ("forbidden" as every calendar page:
+ * outcome.c); the notice key of a switch carries the anchor to scroll
+ * back to. */
+static const struct outcome generate_outcomes[] = {
+	{ "generated", OUT_DONE, "generated", NULL, 0, OUT_NO_ARG },
+	{ "range", OUT_FIELD, "to",
+	    N_("The last day must be on or after the first day, and at most 400 days later."),
+	    0, OUT_NO_ARG },
+	{ "past", OUT_FIELD, "from",
+	    N_("The first day must be today or later."), 0, OUT_NO_ARG },
+};
+static const struct outcome shares_outcomes[] = {
+	{ "set", OUT_DONE, "shares", NULL, 0, OUT_NO_ARG },
+	{ "no_procedure", OUT_FIELD, "procedure",
+	    N_("Choose one of the procedures offered at this site."), 0,
+	    OUT_NO_ARG },
+	{ "too_much", OUT_FIELD, "share_mediator",
+	    N_("The shares add up to more than 100%."), 0, OUT_NO_ARG },
+};
+static const struct outcome publish_outcomes[] = {
+	{ "published", OUT_DONE, "published", NULL, 0, OUT_NO_ARG },
+	{ "draw_opened", OUT_DONE, "draw_opened", NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_FIELD, NULL,
+	    N_("This batch is no longer waiting: it was published already."),
+	    0, OUT_NO_ARG },
+};
+static const struct outcome switch_outcomes[] = {
+	{ "set", OUT_DONE, "switch#switch-title", NULL, 0, OUT_NO_ARG },
+	{ "unchanged", OUT_DONE, "switch_same#switch-title", NULL, 0,
+	    OUT_NO_ARG },
+	{ "no_procedure", OUT_FIELD, NULL,
+	    N_("Choose one of the procedures offered at this site."), 0,
+	    OUT_NO_ARG },
+	{ "by_draw", OUT_FIELD, NULL,
+	    N_("This procedure is always allocated by draw at this site: there is nothing to switch."),
+	    0, OUT_NO_ARG },
+	{ "invalid", OUT_FIELD, NULL,
+	    N_("Choose automatic, first come or draw."), 0, OUT_NO_ARG },
+};
 /* The generate form: one call to calendar_generate. */
 static int
 generate(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[6], *o;
+	const char	*from, *to, *at;
+	int		 n;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_FROM, 1);
-	p[3] = form_get(f, F_CAL_TO, 1);
-	p[4] = form_get(f, F_CAL_PUBLISH_AT, 0);
-	p[5] = s->tz;
+	from = form_get(f, F_CAL_FROM, 1);
+	to = form_get(f, F_CAL_TO, 1);
+	at = form_get(f, F_CAL_PUBLISH_AT, 0);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if (p[4] == NULL)
-		p[4] = "";
-	if ((res = db_exec(r, S_CAL_GENERATE, p)) == NULL) {
+	if ((res = db_exec(r, S_CAL_GENERATE, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "from_day", from }, { "to_day", to },
+	    { "publication", at != NULL ? at : "" },
+	    { "time_zone", s->tz }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0)
 			return db_fail(r);
 		form_error(f, "from", _("One of these dates does not exist."));
 		return render(r, s, f);
 	}
-	o = db_value(res, 0, 0);
-	if (strcmp(o, "generated") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=generated", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "range") == 0)
-		form_error(f, "to", _("The last day must be on or after the first day, and at most 400 days later."));
-	else if (strcmp(o, "past") == 0)
-		form_error(f, "from", _("The first day must be today or later."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_GENERATE, res,
+	    OUTCOMES(generate_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* The shares form: one call to calendar_shares_set. */
 static int
 shares(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[6], *o;
+	const char	*proc, *mediator, *counter, *court;
+	int		 n;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_CAL_SHARE_MEDIATOR, 1);
-	p[4] = form_get(f, F_CAL_SHARE_COUNTER, 1);
-	p[5] = form_get(f, F_CAL_SHARE_COURT, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	mediator = form_get(f, F_CAL_SHARE_MEDIATOR, 1);
+	counter = form_get(f, F_CAL_SHARE_COUNTER, 1);
+	court = form_get(f, F_CAL_SHARE_COURT, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_CAL_SHARES, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_SHARES, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "procedure_id", proc },
+	    { "mediator_percent", mediator }, { "counter_percent", counter },
+	    { "court_percent", court }))) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
-	if (strcmp(o, "set") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=shares", s->slug));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_procedure") == 0)
-		form_error(f, "procedure", _("Choose one of the procedures offered at this site."));
-	else if (strcmp(o, "too_much") == 0)
-		form_error(f, "share_mediator", _("The shares add up to more than 100%."));
-	else
-		return -1;
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_SHARES, res,
+	    OUTCOMES(shares_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* A publish-now form: one call to calendar_publish_now. */
 static int
 publish(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[4], *o;
+	const char	*proc, *batch;
+	int		 n;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_CAL_BATCH, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	batch = form_get(f, F_CAL_BATCH, 1);
 	if (f->nerrors > 0)
 		return resp_error(r, 400, N_("Use one of the forms of the page."));
-	if ((res = db_exec(r, S_CAL_PUBLISH, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_PUBLISH, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s->id }, { "procedure_id", proc },
+	    { "batch_key", batch }))) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
-	if (strcmp(o, "published") == 0 || strcmp(o, "draw_opened") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=%s", s->slug, o));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "not_found") != 0)
-		return -1;
-	form_error(f, NULL, _("This batch is no longer waiting: it was published already."));
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_PUBLISH, res,
+	    OUTCOMES(publish_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* The draw switch form: one call to draw_switch_override. */
 static int
 set_switch(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*p[4], *o;
+	const char	*proc, *mode;
+	int		 n;
 	PGresult	*res;
 
-	p[0] = r->staff->id;
-	p[1] = s->id;
-	p[2] = form_get(f, F_CAL_PROCEDURE, 1);
-	p[3] = form_get(f, F_CAL_SWITCH, 1);
+	proc = form_get(f, F_CAL_PROCEDURE, 1);
+	mode = form_get(f, F_CAL_SWITCH, 1);
 	if (f->nerrors > 0)
 		return render(r, s, f);
-	if ((res = db_exec(r, S_CAL_SWITCH_SET, p)) == NULL)
+	if ((res = db_exec(r, S_CAL_SWITCH_SET, DB_ARGS(
+	    { "account", r->staff->id }, { "site_id", s->id },
+	    { "procedure_id", proc }, { "mode", mode }))) == NULL)
 		return db_fail(r);
-	o = db_value(res, 0, 0);
-	if (strcmp(o, "set") == 0 || strcmp(o, "unchanged") == 0)
-		return resp_redirect(r, arena_printf(r->arena,
-		    "/agent/site/%s/publish?m=%s#switch-title", s->slug,
-		    strcmp(o, "set") == 0 ? "switch" : "switch_same"));
-	if (strcmp(o, "forbidden") == 0)
-		return resp_error(r, 403, N_("Your account does not act for this site."));
-	if (strcmp(o, "no_procedure") == 0)
-		form_error(f, NULL, _("Choose one of the procedures offered at this site."));
-	else if (strcmp(o, "by_draw") == 0)
-		form_error(f, NULL, _("This procedure is always allocated by draw at this site: there is nothing to switch."));
-	else
-		form_error(f, NULL, _("Choose automatic, first come or draw."));
-	return render(r, s, f);
+	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_SWITCH_SET, res,
+	    OUTCOMES(switch_outcomes));
+	return n == 1 ? render(r, s, f) : n;
 }
 
 /* Answers the publication page, or one of its forms. */

@@ -14,6 +14,8 @@
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
+#include "routes.h"
+#include "statements.h"
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
@@ -51,22 +53,20 @@ results(struct req *r, struct tpl *t, const PGresult *res)
 	    ngettext("%d appointment found", "%d appointments found", n), n));
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
-		when = fmt_datetime(r->arena, db_value(res, i, 8));
+		when = fmt_datetime(r->arena, db_get(res, i, "local_start"));
 		tpl_text(tpl_get(t, row, "when"), when != NULL ? when :
-		    db_value(res, i, 8));
-		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena,
-		    "/agent/site/%s/agenda?day=%s", db_value(res, i, 6),
-		    db_value(res, i, 9)));
+		    db_get(res, i, "local_start"));
+		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena, "%s?day=%s", route_url(r, R_AGENT_AGENDA, db_get(res, i, "site_slug"), NULL), db_get(res, i, "day")));
 		tpl_text(tpl_get(t, row, "reference"),
-		    booking_reference(r, db_value(res, i, 0)));
+		    booking_reference(r, db_get(res, i, "reference")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
-		    "%s %s", db_value(res, i, 1), db_value(res, i, 2)));
-		tpl_text(tpl_get(t, row, "birth"), db_value(res, i, 3));
-		tpl_text(tpl_get(t, row, "agdref"), db_value(res, i, 4));
-		tpl_text(tpl_get(t, row, "procedure"), db_value(res, i, 5));
-		tpl_text(tpl_get(t, row, "site"), db_value(res, i, 7));
+		    "%s %s", db_get(res, i, "surname"), db_get(res, i, "given_names")));
+		tpl_text(tpl_get(t, row, "birth"), db_get(res, i, "birth_date"));
+		tpl_text(tpl_get(t, row, "agdref"), db_get(res, i, "agdref"));
+		tpl_text(tpl_get(t, row, "procedure"), db_get(res, i, "procedure_name"));
+		tpl_text(tpl_get(t, row, "site"), db_get(res, i, "site_name"));
 		tpl_text(tpl_get(t, row, "status"), counter_status(
-		    db_value(res, i, 10), db_value(res, i, 11)));
+		    db_get(res, i, "status"), db_get(res, i, "attendance")));
 	}
 	tpl_remove(proto);
 }
@@ -85,7 +85,7 @@ render(struct req *r, struct form *f, const struct counter_site *s,
 	    f->nerrors > 0 ? _("Error: ") : "", _("Search"), s->name));
 	counter_nav(r, t, s);
 	tpl_attr(tpl_get(t, NULL, "search-form"), "action",
-	    arena_printf(r->arena, "/agent/site/%s/search", s->slug));
+	    route_url(r, R_AGENT_SEARCH, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	form_render(f, t, form_fields);
 	if (res != NULL)
@@ -123,7 +123,7 @@ page_agent_search(struct req *r)
 	struct counter_site	 s;
 	struct form		 f;
 	PGresult		*res;
-	const char		*p[8], *ref, *surname, *given, *birth, *agdref;
+	const char		*ref, *surname, *given, *birth, *agdref;
 
 	if (counter_site_load(r, NULL, &s) != 0)
 		return 0;
@@ -148,15 +148,13 @@ page_agent_search(struct req *r)
 		form_error(&f, "reference", _("Give at least one criterion: reference, surname, date of birth or AGDREF number."));
 	if (f.nerrors > 0)
 		return render(r, &f, &s, NULL);
-	p[0] = r->staff->id;
-	p[1] = s.id;
-	p[2] = ref != NULL ? ref : "";
-	p[3] = surname != NULL ? surname : "";
-	p[4] = given != NULL ? given : "";
-	p[5] = birth != NULL ? birth : "";
-	p[6] = agdref != NULL ? agdref : "";
-	p[7] = arena_printf(r->arena, "%d", SEARCH_MAX + 1);
-	if ((res = db_exec(r, S_COUNTER_SEARCH, p)) == NULL)
+	if ((res = db_exec(r, S_COUNTER_SEARCH, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", s.id }, { "reference", ref != NULL ? ref : "" },
+	    { "surname", surname != NULL ? surname : "" },
+	    { "given_names", given != NULL ? given : "" },
+	    { "birth_date", birth != NULL ? birth : "" },
+	    { "agdref", agdref != NULL ? agdref : "" },
+	    { "max_rows", arena_printf(r->arena, "%d", SEARCH_MAX + 1) }))) == NULL)
 		return db_fail(r);
 	return render(r, &f, &s, res);
 }
