@@ -8,7 +8,8 @@
  * checks the bodies of the SQL and PL/pgSQL functions against the final
  * tables. So the code that runs is the code of the files, whatever the
  * database ran before. "status" lists the migrations. Re-runnable, and
- * safe against two runs at once (advisory lock). */
+ * safe against two runs at once (advisory lock). Every other command
+ * changes data through one SQL function, like the pages. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "admin.h"
 #include "admin_draw.h"
 #include "conf.h"
 #include "db.h"
@@ -35,6 +37,47 @@
 #define MAX_MIGRATIONS	1000
 #define MAX_CODE_FILES	100
 #define LOCK_KEY	"4242001"
+
+/* The statements of creneau-admin (see db.h for the form of the table);
+ * migrate alone runs SQL of its own: the files of schema/. */
+static const struct statement queries[A_COUNT] = {
+	[A_SWEEP] = { "sweep", 0,
+	    "SELECT expired, released FROM booking_sweep()",
+	    "expired released" },
+	[A_RATE_SWEEP] = { "rate_sweep", 0,
+	    "SELECT rate_limit_sweep() AS deleted", "deleted" },
+	[A_ACCESS_SWEEP] = { "access_sweep", 0,
+	    "SELECT access_throttle_sweep() AS deleted", "deleted" },
+	[A_AGDREF_IMPORT] = { "agdref_import", 0,
+	    "SELECT agdref_import(string_to_array(:numbers, ' ')) AS added",
+	    "added" },
+	[A_STAFF_ADD] = { "staff_add", 0,
+	    "SELECT staff_account_add(:email, :name, :role, :password_hash,"
+	    "  :organisation, string_to_array(:sites, ' ')) AS account_id",
+	    "account_id" },
+	[A_DRAWS_DUE] = { "draws_due", 1, "SELECT id FROM draws_due() AS id",
+	    "id" },
+	[A_DRAW_RUN] = { "draw_run", 0,
+	    "SELECT outcome, offers, entries FROM draw_run(:draw::bigint, NULL)",
+	    "outcome offers entries" },
+	[A_DRAW_SWEEP] = { "draw_sweep", 0, "SELECT draw_sweep() AS passed",
+	    "passed" },
+};
+
+/* Runs statement id; returns the result (to PQclear) or NULL, after
+ * printing why to stderr with what. */
+PGresult *
+admin_exec(int id, const struct db_arg *args, const char *what)
+{
+	struct db_error	 err;
+	PGresult	*res;
+
+	if ((res = db_run((size_t)id, args, &err)) == NULL)
+		fprintf(stderr, "creneau-admin: %s: %s%s%s\n", what,
+		    err.unavailable ? "database unavailable" : err.message,
+		    *err.sqlstate != '\0' ? " SQLSTATE " : "", err.sqlstate);
+	return res;
+}
 
 static const char create_table[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -377,42 +420,39 @@ migrate(PGconn *db, const char *dir, int dry)
 	return rc;
 }
 
-/* Runs a sweep function returning a count (sql) and prints "sweep: N
- * what deleted"; returns 0 or -1. */
+/* Runs a sweep function returning a count and prints "sweep: N what
+ * deleted"; returns 0 or -1. */
 static int
-sweep_count(PGconn *db, const char *sql, const char *what)
+sweep_count(int id, const char *what)
 {
-	PGresult	*res = PQexec(db, sql);
-	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PGresult	*res = admin_exec(id, NULL, "sweep");
 
-	if (ok)
-		printf("sweep: %s %s deleted\n", PQgetvalue(res, 0, 0), what);
-	else
-		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
+	if (res == NULL)
+		return -1;
+	printf("sweep: %s %s deleted\n", db_get(res, 0, "deleted"), what);
 	PQclear(res);
-	return ok ? 0 : -1;
+	return 0;
 }
 
 /* Runs the housekeeping of bookings once: expired holds are freed and
  * cancelled places whose random delay has passed return to the pool.
  * Meant for a timer (every minute). Returns 0 or 1. */
 static int
-sweep(PGconn *db)
+sweep(void)
 {
-	PGresult	*res = PQexec(db, "SELECT expired, released FROM booking_sweep()");
-	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PGresult	*res = admin_exec(A_SWEEP, NULL, "sweep");
+	int		 ok = res != NULL;
 
-	if (ok)
+	if (ok) {
 		printf("sweep: %s holds expired, %s freed places released\n",
-		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-	else
-		fprintf(stderr, "creneau-admin: sweep: %s", PQerrorMessage(db));
-	PQclear(res);
+		    db_get(res, 0, "expired"), db_get(res, 0, "released"));
+		PQclear(res);
+	}
 	/* Rate-limit counters of ended windows (schema/014), failure
 	 * counters of the access doors nobody needs any more (schema/019). */
-	if (sweep_count(db, "SELECT rate_limit_sweep()", "rate-limit counters") == -1)
+	if (sweep_count(A_RATE_SWEEP, "rate-limit counters") == -1)
 		ok = 0;
-	if (sweep_count(db, "SELECT access_throttle_sweep()", "access failure counters") == -1)
+	if (sweep_count(A_ACCESS_SWEEP, "access failure counters") == -1)
 		ok = 0;
 	return ok ? 0 : 1;
 }
@@ -430,18 +470,24 @@ is_agdref(const char *line)
 }
 
 /* Imports the AGDREF reference file (one 10-digit number a line; blank
- * lines and # comments skipped) in one transaction; a file with a bad
+ * lines and # comments skipped) in one statement; a file with a bad
  * line imports nothing and names the line. Returns 0 or 1. */
 static int
-import_agdref(PGconn *db, const char *path)
+import_agdref(const char *path)
 {
 	FILE		*f;
-	char		 line[256], *nl;
+	char		 line[256], *nl, *numbers = NULL;
+	size_t		 len = 0;
 	int		 lineno = 0, bad = 0, n = 0;
 	PGresult	*res;
+	FILE		*out;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		fprintf(stderr, "creneau-admin: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if ((out = open_memstream(&numbers, &len)) == NULL) {
+		fclose(f);
 		return 1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -453,53 +499,23 @@ import_agdref(PGconn *db, const char *path)
 		if (!is_agdref(line)) {
 			fprintf(stderr, "%s:%d: not a 10-digit AGDREF number\n", path, lineno);
 			bad++;
-		}
+		} else
+			fprintf(out, "%s%s", n++ > 0 ? " " : "", line);
 	}
+	fclose(f);
+	fclose(out);
 	if (bad > 0) {
-		fclose(f);
+		free(numbers);
 		fprintf(stderr, "creneau-admin: %d bad lines: nothing imported\n", bad);
 		return 1;
 	}
-	rewind(f);
-	if (run(db, "BEGIN", "begin") == -1 ||
-	    run(db, "CREATE TEMP TABLE agdref_import (number text) ON COMMIT DROP", "import") == -1) {
-		fclose(f);
+	res = admin_exec(A_AGDREF_IMPORT, DB_ARGS({ "numbers", numbers }),
+	    "import-agdref");
+	free(numbers);
+	if (res == NULL)
 		return 1;
-	}
-	res = PQexec(db, "COPY agdref_import (number) FROM STDIN");
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		PQclear(res);
-		fclose(f);
-		run(db, "ROLLBACK", "rollback");
-		return 1;
-	}
-	PQclear(res);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if ((nl = strpbrk(line, "\r\n")) != NULL)
-			*nl = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		strcat(line, "\n");
-		if (PQputCopyData(db, line, (int)strlen(line)) != 1)
-			break;
-		n++;
-	}
-	fclose(f);
-	if (PQputCopyEnd(db, NULL) != 1) {
-		run(db, "ROLLBACK", "rollback");
-		return 1;
-	}
-	res = PQgetResult(db);
-	PQclear(res);
-	res = PQexec(db, "INSERT INTO agdref_numbers (number) SELECT DISTINCT number"
-	    " FROM agdref_import ON CONFLICT DO NOTHING");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK || run(db, "COMMIT", "commit") == -1) {
-		fprintf(stderr, "creneau-admin: import: %s", PQerrorMessage(db));
-		PQclear(res);
-		run(db, "ROLLBACK", "rollback");
-		return 1;
-	}
-	printf("import-agdref: %d numbers read, %s new\n", n, PQcmdTuples(res));
+	printf("import-agdref: %d numbers read, %s new\n", n,
+	    db_get(res, 0, "added"));
 	PQclear(res);
 	return 0;
 }
@@ -519,36 +535,31 @@ read_password(void)
 	return strlen(pw) >= 12 ? pw : NULL;
 }
 
-/* Runs a parameterised command; 0 or -1 (reported). */
-static int
-run_params(PGconn *db, const char *sql, int n, const char *const *p,
-    const char *what)
-{
-	PGresult	*res = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
-	int		 ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-			    PQresultStatus(res) == PGRES_TUPLES_OK;
-
-	if (!ok)
-		fprintf(stderr, "creneau-admin: %s: %s", what, PQerrorMessage(db));
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 /* Creates a staff account: the first administrator, an agent or
  * supervisor of some sites, or a mediator of an organisation (created if
- * new). The password (12 characters or more) is read from stdin and
- * stored as an argon2id hash. One transaction; returns 0 or 1. */
+ * new), with staff_account_add(). The password (12 characters or more)
+ * is read from stdin and stored as an argon2id hash. Returns 0 or 1. */
 static int
-staff_add(PGconn *db, int argc, char **argv)
+staff_add(int argc, char **argv)
 {
-	char		 hash[crypto_pwhash_STRBYTES];
-	const char	*pw, *p[4];
-	const char	*email = argv[1], *role = argv[2], *name = argv[3];
+	char		 hash[crypto_pwhash_STRBYTES], sites[4096] = "";
+	const char	*pw, *email = argv[1], *role = argv[2], *name = argv[3];
 	int		 i, mediator = strcmp(role, "mediator") == 0;
+	size_t		 len = 0;
+	PGresult	*res;
 
 	if (mediator && argc != 5) {
 		fprintf(stderr, "creneau-admin: a mediator needs an organisation\n");
 		return 1;
+	}
+	for (i = 4; !mediator && i < argc; i++) {
+		if (strchr(argv[i], ' ') != NULL ||
+		    len + strlen(argv[i]) + 2 > sizeof(sites)) {
+			fprintf(stderr, "creneau-admin: %s: not a site slug\n", argv[i]);
+			return 1;
+		}
+		len += (size_t)snprintf(sites + len, sizeof(sites) - len, "%s%s",
+		    len > 0 ? " " : "", argv[i]);
 	}
 	if ((pw = read_password()) == NULL) {
 		fprintf(stderr, "creneau-admin: the password (stdin) needs 12 characters or more\n");
@@ -559,46 +570,16 @@ staff_add(PGconn *db, int argc, char **argv)
 		fprintf(stderr, "creneau-admin: out of memory hashing the password\n");
 		return 1;
 	}
-	if (run(db, "BEGIN", "begin") == -1)
-		return 1;
-	if (mediator) {
-		p[0] = argv[4];
-		if (run_params(db, "INSERT INTO organisations (name) VALUES ($1)"
-		    " ON CONFLICT (name) DO NOTHING", 1, p, "organisation") == -1)
-			goto fail;
-	}
-	p[0] = email;
-	p[1] = name;
-	p[2] = role;
-	p[3] = hash;
-	if (run_params(db, mediator ?
-	    "INSERT INTO staff_accounts (email, name, role, password_hash, organisation_id)"
-	    " SELECT lower($1), $2, $3, $4, id FROM organisations WHERE name = $5" :
-	    "INSERT INTO staff_accounts (email, name, role, password_hash)"
-	    " VALUES (lower($1), $2, $3, $4)", mediator ? 5 : 4,
-	    (const char *[]){ email, name, role, hash, mediator ? argv[4] : NULL },
-	    "account") == -1)
-		goto fail;
-	for (i = 4; !mediator && i < argc; i++) {
-		p[0] = email;
-		p[1] = argv[i];
-		if (run_params(db, "INSERT INTO staff_sites (account_id, site_id)"
-		    " SELECT a.id, s.id FROM staff_accounts a, sites s"
-		    " WHERE a.email = lower($1) AND s.slug = $2", 2, p, "site") == -1)
-			goto fail;
-	}
-	p[0] = email;
-	if (run_params(db, "INSERT INTO audit_log (account_id, action, object)"
-	    " SELECT id, 'staff.created', email FROM staff_accounts"
-	    " WHERE email = lower($1)", 1, p, "audit") == -1 ||
-	    run(db, "COMMIT", "commit") == -1)
-		goto fail;
+	res = admin_exec(A_STAFF_ADD, DB_ARGS({ "email", email }, { "name", name },
+	    { "role", role }, { "password_hash", hash },
+	    { "organisation", mediator ? argv[4] : NULL }, { "sites", sites }),
+	    "staff-add");
 	sodium_memzero(hash, sizeof(hash));
+	if (res == NULL)
+		return 1;
+	PQclear(res);
 	printf("staff-add: %s (%s) created\n", email, role);
 	return 0;
-fail:
-	run(db, "ROLLBACK", "rollback");
-	return 1;
 }
 
 int
@@ -606,7 +587,6 @@ main(int argc, char *argv[])
 {
 	const char	*path = CRENEAU_CONF;
 	struct conf	 c;
-	PGconn		*db;
 	int		 ch, rc;
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
@@ -631,24 +611,23 @@ main(int argc, char *argv[])
 		return 1;
 	if (conf_load(path, &c) == -1)
 		return 1;
-	db = PQconnectdb(c.database);
-	if (PQstatus(db) != CONNECTION_OK || db_session_settings(db, &c) == -1) {
-		fprintf(stderr, "creneau-admin: %s", PQerrorMessage(db));
-		PQfinish(db);
+	if (db_setup(&c, "creneau-admin", queries, A_COUNT, NULL) == -1 ||
+	    db_connect() == -1) {
+		fprintf(stderr, "creneau-admin: cannot connect to the database\n");
 		conf_clear(&c);
 		return 1;
 	}
 	if (strcmp(argv[0], "sweep") == 0)
-		rc = sweep(db);
+		rc = sweep();
 	else if (strcmp(argv[0], "staff-add") == 0)
-		rc = staff_add(db, argc, argv);
+		rc = staff_add(argc, argv);
 	else if (strcmp(argv[0], "draw-run") == 0)
-		rc = draw_run_due(db);
+		rc = draw_run_due();
 	else if (strcmp(argv[0], "import-agdref") == 0)
-		rc = import_agdref(db, argv[1]);
+		rc = import_agdref(argv[1]);
 	else
-		rc = migrate(db, c.schema_dir, strcmp(argv[0], "status") == 0);
-	PQfinish(db);
+		rc = migrate(db_conn(), c.schema_dir, strcmp(argv[0], "status") == 0);
+	db_close();
 	conf_clear(&c);
 	return rc;
 }

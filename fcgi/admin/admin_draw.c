@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "admin.h"
 #include "admin_draw.h"
 
 #define PUBLIC_ID_MAX	64
@@ -23,42 +24,30 @@ struct ranked {
 /* Runs every due draw, then passes freed places down the draw orders.
  * Returns 0, or 1 when a draw or the sweep failed (the others still run). */
 int
-draw_run_due(PGconn *db)
+draw_run_due(void)
 {
 	PGresult	*due, *res;
-	const char	*p[1];
+	const char	*id;
 	int		 i, rc = 0;
 
-	due = PQexec(db, "SELECT id FROM draws_due() AS id");
-	if (PQresultStatus(due) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "creneau-admin: draw-run: %s", PQerrorMessage(db));
-		PQclear(due);
+	if ((due = admin_exec(A_DRAWS_DUE, NULL, "draw-run")) == NULL)
 		return 1;
-	}
 	for (i = 0; i < PQntuples(due); i++) {
-		p[0] = PQgetvalue(due, i, 0);
-		res = PQexecParams(db, "SELECT outcome, offers, entries"
-		    " FROM draw_run($1::bigint, NULL)", 1, NULL, p, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		id = db_get(due, i, "id");
+		res = admin_exec(A_DRAW_RUN, DB_ARGS({ "draw", id }), "draw-run");
+		if (res != NULL && PQntuples(res) == 1)
 			printf("draw-run: draw %s: %s, %s entries ranked, %s offers\n",
-			    p[0], PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
-			    PQgetvalue(res, 0, 1));
-		else {
-			fprintf(stderr, "creneau-admin: draw %s: %s", p[0],
-			    PQerrorMessage(db));
+			    id, db_get(res, 0, "outcome"), db_get(res, 0, "entries"),
+			    db_get(res, 0, "offers"));
+		else
 			rc = 1;
-		}
 		PQclear(res);
 	}
 	PQclear(due);
-	res = PQexec(db, "SELECT draw_sweep()");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		printf("draw-run: %s places passed down the draw order\n",
-		    PQgetvalue(res, 0, 0));
-	else {
-		fprintf(stderr, "creneau-admin: draw sweep: %s", PQerrorMessage(db));
-		rc = 1;
-	}
+	if ((res = admin_exec(A_DRAW_SWEEP, NULL, "draw sweep")) == NULL)
+		return 1;
+	printf("draw-run: %s places passed down the draw order\n",
+	    db_get(res, 0, "passed"));
 	PQclear(res);
 	return rc;
 }

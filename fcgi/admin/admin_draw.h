@@ -3,9 +3,7 @@
 #ifndef CRENEAU_ADMIN_DRAW_H
 #define CRENEAU_ADMIN_DRAW_H
 
-#include <libpq-fe.h>
-
-int	draw_run_due(PGconn *);
+int	draw_run_due(void);
 int	draw_verify(const char *seed_hex, const char *entries_path);
 
 #endif

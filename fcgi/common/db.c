@@ -76,13 +76,31 @@ copy_quoted(const char **s, char **o, const char *end, char q)
  * allocated). Quoted strings, identifiers, comments, dollar quotes and
  * :: casts are left alone. Returns the number of parameters, or -1 when
  * out is too small or there are more than max. */
+static int	compile_sql(const char *, char *, size_t, const char **, int,
+		    int *);
+
 int
 db_compile(const char *sql, char *out, size_t outsz, const char **names,
     int max)
 {
+	int	n = 0, i;
+
+	if (compile_sql(sql, out, outsz, names, max, &n) == 0)
+		return n;
+	for (i = 0; i < n; i++)
+		free((char *)names[i]);
+	return -1;
+}
+
+/* db_compile's work; the names found so far are counted in *found, so
+ * that a failure can free them. Returns 0 or -1. */
+static int
+compile_sql(const char *sql, char *out, size_t outsz, const char **names,
+    int max, int *found)
+{
 	const char	*s = sql, *end_in;
 	char		*o = out, *end = out + outsz - 1;
-	int		 n = 0, i;
+	int		 i;
 	size_t		 len, tag;
 
 	while (*s != '\0') {
@@ -118,15 +136,16 @@ db_compile(const char *sql, char *out, size_t outsz, const char **names,
 		} else if (s[0] == ':' && ident_char((unsigned char)s[1], 1)) {
 			for (len = 1; ident_char((unsigned char)s[1 + len], 0); len++)
 				;
-			for (i = 0; i < n; i++)
+			for (i = 0; i < *found; i++)
 				if (strlen(names[i]) == len &&
 				    strncmp(names[i], s + 1, len) == 0)
 					break;
-			if (i == n) {
-				if (n == max)
+			if (i == *found) {
+				if (*found == max)
 					return -1;
-				if ((names[n++] = strndup(s + 1, len)) == NULL)
+				if ((names[*found] = strndup(s + 1, len)) == NULL)
 					return -1;
+				(*found)++;
 			}
 			o += snprintf(o, (size_t)(end - o) + 1, "$%d", i + 1);
 			if (o >= end)
@@ -136,7 +155,7 @@ db_compile(const char *sql, char *out, size_t outsz, const char **names,
 			*o++ = *s++;
 	}
 	*o = '\0';
-	return n;
+	return 0;
 }
 
 /* Remembers the program's configuration and statement table and

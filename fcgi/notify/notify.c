@@ -33,6 +33,7 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "db.h"
 #include "fmt.h"
 #include "i18n.h"
 #include "log.h"
@@ -43,35 +44,37 @@
 #endif
 
 /* The statements of creneau-notify: calls of the functions of
- * schema/006_notify.sql, prepared on each connection. */
+ * schema/006_notify.sql (see db.h for the form of the table). */
 enum q { Q_CLAIM, Q_DONE, Q_RELEASE, Q_ALERTS, Q_REMINDERS, Q_NEXT, Q_COUNT };
 
-static const struct {
-	const char	*name;
-	int		 nparams;
-	const char	*sql;
-} queries[Q_COUNT] = {
-	/* $1 worker, $2 batch, $3 lease (s), $4 per day, $5 max attempts;
-	 * columns: id, kind, channel, recipient, lang, attempts, vars. */
-	[Q_CLAIM] = { "notify_claim", 5,
+static const struct statement queries[Q_COUNT] = {
+	/* Claims up to :batch due messages for :lease seconds. */
+	[Q_CLAIM] = { "notify_claim", 0,
 	    "SELECT id, kind, channel, recipient, lang, attempts, vars"
-	    "  FROM outbox_claim($1, $2::int, make_interval(secs => $3::int),"
-	    "                    $4::int, $5::int)" },
-	/* $1 id, $2 worker, $3 ok, $4 permanent, $5 detail, $6 retry (s),
-	 * $7 retry max (s), $8 max attempts; column: outcome. */
-	[Q_DONE] = { "notify_done", 8,
-	    "SELECT outbox_done($1::bigint, $2, $3::boolean, $4::boolean, $5,"
-	    "  make_interval(secs => $6::int), make_interval(secs => $7::int), $8::int)" },
-	[Q_RELEASE] = { "notify_release", 2,
-	    "SELECT outbox_release($1::bigint, $2)" },
-	[Q_ALERTS] = { "notify_alerts", 0, "SELECT alerts_due()" },
-	[Q_REMINDERS] = { "notify_reminders", 1, "SELECT reminders_due($1::int)" },
-	/* $1 at most (s); column: seconds until something is due. */
-	[Q_NEXT] = { "notify_next", 1, "SELECT outbox_next_due($1::float8)" },
+	    "  FROM outbox_claim(:worker, :batch::int,"
+	    "                    make_interval(secs => :lease::int),"
+	    "                    :per_day::int, :max_attempts::int)",
+	    "id kind channel recipient lang attempts vars" },
+	/* Records an attempt; outcome: sent, retry, parked, failed, stale. */
+	[Q_DONE] = { "notify_done", 0,
+	    "SELECT outbox_done(:id::bigint, :worker, :ok::boolean,"
+	    "  :permanent::boolean, :detail, make_interval(secs => :retry::int),"
+	    "  make_interval(secs => :retry_max::int), :max_attempts::int)"
+	    "  AS outcome",
+	    "outcome" },
+	[Q_RELEASE] = { "notify_release", 0,
+	    "SELECT outbox_release(:id::bigint, :worker) AS released",
+	    "released" },
+	[Q_ALERTS] = { "notify_alerts", 0, "SELECT alerts_due() AS count",
+	    "count" },
+	[Q_REMINDERS] = { "notify_reminders", 0,
+	    "SELECT reminders_due(:hours::int) AS count", "count" },
+	/* Seconds until something is due, at most :at_most. */
+	[Q_NEXT] = { "notify_next", 1,
+	    "SELECT outbox_next_due(:at_most::float8) AS seconds", "seconds" },
 };
 
 static struct conf		 conf;
-static PGconn			*db;
 static struct arena		*arena;
 static char			 worker[128];
 static volatile sig_atomic_t	 stopping;
@@ -84,76 +87,29 @@ on_stop(int sig)
 	stopping = 1;
 }
 
-/* Closes the database connection. */
-static void
-db_drop(void)
-{
-	if (db != NULL)
-		PQfinish(db);
-	db = NULL;
-}
-
-/* Connects, listens and prepares the statements; 0 or -1. */
+/* Listens for new messages on each new connection; 0 or -1. */
 static int
-db_connect(void)
+listen_outbox(PGconn *c, const struct conf *cf)
 {
-	static const char *const keys[] = { "dbname", "application_name",
-	    "connect_timeout", NULL };
-	const char	*values[] = { conf.database, "creneau-notify", "5", NULL };
-	PGresult	*res;
-	int		 i, ok;
+	PGresult	*res = PQexec(c, "LISTEN creneau_outbox");
+	int		 ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
-	if (db != NULL && PQstatus(db) == CONNECTION_OK)
-		return 0;
-	db_drop();
-	db = PQconnectdbParams(keys, values, 1);
-	if (db == NULL || PQstatus(db) != CONNECTION_OK) {
-		log_msg("notify: database unavailable: %s",
-		    db != NULL ? PQerrorMessage(db) : "out of memory");
-		db_drop();
-		return -1;
-	}
-	res = PQexec(db, "LISTEN creneau_outbox");
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	(void)cf;
 	PQclear(res);
-	for (i = 0; ok && i < Q_COUNT; i++) {
-		res = PQprepare(db, queries[i].name, queries[i].sql,
-		    queries[i].nparams, NULL);
-		if (!(ok = PQresultStatus(res) == PGRES_COMMAND_OK))
-			log_msg("notify: prepare %s: %s", queries[i].name,
-			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-		PQclear(res);
-	}
-	if (!ok) {
-		db_drop();
-		return -1;
-	}
-	return 0;
+	return ok ? 0 : -1;
 }
 
-/* Runs statement id; returns the result (to PQclear) or NULL, after
- * which a lost connection is dropped (the next db_connect reconnects). */
+/* Runs statement id; returns the result (to PQclear) or NULL, logged. */
 static PGresult *
-q_exec(enum q id, const char *const *params)
+q_exec(enum q id, const struct db_arg *args)
 {
+	struct db_error	 err;
 	PGresult	*res;
-	ExecStatusType	 st;
 
-	if (db_connect() == -1)
-		return NULL;
-	res = PQexecPrepared(db, queries[id].name, queries[id].nparams, params,
-	    NULL, NULL, 0);
-	st = PQresultStatus(res);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-		return res;
-	log_msg("notify: %s: SQLSTATE %s: %s", queries[id].name,
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL ?
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "-",
-	    PQerrorMessage(db));
-	PQclear(res);
-	if (PQstatus(db) != CONNECTION_OK)
-		db_drop();
-	return NULL;
+	if ((res = db_run(id, args, &err)) == NULL && !err.unavailable)
+		log_msg("notify: %s: SQLSTATE %s: %s", queries[id].name,
+		    *err.sqlstate != '\0' ? err.sqlstate : "-", err.message);
+	return res;
 }
 
 /* Splits the vars column (name US value RS …) into v, in the arena. */
@@ -325,23 +281,20 @@ mail_domain(void)
 static const char *
 record(const char *id, int ok, int permanent, const char *detail)
 {
-	const char	*p[8];
+	const struct db_arg *args = DB_ARGS({ "id", id }, { "worker", worker },
+	    { "ok", ok ? "t" : "f" }, { "permanent", permanent ? "t" : "f" },
+	    { "detail", detail },
+	    { "retry", arena_printf(arena, "%d", conf.notify_retry_seconds) },
+	    { "retry_max", arena_printf(arena, "%d", conf.notify_retry_max_seconds) },
+	    { "max_attempts", arena_printf(arena, "%d", conf.notify_max_attempts) });
 	PGresult	*res;
 	const char	*out;
 	int		 try;
 
-	p[0] = id;
-	p[1] = worker;
-	p[2] = ok ? "t" : "f";
-	p[3] = permanent ? "t" : "f";
-	p[4] = detail;
-	p[5] = arena_printf(arena, "%d", conf.notify_retry_seconds);
-	p[6] = arena_printf(arena, "%d", conf.notify_retry_max_seconds);
-	p[7] = arena_printf(arena, "%d", conf.notify_max_attempts);
 	for (try = 0; try < 3; try++) {
-		if ((res = q_exec(Q_DONE, p)) != NULL) {
+		if ((res = q_exec(Q_DONE, args)) != NULL) {
 			out = arena_strdup(arena, PQntuples(res) > 0 ?
-			    PQgetvalue(res, 0, 0) : "stale");
+			    db_get(res, 0, "outcome") : "stale");
 			PQclear(res);
 			return out;
 		}
@@ -355,10 +308,10 @@ record(const char *id, int ok, int permanent, const char *detail)
 static void
 deliver(PGresult *res, int i)
 {
-	const char	*id = PQgetvalue(res, i, 0), *kind = PQgetvalue(res, i, 1),
-			*channel = PQgetvalue(res, i, 2), *to = PQgetvalue(res, i, 3),
-			*lang = PQgetvalue(res, i, 4), *attempt = PQgetvalue(res, i, 5),
-			*outcome;
+	const char	*id = db_get(res, i, "id"), *kind = db_get(res, i, "kind"),
+			*channel = db_get(res, i, "channel"),
+			*to = db_get(res, i, "recipient"), *lang = db_get(res, i, "lang"),
+			*attempt = db_get(res, i, "attempts"), *outcome;
 	struct nvars	 v;
 	struct nmsg	 m;
 	struct nmail	 mail;
@@ -367,7 +320,7 @@ deliver(PGresult *res, int i)
 
 	arena_reset(arena);
 	memset(&v, 0, sizeof(v));
-	if (parse_vars(PQgetvalue(res, i, 6), &v) == -1 ||
+	if (parse_vars(db_get(res, i, "vars"), &v) == -1 ||
 	    set(&v, "reference_raw", nvars_get(&v, "reference")) == -1 ||
 	    derive(&v, lang) == -1) {
 		snprintf(detail, sizeof(detail), "too many variables");
@@ -404,28 +357,25 @@ deliver(PGresult *res, int i)
 static void
 release_from(PGresult *res, int i)
 {
-	const char	*p[2];
 	PGresult	*r;
 
 	for (; i < PQntuples(res); i++) {
-		p[0] = PQgetvalue(res, i, 0);
-		p[1] = worker;
-		if ((r = q_exec(Q_RELEASE, p)) != NULL)
+		if ((r = q_exec(Q_RELEASE, DB_ARGS({ "id", db_get(res, i, "id") },
+		    { "worker", worker }))) != NULL)
 			PQclear(r);
 	}
 }
 
-/* Runs one function returning an integer and logs it when not zero. */
+/* Runs one function returning a count and logs it when not zero. */
 static void
-housekeeping(enum q id, const char *param, const char *what)
+housekeeping(enum q id, const struct db_arg *args, const char *what)
 {
-	const char	*p[1] = { param };
 	PGresult	*res;
 
-	if ((res = q_exec(id, p)) == NULL)
+	if ((res = q_exec(id, args)) == NULL)
 		return;
-	if (PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
-		log_msg("notify: %s %s", PQgetvalue(res, 0, 0), what);
+	if (PQntuples(res) > 0 && strcmp(db_get(res, 0, "count"), "0") != 0)
+		log_msg("notify: %s %s", db_get(res, 0, "count"), what);
 	PQclear(res);
 }
 
@@ -435,7 +385,7 @@ housekeeping(enum q id, const char *param, const char *what)
 static int
 pass(void)
 {
-	const char	*p[5];
+	const struct db_arg *claim;
 	char		 batch[16], lease[16], perday[16], maxatt[16], hours[16];
 	PGresult	*res;
 	struct timespec	 t0, t1;
@@ -446,19 +396,18 @@ pass(void)
 	housekeeping(Q_ALERTS, NULL, "alert messages queued for new slots");
 	if (conf.reminder_hours > 0) {
 		snprintf(hours, sizeof(hours), "%d", conf.reminder_hours);
-		housekeeping(Q_REMINDERS, hours, "bookings reminded");
+		housekeeping(Q_REMINDERS, DB_ARGS({ "hours", hours }),
+		    "bookings reminded");
 	}
 	snprintf(batch, sizeof(batch), "%d", conf.notify_batch);
 	snprintf(lease, sizeof(lease), "%d", conf.notify_lease_seconds);
 	snprintf(perday, sizeof(perday), "%d", conf.notify_max_per_day);
 	snprintf(maxatt, sizeof(maxatt), "%d", conf.notify_max_attempts);
-	p[0] = worker;
-	p[1] = batch;
-	p[2] = lease;
-	p[3] = perday;
-	p[4] = maxatt;
+	claim = DB_ARGS({ "worker", worker }, { "batch", batch },
+	    { "lease", lease }, { "per_day", perday },
+	    { "max_attempts", maxatt });
 	while (!stopping) {
-		if ((res = q_exec(Q_CLAIM, p)) == NULL)
+		if ((res = q_exec(Q_CLAIM, claim)) == NULL)
 			return total > 0 ? total : -1;
 		if ((n = PQntuples(res)) == 0) {
 			PQclear(res);
@@ -486,7 +435,6 @@ pass(void)
 static void
 wait_for_work(void)
 {
-	const char	*p[1];
 	char		 poll_s[16];
 	PGresult	*res;
 	PGnotify	*nt;
@@ -494,27 +442,26 @@ wait_for_work(void)
 	double		 secs = conf.notify_poll_seconds;
 
 	snprintf(poll_s, sizeof(poll_s), "%d", conf.notify_poll_seconds);
-	p[0] = poll_s;
-	if ((res = q_exec(Q_NEXT, p)) != NULL) {
-		if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-			secs = atof(PQgetvalue(res, 0, 0));
+	if ((res = q_exec(Q_NEXT, DB_ARGS({ "at_most", poll_s }))) != NULL) {
+		if (PQntuples(res) > 0 && !db_isnull(res, 0, "seconds"))
+			secs = atof(db_get(res, 0, "seconds"));
 		PQclear(res);
 	}
 	if (secs < 0.25)
 		secs = 0.25;	/* due rows another worker holds: no spinning */
-	if (db == NULL) {
+	if (db_conn() == NULL) {
 		sleep(1);
 		return;
 	}
-	pfd.fd = PQsocket(db);
+	pfd.fd = PQsocket(db_conn());
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, (int)(secs * 1000)) > 0) {
-		if (PQconsumeInput(db) == 0) {
-			db_drop();
+		if (PQconsumeInput(db_conn()) == 0) {
+			db_close();
 			return;
 		}
 	}
-	while ((nt = PQnotifies(db)) != NULL)
+	while ((nt = PQnotifies(db_conn())) != NULL)
 		PQfreemem(nt);
 }
 
@@ -552,7 +499,9 @@ main(int argc, char *argv[])
 		snprintf(dir, sizeof(dir), "%s", conf.mail_templates);
 	else
 		snprintf(dir, sizeof(dir), "%s/mail", conf.templates);
-	if (ntpl_init(dir) == -1 || nsend_init(&conf) == -1 ||
+	if (db_setup(&conf, "creneau-notify", queries, Q_COUNT,
+	    listen_outbox) == -1 ||
+	    ntpl_init(dir) == -1 || nsend_init(&conf) == -1 ||
 	    (arena = arena_new(64 * 1024)) == NULL)
 		return 1;
 	gethostname(host, sizeof(host) - 1);
@@ -580,7 +529,7 @@ main(int argc, char *argv[])
 		if (n == 0 && !stopping)
 			wait_for_work();
 	}
-	db_drop();
+	db_close();
 	nsend_free();
 	ntpl_free();
 	arena_free(arena);

@@ -1385,3 +1385,19 @@ AS $$
 $$;
 COMMENT ON FUNCTION booking_rate_forget(text) IS
     'Forget the origin of a form that booking_hold refused, so that it no longer counts as a live hold on its way.';
+
+-- Adds AGDREF numbers (10 digits each; the table's CHECK refuses any
+-- other) to the reference list; returns how many were new.
+CREATE OR REPLACE FUNCTION agdref_import(p_numbers text[])
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_new integer;
+BEGIN
+    INSERT INTO agdref_numbers (number)
+        SELECT DISTINCT n FROM unnest(p_numbers) AS n
+        ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS v_new = ROW_COUNT;
+    RETURN v_new;
+END;
+$$;

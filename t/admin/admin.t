@@ -32,5 +32,21 @@ c=$(psql -X -A -t -c "select count(*) from agdref_numbers where number = '111110
 $admin import-agdref /nonexistent/file > /dev/null 2>&1; [ $? -ne 0 ]; ok $? "a missing file is an error"
 psql -X -q -c "delete from agdref_numbers where number like '11111000%'"
 $admin sweep | grep -q '^sweep:'; ok $? "sweep runs and reports"
+
+# staff-add writes through staff_account_add(): all or nothing.
+site=$(psql -X -A -t -c "select slug from sites order by id limit 1")
+printf 'a long enough password\n' | $admin staff-add Test.Agent.$$@Example.org agent "Test Agent" "$site" > "$tmp/out" 2>&1
+ok $? "staff-add creates an agent of a site"
+c=$(psql -X -A -t -c "select count(*) from staff_accounts a join staff_sites s on s.account_id = a.id join audit_log l on l.account_id = a.id and l.action = 'staff.created' where a.email = 'test.agent.$$@example.org'")
+[ "$c" = 1 ]; ok $? "the account, its site and its audit entry are written (e-mail lower-cased)"
+printf 'a long enough password\n' | $admin staff-add test.agent.$$@example.org agent "Again" "$site" > "$tmp/out" 2>&1
+[ $? -ne 0 ] && grep -q 'already exists' "$tmp/out"; ok $? "an e-mail already in use is refused, and the message says so"
+printf 'a long enough password\n' | $admin staff-add other.agent.$$@example.org agent "Other" "$site" no-such-site > "$tmp/out" 2>&1
+[ $? -ne 0 ] && grep -q 'no site no-such-site' "$tmp/out"; ok $? "an unknown site is refused by name"
+c=$(psql -X -A -t -c "select count(*) from staff_accounts where email = 'other.agent.$$@example.org'")
+[ "$c" = 0 ]; ok $? "nothing of a refused account is written"
+printf 'short\n' | $admin staff-add short.pw.$$@example.org agent "Short" "$site" > /dev/null 2>&1
+[ $? -ne 0 ]; ok $? "a password under 12 characters is refused"
+
 $admin frobnicate > /dev/null 2>&1; [ $? -eq 2 ]; ok $? "an unknown command prints the usage (status 2)"
 echo "1..$n"
