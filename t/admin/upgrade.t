@@ -125,12 +125,15 @@ sed 's/^/# /' "$tmp/diff" | head -40
 ok $r "the upgraded catalog equals a fresh install's ($(grep -c '^function ' "$tmp/fresh.catalog") functions, $(grep -c '^view ' "$tmp/fresh.catalog") views, $(grep -c '^trigger ' "$tmp/fresh.catalog") triggers)"
 
 # The same numbered migrations as the old commit: nothing may differ.
-if [ "$(cd "$tmp/old" && ls [0-9][0-9][0-9]_*.sql)" = "$(cd "$top/schema" && ls [0-9][0-9][0-9]_*.sql)" ]; then
+# Only as long as schema/ is the one of the commit that moved the code
+# (a1440d3): any later change of a function makes them differ, rightly.
+if [ "$(cd "$tmp/old" && ls [0-9][0-9][0-9]_*.sql)" = "$(cd "$top/schema" && ls [0-9][0-9][0-9]_*.sql)" ] &&
+	git -C "$top" diff --quiet a1440d3 -- schema/ 2>/dev/null; then
 	diff "$tmp/old.catalog" "$tmp/fresh.catalog" >"$tmp/diff"; r=$?
 	sed 's/^/# /' "$tmp/diff" | head -40
 	ok $r "a fresh install's catalog equals $old_commit's, function bodies included"
 else
-	echo "ok $((n += 1)) - # SKIP new migrations since $old_commit: the catalogs may differ"
+	echo "ok $((n += 1)) - # SKIP the schema has changed since a1440d3: the catalogs rightly differ"
 fi
 
 digest >"$tmp/data.after"
