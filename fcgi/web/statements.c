@@ -9,7 +9,7 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Home page: every site, grouped by department; columns: slug, name,
 	 * kind, city, department_code, department_name. */
-	[S_SITES] = { "sites", 0, 1,
+	[S_SITES] = { "sites", 0, STMT_STANDBY,
 	    "SELECT slug, name, kind, city, department_code, department_name"
 	    "  FROM sites"
 	    " ORDER BY department_code, kind, name" },
@@ -17,7 +17,7 @@ const struct statement statements[STMT_COUNT] = {
 	/* Site page header; $1 = slug, $2 = language; columns: id, name,
 	 * kind, address, postal_code, city, phone, time_zone, alternative
 	 * route (translated when it can be), the language of that text. */
-	[S_SITE] = { "site", 2, 1,
+	[S_SITE] = { "site", 2, STMT_STANDBY,
 	    "SELECT s.id, s.name, s.kind, s.address, s.postal_code, s.city,"
 	    "       coalesce(s.phone, ''), s.time_zone, a.alternative_route, a.lang"
 	    "  FROM sites s"
@@ -30,7 +30,7 @@ const struct statement statements[STMT_COUNT] = {
 	 * line), next slot (local 'YYYY-MM-DD HH24:MI' or empty; always empty
 	 * for a procedure allocated by draw), allocation mode, language of
 	 * the texts; $2 = language. */
-	[S_SITE_PROCEDURES] = { "site_procedures", 2, 1,
+	[S_SITE_PROCEDURES] = { "site_procedures", 2, STMT_STANDBY,
 	    "SELECT p.code, t.name, t.description, p.duration_minutes,"
 	    "       p.requires_agdref, t.documents,"
 	    "       coalesce(to_char(n.starts_at AT TIME ZONE s.time_zone,"
@@ -53,7 +53,7 @@ const struct statement statements[STMT_COUNT] = {
 	 * name, description, duration, requires_agdref, documents,
 	 * allocation mode, address, postal code, city, language of the
 	 * procedure texts, language of the alternative route; $3 = language. */
-	[S_SITE_PROCEDURE] = { "site_procedure", 3, 1,
+	[S_SITE_PROCEDURE] = { "site_procedure", 3, STMT_STANDBY,
 	    "SELECT s.id, s.name, s.time_zone, a.alternative_route, p.id,"
 	    "       t.name, t.description, p.duration_minutes, p.requires_agdref,"
 	    "       t.documents, creneau_public_mode(s.id, p.id),"
@@ -67,20 +67,20 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Local days with free places; $1 site, $2 procedure, $3 days;
 	 * columns: day (YYYY-MM-DD), free places. */
-	[S_SLOT_DAYS] = { "slot_days", 3, 1,
+	[S_SLOT_DAYS] = { "slot_days", 3, STMT_STANDBY,
 	    "SELECT day::text, free FROM slot_days($1::bigint, $2::bigint, $3::int)"
 	    " ORDER BY day" },
 
 	/* Free times of a local day; $1 site, $2 procedure, $3 day;
 	 * columns: slot id, local time (HH24:MI), free places. */
-	[S_SLOT_TIMES] = { "slot_times", 3, 1,
+	[S_SLOT_TIMES] = { "slot_times", 3, STMT_STANDBY,
 	    "SELECT slot_id, local_time, free"
 	    "  FROM slot_times($1::bigint, $2::bigint, $3::date)"
 	    " ORDER BY local_time" },
 
 	/* When the next slots will be published, local to the site; $1
 	 * site, $2 procedure, $3 time zone; one column, empty if unknown. */
-	[S_NEXT_PUBLICATION] = { "next_publication", 3, 1,
+	[S_NEXT_PUBLICATION] = { "next_publication", 3, STMT_STANDBY,
 	    "SELECT coalesce(to_char(procedure_next_publication($1::bigint,"
 	    "       $2::bigint) AT TIME ZONE $3, 'YYYY-MM-DD HH24:MI'), '')" },
 
@@ -570,7 +570,7 @@ const struct statement statements[STMT_COUNT] = {
 	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a
 	 * release (issue 10): only the slots published before $4 (epoch s),
 	 * so the places already free are not queued. */
-	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 4, 1,
+	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 4, STMT_STANDBY,
 	    "SELECT b.local_start::date::text, sum(b.free)::integer"
 	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
@@ -579,7 +579,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "                                FROM sites st WHERE st.id = $1::bigint)"
 	    "                             + greatest($3::int, 0)"
 	    " GROUP BY 1 ORDER BY 1" },
-	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 4, 1,
+	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 4, STMT_STANDBY,
 	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI'), b.free"
 	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
@@ -770,4 +770,15 @@ const struct statement statements[STMT_COUNT] = {
 	[S_CAL_SWITCH_SET] = { "cal_switch_set", 4, 0,
 	    "SELECT outcome, changed FROM draw_switch_override($1::bigint, $2::bigint,"
 	    "       $3::bigint, $4)" },
+
+	/* This host is alive (fcgi/web/hosts.c, at most once a second per
+	 * host); $1 host name, $2 seconds a host counts as alive; one
+	 * column: the number of live hosts. */
+	[S_HOST_BEAT] = { "host_beat", 2, STMT_WRITE,
+	    "SELECT creneau_host_beat($1, $2::int)" },
+
+	/* Run on the standby only (fcgi/common/db.c): seconds since the
+	 * newest host beat it replayed; NULL when it is not in recovery. */
+	[S_STANDBY_STALENESS] = { "standby_staleness", 0, STMT_READONLY,
+	    "SELECT creneau_standby_staleness()" },
 };

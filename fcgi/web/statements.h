@@ -95,13 +95,26 @@ enum stmt {
 	/* The draw switch (schema/020_draw_switch.sql). */
 	S_CAL_SWITCH_STATUS,
 	S_CAL_SWITCH_SET,
+	/* Past one machine (schema/022_global_admission.sql). */
+	S_HOST_BEAT,
+	S_STANDBY_STALENESS,
 	STMT_COUNT
 };
+
+/* struct statement's readonly: a change of state (0, never retried and
+ * always on the primary), a read safe to retry after a lost connection,
+ * or such a read that may also be answered by the streaming standby
+ * (database_standby; only the public pages anyone sees the same: home,
+ * site, calendar, a day's times), bounded by standby_max_lag_seconds
+ * (issue 15, fcgi/common/db.c). */
+#define STMT_WRITE	0
+#define STMT_READONLY	1
+#define STMT_STANDBY	2
 
 struct statement {
 	const char	*name;
 	int		 nparams;
-	int		 readonly;	/* safe to retry after a lost connection */
+	int		 readonly;	/* STMT_WRITE, STMT_READONLY or STMT_STANDBY */
 	const char	*sql;
 };
 
