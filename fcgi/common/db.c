@@ -2,6 +2,8 @@
  * worker process, opened lazily and never shared across fork(). */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@ static struct {
 
 #define STANDBY_CHECK_MS	1000	/* staleness read at most this often */
 #define STANDBY_RETRY_MS	10000	/* reconnection attempts this far apart */
+#define STANDBY_CONNECT_MS	500	/* a connection to it takes at most this */
+#define STANDBY_STATEMENT_MS	"2000"	/* a statement on it takes at most this */
 
 /* Remembers the configuration; connecting waits for the first query. */
 void
@@ -109,26 +113,77 @@ db_session_settings(PGconn *c, const struct conf *cf)
 	return ok ? 0 : -1;
 }
 
+/* Returns the wall clock in milliseconds. */
+static long long
+clock_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connects without waiting more than ms milliseconds (a standby that
+ * does not answer must not hold the request: libpq's connect_timeout
+ * counts whole seconds, at least 2); returns the connection, which may
+ * be bad, or NULL. A host name is still resolved before the wait starts. */
+static PGconn *
+connect_within(const char *const *keys, const char *const *values, int ms)
+{
+	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
+	PGconn				*c;
+	struct pollfd			 pfd;
+	long long			 left, deadline = clock_ms() + ms;
+	int				 n;
+
+	if ((c = PQconnectStartParams(keys, values, 1)) == NULL ||
+	    PQstatus(c) == CONNECTION_BAD)
+		return c;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if ((left = deadline - clock_ms()) <= 0)
+			break;
+		pfd.fd = PQsocket(c);
+		pfd.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		if ((n = poll(&pfd, 1, (int)left)) == 0)
+			break;
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			st = PQconnectPoll(c);
+	}
+	if (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* Makes sure l has a usable connection to conninfo; returns 0, or -1
  * when the server cannot be reached (logged for the primary; the
- * standby's state changes are logged by standby_usable). */
+ * standby's state changes are logged by standby_usable). The standby's
+ * connection gets STANDBY_CONNECT_MS to connect and STANDBY_STATEMENT_MS
+ * per statement (statement_timeout), after which the primary answers. */
 static int
 ensure_connected(struct link *l, const char *conninfo)
 {
 	static const char *const keys[] = {
-		"dbname", "connect_timeout", "application_name", NULL
+		"dbname", "connect_timeout", "application_name", "options", NULL
 	};
-	const char	*values[4];
+	const char	*values[5];
 
 	if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_OK)
 		return 0;
 	link_close(l);
 	memset(l->prepared, 0, sizeof(l->prepared));
 	values[0] = conninfo;
-	values[1] = l == &standby ? "2" : "3";
+	values[1] = "3";
 	values[2] = l == &standby ? "creneau-fcgi-standby" : "creneau-fcgi";
-	values[3] = NULL;
-	l->conn = PQconnectdbParams(keys, values, 1);
+	values[3] = l == &standby ? "-c statement_timeout=" STANDBY_STATEMENT_MS : NULL;
+	values[4] = NULL;
+	if (l == &standby)
+		l->conn = connect_within(keys, values, STANDBY_CONNECT_MS);
+	else
+		l->conn = PQconnectdbParams(keys, values, 1);
 	if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK ||
 	    db_session_settings(l->conn, conf) == -1) {
 		if (l == &primary)
@@ -138,16 +193,6 @@ ensure_connected(struct link *l, const char *conninfo)
 		return -1;
 	}
 	return 0;
-}
-
-/* Returns the wall clock in milliseconds. */
-static long long
-clock_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Logs the standby's state when it changes (1 used, 2 not used). */
@@ -168,7 +213,7 @@ standby_say(int state, const char *why)
  * replayed (creneau_standby_staleness(), schema/022) is at most
  * standby_max_lag_seconds old. Checked at most once a second per worker
  * (one small query on the standby); an unreachable standby is tried again
- * every 10 s. So what it shows is at most standby_max_lag_seconds plus a
+ * every 10 s, for at most STANDBY_CONNECT_MS. So what it shows is at most standby_max_lag_seconds plus a
  * second old. */
 static int
 standby_usable(void)

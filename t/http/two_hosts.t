@@ -16,8 +16,10 @@ over 127.0.0.1) that the public pages read from while it is fresh.
   every page answers (no 5xx) and state changes still work;
 - the waiting room's admissions over both hosts keep to the one global
   rate (the admission times the cookies carry are counted, not measured);
-- killing host A (SIGKILL to its nginx and workers) loses no confirmed
-  booking: host B shows them all, the database has them all."""
+- killing host A (SIGKILL to its nginx and workers) while people book
+  through it loses no confirmed booking: host B shows those confirmed
+  before, and the database has them all, and every booking a person in
+  flight was told is confirmed."""
 
 import os
 import re
@@ -52,6 +54,24 @@ def standby_sql(sql):
     out = subprocess.run(["psql", "-X", "-A", "-t", "-q", "-d", STANDBY, "-c", sql],
                          capture_output=True, text=True)
     return out.stdout.strip() if out.returncode == 0 else None
+
+
+# One person booking through the host of CRENEAU_URL (argv: slot, delay):
+# prints the reference once the page says the booking is confirmed.
+IN_FLIGHT = """
+import os, sys, time
+sys.path.insert(0, LIBDIR)
+from creneau_test import book, confirm, follow, form, new_identity, reference_of
+time.sleep(float(sys.argv[2]))
+t0 = time.time()
+ident = new_identity("hostsflight")
+_, r = book(int(sys.argv[1]), ident)
+sys.stderr.write("booked %.1f s %s\\n" % (time.time() - t0, r and r.status))
+if r is not None and r.status == 303:
+    _, done = confirm(follow(r), ident["email"])
+    if done is not None and done.status == 200 and form(done, has="code") is None:
+        print(reference_of(done), flush=True)
+""".replace("LIBDIR", repr(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib")))
 
 
 def status_of(ref):
@@ -126,7 +146,7 @@ try:
     rc_b, _ = ctl("host-start", "b", str(port_b), *extra)
     t.ok(rc_a == 0 and rc_b == 0, "two application hosts start on ports %d and %d" % (port_a, port_b))
 
-    code = fx.procedure("open", slots=12, capacity=1)
+    code = fx.procedure("open", slots=14, capacity=1)
     slots = fx.slots(code)
     site_path = "/site/" + fx.slug
     # The fixture reaches the standby before the pages look for it.
@@ -266,9 +286,24 @@ try:
          "letting in %d people at %d a minute takes at least %.0f s (the last at +%.0f s)"
          % (n, RATE, window, max(admit) if admit else -1))
 
-    # --- Host A dies: no confirmed booking is lost.
+    # --- Host A dies, bookings in flight: no confirmed booking is lost.
+    # People book through A (each in a process of its own) while A is
+    # killed; each prints its reference once told it is confirmed.
+    flight = []
+    for i, slot in enumerate(slots[5:11]):
+        env = dict(os.environ, CRENEAU_URL=HOSTS["a"])
+        flight.append(subprocess.Popen([sys.executable, "-c", IN_FLIGHT, str(slot), str(0.4 * i)],
+                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    time.sleep(4.5)
     rc, _ = ctl("host-kill", "a")
-    t.ok(rc == 0, "host A is killed (SIGKILL to its nginx and workers)")
+    t.ok(rc == 0, "host A is killed (SIGKILL to its nginx and workers) while people book through it")
+    told = []
+    for p in flight:
+        out, err = p.communicate(timeout=120)
+        told += [x for x in out.split() if re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", x)]
+        lines = err.strip().splitlines()
+        t.diag("in flight: %s" % " / ".join([x for x in lines if x.startswith("booked")] + lines[-1:]))
+    t.diag("%d of %d people in flight were told their booking is confirmed before A died" % (len(told), len(flight)))
     down = None
     try:
         down = raw_get(HOSTS["a"], "/healthz")[0]
@@ -280,10 +315,10 @@ try:
     t.ok(len(pages) == 3 and all(p.status == 200 and form(p, has="code") is None for p in pages) and
          [reference_of(p) for p in pages] == [ref1, ref2, ref4],
          "host B shows every booking confirmed through A, still confirmed")
-    t.ok(all(status_of(r) == "confirmed" for r in (ref1, ref2, ref4) if r),
-         "the database has them confirmed")
+    t.ok(all(status_of(r) == "confirmed" for r in [ref1, ref2, ref4] + told if r),
+         "the database has them confirmed, and the %d confirmed while A was killed" % len(told))
     ident5 = new_identity("hosts")
-    ref5, _ = book_confirmed(slots[4], ident5, "b", "b", "b")
+    ref5, _ = book_confirmed(slots[12], ident5, "b", "b", "b")
     t.ok(ref5 is not None, "host B alone goes on booking (%s)" % ref5)
 finally:
     on("main")
