@@ -113,9 +113,9 @@ db_session_settings(PGconn *c, const struct conf *cf)
 	return ok ? 0 : -1;
 }
 
-/* Returns the wall clock in milliseconds. */
-static long long
-clock_ms(void)
+/* Returns the wall clock in milliseconds (also for hosts.c). */
+long long
+db_clock_ms(void)
 {
 	struct timespec	 ts;
 
@@ -133,14 +133,14 @@ connect_within(const char *const *keys, const char *const *values, int ms)
 	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
 	PGconn				*c;
 	struct pollfd			 pfd;
-	long long			 left, deadline = clock_ms() + ms;
+	long long			 left, deadline = db_clock_ms() + ms;
 	int				 n;
 
 	if ((c = PQconnectStartParams(keys, values, 1)) == NULL ||
 	    PQstatus(c) == CONNECTION_BAD)
 		return c;
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-		if ((left = deadline - clock_ms()) <= 0)
+		if ((left = deadline - db_clock_ms()) <= 0)
 			break;
 		pfd.fd = PQsocket(c);
 		pfd.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
@@ -213,12 +213,13 @@ standby_say(int state, const char *why)
  * replayed (creneau_standby_staleness(), schema/022) is at most
  * standby_max_lag_seconds old. Checked at most once a second per worker
  * (one small query on the standby); an unreachable standby is tried again
- * every 10 s, for at most STANDBY_CONNECT_MS. So what it shows is at most standby_max_lag_seconds plus a
- * second old. */
+ * every 10 s, for at most STANDBY_CONNECT_MS. So what it shows is at most
+ * standby_max_lag_seconds plus a second old, as far as the primary's and
+ * the standby's clocks agree (the beats carry the primary's time). */
 static int
 standby_usable(void)
 {
-	long long	 now = clock_ms();
+	long long	 now = db_clock_ms();
 	PGresult	*res;
 	char		 state[6];
 	const char	*v;
@@ -296,8 +297,10 @@ standby_exec(struct req *r, enum stmt id, const char *const *params)
 		    NULL, NULL, 0);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK ||
 		    PQresultStatus(res) == PGRES_COMMAND_OK) {
-			if (arena_cleanup(r->arena, res_cleanup, res) == -1)
+			if (arena_cleanup(r->arena, res_cleanup, res) == -1) {
+				PQclear(res);
 				return NULL;
+			}
 			return res;
 		}
 		/* A query cancelled by replay (SQLSTATE 40001), or the
@@ -309,10 +312,10 @@ standby_exec(struct req *r, enum stmt id, const char *const *params)
 	}
 	if (PQstatus(standby.conn) != CONNECTION_OK) {
 		link_close(&standby);
-		sb.retry_ms = clock_ms() + STANDBY_RETRY_MS;
+		sb.retry_ms = db_clock_ms() + STANDBY_RETRY_MS;
 	}
 	sb.fresh = 0;
-	sb.checked_ms = clock_ms();
+	sb.checked_ms = db_clock_ms();
 	standby_say(2, "a query failed on it");
 	return NULL;
 }

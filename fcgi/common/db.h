@@ -18,5 +18,6 @@ int		 db_fail(struct req *);
 void		 db_close(void);
 int		 db_session_settings(PGconn *, const struct conf *);
 const char	*db_value(const PGresult *, int, int);
+long long	 db_clock_ms(void);
 
 #endif

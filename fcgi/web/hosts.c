@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -23,16 +22,6 @@ struct hosts_shared {
 
 static struct hosts_shared	*shared;
 static char			 name[512];
-
-/* Returns the wall clock in milliseconds. */
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* This host's name in creneau_hosts: host_name, else the machine's name
  * and the FastCGI socket (two sets on one machine are two hosts). */
@@ -63,7 +52,7 @@ hosts_live(struct req *r)
 {
 	const char	*p[2];
 	PGresult	*res;
-	long long	 now = now_ms();
+	long long	 now = db_clock_ms();
 	int64_t		 next, live;
 	long		 n;
 
