@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import http.client
 import urllib.parse
@@ -61,16 +62,17 @@ def standby_sql(sql):
 IN_FLIGHT = """
 import os, sys, time
 sys.path.insert(0, LIBDIR)
-from creneau_test import book, confirm, follow, form, new_identity, reference_of
+from creneau_test import book, confirm, follow, form, location_path, new_identity, reference_of
 time.sleep(float(sys.argv[2]))
 t0 = time.time()
 ident = new_identity("hostsflight")
 _, r = book(int(sys.argv[1]), ident)
 sys.stderr.write("booked %.1f s %s\\n" % (time.time() - t0, r and r.status))
 if r is not None and r.status == 303:
+    print("held", location_path(r), ident["email"], flush=True)
     _, done = confirm(follow(r), ident["email"])
     if done is not None and done.status == 200 and form(done, has="code") is None:
-        print(reference_of(done), flush=True)
+        print("confirmed", reference_of(done), flush=True)
 """.replace("LIBDIR", repr(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib")))
 
 
@@ -288,22 +290,33 @@ try:
          % (n, RATE, window, max(admit) if admit else -1))
 
     # --- Host A dies, bookings in flight: no confirmed booking is lost.
-    # People book through A (each in a process of its own) while A is
-    # killed; each prints its reference once told it is confirmed.
-    flight = []
+    # People book through A (each in a process of its own, a little after
+    # the one before) while A is killed; each says when it holds a place
+    # and when it is told the booking is confirmed.
+    flight, lines = [], []
+
+    def read_out(proc):
+        for line in proc.stdout:
+            lines.append(line.split())
     for i, slot in enumerate(slots[5:11]):
         env = dict(os.environ, CRENEAU_URL=HOSTS["a"])
-        flight.append(subprocess.Popen([sys.executable, "-c", IN_FLIGHT, str(slot), str(0.4 * i)],
-                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    time.sleep(4.5)
+        proc = subprocess.Popen([sys.executable, "-c", IN_FLIGHT, str(slot), str(0.5 * i)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        flight.append((proc, threading.Thread(target=read_out, args=(proc,), daemon=True)))
+        flight[-1][1].start()
+    # A dies once the first of them holds a place, the others on their way.
+    t.ok(wait_for(lambda: any(w[:1] == ["held"] for w in list(lines)), timeout=120, step=0.05),
+         "people book through host A")
     rc, _ = ctl("host-kill", "a")
     t.ok(rc == 0, "host A is killed (SIGKILL to its nginx and workers) while people book through it")
-    told = []
-    for p in flight:
-        out, err = p.communicate(timeout=120)
-        told += [x for x in out.split() if re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", x)]
-        lines = err.strip().splitlines()
-        t.diag("in flight: %s" % " / ".join([x for x in lines if x.startswith("booked")] + lines[-1:]))
+    for proc, reader in flight:
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+        reader.join(timeout=10)
+        errs = err.strip().splitlines()
+        t.diag("in flight: %s" % " / ".join([x for x in errs if x.startswith("booked")] + errs[-1:]))
+    told = [w[1] for w in lines if w[:1] == ["confirmed"] and len(w) == 2]
+    held = [(w[1], w[2]) for w in lines if w[:1] == ["held"] and len(w) == 3]
     t.diag("%d of %d people in flight were told their booking is confirmed before A died" % (len(told), len(flight)))
     down = None
     try:
@@ -318,6 +331,17 @@ try:
          "host B shows every booking confirmed through A, still confirmed")
     t.ok(all(status_of(r) == "confirmed" for r in [ref1, ref2, ref4] + told if r),
          "the database has them confirmed, and the %d confirmed while A was killed" % len(told))
+    # Those whose hold went through A but whose code did not: the link
+    # works on B, and the code confirms it there (or it already is).
+    finished = 0
+    for path, email in held:
+        page = get(path)
+        if page.status == 200 and form(page, has="code") is not None:
+            _, page = confirm(page, email)
+        if page is not None and page.status == 200 and form(page, has="code") is None and \
+                status_of(reference_of(page) or "") == "confirmed":
+            finished += 1
+    t.is_(finished, len(held), "every hold made through A before it died is confirmed through B (%d)" % len(held))
     ident5 = new_identity("hosts")
     ref5, _ = book_confirmed(slots[12], ident5, "b", "b", "b")
     t.ok(ref5 is not None, "host B alone goes on booking (%s)" % ref5)
