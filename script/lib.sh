@@ -362,15 +362,22 @@ EOF
 }
 
 # Starts PostgreSQL on a unix socket in run/ and on 127.0.0.1:$PGPORT
-# (replication only, see cr_pg_hba), durable, ready to feed a streaming
-# standby (wal_level replica, WAL senders, replication slots whose
-# retained WAL is bounded).
+# (replication only, see cr_pg_hba; unless that port is taken, say by a
+# system PostgreSQL on 5432 beside script/server: then the unix socket
+# only, and no standby), durable, ready to feed a streaming standby
+# (wal_level replica, WAL senders, replication slots whose retained WAL
+# is bounded).
 cr_pg_start() {
+	local listen=127.0.0.1
 	cr_pg_init
 	cr_pg_running && return 0
 	cr_pg_hba
+	if ! cr_port_free "$PGPORT"; then
+		cr_say "127.0.0.1:$PGPORT is taken: PostgreSQL listens on its unix socket only (no streaming standby)"
+		listen=
+	fi
 	cr_as "$PGBIN/pg_ctl" -w -t 60 -D "$pgdata" -l "$logdir/postgresql.log" \
-		-o "-c listen_addresses='127.0.0.1' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on -c shared_preload_libraries=pg_stat_statements -c track_functions=all -c wal_level=replica -c max_wal_senders=10 -c max_replication_slots=10 -c max_slot_wal_keep_size=1GB" \
+		-o "-c listen_addresses='$listen' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on -c shared_preload_libraries=pg_stat_statements -c track_functions=all -c wal_level=replica -c max_wal_senders=10 -c max_replication_slots=10 -c max_slot_wal_keep_size=1GB" \
 		start >/dev/null || { cr_show_logs; cr_die "PostgreSQL did not start"; }
 }
 
@@ -637,6 +644,8 @@ cr_standby_start() {
 	local name=${1:-standby} port=${2:-} pw i slot
 	case $name in *[!a-z0-9_]* | '') cr_die "cr_standby_start: bad name '$name'" ;; esac
 	cr_pg_running || cr_die "cr_standby_start: the primary of $state is not running"
+	[ "$(cr_psql -d postgres -Atc 'SHOW listen_addresses')" = 127.0.0.1 ] ||
+		cr_die "cr_standby_start: the primary does not listen on 127.0.0.1:$PGPORT (the port was taken when it started)"
 	standby_pgdata=$state/$name
 	slot=creneau_$name
 	if [ -z "$port" ] && [ -f "$state/$name.env" ]; then

@@ -338,13 +338,13 @@ worker_run(const struct conf *c, int listen_fd)
 		 * request comes back here. */
 		pfd.fd = listen_fd;
 		pfd.events = POLLIN;
-		if ((ready = poll(&pfd, 1, HOSTS_BEAT_MS)) <= 0) {
-			if (ready == 0) {
-				hosts_tick(c, a);
-				arena_reset(a);
-			}
+		if ((ready = poll(&pfd, 1, HOSTS_BEAT_MS)) == 0) {
+			hosts_tick(c, a);
+			arena_reset(a);
 			continue;
 		}
+		if (ready < 0 && errno == EINTR)
+			continue;
 		if (FCGX_Accept_r(&fx) < 0) {
 			if (errno != EINTR && ++failures > 100) {
 				log_msg("accept keeps failing: %s", strerror(errno));
