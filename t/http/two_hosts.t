@@ -18,8 +18,9 @@ over 127.0.0.1) that the public pages read from while it is fresh.
   rate (the admission times the cookies carry are counted, not measured);
 - killing host A (SIGKILL to its nginx and workers) while people book
   through it loses no confirmed booking: host B shows those confirmed
-  before, and the database has them all, and every booking a person in
-  flight was told is confirmed."""
+  before, the database has them and every booking a person in flight
+  was told is confirmed, and every hold made through A before it died is
+  confirmed through B."""
 
 import os
 import re
