@@ -342,12 +342,42 @@ cr_pg_init() {
 		{ cat "$logdir/initdb.log" >&2; cr_die "initdb failed"; }
 }
 
-# Starts PostgreSQL on a unix socket in run/ only (no TCP), durable.
+# Writes the cluster's pg_hba.conf (at every start; the cluster is ours):
+# trust on the unix socket in run/, and on TCP (127.0.0.1 only) nothing
+# but streaming replication by the role creneau_replication with its
+# password (cr_standby_start), so no other local user logs in over TCP.
+cr_pg_hba() {
+	cat >"$pgdata/pg_hba.conf" <<'EOF'
+# Written by script/lib.sh (cr_pg_hba) at every start of this cluster.
+# The unix socket lives in the state directory's run/: trust.
+local   all          all                                  trust
+local   replication  all                                  trust
+# TCP on 127.0.0.1: only a streaming standby (cr_standby_start), with the
+# password of creneau_replication; any other TCP connection is refused.
+host    replication  creneau_replication  127.0.0.1/32    scram-sha-256
+EOF
+	if cr_is_root; then
+		chown creneau:creneau "$pgdata/pg_hba.conf"
+	fi
+}
+
+# Starts PostgreSQL on a unix socket in run/ and on 127.0.0.1:$PGPORT
+# (replication only, see cr_pg_hba; unless that port is taken, say by a
+# system PostgreSQL on 5432 beside script/server: then the unix socket
+# only, and no standby), durable, ready to feed a streaming standby
+# (wal_level replica, WAL senders, replication slots whose retained WAL
+# is bounded).
 cr_pg_start() {
+	local listen=127.0.0.1
 	cr_pg_init
 	cr_pg_running && return 0
+	cr_pg_hba
+	if ! cr_port_free "$PGPORT"; then
+		cr_say "127.0.0.1:$PGPORT is taken: PostgreSQL listens on its unix socket only (no streaming standby)"
+		listen=
+	fi
 	cr_as "$PGBIN/pg_ctl" -w -t 60 -D "$pgdata" -l "$logdir/postgresql.log" \
-		-o "-c listen_addresses='' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on -c shared_preload_libraries=pg_stat_statements -c track_functions=all" \
+		-o "-c listen_addresses='$listen' -c unix_socket_directories='$rundir' -c port=$PGPORT -c fsync=on -c synchronous_commit=on -c shared_preload_libraries=pg_stat_statements -c track_functions=all -c wal_level=replica -c max_wal_senders=10 -c max_replication_slots=10 -c max_slot_wal_keep_size=1GB" \
 		start >/dev/null || { cr_show_logs; cr_die "PostgreSQL did not start"; }
 }
 
@@ -590,10 +620,177 @@ cr_sweeper_start() {
 		>>"$logdir/sweeper.log" 2>&1 &
 }
 
-# Stops nginx, creneau-fcgi and PostgreSQL of the state directory;
-# idempotent.
+# --- past one machine: a streaming standby, more application hosts ----------
+
+# cr_standby_start [NAME [PORT]]
+#   Starts a PostgreSQL streaming hot standby of the state directory's
+#   primary (running, cr_pg_start; its PGPORT set), on this machine:
+#     data directory  $state/NAME (default NAME: standby)
+#     log             $logdir/NAME.log
+#     socket          $rundir/.s.PGSQL.PORT (unix socket only, no TCP);
+#                     PORT: the argument, else the one of its last start
+#                     ($state/NAME.env), else a free one
+#   The first time, it takes a base backup over TCP (pg_basebackup -R:
+#   standby.signal, primary_conninfo host=127.0.0.1 port=$PGPORT as the
+#   role creneau_replication, whose password is in $state/pgpass, mode
+#   0600; a physical replication slot creneau_NAME keeps the WAL the
+#   standby has not received, up to the primary's max_slot_wal_keep_size).
+#   Later calls restart the same standby. Returns once it accepts
+#   read-only connections (consistent) and streams from the primary.
+#   Sets standby_pgdata, standby_port and standby_conninfo (a libpq
+#   conninfo, for creneau.conf's database_standby, or psql "$standby_conninfo").
+#   Idempotent. Stopped by cr_standby_stop, and by cr_stop_all.
+cr_standby_start() {
+	local name=${1:-standby} port=${2:-} pw i slot
+	case $name in *[!a-z0-9_]* | '') cr_die "cr_standby_start: bad name '$name'" ;; esac
+	cr_pg_running || cr_die "cr_standby_start: the primary of $state is not running"
+	[ "$(cr_psql -d postgres -Atc 'SHOW listen_addresses')" = 127.0.0.1 ] ||
+		cr_die "cr_standby_start: the primary does not listen on 127.0.0.1:$PGPORT (the port was taken when it started)"
+	standby_pgdata=$state/$name
+	slot=creneau_$name
+	if [ -z "$port" ] && [ -f "$state/$name.env" ]; then
+		port=$(sed -n 's/^STANDBY_PORT=//p' "$state/$name.env")
+	fi
+	[ -n "$port" ] || port=$(cr_free_port)
+	# shellcheck disable=SC2034 # for the caller
+	standby_port=$port
+	# shellcheck disable=SC2034
+	standby_conninfo="host=$rundir port=$port dbname=$CRENEAU_DB user=$CRENEAU_DBUSER"
+	printf 'STANDBY_PORT=%s\n' "$port" >"$state/$name.env"
+	if [ ! -f "$standby_pgdata/PG_VERSION" ]; then
+		# The primary's side: the replication role and its password.
+		if [ ! -s "$state/pgpass" ]; then
+			pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+			(umask 077 && printf '*:*:*:creneau_replication:%s\n' "$pw" >"$state/pgpass")
+		fi
+		chmod 600 "$state/pgpass"
+		if cr_is_root; then
+			chown creneau:creneau "$state/pgpass"
+		fi
+		pw=$(cut -d: -f5 "$state/pgpass")
+		cr_psql -d postgres >/dev/null <<EOF ||
+SELECT count(*) AS have FROM pg_roles WHERE rolname = 'creneau_replication' \gset
+\if :have
+\else
+CREATE ROLE creneau_replication REPLICATION LOGIN;
+\endif
+ALTER ROLE creneau_replication PASSWORD '$pw';
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+ WHERE slot_name = '$slot' AND NOT active;
+EOF
+			cr_die "cr_standby_start: setting up the replication role failed"
+		cr_say "base backup of the primary into $standby_pgdata"
+		rm -rf "$standby_pgdata"
+		cr_as "$PGBIN/pg_basebackup" -D "$standby_pgdata" -R -X stream -C -S "$slot" \
+			--checkpoint=fast -d "host=127.0.0.1 port=$PGPORT user=creneau_replication passfile=$state/pgpass application_name=$name" \
+			>"$logdir/$name-basebackup.log" 2>&1 ||
+			{ cat "$logdir/$name-basebackup.log" >&2; cr_die "pg_basebackup failed"; }
+	fi
+	if ! cr_as "$PGBIN/pg_ctl" -D "$standby_pgdata" status >/dev/null 2>&1; then
+		cr_as "$PGBIN/pg_ctl" -w -t 60 -D "$standby_pgdata" -l "$logdir/$name.log" \
+			-o "-c listen_addresses='' -c unix_socket_directories='$rundir' -c port=$port -c hot_standby=on -c shared_preload_libraries=pg_stat_statements -c track_functions=all" \
+			start >/dev/null || { tail -n 30 "$logdir/$name.log" >&2; cr_die "the standby $name did not start"; }
+	fi
+	for ((i = 0; i < 120; i++)); do
+		[ "$(cr_as env PGHOST="$rundir" PGPORT="$port" PGUSER="$CRENEAU_DBUSER" \
+			psql -X -Atq -d postgres -c "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null)" = streaming ] &&
+			return 0
+		sleep 0.5
+	done
+	tail -n 30 "$logdir/$name.log" >&2
+	cr_die "the standby $name does not stream from the primary"
+}
+
+# cr_standby_stop [NAME [remove]]
+#   Stops the standby NAME (default standby; fast shutdown); fine if it
+#   is not running. With "remove", also deletes its data directory and
+#   drops its replication slot on the primary (when that runs), so the
+#   primary keeps no WAL for it.
+cr_standby_stop() {
+	local name=${1:-standby}
+	if [ -f "$state/$name/PG_VERSION" ] &&
+		cr_as "$PGBIN/pg_ctl" -D "$state/$name" status >/dev/null 2>&1; then
+		cr_as "$PGBIN/pg_ctl" -D "$state/$name" -m fast -w -t 60 stop >/dev/null || true
+	fi
+	if [ "${2:-}" = remove ]; then
+		rm -rf "${state:?}/$name" "$state/$name.env"
+		if cr_pg_running; then
+			cr_psql -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+				WHERE slot_name = 'creneau_$name' AND NOT active" >/dev/null || true
+		fi
+	fi
+}
+
+# cr_host_start NAME PORT [LINE...]
+#   Starts one more application host on this machine, sharing the state
+#   directory's PostgreSQL: creneau-fcgi and an nginx on 127.0.0.1:PORT,
+#   its files in $state/hosts/NAME/ (creneau.conf, nginx.conf, log/) and
+#   its sockets and pid files in $rundir/host-NAME/. Its creneau.conf is
+#   the state's (same database, same secret) with its own socket,
+#   pid_file, base_url and host_name (NAME), then the LINE arguments
+#   ("key = value", e.g. "database_standby = $standby_conninfo"), which
+#   override. Waits for its /healthz. Stopped by cr_host_stop, and by
+#   cr_stop_all.
+cr_host_start() {
+	local name=$1 port=$2
+	shift 2
+	case $name in *[!a-z0-9_]* | '') cr_die "cr_host_start: bad name '$name'" ;; esac
+	[ -f "$conf" ] || cr_die "cr_host_start: $conf is missing (start the state first)"
+	# The host's own paths: the functions called see these locals.
+	local base=$conf line hdir=$state/hosts/$name hrun=$rundir/host-$name
+	local state=$hdir rundir=$hrun logdir=$hdir/log conf=$hdir/creneau.conf
+	local CRENEAU_PORT=$port
+	mkdir -p "$logdir" "$state/nginx" "$rundir"
+	{
+		printf '# Generated by script/lib.sh (cr_host_start %s): %s, then\n' "$name" "$base"
+		printf '# what this host has of its own.\n'
+		grep -v '^#' "$base"
+		printf 'socket = %s\npid_file = %s\nbase_url = %s\nhost_name = %s\n' \
+			"$rundir/fcgi.sock" "$rundir/creneau-fcgi.pid" "http://127.0.0.1:$port" "$name"
+		for line in "$@"; do
+			printf '%s\n' "$line"
+		done
+	} >"$conf"
+	if cr_is_root; then
+		chown -R creneau:creneau "$state" "$rundir"
+	fi
+	cr_fcgi_start
+	cr_nginx_conf
+	cr_nginx_start
+	cr_wait_healthy
+}
+
+# cr_host_stop NAME [kill]
+#   Stops the host NAME of cr_host_start: nginx, then creneau-fcgi,
+#   gracefully; with "kill", as a machine that dies: SIGKILL at once to
+#   nginx and its workers, and to creneau-fcgi's supervisor and workers.
+cr_host_stop() {
+	local hrun=$rundir/host-$1 f p pids=()
+	if [ "${2:-}" = kill ]; then
+		for f in nginx creneau-fcgi; do
+			if p=$(cr_pid_alive "$hrun/$f.pid" "$f"); then
+				pids+=("$p")
+				mapfile -t -O "${#pids[@]}" pids < <(ps -o pid= --ppid "$p" | tr -d ' ')
+			fi
+		done
+		[ "${#pids[@]}" -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
+		return 0
+	fi
+	cr_stop_pidfile "$hrun/nginx.pid" nginx QUIT
+	cr_stop_pidfile "$hrun/creneau-fcgi.pid" creneau-fcgi TERM
+}
+
+# Stops nginx, creneau-fcgi and PostgreSQL of the state directory, with
+# its extra hosts and standbys; idempotent.
 cr_stop_all() {
 	[ -d "${state:-}" ] || return 0
+	local h
+	for h in "$state"/hosts/*/; do
+		[ -d "$h" ] && { cr_host_stop "$(basename "$h")" || true; }
+	done
+	for h in "$state"/*.env; do
+		[ -f "$h" ] && [ "$h" != "$state/env" ] && { cr_standby_stop "$(basename "$h" .env)" || true; }
+	done
 	cr_nginx_stop || true
 	cr_stop_pidfile "$rundir/sweeper.pid" script/sweeper || true
 	cr_stop_pidfile "$rundir/notify.pid" creneau-notify || true

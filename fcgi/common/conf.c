@@ -31,6 +31,9 @@ struct key {
 
 static const struct key keys[] = {
 	{ "database",		S(database) },
+	{ "database_standby",	S(database_standby) },
+	{ "standby_max_lag_seconds", N(K_INT, standby_max_lag_seconds, 1, 3600) },
+	{ "host_name",		S(host_name) },
 	{ "socket",		S(socket) },
 	{ "pid_file",		S(pid_file) },
 	{ "templates",		S(templates) },
@@ -99,6 +102,9 @@ conf_defaults(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	set_str(&c->database, "dbname=creneau");
+	set_str(&c->database_standby, "");
+	c->standby_max_lag_seconds = 5;
+	set_str(&c->host_name, "");
 	set_str(&c->socket, "/run/creneau/fcgi.sock");
 	set_str(&c->pid_file, "/run/creneau/creneau-fcgi.pid");
 	set_str(&c->templates, CRENEAU_PKGDATADIR "/templates");

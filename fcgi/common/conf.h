@@ -9,6 +9,10 @@
 
 struct conf {
 	char	*database;		/* libpq conninfo */
+	/* past one machine (issue 15) */
+	char	*database_standby;	/* hot standby for public reads; "": none */
+	int	 standby_max_lag_seconds;	/* staler: read the primary */
+	char	*host_name;		/* this host in creneau_hosts; "": hostname:socket */
 	char	*socket;		/* FastCGI unix socket path */
 	char	*pid_file;
 	char	*templates;		/* directory of *.xhtml */

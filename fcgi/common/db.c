@@ -4,9 +4,12 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 #include "db.h"
@@ -17,7 +20,6 @@ struct compiled {
 	char		*sql;
 	int		 nparams;
 	const char	*params[DB_MAX_PARAMS];
-	int		 prepared;	/* on the current connection */
 };
 
 static const struct conf	*conf;
@@ -26,7 +28,32 @@ static const struct statement	*table;
 static struct compiled		*compiled;
 static size_t			 count;
 static int			(*on_connect)(PGconn *, const struct conf *);
-static PGconn			*conn;
+
+/* A connection and the statements prepared on it: the primary (database,
+ * every statement) and the streaming standby (database_standby, only the
+ * statements marked DB_STANDBY; issue 15). */
+struct link {
+	const char	*what;		/* "primary" or "standby", for the log */
+	PGconn		*conn;
+	unsigned char	*prepared;	/* per statement, prepared on first use */
+};
+
+static struct link	primary = { "primary", NULL, NULL };
+static struct link	standby = { "standby", NULL, NULL };
+
+/* What the process knows of the standby: whether the last check found it
+ * fresh, when that check ran, and no reconnection before retry_ms. */
+static struct {
+	int		 fresh;
+	long long	 checked_ms;
+	long long	 retry_ms;
+	int		 said;		/* last state logged: 0 none, 1 used, 2 not */
+} sb;
+
+#define STANDBY_CHECK_MS	1000	/* staleness read at most this often */
+#define STANDBY_RETRY_MS	10000	/* reconnection attempts this far apart */
+#define STANDBY_CONNECT_MS	500	/* a connection to it takes at most this */
+#define STANDBY_STATEMENT_MS	"2000"	/* a statement on it takes at most this */
 
 /* Whether c may start or continue an SQL identifier. */
 static int
@@ -173,7 +200,9 @@ db_setup(const struct conf *c, const char *app, const struct statement *t,
 	table = t;
 	count = n;
 	on_connect = connect_hook;
-	if ((compiled = calloc(n, sizeof(*compiled))) == NULL)
+	if ((compiled = calloc(n, sizeof(*compiled))) == NULL ||
+	    (primary.prepared = calloc(n, 1)) == NULL ||
+	    (standby.prepared = calloc(n, 1)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		sz = strlen(t[i].sql) + 4 * DB_MAX_PARAMS + 1;
@@ -190,24 +219,40 @@ db_setup(const struct conf *c, const char *app, const struct statement *t,
 	return 0;
 }
 
-/* Closes the connection, if any. */
+/* Closes link l's connection, if any. */
+static void
+link_close(struct link *l)
+{
+	if (l->conn != NULL)
+		PQfinish(l->conn);
+	l->conn = NULL;
+	if (l->prepared != NULL)
+		memset(l->prepared, 0, count);
+}
+
+/* Closes the connections, if any. */
 void
 db_close(void)
 {
-	size_t	i;
-
-	if (conn != NULL)
-		PQfinish(conn);
-	conn = NULL;
-	for (i = 0; i < count; i++)
-		compiled[i].prepared = 0;
+	link_close(&primary);
+	link_close(&standby);
 }
 
-/* The current connection (NULL when none), for LISTEN and COPY. */
+/* The primary connection (NULL when none), for LISTEN and COPY. */
 PGconn *
 db_conn(void)
 {
-	return conn;
+	return primary.conn;
+}
+
+/* Returns the wall clock in milliseconds. */
+long long
+db_clock_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Gives a new connection the settings of creneau.conf that SQL reads:
@@ -232,33 +277,88 @@ db_session_settings(PGconn *c, const struct conf *cf)
 	return ok ? 0 : -1;
 }
 
-/* Makes sure a usable connection exists; returns 0, or -1 (logged)
- * when the database cannot be reached. */
-int
-db_connect(void)
+/* Connects without waiting more than ms milliseconds (a standby that
+ * does not answer must not hold the request: libpq's connect_timeout
+ * counts whole seconds, at least 2); returns the connection, which may
+ * be bad, or NULL. A host name is still resolved before the wait starts. */
+static PGconn *
+connect_within(const char *const *keys, const char *const *values, int ms)
+{
+	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
+	PGconn				*c;
+	struct pollfd			 pfd;
+	long long			 left, deadline = db_clock_ms() + ms;
+	int				 n;
+
+	if ((c = PQconnectStartParams(keys, values, 1)) == NULL ||
+	    PQstatus(c) == CONNECTION_BAD)
+		return c;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if ((left = deadline - db_clock_ms()) <= 0)
+			break;
+		pfd.fd = PQsocket(c);
+		pfd.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		if ((n = poll(&pfd, 1, (int)left)) == 0)
+			break;
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			st = PQconnectPoll(c);
+	}
+	if (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Makes sure l has a usable connection to conninfo; returns 0, or -1
+ * when the server cannot be reached (logged for the primary; the
+ * standby's state changes are logged by standby_usable). The standby's
+ * connection gets STANDBY_CONNECT_MS to connect and STANDBY_STATEMENT_MS
+ * per statement (statement_timeout), after which the primary answers. */
+static int
+link_connect(struct link *l, const char *conninfo)
 {
 	static const char *const keys[] = {
-		"dbname", "connect_timeout", "application_name", NULL
+		"dbname", "connect_timeout", "application_name", "options", NULL
 	};
-	const char	*values[4];
+	const char	*values[5];
+	char		 app[64];
 
-	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+	if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_OK)
 		return 0;
-	db_close();
-	values[0] = conf->database;
+	link_close(l);
+	snprintf(app, sizeof(app), "%s%s", application,
+	    l == &standby ? "-standby" : "");
+	values[0] = conninfo;
 	values[1] = "3";
-	values[2] = application;
-	values[3] = NULL;
-	conn = PQconnectdbParams(keys, values, 1);
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
-	    db_session_settings(conn, conf) == -1 ||
-	    (on_connect != NULL && on_connect(conn, conf) == -1)) {
-		log_msg("database unavailable: %s",
-		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
-		db_close();
+	values[2] = app;
+	values[3] = l == &standby ? "-c statement_timeout=" STANDBY_STATEMENT_MS : NULL;
+	values[4] = NULL;
+	if (l == &standby)
+		l->conn = connect_within(keys, values, STANDBY_CONNECT_MS);
+	else
+		l->conn = PQconnectdbParams(keys, values, 1);
+	if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK ||
+	    db_session_settings(l->conn, conf) == -1 ||
+	    (l == &primary && on_connect != NULL &&
+	    on_connect(l->conn, conf) == -1)) {
+		if (l == &primary)
+			log_msg("database unavailable: %s", l->conn != NULL ?
+			    PQerrorMessage(l->conn) : "out of memory");
+		link_close(l);
 		return -1;
 	}
 	return 0;
+}
+
+/* Makes sure a usable connection to the primary exists; returns 0, or
+ * -1 (logged) when the database cannot be reached. */
+int
+db_connect(void)
+{
+	return link_connect(&primary, conf->database);
 }
 
 /* Compares the columns PostgreSQL describes for statement name with the
@@ -298,9 +398,10 @@ db_check_columns(const char *name, const PGresult *desc, const char *cols,
 	return 0;
 }
 
-/* Copies res's SQLSTATE and message into err. */
+/* Copies res's SQLSTATE and message (of connection c) into err. */
 static void
-error_from(struct db_error *err, const PGresult *res, const char *what)
+error_from(struct db_error *err, PGconn *conn, const PGresult *res,
+    const char *what)
 {
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -311,28 +412,28 @@ error_from(struct db_error *err, const PGresult *res, const char *what)
 	    msg != NULL ? msg : PQerrorMessage(conn));
 }
 
-/* Prepares statement id unless it already is, and checks its declared
+/* Prepares statement id on l unless it already is, and checks its declared
  * columns; returns 0, or -1 with err filled. */
 static int
-prepare(size_t id, struct db_error *err)
+prepare(struct link *l, size_t id, struct db_error *err)
 {
 	PGresult	*res;
 	int		 ok;
 
-	if (compiled[id].prepared)
+	if (l->prepared[id])
 		return 0;
-	res = PQprepare(conn, table[id].name, compiled[id].sql,
+	res = PQprepare(l->conn, table[id].name, compiled[id].sql,
 	    compiled[id].nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
-		error_from(err, res, "prepare: ");
+		error_from(err, l->conn, res, "prepare: ");
 	PQclear(res);
 	if (!ok)
 		return -1;
-	res = PQdescribePrepared(conn, table[id].name);
+	res = PQdescribePrepared(l->conn, table[id].name);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
-		error_from(err, res, "describe: ");
+		error_from(err, l->conn, res, "describe: ");
 	else if (PQnparams(res) != compiled[id].nparams) {
 		snprintf(err->message, sizeof(err->message), "statement %s has"
 		    " %d parameters, PostgreSQL sees %d", table[id].name,
@@ -347,11 +448,11 @@ prepare(size_t id, struct db_error *err)
 		char	sql[128];
 
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", table[id].name);
-		res = PQexec(conn, sql);
+		res = PQexec(l->conn, sql);
 		PQclear(res);
 		return -1;
 	}
-	compiled[id].prepared = 1;
+	l->prepared[id] = 1;
 	return 0;
 }
 
@@ -370,7 +471,7 @@ db_prepare(size_t id, struct db_error *err)
 		    "database unavailable");
 		return -1;
 	}
-	return prepare(id, err);
+	return prepare(&primary, id, err);
 }
 
 /* Puts the value of every parameter of statement id, found by name in
@@ -415,11 +516,115 @@ bind(size_t id, const struct db_arg *args, const char **values,
 	return 0;
 }
 
+/* Logs the standby's state when it changes (1 used, 2 not used). */
+static void
+standby_say(int state, const char *why)
+{
+	if (sb.said == state)
+		return;
+	sb.said = state;
+	if (state == 1)
+		log_msg("standby: public pages read from it");
+	else
+		log_msg("standby: public pages read from the primary: %s", why);
+}
+
+/* Whether the standby may answer a DB_STANDBY statement now: it is
+ * configured, reachable, in recovery, and the newest host beat it has
+ * replayed (creneau_standby_staleness(), schema/code/hosts.sql) is at
+ * most standby_max_lag_seconds old. Checked at most once a second per
+ * process (one small query on the standby); an unreachable standby is
+ * tried again every 10 s, for at most STANDBY_CONNECT_MS. So what it
+ * shows is at most standby_max_lag_seconds plus a second old, as far as
+ * the primary's and the standby's clocks agree (the beats carry the
+ * primary's time). */
+static int
+standby_usable(void)
+{
+	long long	 now = db_clock_ms();
+	PGresult	*res;
+	double		 stale;
+	int		 ok, null;
+
+	if (conf->database_standby == NULL || *conf->database_standby == '\0')
+		return 0;
+	if (now >= sb.checked_ms && now - sb.checked_ms < STANDBY_CHECK_MS)
+		return sb.fresh;
+	sb.checked_ms = now;
+	sb.fresh = 0;
+	if (standby.conn == NULL && now < sb.retry_ms)
+		return 0;
+	if (link_connect(&standby, conf->database_standby) == -1) {
+		sb.retry_ms = now + STANDBY_RETRY_MS;
+		standby_say(2, "unreachable (or not yet consistent)");
+		return 0;
+	}
+	res = PQexec(standby.conn, "SELECT creneau_standby_staleness() AS stale");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	null = ok && PQgetisnull(res, 0, 0);
+	stale = ok && !null ? strtod(db_get(res, 0, "stale"), NULL) : 0;
+	PQclear(res);
+	if (!ok) {
+		if (PQstatus(standby.conn) != CONNECTION_OK)
+			link_close(&standby);
+		standby_say(2, "its staleness cannot be read");
+		return 0;
+	}
+	if (null) {
+		standby_say(2, "not in recovery, or no host beat replayed yet");
+		return 0;
+	}
+	if (stale > conf->standby_max_lag_seconds) {
+		standby_say(2, "lagging more than standby_max_lag_seconds");
+		return 0;
+	}
+	sb.fresh = 1;
+	standby_say(1, NULL);
+	return 1;
+}
+
+/* Runs statement id on the standby: its result, or NULL after any
+ * failure, which makes the standby unused until the next check; nothing
+ * is reported to the caller, who asks the primary. */
+static PGresult *
+standby_run(size_t id, const char *const *values)
+{
+	struct db_error	 err;
+	PGresult	*res = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (prepare(&standby, id, &err) == -1)
+		log_msg("standby: %s: %s", table[id].name, err.message);
+	else {
+		res = PQexecPrepared(standby.conn, table[id].name,
+		    compiled[id].nparams, values, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		    PQresultStatus(res) == PGRES_COMMAND_OK)
+			return res;
+		/* A query cancelled by replay (SQLSTATE 40001), or the
+		 * standby gone: the primary answers. */
+		error_from(&err, standby.conn, res, "");
+		log_msg("standby: %s: SQLSTATE %s: %s", table[id].name,
+		    err.sqlstate, err.message);
+		PQclear(res);
+	}
+	if (standby.conn == NULL || PQstatus(standby.conn) != CONNECTION_OK) {
+		link_close(&standby);
+		sb.retry_ms = db_clock_ms() + STANDBY_RETRY_MS;
+	}
+	sb.fresh = 0;
+	sb.checked_ms = db_clock_ms();
+	standby_say(2, "a query failed on it");
+	return NULL;
+}
+
 /* Runs statement id with its parameters bound by name and returns its
  * result (the caller PQclears it), or NULL with err filled: unavailable
  * when the database could not be reached, else sqlstate and message. A
  * read-only statement is retried once on a new connection after the old
- * one was lost. */
+ * one was lost. A DB_STANDBY statement goes to the standby while it is
+ * fresh enough (standby_usable), else, or when it fails there, to the
+ * primary. */
 PGresult *
 db_run(size_t id, const struct db_arg *args, struct db_error *err)
 {
@@ -433,33 +638,36 @@ db_run(size_t id, const struct db_arg *args, struct db_error *err)
 		return NULL;
 	if (bind(id, args, values, err) == -1)
 		return NULL;
+	if (table[id].readonly == DB_STANDBY && standby_usable() &&
+	    (res = standby_run(id, values)) != NULL)
+		return res;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_connect() == -1) {
 			err->unavailable = 1;
 			return NULL;
 		}
-		if (prepare(id, err) == -1) {
-			if (PQstatus(conn) != CONNECTION_OK) {
-				db_close();
+		if (prepare(&primary, id, err) == -1) {
+			if (PQstatus(primary.conn) != CONNECTION_OK) {
+				link_close(&primary);
 				continue;
 			}
 			return NULL;
 		}
-		res = PQexecPrepared(conn, table[id].name, compiled[id].nparams,
+		res = PQexecPrepared(primary.conn, table[id].name, compiled[id].nparams,
 		    values, NULL, NULL, 0);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			return res;
-		if (PQstatus(conn) != CONNECTION_OK) {
+		if (PQstatus(primary.conn) != CONNECTION_OK) {
 			log_msg("%s: connection lost: %s", table[id].name,
-			    PQerrorMessage(conn));
+			    PQerrorMessage(primary.conn));
 			PQclear(res);
-			db_close();
-			if (!table[id].readonly)
+			link_close(&primary);
+			if (table[id].readonly == DB_WRITE)
 				break;
 			continue;
 		}
-		error_from(err, res, "");
+		error_from(err, primary.conn, res, "");
 		PQclear(res);
 		return NULL;
 	}

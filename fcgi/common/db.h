@@ -17,10 +17,20 @@
 
 struct conf;
 
+/* struct statement's readonly: a change of state (never retried, always
+ * on the primary), a read safe to retry after a lost connection, or such
+ * a read that may also be answered by the streaming standby
+ * (database_standby; only the public pages anyone sees the same: home,
+ * site, calendar, a day's times), bounded by standby_max_lag_seconds
+ * (issue 15). */
+#define DB_WRITE	0
+#define DB_READONLY	1
+#define DB_STANDBY	2
+
 /* One statement of a program's table. */
 struct statement {
 	const char	*name;
-	int		 readonly;	/* safe to retry after a lost connection */
+	int		 readonly;	/* DB_WRITE, DB_READONLY or DB_STANDBY */
 	const char	*sql;		/* parameters written :name */
 	const char	*cols;		/* result columns, space-separated; NULL: none */
 };
@@ -52,6 +62,7 @@ int		 db_connect(void);
 PGconn		*db_conn(void);
 void		 db_close(void);
 int		 db_session_settings(PGconn *, const struct conf *);
+long long	 db_clock_ms(void);
 int		 db_compile(const char *, char *, size_t, const char **, int);
 int		 db_check_columns(const char *, const PGresult *, const char *,
 		    char *, size_t);

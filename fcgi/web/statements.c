@@ -11,7 +11,7 @@ const struct statement statements[STMT_COUNT] = {
 	[S_HEALTH] = { "health", 1, "SELECT 1 AS ok", "ok" },
 
 	/* Home page: every site, grouped by department. */
-	[S_SITES] = { "sites", 1,
+	[S_SITES] = { "sites", DB_STANDBY,
 	    "SELECT slug, name, kind, city, department_code, department_name"
 	    "  FROM sites"
 	    " ORDER BY department_code, kind, name",
@@ -19,7 +19,7 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* Site page header; alternative_route is translated when it can be,
 	 * route_lang is the language of that text. */
-	[S_SITE] = { "site", 1,
+	[S_SITE] = { "site", DB_STANDBY,
 	    "SELECT s.id, s.name, s.kind, s.address, s.postal_code, s.city,"
 	    "       coalesce(s.phone, '') AS phone, s.time_zone,"
 	    "       a.alternative_route, a.lang AS route_lang"
@@ -33,7 +33,7 @@ const struct statement statements[STMT_COUNT] = {
 	 * the site's time zone: documents one per line, next_slot local
 	 * 'YYYY-MM-DD HH24:MI' or empty (always empty for a procedure
 	 * allocated by draw), lang the language of the texts. */
-	[S_SITE_PROCEDURES] = { "site_procedures", 1,
+	[S_SITE_PROCEDURES] = { "site_procedures", DB_STANDBY,
 	    "SELECT p.code, t.name, t.description, p.duration_minutes,"
 	    "       p.requires_agdref, t.documents,"
 	    "       coalesce(to_char(n.starts_at AT TIME ZONE s.time_zone,"
@@ -57,7 +57,7 @@ const struct statement statements[STMT_COUNT] = {
 	/* Procedure page: a procedure of a site with its texts in :lang (lang
 	 * is the language they came in, route_lang that of the alternative
 	 * route); public_mode is how the public books it (open or draw). */
-	[S_SITE_PROCEDURE] = { "site_procedure", 1,
+	[S_SITE_PROCEDURE] = { "site_procedure", DB_STANDBY,
 	    "SELECT s.id AS site_id, s.name AS site_name, s.time_zone,"
 	    "       a.alternative_route, p.id AS procedure_id,"
 	    "       t.name AS procedure_name, t.description,"
@@ -77,14 +77,14 @@ const struct statement statements[STMT_COUNT] = {
 	    " documents public_mode address postal_code city lang route_lang" },
 
 	/* Local days (YYYY-MM-DD) with free places in the next :days days. */
-	[S_SLOT_DAYS] = { "slot_days", 1,
+	[S_SLOT_DAYS] = { "slot_days", DB_STANDBY,
 	    "SELECT day::text, free FROM slot_days(:site_id::bigint,"
 	    "       :procedure_id::bigint, :days::int)"
 	    " ORDER BY day",
 	    "day free" },
 
 	/* Free times (HH24:MI) of local :day. */
-	[S_SLOT_TIMES] = { "slot_times", 1,
+	[S_SLOT_TIMES] = { "slot_times", DB_STANDBY,
 	    "SELECT slot_id, local_time, free"
 	    "  FROM slot_times(:site_id::bigint, :procedure_id::bigint,"
 	    "       :day::date)"
@@ -93,7 +93,7 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* When the next slots will be published, local to the site ('YYYY-MM-
 	 * DD HH24:MI'), empty if unknown. */
-	[S_NEXT_PUBLICATION] = { "next_publication", 1,
+	[S_NEXT_PUBLICATION] = { "next_publication", DB_STANDBY,
 	    "SELECT coalesce(to_char(procedure_next_publication(:site_id::bigint,"
 	    "       :procedure_id::bigint) AT TIME ZONE :time_zone,"
 	    "       'YYYY-MM-DD HH24:MI'), '')"
@@ -741,7 +741,7 @@ const struct statement statements[STMT_COUNT] = {
 	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a release
 	 * (issue 10): only the slots published before :published_before
 	 * (epoch s), so the places already free are not queued. */
-	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 1,
+	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", DB_STANDBY,
 	    "SELECT b.local_start::date::text AS day,"
 	    "       sum(b.free)::integer AS free"
 	    "  FROM creneau_bookable_slots(:site_id::bigint,"
@@ -754,7 +754,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "                             + greatest(:days::int, 0)"
 	    " GROUP BY 1 ORDER BY 1",
 	    "day free" },
-	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 1,
+	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", DB_STANDBY,
 	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI') AS local_time,"
 	    "       b.free"
 	    "  FROM creneau_bookable_slots(:site_id::bigint,"
@@ -1001,4 +1001,11 @@ const struct statement statements[STMT_COUNT] = {
 	    "SELECT outcome, changed FROM draw_switch_override(:account::bigint, :site_id::bigint,"
 	    "       :procedure_id::bigint, :mode)",
 	    "outcome changed" },
+
+	/* This host is alive (fcgi/web/hosts.c, at most once a second per
+	 * host); live is the number of live hosts, those seen within
+	 * :live_seconds. */
+	[S_HOST_BEAT] = { "host_beat", 0,
+	    "SELECT creneau_host_beat(:host, :live_seconds::int) AS live",
+	    "live" },
 };

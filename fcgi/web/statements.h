@@ -97,6 +97,8 @@ enum stmt {
 	/* The draw switch (schema/020_draw_switch.sql). */
 	S_CAL_SWITCH_STATUS,
 	S_CAL_SWITCH_SET,
+	/* Past one machine (schema/code/hosts.sql). */
+	S_HOST_BEAT,
 	STMT_COUNT
 };
 

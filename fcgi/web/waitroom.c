@@ -10,7 +10,9 @@
  * fraction): computed from the cookie and n alone. Later arrivals take the
  * next free admission time of a virtual clock (shared table) that starts
  * when the first group has been let in. Admitted people may use the
- * procedure's pages for PASS_SECONDS. A release nobody waited for before
+ * procedure's pages for PASS_SECONDS. With several hosts, each lets
+ * people in at admission_per_minute / (live hosts) (hosts.c), so that
+ * the hosts together keep to the one rate. A release nobody waited for before
  * its opening (published at once, say) has no queue. */
 #include "config.h"
 
@@ -34,6 +36,7 @@
 #include "routes.h"
 #include "statements.h"
 #include "fmt.h"
+#include "hosts.h"
 #include "i18n.h"
 #include "log.h"
 #include "req.h"
@@ -463,11 +466,13 @@ gate(struct req *r, const struct release *rel, enum gate_mode mode)
 	struct shared	*s;
 	struct wait_cookie	 w;
 	long long	 now = now_ms(), pub = rel->publish * 1000, n, drain;
-	double		 step = 60000.0 / r->conf->admission_per_minute;
+	double		 step;
 	int		 valid;
 
 	if (table_map(r->conf) == -1 || (s = table_entry(rel)) == NULL)
 		return 0;
+	/* One global rate (issue 15): this host's share of it. */
+	step = 60000.0 * hosts_live(r) / r->conf->admission_per_minute;
 	valid = cookie_read(r, rel, &w);
 	if (mode == PEEK && now < pub)
 		return NOT_ADMITTED;

@@ -4,7 +4,9 @@
  * from waiting_room_minutes before the opening until the queue has
  * drained, with a self-refreshing waiting page and a signed cookie; at the
  * opening, those who arrived before it are let in in a shuffled order,
- * later arrivals behind them, admission_per_minute people a minute.
+ * later arrivals behind them, admission_per_minute people a minute over
+ * all the hosts (each lets in its share, the rate divided by the live
+ * hosts: hosts.c).
  * Waiting costs a cookie check: the releases come from a per-worker cache
  * refreshed every few seconds, the counts from a small table shared by the
  * workers of the host (a file mapped next to the FastCGI socket). */

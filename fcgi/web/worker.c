@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "db.h"
 #include "statements.h"
 #include "i18n.h"
+#include "hosts.h"
 #include "log.h"
 #include "req.h"
 #include "request.h"
@@ -313,7 +315,8 @@ worker_run(const struct conf *c, int listen_fd)
 	struct arena		*a;
 	struct req		 r;
 	struct timespec		 t0;
-	int			 failures = 0;
+	struct pollfd		 pfd;
+	int			 failures = 0, ready;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -331,6 +334,19 @@ worker_run(const struct conf *c, int listen_fd)
 	if (FCGX_InitRequest(&fx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
 	while (!stopping) {
+		/* Idle, this host still says it is alive once a second
+		 * (hosts.c): of the workers woken by a connection, those that
+		 * lose it wait in accept, but the last one to answer a
+		 * request comes back here. */
+		pfd.fd = listen_fd;
+		pfd.events = POLLIN;
+		if ((ready = poll(&pfd, 1, HOSTS_BEAT_MS)) == 0) {
+			hosts_tick(c, a);
+			arena_reset(a);
+			continue;
+		}
+		if (ready < 0 && errno == EINTR)
+			continue;
 		if (FCGX_Accept_r(&fx) < 0) {
 			if (errno != EINTR && ++failures > 100) {
 				log_msg("accept keeps failing: %s", strerror(errno));
@@ -352,6 +368,10 @@ worker_run(const struct conf *c, int listen_fd)
 		    r.route != NULL ? r.route->name : "-", r.status,
 		    (unsigned long)r.bytes, since(&t0), r.incident);
 		FCGX_Finish_r(&fx);
+		/* Once the answer is sent: this host is alive (at most once
+		 * a second for the host, hosts.c). */
+		arena_reset(a);
+		hosts_tick(c, a);
 		arena_reset(a);
 		busy = 0;
 	}

@@ -9,6 +9,7 @@ import http.client
 import os
 import random
 import re
+import socket
 import string
 import subprocess
 import sys
@@ -158,6 +159,15 @@ def ctl(*args):
     """Runs script/ctl (stop/start a service of this test run)."""
     out = subprocess.run([os.environ["CRENEAU_CTL"], *args], capture_output=True, text=True)
     return out.returncode, out.stdout.strip()
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now (for a service a test starts)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def wait_for(pred, timeout=30.0, step=0.2):

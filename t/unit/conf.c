@@ -43,6 +43,28 @@ main(void)
 	conf_clear(&c);
 	unlink(p);
 
+	/* Past one machine (issue 15): script/lib.sh's cr_host_start appends
+	 * a host's own lines to the shared file, so the last line wins. */
+	p = write_conf("database_standby = host=/s dbname=x\nsocket = /tmp/a\n"
+	    "socket = /tmp/b\nstandby_max_lag_seconds = 2\nhost_name = a\n");
+	is_int(conf_load(p, &c), 0, "standby keys load");
+	is_str(c.database_standby, "host=/s dbname=x", "database_standby");
+	is_int(c.standby_max_lag_seconds, 2, "standby_max_lag_seconds");
+	is_str(c.host_name, "a", "host_name");
+	is_str(c.socket, "/tmp/b", "a key given twice: the last line wins");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("database_standby =\n");
+	is_int(conf_load(p, &c), 0, "an empty database_standby loads");
+	ok(*c.database_standby == '\0' && c.standby_max_lag_seconds == 5 &&
+	    *c.host_name == '\0', "no standby, a 5 s bound and no host name by default");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("standby_max_lag_seconds = 0\n");
+	is_int(conf_load(p, &c), -1, "a standby bound of 0 s is refused");
+	conf_clear(&c);
+	unlink(p);
+
 	p = write_conf("workers = many\n");
 	is_int(conf_load(p, &c), -1, "a bad number is refused");
 	conf_clear(&c);
