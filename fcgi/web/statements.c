@@ -570,20 +570,30 @@ const struct statement statements[STMT_COUNT] = {
 	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a
 	 * release (issue 10): only the slots published before $4 (epoch s),
 	 * so the places already free are not queued. */
+	/* creneau_bookable_slots is inlined (schema/021): the bounds on
+	 * b.starts_at (a day wider than the local days) reach the index, so
+	 * only the window is read. */
 	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", 4, 1,
 	    "SELECT b.local_start::date::text, sum(b.free)::integer"
-	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
+	    "  FROM sites st"
+	    "  CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE st.time_zone)::date"
+	    "                             + greatest($3::int, 0) AS upto) w"
+	    "  CROSS JOIN LATERAL creneau_bookable_slots($1::bigint, $2::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
-	    " WHERE s.published_at < to_timestamp($4::bigint)"
-	    "   AND b.local_start::date < (SELECT (now() AT TIME ZONE st.time_zone)::date"
-	    "                                FROM sites st WHERE st.id = $1::bigint)"
-	    "                             + greatest($3::int, 0)"
+	    " WHERE st.id = $1::bigint"
+	    "   AND s.published_at < to_timestamp($4::bigint)"
+	    "   AND b.starts_at < (w.upto + 1)::timestamp AT TIME ZONE st.time_zone"
+	    "   AND b.local_start::date < w.upto"
 	    " GROUP BY 1 ORDER BY 1" },
 	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", 4, 1,
 	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI'), b.free"
-	    "  FROM creneau_bookable_slots($1::bigint, $2::bigint) b"
+	    "  FROM sites st"
+	    "  CROSS JOIN LATERAL creneau_bookable_slots($1::bigint, $2::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
-	    " WHERE s.published_at < to_timestamp($4::bigint)"
+	    " WHERE st.id = $1::bigint"
+	    "   AND s.published_at < to_timestamp($4::bigint)"
+	    "   AND b.starts_at >= ($3::date - 1)::timestamp AT TIME ZONE st.time_zone"
+	    "   AND b.starts_at < ($3::date + 2)::timestamp AT TIME ZONE st.time_zone"
 	    "   AND b.local_start >= $3::date AND b.local_start < $3::date + 1"
 	    " ORDER BY b.starts_at, b.slot_id" },
 
