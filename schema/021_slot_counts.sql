@@ -67,6 +67,19 @@ COMMENT ON COLUMN slots.next_release_at IS
 COMMENT ON COLUMN slots.confirmed_count IS
     'Bookings of the slot whose status is confirmed; kept by trigger (the sweep and the reminders start from it).';
 
+-- The indexes on the counts, built before the counts are filled in below
+-- (an index built after an UPDATE of the same transaction would wait for
+-- every older transaction before the planner may use it).
+-- Published, future slots with a place not booked or a release to come:
+-- everything a calendar may list, by site, procedure and start. Fully
+-- booked slots (most of the near future on an opening day) are not in it.
+CREATE INDEX slots_bookable_idx ON slots (site_id, procedure_id, starts_at)
+    WHERE booked < capacity OR next_release_at IS NOT NULL;
+
+-- Slots that have confirmed bookings, by start: the reminders' window and
+-- the sweep's ended slots (confirmed_count drops to 0 once completed).
+CREATE INDEX slots_confirmed_start_idx ON slots (starts_at) WHERE confirmed_count > 0;
+
 -- The counts of slots p_ids, recounted from their bookings and
 -- reservations (set-wise: a hash join for many slots, index probes for a
 -- few).
@@ -304,15 +317,10 @@ COMMENT ON FUNCTION creneau_slot_channel_free(slots, text) IS
 ------------------------------------------------------------------------------
 -- 3. The pages.
 
--- Published, future slots with a place not booked or a release to come:
--- everything a calendar may list, by site, procedure and start. Fully
--- booked slots (most of the near future on an opening day) are not in it.
-CREATE INDEX slots_bookable_idx ON slots (site_id, procedure_id, starts_at)
-    WHERE booked < capacity OR next_release_at IS NOT NULL;
 
 -- One SELECT, inlined into the caller (LANGUAGE sql, STABLE, not STRICT),
 -- so that ORDER BY starts_at LIMIT 1 or a range of starts_at reaches
--- slots_bookable_idx. free is the rule, creneau_slot_channel_free(slot,
+-- slots_bookable_idx (section 1). free is the rule, creneau_slot_channel_free(slot,
 -- 'online'), itself inlined: the counts when current, else the recount.
 CREATE OR REPLACE FUNCTION creneau_bookable_slots(p_site_id bigint, p_procedure_id bigint)
 RETURNS TABLE (slot_id bigint, starts_at timestamptz, local_start timestamp, free integer)
@@ -370,9 +378,6 @@ $$;
 ------------------------------------------------------------------------------
 -- 4. The jobs.
 
--- Slots that have confirmed bookings, by start: the reminders' window and
--- the sweep's ended slots (confirmed_count drops to 0 once completed).
-CREATE INDEX slots_confirmed_start_idx ON slots (starts_at) WHERE confirmed_count > 0;
 
 -- 017's sweep; the completion of ended appointments starts from the slots
 -- with confirmed bookings that have started (slots_confirmed_start_idx),
