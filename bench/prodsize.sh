@@ -15,15 +15,25 @@ vars=(-v sites="${PRODSIZE_SITES:-100}" -v days="${PRODSIZE_DAYS:-365}"
 	-v history="${PRODSIZE_HISTORY:-60}")
 run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
+# Runs step $1 in $jobs parallel sessions, one part of the sites each.
+parts() {
+	local step=$1 k pid pids=()
+	shift
+	for ((k = 0; k < jobs; k++)); do
+		run "$@" "${vars[@]}" -v step="$step" -v part="$k" -v parts="$jobs" -f "$sql" >/dev/null &
+		pids+=("$!")
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
+}
+
 start=$(date +%s)
 run "$@" "${vars[@]}" -v step=setup -f "$sql"
-pids=()
-for ((k = 0; k < jobs; k++)); do
-	run "$@" "${vars[@]}" -v step=slots -v part="$k" -v parts="$jobs" -f "$sql" >/dev/null &
-	pids+=("$!")
-done
-for pid in "${pids[@]}"; do
-	wait "$pid"
-done
-run "$@" "${vars[@]}" -v step=bookings -f "$sql"
+parts slots "$@"
+echo "prodsize: slots generated in $(($(date +%s) - start)) s"
+run "$@" "${vars[@]}" -v step=bookings -f "$sql" >/dev/null
+echo "prodsize: bookings made in $(($(date +%s) - start)) s"
+parts booked "$@"
+run "$@" "${vars[@]}" -v step=finish -f "$sql"
 echo "prodsize: loaded in $(($(date +%s) - start)) s"
