@@ -70,9 +70,10 @@ COMMENT ON COLUMN slots.confirmed_count IS
 -- The indexes on the counts, built before the counts are filled in below
 -- (an index built after an UPDATE of the same transaction would wait for
 -- every older transaction before the planner may use it).
--- Published, future slots with a place not booked or a release to come:
--- everything a calendar may list, by site, procedure and start. Fully
--- booked slots (most of the near future on an opening day) are not in it.
+--
+-- Slots with a place not booked or a release to come: everything a
+-- calendar may list, by site, procedure and start. Fully booked slots
+-- (most of the near future on an opening day) are not in it.
 CREATE INDEX slots_bookable_idx ON slots (site_id, procedure_id, starts_at)
     WHERE booked < capacity OR next_release_at IS NOT NULL;
 
