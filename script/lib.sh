@@ -415,6 +415,16 @@ cr_db_setup() {
 	fi
 }
 
+# Loads production-size data (bench/prodsize.sh: 100 sites, a year of
+# slots, about a million bookings; PRODSIZE_SITES=3 for a quick run) into
+# database $1 (default $CRENEAU_DB) of the running state, migrated first.
+cr_load_prodsize() {
+	cr_as env PGHOST="$rundir" PGPORT="$PGPORT" PGUSER="$CRENEAU_DBUSER" \
+		PRODSIZE_SITES="${PRODSIZE_SITES:-100}" PRODSIZE_DAYS="${PRODSIZE_DAYS:-365}" \
+		PRODSIZE_HISTORY="${PRODSIZE_HISTORY:-60}" PRODSIZE_JOBS="${PRODSIZE_JOBS:-2}" \
+		"$top/bench/prodsize.sh" -d "${1:-$CRENEAU_DB}"
+}
+
 # The demo staff accounts (CRENEAU_DEMO_STAFF: "email role password
 # name|site-slugs-or-organisation" lines), created once.
 CRENEAU_DEMO_STAFF="admin@creneau.test administrator demo-admin-2026 Administratrice démo|

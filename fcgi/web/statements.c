@@ -741,28 +741,36 @@ const struct statement statements[STMT_COUNT] = {
 	/* S_SLOT_DAYS and S_SLOT_TIMES for someone not admitted to a release
 	 * (issue 10): only the slots published before :published_before
 	 * (epoch s), so the places already free are not queued. */
+	/* creneau_bookable_slots is inlined (schema/code/slots.sql): the
+	 * bounds on b.starts_at (a day wider than the local days) reach the
+	 * index, so only the window is read. */
 	[S_SLOT_DAYS_BEFORE] = { "slot_days_before", DB_STANDBY,
 	    "SELECT b.local_start::date::text AS day,"
 	    "       sum(b.free)::integer AS free"
-	    "  FROM creneau_bookable_slots(:site_id::bigint,"
+	    "  FROM sites st"
+	    "  CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE st.time_zone)::date"
+	    "                             + greatest(:days::int, 0) AS upto) w"
+	    "  CROSS JOIN LATERAL creneau_bookable_slots(:site_id::bigint,"
 	    "       :procedure_id::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
-	    " WHERE s.published_at < to_timestamp(:published_before::bigint)"
-	    "   AND b.local_start::date < (SELECT (now()"
-	    "           AT TIME ZONE st.time_zone)::date"
-	    "                                FROM sites st WHERE st.id = :site_id::bigint)"
-	    "                             + greatest(:days::int, 0)"
+	    " WHERE st.id = :site_id::bigint"
+	    "   AND s.published_at < to_timestamp(:published_before::bigint)"
+	    "   AND b.starts_at < (w.upto + 1)::timestamp AT TIME ZONE st.time_zone"
+	    "   AND b.local_start::date < w.upto"
 	    " GROUP BY 1 ORDER BY 1",
 	    "day free" },
 	[S_SLOT_TIMES_BEFORE] = { "slot_times_before", DB_STANDBY,
 	    "SELECT b.slot_id, to_char(b.local_start, 'HH24:MI') AS local_time,"
 	    "       b.free"
-	    "  FROM creneau_bookable_slots(:site_id::bigint,"
+	    "  FROM sites st"
+	    "  CROSS JOIN LATERAL creneau_bookable_slots(:site_id::bigint,"
 	    "       :procedure_id::bigint) b"
 	    "  JOIN slots s ON s.id = b.slot_id"
-	    " WHERE s.published_at < to_timestamp(:published_before::bigint)"
-	    "   AND b.local_start >= :day::date"
-	    "           AND b.local_start < :day::date + 1"
+	    " WHERE st.id = :site_id::bigint"
+	    "   AND s.published_at < to_timestamp(:published_before::bigint)"
+	    "   AND b.starts_at >= (:day::date - 1)::timestamp AT TIME ZONE st.time_zone"
+	    "   AND b.starts_at < (:day::date + 2)::timestamp AT TIME ZONE st.time_zone"
+	    "   AND b.local_start >= :day::date AND b.local_start < :day::date + 1"
 	    " ORDER BY b.starts_at, b.slot_id",
 	    "slot_id local_time free" },
 

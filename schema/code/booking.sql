@@ -166,15 +166,181 @@ COMMENT ON FUNCTION creneau_allocation_mode(bigint, bigint) IS
 ------------------------------------------------------------------------------
 -- One rule for the free places of a slot.
 
--- Places of slot p_slot that channel p_channel may take now: capacity,
--- minus the bookings that occupy a place (creneau_booking_occupies: a
--- place whose release time has come is free, swept or not), minus the
--- places reserved for the other channels and not used by them, until 48
--- hours before the slot (creneau_reservation_lapse). Bookings of a
--- channel use its reservation first. Online is the channel of the public.
--- The occupied places are counted as slots.booked (every booking not
--- released, an invariant of the booking path) less those whose release time has come.
-CREATE OR REPLACE FUNCTION creneau_slot_channel_free(p_slot slots, p_channel text) RETURNS integer
+------------------------------------------------------------------------------
+-- Free-place counts (021, issue 15): held_back, next_release_at and
+-- confirmed_count on slots, kept by statement triggers on bookings and
+-- slot_reservations in the same transaction, guarded against any other
+-- change; creneau_slot_channel_free answers from them while they are exact
+-- (HACKING.md, "Free-place counts").
+
+-- The counts of slots p_ids, recounted from their bookings and
+-- reservations (set-wise: a hash join for many slots, index probes for a
+-- few).
+CREATE OR REPLACE FUNCTION creneau_slot_counts(p_ids bigint[])
+RETURNS TABLE (slot_id bigint, held_back integer, next_release_at timestamptz, confirmed_count integer)
+LANGUAGE sql STABLE
+AS $$
+    WITH ids AS (
+        SELECT DISTINCT x.id FROM unnest(p_ids) AS x (id) WHERE x.id IS NOT NULL
+    ), b AS (
+        SELECT b.slot_id, b.channel,
+               count(*) FILTER (WHERE NOT b.released) AS taken,
+               min(b.release_at) FILTER (WHERE NOT b.released) AS next_release,
+               count(*) FILTER (WHERE b.status = 'confirmed') AS confirmed
+          FROM bookings b
+         WHERE b.slot_id IN (SELECT id FROM ids)
+         GROUP BY b.slot_id, b.channel
+    ), r AS (
+        SELECT r.slot_id, sum(greatest(0, r.places - coalesce(b.taken, 0))) AS held_back
+          FROM slot_reservations r
+          LEFT JOIN b ON b.slot_id = r.slot_id AND b.channel = r.channel
+         WHERE r.slot_id IN (SELECT id FROM ids) AND r.channel <> 'online'
+         GROUP BY r.slot_id
+    ), bs AS (
+        SELECT b.slot_id, min(b.next_release) AS next_release, sum(b.confirmed) AS confirmed
+          FROM b GROUP BY b.slot_id
+    )
+    SELECT ids.id, coalesce(r.held_back, 0)::integer, bs.next_release,
+           coalesce(bs.confirmed, 0)::integer
+      FROM ids
+      LEFT JOIN r ON r.slot_id = ids.id
+      LEFT JOIN bs ON bs.slot_id = ids.id
+$$;
+COMMENT ON FUNCTION creneau_slot_counts(bigint[]) IS
+    'held_back, next_release_at and confirmed_count of the given slots, recounted from their bookings and reservations.';
+
+-- Bring the counts of slots p_ids up to date; only the rows that change
+-- are written (and locked). Called by the triggers below only: the guard
+-- lets a change of the counts through only from inside a trigger.
+CREATE OR REPLACE FUNCTION creneau_slot_counts_sync(p_ids bigint[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    -- plpgsql keeps the plans of these statements for the session. A
+    -- booking touches one slot: three index probes by slot_id, planned
+    -- once; a statement over many slots (a closure, the sweep's
+    -- completions, a bulk load) recounts them set-wise.
+    IF cardinality(p_ids) <= 16 THEN
+        FOREACH v_id IN ARRAY p_ids LOOP
+            UPDATE slots s
+               SET held_back = c.held_back, next_release_at = c.next_release_at,
+                   confirmed_count = c.confirmed_count
+              FROM (SELECT coalesce((
+                               SELECT sum(greatest(0, r.places - (
+                                          SELECT count(*) FROM bookings b
+                                           WHERE b.slot_id = r.slot_id AND b.channel = r.channel
+                                             AND NOT b.released)))
+                                 FROM slot_reservations r
+                                WHERE r.slot_id = v_id AND r.channel <> 'online'), 0)::integer AS held_back,
+                           (SELECT min(b.release_at) FROM bookings b
+                             WHERE b.slot_id = v_id AND NOT b.released) AS next_release_at,
+                           (SELECT count(*) FROM bookings b
+                             WHERE b.slot_id = v_id AND b.status = 'confirmed')::integer AS confirmed_count) c
+             WHERE s.id = v_id
+               AND (s.held_back, s.next_release_at, s.confirmed_count)
+                   IS DISTINCT FROM (c.held_back, c.next_release_at, c.confirmed_count);
+        END LOOP;
+    ELSE
+        UPDATE slots s
+           SET held_back = c.held_back, next_release_at = c.next_release_at,
+               confirmed_count = c.confirmed_count
+          FROM creneau_slot_counts(p_ids) c
+         WHERE s.id = c.slot_id
+           AND (s.held_back, s.next_release_at, s.confirmed_count)
+               IS DISTINCT FROM (c.held_back, c.next_release_at, c.confirmed_count);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION creneau_slot_counts_sync(bigint[]) IS
+    'Recount held_back, next_release_at and confirmed_count of the given slots and write those that changed (trigger use only).';
+
+-- After every statement on bookings or slot_reservations: the slots of
+-- the rows it inserted, changed or deleted.
+CREATE OR REPLACE FUNCTION creneau_slot_counts_trigger() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM creneau_slot_counts_sync(ARRAY(SELECT DISTINCT n.slot_id FROM new_rows n));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM creneau_slot_counts_sync(ARRAY(SELECT DISTINCT o.slot_id FROM old_rows o));
+    ELSIF TG_TABLE_NAME = 'bookings' THEN
+        -- Only the bookings whose counted fields changed (an attendance,
+        -- a wrong code, an extension leave the slot alone, unlocked).
+        PERFORM creneau_slot_counts_sync(ARRAY(
+            SELECT n.slot_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE (n.status, n.released, n.release_at, n.channel, n.slot_id)
+                   IS DISTINCT FROM (o.status, o.released, o.release_at, o.channel, o.slot_id)
+            UNION
+            SELECT o.slot_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.slot_id IS DISTINCT FROM o.slot_id));
+    ELSE
+        PERFORM creneau_slot_counts_sync(ARRAY(SELECT n.slot_id FROM new_rows n
+                                               UNION SELECT o.slot_id FROM old_rows o));
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION creneau_slot_counts_trigger() IS
+    'Statement trigger on bookings and slot_reservations: bring the counts of the slots the statement touched up to date.';
+
+CREATE TRIGGER bookings_slot_counts_insert AFTER INSERT ON bookings
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION creneau_slot_counts_trigger();
+
+CREATE TRIGGER bookings_slot_counts_update AFTER UPDATE ON bookings
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION creneau_slot_counts_trigger();
+
+CREATE TRIGGER bookings_slot_counts_delete AFTER DELETE ON bookings
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION creneau_slot_counts_trigger();
+
+CREATE TRIGGER slot_reservations_counts_insert AFTER INSERT ON slot_reservations
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION creneau_slot_counts_trigger();
+
+CREATE TRIGGER slot_reservations_counts_update AFTER UPDATE ON slot_reservations
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION creneau_slot_counts_trigger();
+
+CREATE TRIGGER slot_reservations_counts_delete AFTER DELETE ON slot_reservations
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION creneau_slot_counts_trigger();
+
+-- The counts change only through the triggers above: a new slot has no
+-- bookings and no reservations (its counts are the defaults), and an
+-- UPDATE naming a count outside a trigger is refused.
+CREATE OR REPLACE FUNCTION creneau_slots_counts_guard() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.held_back := 0;
+        NEW.next_release_at := NULL;
+        NEW.confirmed_count := 0;
+    ELSIF pg_trigger_depth() < 2 THEN
+        RAISE EXCEPTION 'slots.held_back, next_release_at and confirmed_count are kept by the database from the bookings and reservations of the slot'
+            USING ERRCODE = 'integrity_constraint_violation',
+                  HINT = 'Change the bookings or slot_reservations; the counts follow.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER slots_counts_guard
+    BEFORE INSERT OR UPDATE OF held_back, next_release_at, confirmed_count ON slots
+    FOR EACH ROW EXECUTE FUNCTION creneau_slots_counts_guard();
+
+------------------------------------------------------------------------------
+-- 2. The rule, answered from the counts when they are exact.
+
+-- 017's recount, kept under its own name: the bookings of the slot read
+-- one by one. creneau_slot_channel_free falls back to it for the other
+-- channels and for a slot whose next release time has come.
+CREATE OR REPLACE FUNCTION creneau_slot_recount_free(p_slot slots, p_channel text) RETURNS integer
 LANGUAGE sql STABLE
 AS $$
     WITH used AS (
@@ -196,8 +362,40 @@ AS $$
                           AND r.channel <> coalesce(p_channel, 'online')), 0)
              END
 $$;
+COMMENT ON FUNCTION creneau_slot_recount_free(slots, text) IS
+    'The rule of 017 computed from the slot''s bookings one by one: capacity - bookings occupying a place - unused places reserved for other channels.';
+
+-- Are the counts of a slot exact for the online channel now? True while
+-- no booking of the slot has reached its release time.
+CREATE OR REPLACE FUNCTION creneau_slot_counts_current(p_next_release_at timestamptz) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT p_next_release_at IS NULL OR p_next_release_at > now()
+$$;
+
+-- Online free places from the counts (valid when the counts are current).
+-- Inlined by the planner: no subquery, no table.
+CREATE OR REPLACE FUNCTION creneau_slot_counted_free(p_capacity integer, p_booked integer,
+                                          p_held_back integer, p_starts_at timestamptz)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT p_capacity - p_booked
+           - CASE WHEN p_starts_at - creneau_reservation_lapse() <= now() THEN 0
+                  ELSE p_held_back END
+$$;
+
+CREATE OR REPLACE FUNCTION creneau_slot_channel_free(p_slot slots, p_channel text) RETURNS integer
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN coalesce(p_channel, 'online') = 'online'
+                     AND creneau_slot_counts_current(p_slot.next_release_at)
+                THEN creneau_slot_counted_free(p_slot.capacity, p_slot.booked,
+                                               p_slot.held_back, p_slot.starts_at)
+                ELSE creneau_slot_recount_free(p_slot, p_channel) END
+$$;
 COMMENT ON FUNCTION creneau_slot_channel_free(slots, text) IS
-    'THE rule: places of a slot a channel may take now = capacity - bookings occupying a place (creneau_booking_occupies) - unused places reserved for other channels (none from 48 hours before the slot).';
+    'THE rule: places of a slot a channel may take now = capacity - bookings occupying a place (creneau_booking_occupies) - unused places reserved for other channels (none from 48 hours before the slot). For online, read from the counts (021) while no release time of the slot has come.';
 
 -- The public's (online) free places of a slot: the rule for online. (An
 -- expired hold is no longer "as good as free": it keeps its place until
@@ -210,80 +408,66 @@ $$;
 COMMENT ON FUNCTION creneau_slot_free(slots) IS
     'Free places of a slot for online booking: creneau_slot_channel_free(slot, ''online'').';
 
--- The public calendar: published, future slots of an open procedure
--- (not of a draw) with their free places for online, computed set-wise in
--- one pass over the procedure's slots, their bookings and reservations.
--- The numbers are creneau_slot_channel_free(slot, 'online'), term by term:
--- booked, the bookings whose release time has come (due), the unused
--- reservations of the other channels until the lapse (held_back, from the
--- occupying bookings per channel: used).
+------------------------------------------------------------------------------
+-- 3. The pages.
+
+
+-- One SELECT, inlined into the caller (LANGUAGE sql, STABLE, not STRICT),
+-- so that ORDER BY starts_at LIMIT 1 or a range of starts_at reaches
+-- slots_bookable_idx (section 1). free is the rule, creneau_slot_channel_free(slot,
+-- 'online'), itself inlined: the counts when current, else the recount.
 CREATE OR REPLACE FUNCTION creneau_bookable_slots(p_site_id bigint, p_procedure_id bigint)
 RETURNS TABLE (slot_id bigint, starts_at timestamptz, local_start timestamp, free integer)
 LANGUAGE sql STABLE
 AS $$
-    WITH s AS (
-        SELECT s.id, s.starts_at, s.capacity, s.booked, st.time_zone
-          FROM slots s
-          JOIN sites st ON st.id = s.site_id
-         WHERE s.site_id = p_site_id AND s.procedure_id = p_procedure_id
-           AND s.published_at <= now() AND s.starts_at > now()
-           AND creneau_allocation_mode(p_site_id, p_procedure_id) = 'open'
-           AND NOT EXISTS (SELECT 1 FROM draw_slots ds WHERE ds.slot_id = s.id)
-    ), used AS (
-        -- Bookings not released: those whose release time has come are
-        -- due, the others occupy a place (creneau_booking_occupies).
-        SELECT x.slot_id, x.channel, x.n - x.due AS taken, x.due
-          FROM (SELECT b.slot_id, b.channel, count(*) AS n,
-                       count(*) FILTER (WHERE b.release_at <= now()) AS due
-                  FROM bookings b
-                 WHERE b.slot_id IN (SELECT id FROM s) AND NOT b.released
-                 GROUP BY b.slot_id, b.channel) x
-    ), due AS (
-        SELECT u.slot_id, sum(u.due) AS places FROM used u GROUP BY u.slot_id
-    ), held_back AS (
-        SELECT r.slot_id, sum(greatest(0, r.places - coalesce(u.taken, 0))) AS places
-          FROM slot_reservations r
-          JOIN s ON s.id = r.slot_id
-          LEFT JOIN used u ON u.slot_id = r.slot_id AND u.channel = r.channel
-         WHERE s.starts_at - creneau_reservation_lapse() > now()
-           AND r.channel <> 'online'
-         GROUP BY r.slot_id
-    ), f AS (
-        SELECT s.id, s.starts_at, s.starts_at AT TIME ZONE s.time_zone AS local_start,
-               (s.capacity - s.booked + coalesce(k.places, 0) - coalesce(h.places, 0))::integer AS free
-          FROM s
-          LEFT JOIN due k ON k.slot_id = s.id
-          LEFT JOIN held_back h ON h.slot_id = s.id
-    )
-    SELECT f.id, f.starts_at, f.local_start, f.free FROM f WHERE f.free > 0
+    SELECT s.id, s.starts_at, s.starts_at AT TIME ZONE st.time_zone, f.free
+      FROM sites st
+      JOIN site_procedures sp ON sp.site_id = st.id
+      JOIN procedures p ON p.id = sp.procedure_id
+      JOIN slots s ON s.site_id = sp.site_id AND s.procedure_id = sp.procedure_id
+     CROSS JOIN LATERAL (SELECT creneau_slot_channel_free(s, 'online') AS free) f
+     WHERE st.id = p_site_id AND sp.procedure_id = p_procedure_id
+       AND coalesce(sp.allocation_mode, p.allocation_mode) = 'open'
+       AND (s.booked < s.capacity OR s.next_release_at IS NOT NULL)
+       AND s.published_at <= now() AND s.starts_at > now()
+       AND NOT EXISTS (SELECT 1 FROM draw_slots ds WHERE ds.slot_id = s.id)
+       AND f.free > 0
 $$;
 COMMENT ON FUNCTION creneau_bookable_slots(bigint, bigint) IS
-    'Published, future, open-mode slots of a procedure at a site with their free places for online booking: creneau_slot_channel_free(slot, ''online''), computed in one pass.';
+    'Published, future, open-mode slots of a procedure at a site with their free places for online booking (creneau_slot_channel_free); inlined by the planner, so a caller''s LIMIT or range of starts_at reads only those slots.';
 
--- Local days of the site, from its today for p_days days, that have free
--- places, with how many.
+-- The calendar's days: the window of days is turned into a range of
+-- starts_at (one day wider, for time zones whose midnight may not exist),
+-- then cut exactly on the local day.
 CREATE OR REPLACE FUNCTION slot_days(p_site_id bigint, p_procedure_id bigint, p_days integer)
 RETURNS TABLE (day date, free integer)
 LANGUAGE sql STABLE
 AS $$
     SELECT b.local_start::date, sum(b.free)::integer
-      FROM creneau_bookable_slots(p_site_id, p_procedure_id) b
-     WHERE b.local_start::date < (SELECT (now() AT TIME ZONE st.time_zone)::date
-                                    FROM sites st WHERE st.id = p_site_id) + greatest(p_days, 0)
+      FROM sites st
+     CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE st.time_zone)::date + greatest(p_days, 0) AS upto) w
+     CROSS JOIN LATERAL creneau_bookable_slots(p_site_id, p_procedure_id) b
+     WHERE st.id = p_site_id
+       AND b.starts_at < (w.upto + 1)::timestamp AT TIME ZONE st.time_zone
+       AND b.local_start::date < w.upto
      GROUP BY 1
      ORDER BY 1
 $$;
 COMMENT ON FUNCTION slot_days(bigint, bigint, integer) IS
     'Days (local to the site, from its today, p_days of them) with free bookable places of a procedure, and how many.';
 
--- Free times of one local day.
+-- A day's times: the slots of that local day only.
 CREATE OR REPLACE FUNCTION slot_times(p_site_id bigint, p_procedure_id bigint, p_day date)
 RETURNS TABLE (slot_id bigint, local_time text, free integer)
 LANGUAGE sql STABLE
 AS $$
     SELECT b.slot_id, to_char(b.local_start, 'HH24:MI'), b.free
-      FROM creneau_bookable_slots(p_site_id, p_procedure_id) b
-     WHERE b.local_start >= p_day AND b.local_start < p_day + 1
+      FROM sites st
+     CROSS JOIN LATERAL creneau_bookable_slots(p_site_id, p_procedure_id) b
+     WHERE st.id = p_site_id
+       AND b.starts_at >= (p_day - 1)::timestamp AT TIME ZONE st.time_zone
+       AND b.starts_at < (p_day + 2)::timestamp AT TIME ZONE st.time_zone
+       AND b.local_start >= p_day AND b.local_start < p_day + 1
      ORDER BY b.starts_at, b.slot_id
 $$;
 COMMENT ON FUNCTION slot_times(bigint, bigint, date) IS
@@ -410,9 +594,14 @@ $$;
 COMMENT ON FUNCTION booking_sweep_slot(bigint) IS
     'Expire the overdue holds of one slot (release time drawn at random) and release the bookings whose release time has come; returns (expired, released).';
 
--- Sweep every slot that has something due (creneau-admin sweep, every
--- minute), slot by slot in id order, never waiting for a lock; mark the
--- confirmed bookings whose appointment has ended completed.
+------------------------------------------------------------------------------
+-- 4. The jobs.
+
+
+-- 017's sweep; the completion of ended appointments starts from the slots
+-- with confirmed bookings that have started (slots_confirmed_start_idx),
+-- not from every confirmed booking, and locks each slot before its
+-- bookings.
 CREATE OR REPLACE FUNCTION booking_sweep()
 RETURNS TABLE (expired integer, released integer)
 LANGUAGE plpgsql VOLATILE
@@ -442,10 +631,13 @@ BEGIN
         t_rel := t_rel + r.released;
     END LOOP;
 
+    -- The slot is locked before its bookings (004's lock order): the
+    -- trigger then writes the slot's confirmed_count.
     UPDATE bookings b SET status = 'completed'
-     WHERE b.id IN (SELECT x.id FROM bookings x JOIN slots s ON s.id = x.slot_id
-                     WHERE x.status = 'confirmed' AND s.ends_at <= now()
-                       FOR UPDATE OF x SKIP LOCKED);
+     WHERE b.id IN (SELECT x.id FROM slots s JOIN bookings x ON x.slot_id = s.id
+                     WHERE s.confirmed_count > 0 AND s.starts_at < now() AND s.ends_at <= now()
+                       AND x.status = 'confirmed'
+                       FOR UPDATE OF s, x SKIP LOCKED);
 
     RETURN QUERY SELECT t_exp, t_rel;
 END

@@ -539,11 +539,7 @@ $$;
 COMMENT ON FUNCTION alerts_due(interval) IS
     'Announce each new publication of slots (within p_window) once to the alert subscribers: one message per subscriber; returns the count queued.';
 
-------------------------------------------------------------------------------
--- Reminders: for each confirmed booking whose appointment starts within
--- p_hours and that was confirmed before that window opened, one reminder
--- per channel (key reminder:<booking id>:<channel>). Returns how many
--- bookings got one.
+-- 006's reminders, from the slots with confirmed bookings in the window.
 CREATE OR REPLACE FUNCTION reminders_due(p_hours integer) RETURNS integer
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -552,9 +548,11 @@ DECLARE
     v_n  integer := 0;
 BEGIN
     FOR v_id IN
-        SELECT b.id FROM bookings b JOIN slots s ON s.id = b.slot_id
-         WHERE b.status = 'confirmed' AND s.starts_at > now()
+        SELECT b.id FROM slots s JOIN bookings b ON b.slot_id = s.id
+         WHERE s.confirmed_count > 0
+           AND s.starts_at > now()
            AND s.starts_at <= now() + make_interval(hours => p_hours)
+           AND b.status = 'confirmed'
            AND b.confirmed_at <= s.starts_at - make_interval(hours => p_hours)
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.booking_id = b.id AND o.kind = 'reminder')
          ORDER BY b.id

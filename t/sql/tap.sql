@@ -105,3 +105,37 @@ LANGUAGE sql STABLE AS $$
 $$;
 CREATE FUNCTION pg_temp.proc(code text) RETURNS bigint
 LANGUAGE sql STABLE AS $$ SELECT id FROM procedures WHERE procedures.code = proc.code $$;
+
+-- The free places of a slot recounted from its bookings, row by row, for
+-- the tests of schema/021 (available_slots.t, slot_counts.t):
+-- slot_counts(slot) is what the slot holds, slot_recount(slot) what its
+-- bookings and reservations say, both as text '(booked,held_back,
+-- next_release_at,confirmed_count)'; recount_free(slot, channel) is the
+-- rule of 017 (capacity - bookings occupying a place - unused places
+-- reserved for the other channels until 48 hours before) from the
+-- bookings. Bodies checked at first use (a schema without 021 still runs
+-- the other tests).
+SET check_function_bodies = off;
+CREATE FUNCTION pg_temp.slot_counts(p_slot bigint) RETURNS text LANGUAGE sql STABLE
+AS $$ SELECT row(s.booked, s.held_back, s.next_release_at, s.confirmed_count)::text FROM slots s WHERE s.id = p_slot $$;
+CREATE FUNCTION pg_temp.slot_recount(p_slot bigint) RETURNS text LANGUAGE sql STABLE
+AS $$
+    SELECT row((SELECT count(*) FROM bookings b WHERE b.slot_id = p_slot AND NOT b.released)::integer,
+               coalesce((SELECT sum(greatest(0, r.places - (SELECT count(*) FROM bookings b
+                                   WHERE b.slot_id = p_slot AND b.channel = r.channel AND NOT b.released)))
+                           FROM slot_reservations r WHERE r.slot_id = p_slot), 0)::integer,
+               (SELECT min(b.release_at) FROM bookings b WHERE b.slot_id = p_slot AND NOT b.released),
+               (SELECT count(*) FROM bookings b WHERE b.slot_id = p_slot AND b.status = 'confirmed')::integer)::text
+$$;
+CREATE FUNCTION pg_temp.occupying(p_slot bigint, p_channel text) RETURNS integer LANGUAGE sql STABLE
+AS $$ SELECT count(*)::integer FROM bookings b
+       WHERE b.slot_id = p_slot AND (p_channel IS NULL OR b.channel = p_channel)
+         AND NOT b.released AND (b.release_at IS NULL OR b.release_at > now()) $$;
+CREATE FUNCTION pg_temp.recount_free(p_slot bigint, p_channel text) RETURNS integer LANGUAGE sql STABLE
+AS $$ SELECT s.capacity - pg_temp.occupying(s.id, NULL)
+             - CASE WHEN s.starts_at <= now() + interval '48 hours' THEN 0
+                    ELSE coalesce((SELECT sum(greatest(0, r.places - pg_temp.occupying(s.id, r.channel)))
+                                     FROM slot_reservations r
+                                    WHERE r.slot_id = s.id AND r.channel <> p_channel), 0)::integer END
+        FROM slots s WHERE s.id = p_slot $$;
+RESET check_function_bodies;
