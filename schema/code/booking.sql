@@ -164,9 +164,6 @@ COMMENT ON FUNCTION creneau_allocation_mode(bigint, bigint) IS
     'Effective allocation mode (open or draw) of a procedure at a site: the site''s override, else the procedure''s.';
 
 ------------------------------------------------------------------------------
--- One rule for the free places of a slot.
-
-------------------------------------------------------------------------------
 -- Free-place counts (021, issue 15): held_back, next_release_at and
 -- confirmed_count on slots, kept by statement triggers on bookings and
 -- slot_reservations in the same transaction, guarded against any other
@@ -384,6 +381,9 @@ AS $$
            - CASE WHEN p_starts_at - creneau_reservation_lapse() <= now() THEN 0
                   ELSE p_held_back END
 $$;
+
+------------------------------------------------------------------------------
+-- One rule for the free places of a slot.
 
 CREATE OR REPLACE FUNCTION creneau_slot_channel_free(p_slot slots, p_channel text) RETURNS integer
 LANGUAGE sql STABLE

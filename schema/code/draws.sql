@@ -42,9 +42,17 @@ CREATE OR REPLACE FUNCTION creneau_slots_draw_unpublished() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    -- The site's mode is draw over a first-come procedure: the test of
+    -- creneau_allocation_mode() written out, so that PL/pgSQL keeps its
+    -- plan (a call of the SQL function is planned again for every slot,
+    -- which made generating a year of slots three times slower).
     IF NEW.published_at IS NOT NULL
-       AND ((creneau_allocation_mode(NEW.site_id, NEW.procedure_id) = 'draw'
-             AND (SELECT p.allocation_mode FROM procedures p WHERE p.id = NEW.procedure_id) = 'open')
+       AND (EXISTS (SELECT 1 FROM site_procedures sp
+                      JOIN procedures p ON p.id = sp.procedure_id
+                     WHERE sp.site_id = NEW.site_id
+                       AND sp.procedure_id = NEW.procedure_id
+                       AND sp.allocation_mode = 'draw'
+                       AND p.allocation_mode = 'open')
             OR EXISTS (SELECT 1 FROM draw_slots ds WHERE ds.slot_id = NEW.id)) THEN
         NEW.published_at := NULL;
     END IF;
