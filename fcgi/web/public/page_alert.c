@@ -56,7 +56,8 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 	    ngettext("The alert lasts %d day. Each message has a link to renew it or to stop it.",
 	    "The alert lasts %d days. Each message has a link to renew it or to stop it.",
 	    r->conf->alert_days), r->conf->alert_days));
-	tpl_attr(tpl_get(t, NULL, "back"), "href", route_url(r, R_PROCEDURE, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "back"), "href", route_url(r, R_PROCEDURE,
+	    r->args[0], r->args[1]));
 	if (sent) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		tpl_remove(tpl_get(t, NULL, "intro"));
@@ -64,7 +65,8 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "sent"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT,
+	    r->args[0], r->args[1]));
 	if ((token = ftoken_issue(r, scope(sp), &limited)) == NULL && limited &&
 	    r->method != M_POST)
 		return ftoken_refuse(r);
@@ -130,7 +132,8 @@ page_alert(struct req *r)
 		return db_fail(r);
 	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
 	if (strcmp(outcome, "subscribed") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=sent", route_url(r, R_ALERT, r->args[0], r->args[1])));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=sent",
+		    route_url(r, R_ALERT, r->args[0], r->args[1])));
 	if (strcmp(outcome, "not_offered") == 0)
 		return resp_error(r, 404, NULL);
 	form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));
