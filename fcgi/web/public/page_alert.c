@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "identity.h"
 #include "req.h"
+#include "outcome.h"
 #include "response.h"
 #include "secret.h"
 #include "template.h"
@@ -91,13 +92,24 @@ check_token(struct req *r, const PGresult *sp, struct form *f, char idem[33])
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }
 
+/* What alert_subscribe answers. */
+static const struct outcome subscribe_outcomes[] = {
+	{ "subscribed", OUT_DONE, "sent", NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_DONE, "sent", NULL, 0, OUT_NO_ARG },
+	{ "not_offered", OUT_PAGE, NULL, NULL, 404, OUT_NO_ARG },
+	{ "contact_required", OUT_FIELD, "email",
+	    N_("Give an e-mail address or a mobile phone number, so that we can tell you."),
+	    0, OUT_NO_ARG },
+};
+
 /* Answers the subscription form (GET) or subscribes (POST). */
 int
 page_alert(struct req *r)
 {
 	struct form	 f;
 	PGresult	*sp, *res;
-	const char	*email, *phone, *lang, *outcome, *m;
+	const char	*email, *phone, *lang, *m;
+	const struct outcome	*o;
 	char		 idem[33];
 	size_t		 mark;
 
@@ -130,12 +142,10 @@ page_alert(struct req *r)
 	    { "token", idem },
 	    { "days", arena_printf(r->arena, "%d", r->conf->alert_days) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "subscribed") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=sent",
-		    route_url(r, R_ALERT, r->args[0], r->args[1])));
-	if (strcmp(outcome, "not_offered") == 0)
-		return resp_error(r, 404, NULL);
-	form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));
+	o = outcome_of(r, S_ALERT_SUBSCRIBE, res, OUTCOMES(subscribe_outcomes));
+	if (o->act != OUT_FIELD)
+		return outcome_redirect(r, o,
+		    route_url(r, R_ALERT, r->args[0], r->args[1]));
+	outcome_refuse(r, &f, o);
 	return render(r, sp, &f, 0);
 }
