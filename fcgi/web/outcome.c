@@ -81,6 +81,22 @@ outcome_of(struct req *r, enum stmt s, const PGresult *res,
 	return &unexpected;
 }
 
+/* Answers o after a POST whose result shows on page base (a path): a
+ * 303 to base with o's notice key (OUT_DONE, OUT_NOTICE), or the error
+ * page (OUT_PAGE; an unexpected word: 500, its incident logged). */
+int
+outcome_redirect(struct req *r, const struct outcome *o, const char *base)
+{
+	if (o->act == OUT_PAGE)
+		return resp_error(r, o->status, o->msg);
+	if (o->act == OUT_FIELD)
+		return resp_error(r, 500, NULL);
+	if (o->field == NULL)
+		return resp_redirect(r, base);
+	return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", base,
+	    o->field));
+}
+
 /* Answers a refusal: records the message of o in form f (0: the caller
  * shows the form again), or answers the error page (1). The messages of
  * the tables are the formats here: xgettext marks those with a %d as

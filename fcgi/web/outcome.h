@@ -20,7 +20,10 @@ struct req;
 enum outcome_act {
 	OUT_DONE,		/* it happened: the page goes on (a 303) */
 	OUT_FIELD,		/* refused: msg at field (NULL: the form) */
-	OUT_PAGE		/* refused: the error page status, with msg */
+	OUT_NOTICE,		/* refused: a 303 to the page, whose notice
+				 * (field: its ?m= key) says why */
+	OUT_PAGE		/* refused: the error page status, with msg
+				 * (NULL: the status's own) */
 };
 
 /* The number a message's %d stands for. */
@@ -34,8 +37,9 @@ struct outcome {
 	const char		*word;
 	enum outcome_act	 act;
 	const char		*field;		/* OUT_FIELD: form field or NULL;
-						 * OUT_DONE: the notice key
-						 * (?m=) of the 303, if any */
+						 * OUT_DONE, OUT_NOTICE: the
+						 * notice key (?m=) of the 303,
+						 * or NULL for none */
 	const char		*msg;		/* msgid, N_() */
 	int			 status;	/* OUT_PAGE: 403, 404 */
 	enum outcome_arg	 arg;
@@ -47,5 +51,7 @@ const struct outcome	*outcome_of(struct req *, enum stmt, const PGresult *,
 			    const struct outcome *, size_t);
 int			 outcome_refuse(struct req *, struct form *,
 			    const struct outcome *);
+int			 outcome_redirect(struct req *, const struct outcome *,
+			    const char *);
 
 #endif

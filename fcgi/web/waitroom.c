@@ -442,7 +442,9 @@ render(struct req *r, const struct release *rel, long long now, long long admit_
 	    "When it is your turn, the free times appear instead of this page, and you have %d minute to choose one and send the form.",
 	    "When it is your turn, the free times appear instead of this page, and you have %d minutes to choose one and send the form.",
 	    PASS_SECONDS / 60), PASS_SECONDS / 60));
-	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code)));
+	tpl_attr(tpl_get(t, NULL, "reload"), "href", arena_printf(r->arena,
+	    "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug,
+	    rel->proc_code)));
 	return tpl_send(r, t, 200);
 }
 
@@ -453,7 +455,9 @@ wait_answer(struct req *r, const struct release *rel, long long now,
     long long admit_ms)
 {
 	if (r->method == M_POST)
-		return resp_redirect(r, arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code))) == -1 ? -1 : 1;
+		return resp_redirect(r, arena_printf(r->arena, "%s?wait=1",
+		    route_url(r, R_PROCEDURE, rel->site_slug,
+		    rel->proc_code))) == -1 ? -1 : 1;
 	return render(r, rel, now, admit_ms) == -1 ? -1 : 1;
 }
 
@@ -539,7 +543,8 @@ view_fill(struct req *r, const struct release *rel, struct wr_view *v)
 	v->hide_from = rel->publish;
 	v->opened = (long long)time(NULL) >= rel->publish;
 	v->opens = local_time(r, rel, rel->publish);
-	v->room = arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE, rel->site_slug, rel->proc_code));
+	v->room = arena_printf(r->arena, "%s?wait=1", route_url(r, R_PROCEDURE,
+	    rel->site_slug, rel->proc_code));
 }
 
 /* The room of the procedure page: the room itself when asked for

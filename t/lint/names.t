@@ -22,7 +22,7 @@ def ok(cond, name, diag=()):
     global n
     n += 1
     print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    for line in list(diag)[:40]:
+    for line in list(diag)[:int(os.environ.get("NAMES_DIAG", "40"))]:
         print("# " + line)
 
 

@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "identity.h"
 #include "req.h"
+#include "outcome.h"
 #include "response.h"
 #include "secret.h"
 #include "template.h"
@@ -56,7 +57,8 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 	    ngettext("The alert lasts %d day. Each message has a link to renew it or to stop it.",
 	    "The alert lasts %d days. Each message has a link to renew it or to stop it.",
 	    r->conf->alert_days), r->conf->alert_days));
-	tpl_attr(tpl_get(t, NULL, "back"), "href", route_url(r, R_PROCEDURE, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "back"), "href", route_url(r, R_PROCEDURE,
+	    r->args[0], r->args[1]));
 	if (sent) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		tpl_remove(tpl_get(t, NULL, "intro"));
@@ -64,7 +66,8 @@ render(struct req *r, const PGresult *sp, struct form *f, int sent)
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "sent"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT,
+	    r->args[0], r->args[1]));
 	if ((token = ftoken_issue(r, scope(sp), &limited)) == NULL && limited &&
 	    r->method != M_POST)
 		return ftoken_refuse(r);
@@ -89,13 +92,24 @@ check_token(struct req *r, const PGresult *sp, struct form *f, char idem[33])
 		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
 }
 
+/* What alert_subscribe answers. */
+static const struct outcome subscribe_outcomes[] = {
+	{ "subscribed", OUT_DONE, "sent", NULL, 0, OUT_NO_ARG },
+	{ "replayed", OUT_DONE, "sent", NULL, 0, OUT_NO_ARG },
+	{ "not_offered", OUT_PAGE, NULL, NULL, 404, OUT_NO_ARG },
+	{ "contact_required", OUT_FIELD, "email",
+	    N_("Give an e-mail address or a mobile phone number, so that we can tell you."),
+	    0, OUT_NO_ARG },
+};
+
 /* Answers the subscription form (GET) or subscribes (POST). */
 int
 page_alert(struct req *r)
 {
 	struct form	 f;
 	PGresult	*sp, *res;
-	const char	*email, *phone, *lang, *outcome, *m;
+	const char	*email, *phone, *lang, *m;
+	const struct outcome	*o;
 	char		 idem[33];
 	size_t		 mark;
 
@@ -128,11 +142,10 @@ page_alert(struct req *r)
 	    { "token", idem },
 	    { "days", arena_printf(r->arena, "%d", r->conf->alert_days) }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "";
-	if (strcmp(outcome, "subscribed") == 0 || strcmp(outcome, "replayed") == 0)
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=sent", route_url(r, R_ALERT, r->args[0], r->args[1])));
-	if (strcmp(outcome, "not_offered") == 0)
-		return resp_error(r, 404, NULL);
-	form_error(&f, "email", _("Give an e-mail address or a mobile phone number, so that we can tell you."));
+	o = outcome_of(r, S_ALERT_SUBSCRIBE, res, OUTCOMES(subscribe_outcomes));
+	if (o->act != OUT_FIELD)
+		return outcome_redirect(r, o,
+		    route_url(r, R_ALERT, r->args[0], r->args[1]));
+	outcome_refuse(r, &f, o);
 	return render(r, sp, &f, 0);
 }

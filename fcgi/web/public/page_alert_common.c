@@ -41,5 +41,7 @@ alert_common(struct req *r, struct tpl *t, const PGresult *a)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(a, 0, "procedure_name"));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_get(a, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "until"), until != NULL ? until : "");
-	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r, R_PROCEDURE, db_get(a, 0, "site_slug"), db_get(a, 0, "procedure_code")));
+	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r,
+	    R_PROCEDURE, db_get(a, 0, "site_slug"), db_get(a, 0,
+	    "procedure_code")));
 }

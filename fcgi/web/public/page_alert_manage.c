@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "notice.h"
 #include "req.h"
+#include "outcome.h"
 #include "response.h"
 #include "template.h"
 
@@ -29,13 +30,21 @@ static const struct {
 	{ "unsubscribed", N_("This alert was stopped: it can no longer be renewed. You can subscribe again from the procedure's page.") },
 };
 
+/* What alert_confirm answers: the notices above say it. */
+static const struct outcome confirm_outcomes[] = {
+	{ "confirmed", OUT_DONE, "confirmed", NULL, 0, OUT_NO_ARG },
+	{ "renewed", OUT_DONE, "renewed", NULL, 0, OUT_NO_ARG },
+	{ "unsubscribed", OUT_NOTICE, "unsubscribed", NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_PAGE, NULL, NULL, 404, OUT_NO_ARG },
+};
+
 /* Answers the page (GET) or confirms / renews (POST). */
 int
 page_alert_manage(struct req *r)
 {
 	PGresult	*a, *res;
 	struct tpl	*t;
-	const char	*status, *m, *out;
+	const char	*status, *m;
 	size_t		 i;
 
 	resp_header(r, "Cache-Control", "no-store");
@@ -47,10 +56,9 @@ page_alert_manage(struct req *r)
 		    { "token", r->args[0] }, { "days", arena_printf(r->arena,
 		    "%d", r->conf->alert_days) }))) == NULL)
 			return db_fail(r);
-		out = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
-		if (strcmp(out, "not_found") == 0)
-			return resp_error(r, 404, NULL);
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", route_url(r, R_ALERT_MANAGE, r->args[0], NULL), out));
+		return outcome_redirect(r, outcome_of(r, S_ALERT_CONFIRM, res,
+		    OUTCOMES(confirm_outcomes)),
+		    route_url(r, R_ALERT_MANAGE, r->args[0], NULL));
 	}
 	if ((t = tpl_page(r, "alert_manage")) == NULL)
 		return -1;

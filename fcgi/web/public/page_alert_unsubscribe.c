@@ -33,7 +33,8 @@ page_alert_unsubscribe(struct req *r)
 		if ((res = db_exec(r, S_ALERT_UNSUBSCRIBE,
 		    DB_ARGS({ "token", r->args[0] }))) == NULL)
 			return db_fail(r);
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=done", route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL)));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=done",
+		    route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL)));
 	}
 	if ((t = tpl_page(r, "alert_unsubscribe")) == NULL)
 		return -1;
@@ -47,7 +48,8 @@ page_alert_unsubscribe(struct req *r)
 		tpl_remove(tpl_get(t, NULL, "ask"));
 	} else {
 		tpl_remove(tpl_get(t, NULL, "stopped"));
-		tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_ALERT_UNSUBSCRIBE, r->args[0], NULL));
+		tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r,
+		    R_ALERT_UNSUBSCRIBE, r->args[0], NULL));
 		tpl_attr(tpl_get(t, NULL, "keep-link"), "href",
 		    route_url(r, R_ALERT_MANAGE, r->args[0], NULL));
 	}

@@ -81,7 +81,9 @@ render(struct req *r, const PGresult *s, struct form *f)
 	    "%s, %s %s", db_get(s, 0, "address"), db_get(s, 0, "postal_code"), db_get(s, 0, "city")));
 	tpl_text(tpl_get(t, NULL, "slot-duration"),
 	    fmt_duration(r->arena, atoi(db_get(s, 0, "duration_minutes"))));
-	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r, R_PROCEDURE, db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r,
+	    R_PROCEDURE, db_get(s, 0, "site_slug"), db_get(s, 0,
+	    "procedure_code")));
 	if (strcmp(db_get(s, 0, "available"), "t") != 0) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);

@@ -156,6 +156,7 @@ page_booking(struct req *r)
 		confirmed(r, t, b);
 	else
 		tpl_attr(tpl_get(t, NULL, "rebook-link"), "href",
-		    route_url(r, R_PROCEDURE, db_get(b, 0, "site_slug"), db_get(b, 0, "procedure_code")));
+		    route_url(r, R_PROCEDURE, db_get(b, 0, "site_slug"),
+		    db_get(b, 0, "procedure_code")));
 	return tpl_send(r, t, 200);
 }

@@ -9,6 +9,7 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "outcome.h"
 #include "statements.h"
 #include "fmt.h"
 #include "i18n.h"
@@ -16,13 +17,22 @@
 #include "response.h"
 #include "template.h"
 
+
+/* What booking_cancel answers: the booking page's notice says it. */
+static const struct outcome cancel_outcomes[] = {
+	{ "cancelled", OUT_DONE, "cancelled", NULL, 0, OUT_NO_ARG },
+	{ "already_cancelled", OUT_DONE, "cancelled", NULL, 0, OUT_NO_ARG },
+	{ "too_late", OUT_NOTICE, "too_late", NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_PAGE, NULL, NULL, 404, OUT_NO_ARG },
+};
+
 /* Asks for confirmation (GET) or cancels (POST). */
 int
 page_booking_cancel(struct req *r)
 {
 	PGresult	*b, *res;
 	struct tpl	*t;
-	const char	*m, *when;
+	const char	*when;
 
 	if (booking_load(r, &b) != 0)
 		return 0;
@@ -34,13 +44,8 @@ page_booking_cancel(struct req *r)
 		    { "release_max", arena_printf(r->arena, "%d",
 		    r->conf->release_max_minutes) }))) == NULL)
 			return db_fail(r);
-		m = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
-		if (strcmp(m, "already_cancelled") == 0)
-			m = "cancelled";
-		if (strcmp(m, "cancelled") != 0 && strcmp(m, "too_late") != 0)
-			return resp_error(r, 404, NULL);
-		return resp_redirect(r, booking_path(r, arena_printf(r->arena,
-		    "?m=%s", m)));
+		return outcome_redirect(r, outcome_of(r, S_BOOKING_CANCEL, res,
+		    OUTCOMES(cancel_outcomes)), booking_path(r, ""));
 	}
 	if (strcmp(db_get(b, 0, "status"), "confirmed") != 0 &&
 	    strcmp(db_get(b, 0, "status"), "held") != 0)

@@ -10,15 +10,26 @@
 #include "booking.h"
 #include "conf.h"
 #include "db.h"
+#include "outcome.h"
 #include "statements.h"
 #include "req.h"
 #include "response.h"
+
+
+/* What booking_extend answers: the booking page's notice says it (a
+ * booking no longer held just shows again). */
+static const struct outcome extend_outcomes[] = {
+	{ "extended", OUT_DONE, "extended", NULL, 0, OUT_NO_ARG },
+	{ "too_many", OUT_NOTICE, "extend_limit", NULL, 0, OUT_NO_ARG },
+	{ "expired", OUT_NOTICE, "expired", NULL, 0, OUT_NO_ARG },
+	{ "not_held", OUT_NOTICE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "not_found", OUT_PAGE, NULL, NULL, 404, OUT_NO_ARG },
+};
 
 /* Extends the hold and goes back to the booking page. */
 int
 page_booking_extend(struct req *r)
 {
-	const char	*m;
 	PGresult	*res;
 
 	resp_header(r, "Cache-Control", "no-store");
@@ -28,12 +39,6 @@ page_booking_extend(struct req *r)
 	    { "max_minutes", arena_printf(r->arena, "%d",
 	    r->conf->hold_max_minutes) }))) == NULL)
 		return db_fail(r);
-	m = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
-	if (strcmp(m, "not_found") == 0)
-		return resp_error(r, 404, NULL);
-	if (strcmp(m, "not_held") == 0)
-		return resp_redirect(r, booking_path(r, ""));
-	return resp_redirect(r, booking_path(r, arena_printf(r->arena,
-	    "?m=%s", strcmp(m, "extended") == 0 ? "extended" :
-	    strcmp(m, "too_many") == 0 ? "extend_limit" : "expired")));
+	return outcome_redirect(r, outcome_of(r, S_BOOKING_EXTEND, res,
+	    OUTCOMES(extend_outcomes)), booking_path(r, ""));
 }

@@ -104,7 +104,8 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(p, 0, "procedure_name"));
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(p, 0, "lang"));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_get(p, 0, "site_name"));
-	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r, R_PROCEDURE, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "procedure-link"), "href", route_url(r,
+	    R_PROCEDURE, r->args[0], r->args[1]));
 	if (d == NULL || PQntuples(d) == 0) {
 		tpl_remove(tpl_get(t, NULL, "draw"));
 		tpl_remove(tpl_get(t, NULL, "form"));
@@ -121,7 +122,8 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	tpl_remove(tpl_get(t, NULL, "closed"));
 	if (strcmp(db_get(d, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_DRAW, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_DRAW,
+	    r->args[0], r->args[1]));
 	if ((token = ftoken_issue(r, DRAW_SCOPE + strtoll(db_get(d, 0, "id"),
 	    NULL, 10), &limited)) == NULL && limited && r->method != M_POST)
 		return ftoken_refuse(r);
@@ -217,7 +219,8 @@ submit(struct req *r, const PGresult *p, const PGresult *d, struct form *f,
 		return db_fail(r);
 	o = outcome_of(r, S_DRAW_REGISTER, res, OUTCOMES(register_outcomes));
 	if (o->act == OUT_DONE)
-		return resp_redirect(r, route_url(r, R_DRAW_ENTRY, token, NULL));
+		return resp_redirect(r, route_url(r, R_DRAW_ENTRY, token,
+		    NULL));
 	return outcome_refuse(r, f, o) ? 0 : render(r, p, d, f);
 }
 

@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "i18n.h"
 #include "notice.h"
+#include "outcome.h"
 #include "req.h"
 #include "response.h"
 #include "template.h"
@@ -27,6 +28,22 @@ static const struct notice notices[] = {
 	{ "closed", N_("Registration is closed: an entry not confirmed in time does not take part in the draw."), 1 },
 	{ "withdrawn", N_("This registration is withdrawn."), 0 },
 	{ "not_withdrawable", N_("This registration can no longer be withdrawn: if you were offered a time, cancel the appointment instead."), 1 },
+};
+
+/* What draw_entry_confirm and draw_entry_withdraw answer: the notices
+ * above say it. */
+static const struct outcome entry_outcomes[] = {
+	{ "confirmed", OUT_DONE, "confirmed", NULL, 0, OUT_NO_ARG },
+	{ "already_confirmed", OUT_DONE, "confirmed", NULL, 0, OUT_NO_ARG },
+	{ "withdrawn", OUT_DONE, "withdrawn", NULL, 0, OUT_NO_ARG },
+	{ "wrong_code", OUT_NOTICE, "wrong_code", NULL, 0, OUT_NO_ARG },
+	{ "too_many_attempts", OUT_NOTICE, "too_many_attempts", NULL, 0,
+	    OUT_NO_ARG },
+	{ "closed", OUT_NOTICE, "closed", NULL, 0, OUT_NO_ARG },
+	{ "expired", OUT_NOTICE, "expired", NULL, 0, OUT_NO_ARG },
+	{ "not_withdrawable", OUT_NOTICE, "not_withdrawable", NULL, 0,
+	    OUT_NO_ARG },
+	{ "not_found", OUT_PAGE, NULL, NULL, 404, OUT_NO_ARG },
 };
 
 /* Removes every state section but the one of status s. */
@@ -52,15 +69,16 @@ state(struct req *r, struct tpl *t, const char *s)
 int
 page_draw_entry(struct req *r)
 {
-	const char	*m, *code = params_get(&r->form, "code");
+	const char	*code = params_get(&r->form, "code");
 	const char	*self = route_url(r, R_DRAW_ENTRY, r->args[0], NULL);
 	PGresult	*e;
 	struct tpl	*t;
+	int		 withdraw;
 
 	resp_header(r, "Cache-Control", "no-store");
 	resp_header(r, "Referrer-Policy", "no-referrer");
 	if (r->method == M_POST) {
-		if (params_get(&r->form, "withdraw") != NULL) {
+		if ((withdraw = params_get(&r->form, "withdraw") != NULL)) {
 			if ((e = db_exec(r, S_DRAW_ENTRY_WITHDRAW,
 			    DB_ARGS({ "token", r->args[0] }))) == NULL)
 				return db_fail(r);
@@ -71,12 +89,9 @@ page_draw_entry(struct req *r)
 			    { "token", r->args[0] }, { "code", code }))) == NULL)
 				return db_fail(r);
 		}
-		m = PQntuples(e) > 0 ? db_get(e, 0, "outcome") : "not_found";
-		if (strcmp(m, "not_found") == 0)
-			return resp_error(r, 404, NULL);
-		if (strcmp(m, "already_confirmed") == 0)
-			m = "confirmed";
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", self, m));
+		return outcome_redirect(r, outcome_of(r, withdraw ?
+		    S_DRAW_ENTRY_WITHDRAW : S_DRAW_ENTRY_CONFIRM, e,
+		    OUTCOMES(entry_outcomes)), self);
 	}
 	if ((e = db_exec(r, S_DRAW_ENTRY_VIEW, DB_ARGS({ "token", r->args[0] },
 	    { "lang", r->lang }))) == NULL)

@@ -69,7 +69,8 @@ page_draw_public(struct req *r)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(d, 0, "procedure_name"));
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(d, 0, "lang"));
 	tpl_text(tpl_get(t, NULL, "site-name"), db_get(d, 0, "site_name"));
-	tpl_attr(tpl_get(t, NULL, "register-link"), "href", route_url(r, R_DRAW, db_get(d, 0, "site_slug"), db_get(d, 0, "procedure_code")));
+	tpl_attr(tpl_get(t, NULL, "register-link"), "href", route_url(r, R_DRAW,
+	    db_get(d, 0, "site_slug"), db_get(d, 0, "procedure_code")));
 	tpl_text(tpl_get(t, NULL, "opens"), fmt_datetime(r->arena, db_get(d, 0, "opens")));
 	tpl_text(tpl_get(t, NULL, "closes"), fmt_datetime(r->arena, db_get(d, 0, "closes")));
 	tpl_text(tpl_get(t, NULL, "draw-at"), fmt_datetime(r->arena, db_get(d, 0, "draw_at")));
@@ -84,7 +85,8 @@ page_draw_public(struct req *r)
 	tpl_text(tpl_get(t, NULL, "seed"), db_get(d, 0, "seed_hex"));
 	tpl_text(tpl_get(t, NULL, "ranked"), db_get(d, 0, "ranked"));
 	tpl_attr(tpl_get(t, NULL, "text-link"), "href",
-	    arena_printf(r->arena, "%s?format=text", route_url(r, R_DRAW_PUBLIC, r->args[0], NULL)));
+	    arena_printf(r->arena, "%s?format=text", route_url(r, R_DRAW_PUBLIC,
+	    r->args[0], NULL)));
 	proto = tpl_get(t, NULL, "entry");
 	for (i = 0; i < PQntuples(res); i++) {
 		row = tpl_clone(proto);

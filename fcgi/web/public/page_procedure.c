@@ -69,7 +69,8 @@ fill_times(struct req *r, struct tpl *t, const char *site_id,
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "time-link"), "href",
-		    route_url(r, R_BOOK, slot_ref(r->arena, db_get(times, i, "slot_id")), NULL));
+		    route_url(r, R_BOOK, slot_ref(r->arena, db_get(times, i,
+		    "slot_id")), NULL));
 		tpl_text(tpl_get(t, row, "time-label"), db_get(times, i, "local_time"));
 	}
 	tpl_remove(proto);

@@ -28,7 +28,8 @@ fill_procedure(struct req *r, struct tpl *t, struct tnode *row,
 	tpl_lang(r, tpl_get(t, row, "procedure-name"), db_get(res, i, "lang"));
 	tpl_lang(r, tpl_get(t, row, "procedure-description"), db_get(res, i, "lang"));
 	tpl_lang(r, tpl_get(t, row, "documents"), db_get(res, i, "lang"));
-	tpl_attr(tpl_get(t, row, "procedure-link"), "href", route_url(r, R_PROCEDURE, r->args[0], db_get(res, i, "code")));
+	tpl_attr(tpl_get(t, row, "procedure-link"), "href", route_url(r,
+	    R_PROCEDURE, r->args[0], db_get(res, i, "code")));
 	tpl_text(tpl_get(t, row, "procedure-description"), db_get(res, i, "description"));
 	tpl_text(tpl_get(t, row, "procedure-duration"),
 	    fmt_duration(r->arena, atoi(db_get(res, i, "duration_minutes"))));

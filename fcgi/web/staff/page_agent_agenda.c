@@ -40,7 +40,9 @@ static const char *
 agenda_url(struct req *r, const struct counter_site *s, const char *day,
     const char *counter)
 {
-	return arena_printf(r->arena, "%s?day=%s%s%s", route_url(r, R_AGENT_AGENDA, s->slug, NULL), day, *counter != '\0' ? "&counter=" : "", counter);
+	return arena_printf(r->arena, "%s?day=%s%s%s", route_url(r,
+	    R_AGENT_AGENDA, s->slug, NULL), day,
+	    *counter != '\0' ? "&counter=" : "", counter);
 }
 
 /* Fills the counter filter; returns the chosen counter's name, or NULL

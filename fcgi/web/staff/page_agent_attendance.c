@@ -52,5 +52,8 @@ page_agent_attendance(struct req *r)
 	out = db_get(res, 0, "outcome");
 	if (strcmp(out, "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));
-	return resp_redirect(r, arena_printf(r->arena, "%s?day=%s%s%s&m=%s", route_url(r, R_AGENT_AGENDA, s.slug, NULL), *day != '\0' ? day : s.today, *counter != '\0' ? "&counter=" : "", counter, out));
+	return resp_redirect(r, arena_printf(r->arena, "%s?day=%s%s%s&m=%s",
+	    route_url(r, R_AGENT_AGENDA, s.slug, NULL),
+	    *day != '\0' ? day : s.today, *counter != '\0' ? "&counter=" : "",
+	    counter, out));
 }

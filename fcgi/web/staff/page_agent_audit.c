@@ -39,7 +39,9 @@ query(struct req *r, const char *name, enum field_id id)
 static const char *
 page_url(struct req *r, const char *day, const char *action, int n)
 {
-	return arena_printf(r->arena, "%s?day=%s&action=%s&page=%d", route_url(r, R_AGENT_AUDIT, NULL, NULL), day != NULL ? day : "", action != NULL ? action : "", n);
+	return arena_printf(r->arena, "%s?day=%s&action=%s&page=%d",
+	    route_url(r, R_AGENT_AUDIT, NULL, NULL), day != NULL ? day : "",
+	    action != NULL ? action : "", n);
 }
 
 /* Fills the rows; returns the total of matching entries. */

@@ -45,7 +45,9 @@ fill_list(struct req *r, struct tpl *t)
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r, R_AGENT_COURT_ITEM, r->args[0], db_get(l, i, "injunction_id")));
+		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r,
+		    R_AGENT_COURT_ITEM, r->args[0], db_get(l, i,
+		    "injunction_id")));
 		tpl_text(tpl_get(t, row, "row-deadline"), db_get(l, i, "deadline"));
 		st = tpl_get(t, row, "row-state");
 		tpl_text(st, court_state(r, atoi(db_get(l, i, "days_left")),
@@ -169,7 +171,8 @@ submit(struct req *r, const PGresult *s, struct form *f)
 		return db_fail(r);
 	o = outcome_of(r, S_COURT_RECORD, res, OUTCOMES(record_outcomes));
 	if (o->act == OUT_DONE)
-		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM, r->args[0], db_get(res, 0, "injunction_id")));
+		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM,
+		    r->args[0], db_get(res, 0, "injunction_id")));
 	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 

@@ -39,7 +39,9 @@ page_agent_court_all(struct req *r)
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(l); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r, R_AGENT_COURT_ITEM, db_get(l, i, "site_slug"), db_get(l, i, "injunction_id")));
+		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r,
+		    R_AGENT_COURT_ITEM, db_get(l, i, "site_slug"), db_get(l, i,
+		    "injunction_id")));
 		tpl_text(tpl_get(t, row, "row-deadline"), db_get(l, i, "deadline"));
 		st = tpl_get(t, row, "row-state");
 		tpl_text(st, court_state(r, atoi(db_get(l, i, "days_left")),
@@ -47,7 +49,8 @@ page_agent_court_all(struct req *r)
 		tpl_add_class(st, cls);
 		tpl_add_class(row, cls);
 		site = tpl_get(t, row, "row-site");
-		tpl_attr(site, "href", route_url(r, R_AGENT_COURT, db_get(l, i, "site_slug"), NULL));
+		tpl_attr(site, "href", route_url(r, R_AGENT_COURT, db_get(l, i,
+		    "site_slug"), NULL));
 		tpl_text(site, db_get(l, i, "site_name"));
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,
 		    "%s %s", db_get(l, i, "surname"), db_get(l, i, "given_names")));
@@ -63,7 +66,8 @@ page_agent_court_all(struct req *r)
 	for (i = 0; i < PQntuples(sites); i++) {
 		row = tpl_clone(proto);
 		site = tpl_get(t, row, "site-link");
-		tpl_attr(site, "href", route_url(r, R_AGENT_COURT, db_get(sites, i, "slug"), NULL));
+		tpl_attr(site, "href", route_url(r, R_AGENT_COURT, db_get(sites,
+		    i, "slug"), NULL));
 		tpl_text(site, db_get(sites, i, "name"));
 	}
 	tpl_remove(proto);

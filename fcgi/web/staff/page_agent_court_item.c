@@ -113,7 +113,8 @@ render(struct req *r, const PGresult *v, struct form *f)
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "booked"));
-	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r, R_AGENT_COURT_ITEM, r->args[0], r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "form"), "action", route_url(r,
+	    R_AGENT_COURT_ITEM, r->args[0], r->args[1]));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	if (fill_slots(r, t, v) == -1)
 		return db_fail(r);
@@ -182,7 +183,8 @@ submit(struct req *r, const PGresult *v, struct form *f)
 		return db_fail(r);
 	o = outcome_of(r, S_COURT_BOOK, res, OUTCOMES(book_outcomes));
 	if (o->act == OUT_DONE)
-		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM, r->args[0], r->args[1]));
+		return resp_redirect(r, route_url(r, R_AGENT_COURT_ITEM,
+		    r->args[0], r->args[1]));
 	return outcome_refuse(r, f, o) ? 0 : render(r, v, f);
 }
 

@@ -62,7 +62,8 @@ draws(struct req *r, struct tpl *t, const PGresult *d)
 			tpl_remove(run);
 			continue;
 		}
-		tpl_attr(run, "action", route_url(r, R_AGENT_DRAWS, r->args[0], NULL));
+		tpl_attr(run, "action", route_url(r, R_AGENT_DRAWS, r->args[0],
+		    NULL));
 		tpl_attr(tpl_get(t, run, "run-csrf"), "value", r->staff->csrf);
 		tpl_attr(tpl_get(t, run, "run-draw"), "value", db_get(d, i, "id"));
 	}
@@ -154,15 +155,29 @@ schedule(struct req *r, const PGresult *s, struct form *f)
 		return db_fail(r);
 	o = outcome_of(r, S_AGENT_DRAW_SCHEDULE, res, OUTCOMES(schedule_outcomes));
 	if (o->act == OUT_DONE)
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=scheduled", route_url(r, R_AGENT_DRAWS, r->args[0], NULL)));
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=scheduled",
+		    route_url(r, R_AGENT_DRAWS, r->args[0], NULL)));
 	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
+
+/* What draw_run answers: the notices above say it. */
+static const struct outcome run_outcomes[] = {
+	{ "drawn", OUT_DONE, "drawn", NULL, 0, OUT_NO_ARG },
+	{ "too_early", OUT_NOTICE, "too_early", NULL, 0, OUT_NO_ARG },
+	{ "already_drawn", OUT_NOTICE, "already_drawn", NULL, 0, OUT_NO_ARG },
+	{ "forbidden", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this draw."), 403,
+	    OUT_NO_ARG },
+	{ "not_found", OUT_PAGE, NULL,
+	    N_("Your account does not give access to this draw."), 403,
+	    OUT_NO_ARG },
+};
 
 /* Runs a due draw now; 303 with the outcome. */
 static int
 run(struct req *r)
 {
-	const char	*draw = params_get(&r->form, "draw"), *outcome;
+	const char	*draw = params_get(&r->form, "draw");
 	PGresult	*res;
 
 	if (draw == NULL || field_check(F_DRAW_ID, draw, strlen(draw)) == -1)
@@ -170,10 +185,9 @@ run(struct req *r)
 	if ((res = db_exec(r, S_AGENT_DRAW_RUN, DB_ARGS({ "draw_id", draw },
 	    { "account", r->staff->id }))) == NULL)
 		return db_fail(r);
-	outcome = PQntuples(res) > 0 ? db_get(res, 0, "outcome") : "not_found";
-	if (strcmp(outcome, "forbidden") == 0 || strcmp(outcome, "not_found") == 0)
-		return resp_error(r, 403, N_("Your account does not give access to this draw."));
-	return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", route_url(r, R_AGENT_DRAWS, r->args[0], NULL), outcome));
+	return outcome_redirect(r, outcome_of(r, S_AGENT_DRAW_RUN, res,
+	    OUTCOMES(run_outcomes)), route_url(r, R_AGENT_DRAWS, r->args[0],
+	    NULL));
 }
 
 /* Answers the draws page, or one of its forms. */

@@ -47,7 +47,9 @@ page_agent_mediator(struct req *r)
 	proto = tpl_get(t, NULL, "choice");
 	for (i = 0; i < PQntuples(ch); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "choice-link"), "href", route_url(r, R_AGENT_MEDIATOR_TIMES, db_get(ch, i, "site_slug"), db_get(ch, i, "procedure_code")));
+		tpl_attr(tpl_get(t, row, "choice-link"), "href", route_url(r,
+		    R_AGENT_MEDIATOR_TIMES, db_get(ch, i, "site_slug"),
+		    db_get(ch, i, "procedure_code")));
 		tpl_text(tpl_get(t, row, "choice-procedure"), db_get(ch, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "choice-site"), db_get(ch, i, "site_name"));
 		tpl_text(tpl_get(t, row, "choice-city"), db_get(ch, i, "city"));

@@ -67,7 +67,9 @@ render(struct req *r, const PGresult *s, struct form *f)
 	    "%s, %s %s", db_get(s, 0, "address"), db_get(s, 0, "postal_code"), db_get(s, 0, "city")));
 	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
 	tpl_lang(r, tpl_get(t, NULL, "site-address"), "fr");
-	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r, R_AGENT_MEDIATOR_TIMES, db_get(s, 0, "site_slug"), db_get(s, 0, "procedure_code")));
+	tpl_attr(tpl_get(t, NULL, "other-times"), "href", route_url(r,
+	    R_AGENT_MEDIATOR_TIMES, db_get(s, 0, "site_slug"), db_get(s, 0,
+	    "procedure_code")));
 	if (strcmp(db_get(s, 0, "available"), "t") != 0 && r->method != M_POST) {
 		tpl_remove(tpl_get(t, NULL, "form"));
 		form_render(f, t, form_fields);
@@ -77,7 +79,8 @@ render(struct req *r, const PGresult *s, struct form *f)
 	if (strcmp(db_get(s, 0, "requires_agdref"), "t") != 0)
 		tpl_remove(tpl_get(t, NULL, "group-agdref"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
-	    route_url(r, R_AGENT_MEDIATOR_BOOK, slot_ref(r->arena, r->args[0]), NULL));
+	    route_url(r, R_AGENT_MEDIATOR_BOOK, slot_ref(r->arena, r->args[0]),
+	    NULL));
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	tpl_attr(tpl_get(t, NULL, "token"), "value",
 	    token_issue(r->arena, scope_of(r)));
@@ -162,7 +165,8 @@ submit(struct req *r, const PGresult *s, struct form *f,
 		return db_fail(r);
 	o = outcome_of(r, S_MEDIATOR_BOOK, res, OUTCOMES(book_outcomes));
 	if (o->act == OUT_DONE)
-		return resp_redirect(r, route_url(r, R_AGENT_MEDIATOR_BOOKING, db_get(res, 0, "booking_id"), NULL));
+		return resp_redirect(r, route_url(r, R_AGENT_MEDIATOR_BOOKING,
+		    db_get(res, 0, "booking_id"), NULL));
 	return outcome_refuse(r, f, o) ? 0 : render(r, s, f);
 }
 

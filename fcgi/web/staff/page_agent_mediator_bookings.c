@@ -49,7 +49,9 @@ page_agent_mediator_bookings(struct req *r)
 	proto = tpl_get(t, NULL, "row");
 	for (i = 0; i < PQntuples(b); i++) {
 		row = tpl_clone(proto);
-		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r, R_AGENT_MEDIATOR_BOOKING, db_get(b, i, "booking_id"), NULL));
+		tpl_attr(tpl_get(t, row, "row-link"), "href", route_url(r,
+		    R_AGENT_MEDIATOR_BOOKING, db_get(b, i, "booking_id"),
+		    NULL));
 		tpl_text(tpl_get(t, row, "row-reference"), arena_printf(r->arena,
 		    "%.4s-%s", db_get(b, i, "reference"), db_get(b, i, "reference") + 4));
 		tpl_text(tpl_get(t, row, "row-name"), arena_printf(r->arena,

@@ -61,7 +61,9 @@ page_agent_mediator_times(struct req *r)
 			tproto = tpl_get(t, day, "time");
 		}
 		row = tpl_clone(tproto);
-		tpl_attr(tpl_get(t, row, "time-link"), "href", route_url(r, R_AGENT_MEDIATOR_BOOK, slot_ref(r->arena, db_get(sl, i, "slot_id")), NULL));
+		tpl_attr(tpl_get(t, row, "time-link"), "href", route_url(r,
+		    R_AGENT_MEDIATOR_BOOK, slot_ref(r->arena, db_get(sl, i,
+		    "slot_id")), NULL));
 		tpl_text(tpl_get(t, row, "time-label"), db_get(sl, i, "local_time"));
 	}
 	if (tproto != NULL)

@@ -56,7 +56,9 @@ results(struct req *r, struct tpl *t, const PGresult *res)
 		when = fmt_datetime(r->arena, db_get(res, i, "local_start"));
 		tpl_text(tpl_get(t, row, "when"), when != NULL ? when :
 		    db_get(res, i, "local_start"));
-		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena, "%s?day=%s", route_url(r, R_AGENT_AGENDA, db_get(res, i, "site_slug"), NULL), db_get(res, i, "day")));
+		tpl_attr(tpl_get(t, row, "when"), "href", arena_printf(r->arena,
+		    "%s?day=%s", route_url(r, R_AGENT_AGENDA, db_get(res, i,
+		    "site_slug"), NULL), db_get(res, i, "day")));
 		tpl_text(tpl_get(t, row, "reference"),
 		    booking_reference(r, db_get(res, i, "reference")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
