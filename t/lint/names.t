@@ -106,17 +106,8 @@ ok(len(table) > 50, "fcgi/web/statements.c: %d statements read" % len(table))
 hits = positional_reads("web", "common")
 ok(not hits, "no cell read by number in fcgi/web and fcgi/common (outside db.c)", hits)
 
-# creneau-notify and creneau-admin move to the shared layer on their own
-# branch; until then their reads are reported, as expected failures.
 hits = positional_reads("notify", "admin")
-if hits:
-    print("not ok %d - no cell read by number in fcgi/notify and fcgi/admin"
-          " # TODO converted on the branch that moves them to db.h" % (n + 1))
-    for line in hits[:10]:
-        print("# " + line)
-    n += 1
-else:
-    ok(True, "no cell read by number in fcgi/notify and fcgi/admin")
+ok(not hits, "no cell read by number in fcgi/notify and fcgi/admin", hits)
 
 dollars = [
     "%s: %s" % (k, m.group(0))
