@@ -1,7 +1,7 @@
 -- bench/pgbench_hold.sql: what POST /book/<slot> runs in the database
 -- (fcgi/web/public/page_book.c; the statements of fcgi/web/statements.c:
 -- slot, booking_rate_check, booking_hold), one transaction per booking
--- form, each on a fresh one-place slot of procedure bench-pgb.
+-- form, each on a fresh one-place slot of procedure bench-harness-pgb.
 -- Variables (pgbench -D): base (first slot id), nc (clients), i = 0.
 -- The person is built as fcgi/common/identity.c sends it (p_person), with
 -- keys unique to the slot; every form comes from one address (as every
