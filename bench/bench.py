@@ -633,14 +633,24 @@ def rss_rows(before, after):
 # --- plans ---------------------------------------------------------------------------------
 
 def statements():
-    """{name: (sql, nparams)} from fcgi/web/statements.c."""
+    """{name: (sql with $n, [parameter names])} from fcgi/web/statements.c,
+    whose SQL writes its parameters :name (fcgi/common/db.c numbers them in
+    order of first use; casts :: and quoted text are left alone)."""
     src = open(os.path.join(TOP, "fcgi", "web", "statements.c")).read()
     out = {}
-    for m in re.finditer(r'\[S_\w+\]\s*=\s*\{\s*"(\w+)",\s*(\d+),\s*\d+,((?:\s*"(?:[^"\\]|\\.)*")+)\s*\}',
-                         src):
-        parts = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(3))
+    for m in re.finditer(r'\[S_\w+\]\s*=\s*\{\s*"(\w+)",\s*\w+,((?:\s*"(?:[^"\\]|\\.)*")+)', src):
+        parts = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
         sql = "".join(parts).replace('\\"', '"').replace("\\\\", "\\")
-        out[m.group(1)] = (sql, int(m.group(2)))
+        names = []
+
+        def number(mm):
+            if mm.group(1) is not None:
+                return mm.group(0)
+            if mm.group(2) not in names:
+                names.append(mm.group(2))
+            return "$%d" % (names.index(mm.group(2)) + 1)
+        sql = re.sub(r"('(?:[^']|'')*'|::)|(?<!:):([A-Za-z_]\w*)", number, sql)
+        out[m.group(1)] = (sql, names)
     return out
 
 
@@ -651,26 +661,30 @@ def lit(v):
 def plans(slug, code, site_id, proc_id, day):
     st = statements()
     want = [
-        ("site page", "site", [slug, "fr"]),
-        ("site page", "site_procedures", [site_id, "fr"]),
-        ("calendar", "site_procedure", [slug, code, "fr"]),
-        ("calendar", "slot_days", [site_id, proc_id, conf_int("calendar_days", 28)]),
-        ("a day's times", "slot_times", [site_id, proc_id, day]),
+        ("site page", "site", {"slug": slug, "lang": "fr"}),
+        ("site page", "site_procedures", {"site_id": site_id, "lang": "fr"}),
+        ("calendar", "site_procedure", {"site_slug": slug, "procedure_code": code,
+                                        "lang": "fr"}),
+        ("calendar", "slot_days", {"site_id": site_id, "procedure_id": proc_id,
+                                   "days": conf_int("calendar_days", 28)}),
+        ("a day's times", "slot_times", {"site_id": site_id, "procedure_id": proc_id,
+                                         "day": day}),
     ]
     out = []
     for page, name, args in want:
         if name not in st:
             out.append("## %s: statement %s not found in fcgi/web/statements.c\n" % (page, name))
             continue
-        sql, n = st[name]
+        sql, names = st[name]
+        values = [args.get(n, "") for n in names]
         try:
             plan = psql("PREPARE bench_p AS %s;\n"
                         "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_p(%s);"
-                        % (sql, ", ".join(lit(a) for a in args[:n])))
+                        % (sql, ", ".join(lit(v) for v in values)))
         except RuntimeError as e:
             plan = str(e)
-        out.append("## %s: %s (%s)\n\n```\n%s\n```\n" % (page, name, ", ".join(str(a) for a in args[:n]),
-                                                           plan))
+        out.append("## %s: %s (%s)\n\n```\n%s\n```\n" % (
+            page, name, ", ".join("%s=%s" % (n, v) for n, v in zip(names, values)), plan))
     return "\n".join(out)
 
 
