@@ -147,12 +147,15 @@ cr_install() {
 # --- build -----------------------------------------------------------------
 
 # Configures (when Makefile is missing or older than configure.ac or
-# Makefile.am) and builds in the source tree.
+# Makefile.am) and builds in the source tree. This is the development and
+# test build: --enable-test-hooks lets script/check-security switch on
+# reusable form tokens (test_reuse_form_tokens); a release build, configured
+# without it, refuses that key at start.
 cr_build() {
 	cd "$top" || return 1
 	if [ ! -f Makefile ] || [ configure.ac -nt Makefile ] || [ Makefile.am -nt Makefile ]; then
 		cr_say "configuring"
-		{ ./autogen.sh && ./configure -q; } || cr_die "autogen.sh/configure failed"
+		{ ./autogen.sh && ./configure -q --enable-test-hooks; } || cr_die "autogen.sh/configure failed"
 	fi
 	cr_say "building"
 	make -j2 || cr_die "make failed"
@@ -355,6 +358,18 @@ cr_pg_start() {
 cr_pg_stop() {
 	cr_pg_running || return 0
 	cr_as "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w -t 60 stop >/dev/null
+}
+
+# Restarts PostgreSQL with shutdown mode $1 (fast: sessions are ended
+# cleanly; immediate: as after a crash, recovery from the WAL), with the
+# options of its last start (postmaster.opts). The fault tests use it.
+cr_pg_restart() {
+	case ${1:-fast} in
+	fast | immediate) ;;
+	*) cr_die "cr_pg_restart: mode fast or immediate, not $1" ;;
+	esac
+	cr_as "$PGBIN/pg_ctl" -D "$pgdata" -m "${1:-fast}" -w -t 60 \
+		-l "$logdir/postgresql.log" restart >/dev/null
 }
 
 # Runs psql on the state directory's database as the service user.

@@ -136,7 +136,8 @@ db_exec(struct req *r, enum stmt id, const char *const *params)
 			return NULL;
 		}
 		if (prepare(id, r->sqlstate) == -1) {
-			if (PQstatus(conn) != CONNECTION_OK) {
+			if (PQstatus(conn) != CONNECTION_OK ||
+			    *r->sqlstate == '\0') {	/* see below */
 				db_close();
 				continue;
 			}
@@ -154,7 +155,12 @@ db_exec(struct req *r, enum stmt id, const char *const *params)
 				return NULL;
 			return res;
 		}
-		if (PQstatus(conn) != CONNECTION_OK) {
+		/* No SQLSTATE: libpq made the error itself, the server never
+		 * answered. After pg_ctl -m immediate the status may still say
+		 * CONNECTION_OK while the socket is dead (t/faults/pg_restart.t
+		 * saw 500s there): the connection is lost all the same. */
+		if (PQstatus(conn) != CONNECTION_OK ||
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL) {
 			log_msg("%s: connection lost: %s", s->name,
 			    PQerrorMessage(conn));
 			PQclear(res);
@@ -171,6 +177,15 @@ db_exec(struct req *r, enum stmt id, const char *const *params)
 		log_msg("%s: incident %s: SQLSTATE %s: %s", s->name, r->incident,
 		    r->sqlstate, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 		PQclear(res);
+		/* The server, not the statement, failed: out of disk or memory
+		 * or connections (class 53), shutting down or starting
+		 * (57P01-57P03), or the link (class 08). The transaction was
+		 * rolled back: 503 with Retry-After, as when it is away, with
+		 * the incident id kept for the log (issue 13). */
+		if (strncmp(r->sqlstate, "53", 2) == 0 ||
+		    strncmp(r->sqlstate, "57P", 3) == 0 ||
+		    strncmp(r->sqlstate, "08", 2) == 0)
+			r->db_unavailable = 1;
 		return NULL;
 	}
 	r->db_unavailable = 1;

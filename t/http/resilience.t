@@ -13,7 +13,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import TAP, ctl, get, psql, skip_all_unless_server, wait_for, wellformed  # noqa: E402
+from creneau_test import TAP, fcgi_workers, ctl, get, psql, skip_all_unless_server, wait_for, wellformed  # noqa: E402
 
 skip_all_unless_server()
 t = TAP()
@@ -24,16 +24,7 @@ def supervisor():
     return int(out) if rc == 0 and out.isdigit() else None
 
 
-def workers(pid):
-    """The worker pids, children of the supervisor."""
-    kids = set()
-    try:
-        for task in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
-                kids.update(int(x) for x in f.read().split())
-    except FileNotFoundError:
-        pass
-    return kids
+workers = fcgi_workers
 
 
 sup = supervisor()
