@@ -26,14 +26,14 @@ CRENEAU_DBUSER=creneau
 # Latin and Arabic glyphs; libicu-dev and libphonenumber-dev, with g++ for
 # fcgi/common/phone.cc: the canonical names and phone numbers of fcgi/common/canon.c;
 # clang and libclang-rt-14-dev: the libFuzzer harnesses of fuzz/, run
-# briefly by t/fuzz/short.t).
+# briefly by t/fuzz/short.t; sqlmap and wapiti: script/check-security).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
 	python3 python3-aiosmtpd curl libxml2-utils default-jre-headless lynx openssl mandoc
 	chromium fonts-dejavu-core fonts-noto-core
 	libqrencode-dev zbar-tools clang libclang-rt-14-dev
-	g++ libicu-dev libphonenumber-dev libprotobuf-dev)
+	g++ libicu-dev libphonenumber-dev libprotobuf-dev sqlmap wapiti)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
 # point them elsewhere): postgresql-common's cluster creation settings, and

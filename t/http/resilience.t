@@ -65,13 +65,13 @@ with open(log, encoding="utf-8", errors="replace") as f:
     logged = f.read()
 t.ok(m is not None and m.group(1) in logged and "42P01" in logged,
      "the incident id and SQLSTATE are in the log")
-t.ok(wait_for(lambda: get("/").status == 200, timeout=10), "the next request works again")
+t.ok(wait_for(lambda: get("/").status == 200, timeout=60), "the next request works again")
 
 # A worker dies: the supervisor replaces it.
 before = workers(sup)
 victim = sorted(before)[0]
 os.kill(victim, signal.SIGKILL)
-t.ok(wait_for(lambda: victim not in workers(sup) and len(workers(sup)) == len(before), timeout=10),
+t.ok(wait_for(lambda: victim not in workers(sup) and len(workers(sup)) == len(before), timeout=60),
      "a killed worker is replaced (%d workers)" % len(workers(sup)))
 t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the kill")
 
@@ -112,7 +112,7 @@ victims = busy_workers()
 before = workers(sup)
 for w in victims:
     os.kill(w, signal.SIGKILL)
-t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & set(victims)), timeout=15),
+t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & set(victims)), timeout=60),
      "the worker killed mid-request is replaced")
 locker.stdin.write("COMMIT;\n")
 locker.stdin.close()
@@ -139,7 +139,7 @@ sup = supervisor()
 # SIGHUP: configuration and templates reloaded, every worker replaced.
 before = workers(sup)
 os.kill(sup, signal.SIGHUP)
-t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & before), timeout=15),
+t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & before), timeout=60),
      "SIGHUP replaces every worker")
 t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the reload")
 t.is_(supervisor(), sup, "the supervisor kept running through the reload")
