@@ -8,6 +8,7 @@ booking lost, no slot over capacity, no identity booked twice)."""
 
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -24,12 +25,29 @@ try:
         load.start()
         t.ok(load.wait_progress(2), "%s: bookings are confirmed under load before the restart" % mode)
         seen = []
+        # A probe asks /healthz all through the restart: 200 or 503 with
+        # Retry-After, nothing else (how many 503s depends on the machine).
+        probed, probing = [], threading.Event()
+
+        def probe():
+            while not probing.is_set():
+                r = get("/healthz", timeout=30)
+                probed.append((r.status, r.header("retry-after")))
+                time.sleep(0.05)
+        th = threading.Thread(target=probe, daemon=True)
+        th.start()
         start = time.monotonic()
         rc, _ = ctl("pg-restart", mode)
         t.is_(rc, 0, "pg_ctl restart -m %s" % mode)
         t.ok(wait_for(lambda: seen.append(get("/healthz", timeout=30).status) or seen[-1] == 200,
                       timeout=120), "%s: healthz answers 200 again by itself (%.1f s after the restart began; "
              "answers: %s)" % (mode, time.monotonic() - start, sorted(set(seen))))
+        probing.set()
+        th.join(timeout=60)
+        odd = [p for p in probed if not (p[0] == 200 or (p[0] == 503 and (p[1] or "").isdigit()))]
+        t.ok(probed and not odd, "%s: through the restart /healthz answered 200 or 503 with Retry-After "
+             "(%d probes, %d of them 503)%s" % (mode, len(probed), sum(1 for p in probed if p[0] == 503),
+                                              "; not: %r" % odd[:5] if odd else ""))
         t.ok(load.wait_progress(2), "%s: bookings are confirmed again after the restart" % mode)
         load.stop()
         load.check(t, mode)

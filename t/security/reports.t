@@ -5,13 +5,13 @@
 # 502 in the access log) make it fail with each finding named; those of
 # samples/clean (sqlmap's "not injectable" end, wapiti's report with only
 # an allowed note, 200/303/503 in the log) pass; and a wapiti report that
-# is not JSON is a finding, not a pass.
+# is not JSON, or a wapiti run that left no report, is a finding.
 top=${top_srcdir:-$(dirname "$0")/../..}
 s=$top/t/security/samples
 cs=$top/script/check-security
 tmp=$(mktemp -d /tmp/creneau-reports.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-echo 1..9
+echo 1..10
 n=0
 check() { # check DESCRIPTION COMMAND...
 	d=$1; shift
@@ -36,3 +36,9 @@ cp -R "$s/clean" "$tmp/broken"
 echo 'not json' >"$tmp/broken/wapiti/public.json"
 "$cs" --read-reports "$tmp/broken" >"$tmp/out" 2>&1
 check "an unreadable wapiti report is a finding" [ $? -ne 0 ]
+rm -rf "$tmp/broken"
+cp -R "$s/clean" "$tmp/broken"
+printf 'Traceback (most recent call last):\nre.error: global flags not at the start\n' >"$tmp/broken/wapiti/staff0.out"
+"$cs" --read-reports "$tmp/broken" >"$tmp/out" 2>&1
+rc=$?
+check "a wapiti run that left no report is a finding" sh -c "[ $rc -ne 0 ] && grep -q 'wapiti staff0 did not finish' '$tmp/out'"
