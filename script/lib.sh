@@ -245,6 +245,10 @@ cr_state_init() {
 	cr_state_vars "$name"
 	if [ "$fresh" = fresh ] && [ -e "$state" ]; then
 		cr_stop_all
+		# A tmpfs t/faults/disk_full.t left mounted (killed mid-test).
+		if mountpoint -q "$state/diskfull" 2>/dev/null; then
+			umount "$state/diskfull" || cr_die "cannot unmount $state/diskfull"
+		fi
 		case $rundir in
 		/tmp/creneau-run.*) rm -rf "$rundir" ;;
 		esac
