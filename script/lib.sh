@@ -26,14 +26,14 @@ CRENEAU_DBUSER=creneau
 # Latin and Arabic glyphs; libicu-dev and libphonenumber-dev, with g++ for
 # fcgi/common/phone.cc: the canonical names and phone numbers of fcgi/common/canon.c;
 # clang and libclang-rt-14-dev: the libFuzzer harnesses of fuzz/, run
-# briefly by t/fuzz/short.t).
+# briefly by t/fuzz/short.t; sqlmap and wapiti: script/check-security).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
 	python3 python3-aiosmtpd curl libxml2-utils default-jre-headless lynx openssl mandoc
 	chromium fonts-dejavu-core fonts-noto-core
 	libqrencode-dev zbar-tools clang libclang-rt-14-dev
-	g++ libicu-dev libphonenumber-dev libprotobuf-dev)
+	g++ libicu-dev libphonenumber-dev libprotobuf-dev sqlmap wapiti)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
 # point them elsewhere): postgresql-common's cluster creation settings, and
@@ -147,12 +147,15 @@ cr_install() {
 # --- build -----------------------------------------------------------------
 
 # Configures (when Makefile is missing or older than configure.ac or
-# Makefile.am) and builds in the source tree.
+# Makefile.am) and builds in the source tree. This is the development and
+# test build: --enable-test-hooks lets script/check-security switch on
+# reusable form tokens (test_reuse_form_tokens); a release build, configured
+# without it, refuses that key at start.
 cr_build() {
 	cd "$top" || return 1
 	if [ ! -f Makefile ] || [ configure.ac -nt Makefile ] || [ Makefile.am -nt Makefile ]; then
 		cr_say "configuring"
-		{ ./autogen.sh && ./configure -q; } || cr_die "autogen.sh/configure failed"
+		{ ./autogen.sh && ./configure -q --enable-test-hooks; } || cr_die "autogen.sh/configure failed"
 	fi
 	cr_say "building"
 	make -j2 || cr_die "make failed"
@@ -242,6 +245,10 @@ cr_state_init() {
 	cr_state_vars "$name"
 	if [ "$fresh" = fresh ] && [ -e "$state" ]; then
 		cr_stop_all
+		# A tmpfs t/faults/disk_full.t left mounted (killed mid-test).
+		if mountpoint -q "$state/diskfull" 2>/dev/null; then
+			umount "$state/diskfull" || cr_die "cannot unmount $state/diskfull"
+		fi
 		case $rundir in
 		/tmp/creneau-run.*) rm -rf "$rundir" ;;
 		esac
@@ -385,6 +392,18 @@ cr_pg_start() {
 cr_pg_stop() {
 	cr_pg_running || return 0
 	cr_as "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w -t 60 stop >/dev/null
+}
+
+# Restarts PostgreSQL with shutdown mode $1 (fast: sessions are ended
+# cleanly; immediate: as after a crash, recovery from the WAL), with the
+# options of its last start (postmaster.opts). The fault tests use it.
+cr_pg_restart() {
+	case ${1:-fast} in
+	fast | immediate) ;;
+	*) cr_die "cr_pg_restart: mode fast or immediate, not $1" ;;
+	esac
+	cr_as "$PGBIN/pg_ctl" -D "$pgdata" -m "${1:-fast}" -w -t 60 \
+		-l "$logdir/postgresql.log" restart >/dev/null
 }
 
 # Runs psql on the state directory's database as the service user.

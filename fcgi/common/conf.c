@@ -81,6 +81,7 @@ static const struct key keys[] = {
 	{ "manage_links",	N(K_INT, manage_links, 1, 100) },
 	{ "staff_device_days",	N(K_INT, staff_device_days, 1, 3650) },
 	{ "form_tokens_per_address", N(K_INT, form_tokens_per_address, 1, 1000000) },
+	{ "test_reuse_form_tokens", N(K_INT, test_reuse_form_tokens, 0, 1) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -292,6 +293,18 @@ conf_load(const char *path, struct conf *c)
 		    path);
 		rc = -1;
 	}
+	/* Form tokens reusable within one browser session let the scanners
+	 * of script/check-security send a form many times; in production they
+	 * would undo the form tokens' limits. Only a build configured with
+	 * --enable-test-hooks (CRENEAU_TEST_HOOKS) accepts the key. */
+#ifndef CRENEAU_TEST_HOOKS
+	if (rc == 0 && c->test_reuse_form_tokens != 0) {
+		fprintf(stderr, "%s: test_reuse_form_tokens is for test builds only "
+		    "(./configure --enable-test-hooks); remove it from this file\n",
+		    path);
+		rc = -1;
+	}
+#endif
 	if (rc == 0 && !conf_has_language(c, c->default_language)) {
 		fprintf(stderr, "%s: default_language '%s' is not in languages\n",
 		    path, c->default_language);

@@ -64,6 +64,7 @@ struct conf {
 	int	 manage_links;		/* live /manage links per booking */
 	int	 staff_device_days;	/* a staff browser is known this long */
 	int	 form_tokens_per_address;	/* form tokens a minute (issue 10) */
+	int	 test_reuse_form_tokens;	/* test builds only (conf.c) */
 };
 
 int	conf_load(const char *path, struct conf *);

@@ -647,7 +647,8 @@ db_run(size_t id, const struct db_arg *args, struct db_error *err)
 			return NULL;
 		}
 		if (prepare(&primary, id, err) == -1) {
-			if (PQstatus(primary.conn) != CONNECTION_OK) {
+			if (PQstatus(primary.conn) != CONNECTION_OK ||
+			    *err->sqlstate == '\0') {	/* see below */
 				link_close(&primary);
 				continue;
 			}
@@ -658,7 +659,12 @@ db_run(size_t id, const struct db_arg *args, struct db_error *err)
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			return res;
-		if (PQstatus(primary.conn) != CONNECTION_OK) {
+		/* No SQLSTATE: libpq made the error itself, the server never
+		 * answered. After pg_ctl -m immediate the status may still say
+		 * CONNECTION_OK while the socket is dead (t/faults/pg_restart.t
+		 * saw 500s there): the connection is lost all the same. */
+		if (PQstatus(primary.conn) != CONNECTION_OK ||
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL) {
 			log_msg("%s: connection lost: %s", table[id].name,
 			    PQerrorMessage(primary.conn));
 			PQclear(res);
@@ -669,6 +675,15 @@ db_run(size_t id, const struct db_arg *args, struct db_error *err)
 		}
 		error_from(err, primary.conn, res, "");
 		PQclear(res);
+		/* The server, not the statement, failed: out of disk or memory
+		 * or connections (class 53), shutting down or starting
+		 * (57P01-57P03), or the link (class 08). The transaction was
+		 * rolled back: the caller answers as when the database is away
+		 * (503 with Retry-After), the SQLSTATE kept for the log. */
+		if (strncmp(err->sqlstate, "53", 2) == 0 ||
+		    strncmp(err->sqlstate, "57P", 3) == 0 ||
+		    strncmp(err->sqlstate, "08", 2) == 0)
+			err->unavailable = 1;
 		return NULL;
 	}
 	err->unavailable = 1;

@@ -25,6 +25,11 @@ int		 ftoken_refuse(struct req *);
 /* Checks the posted field "token" for scope; id gets the token's id
  * (the idempotency key) when it is TOKEN_OK. */
 enum token_status ftoken_check(struct req *, long long scope, char id[33]);
+/* Test builds only (configure --enable-test-hooks, key
+ * test_reuse_form_tokens = 1): replaces id, the idempotency key of a
+ * checked token, with a fresh random one, so a token sent again is a new
+ * form; elsewhere it does nothing. */
+void		 ftoken_test_reuse(struct req *, char id[33]);
 /* Returns 1 when the posted token, checked right, is younger than half
  * its lifetime: a form sent back with errors may keep it. */
 int		 ftoken_young(struct req *, long long scope);

@@ -37,10 +37,11 @@ db_exec(struct req *r, enum stmt id, const struct db_arg *args)
 		}
 		return res;
 	}
-	if (err.unavailable) {
-		r->db_unavailable = 1;
-		return NULL;
-	}
+	r->db_unavailable = err.unavailable;
+	if (err.unavailable && *err.sqlstate == '\0')
+		return NULL;	/* unreachable: db.c has logged it */
+	/* Refused, or the server itself failing (then 503, db.c), logged
+	 * under an incident id. */
 	snprintf(r->sqlstate, sizeof(r->sqlstate), "%s", err.sqlstate);
 	if (*r->incident == '\0')
 		resp_new_incident(r);

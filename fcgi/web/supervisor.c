@@ -234,6 +234,9 @@ supervisor_run(const char *path)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_msg("creneau-fcgi: %d workers on %s", conf.workers, conf.socket);
+	if (conf.test_reuse_form_tokens)
+		log_msg("TEST MODE: test_reuse_form_tokens = 1, form tokens are "
+		    "reusable (a test build; never in production)");
 	fill();
 	while (!got_term) {
 		sigsuspend(&old);

@@ -13,7 +13,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import TAP, ctl, get, psql, skip_all_unless_server, wait_for, wellformed  # noqa: E402
+from creneau_test import TAP, fcgi_workers, ctl, get, psql, skip_all_unless_server, wait_for, wellformed  # noqa: E402
 
 skip_all_unless_server()
 t = TAP()
@@ -24,16 +24,7 @@ def supervisor():
     return int(out) if rc == 0 and out.isdigit() else None
 
 
-def workers(pid):
-    """The worker pids, children of the supervisor."""
-    kids = set()
-    try:
-        for task in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
-                kids.update(int(x) for x in f.read().split())
-    except FileNotFoundError:
-        pass
-    return kids
+workers = fcgi_workers
 
 
 sup = supervisor()
@@ -74,13 +65,13 @@ with open(log, encoding="utf-8", errors="replace") as f:
     logged = f.read()
 t.ok(m is not None and m.group(1) in logged and "42P01" in logged,
      "the incident id and SQLSTATE are in the log")
-t.ok(wait_for(lambda: get("/").status == 200, timeout=10), "the next request works again")
+t.ok(wait_for(lambda: get("/").status == 200, timeout=60), "the next request works again")
 
 # A worker dies: the supervisor replaces it.
 before = workers(sup)
 victim = sorted(before)[0]
 os.kill(victim, signal.SIGKILL)
-t.ok(wait_for(lambda: victim not in workers(sup) and len(workers(sup)) == len(before), timeout=10),
+t.ok(wait_for(lambda: victim not in workers(sup) and len(workers(sup)) == len(before), timeout=60),
      "a killed worker is replaced (%d workers)" % len(workers(sup)))
 t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the kill")
 
@@ -125,7 +116,7 @@ victims = busy_workers()
 before = workers(sup)
 for w in victims:
     os.kill(w, signal.SIGKILL)
-t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & set(victims)), timeout=15),
+t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & set(victims)), timeout=60),
      "the worker killed mid-request is replaced")
 locker.stdin.write("COMMIT;\n")
 locker.stdin.close()
@@ -152,7 +143,7 @@ sup = supervisor()
 # SIGHUP: configuration and templates reloaded, every worker replaced.
 before = workers(sup)
 os.kill(sup, signal.SIGHUP)
-t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & before), timeout=15),
+t.ok(wait_for(lambda: len(workers(sup)) == len(before) and not (workers(sup) & before), timeout=60),
      "SIGHUP replaces every worker")
 t.ok(all(get("/").status == 200 for _ in range(10)), "requests are answered after the reload")
 t.is_(supervisor(), sup, "the supervisor kept running through the reload")

@@ -99,7 +99,14 @@ def request(method, path, body=None, headers=None, timeout=30):
     """Sends one request (no redirect following) and returns a Response.
     path is sent as it is, so tests can send malformed targets."""
     url = urllib.parse.urlsplit(os.environ["CRENEAU_URL"])
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    if url.scheme == "https":
+        # script/check-security's TLS front (a self-signed certificate on
+        # 127.0.0.1): no verification.
+        import ssl
+        conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=timeout,
+                                           context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     hdrs = {"Accept-Language": "fr"}
     hdrs.update(headers or {})
     if body is not None and isinstance(body, str):
@@ -168,6 +175,18 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def fcgi_workers(pid):
+    """The pids of the creneau-fcgi workers: the children of supervisor pid."""
+    kids = set()
+    try:
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                kids.update(int(x) for x in f.read().split())
+    except FileNotFoundError:
+        pass
+    return kids
 
 
 def wait_for(pred, timeout=30.0, step=0.2):

@@ -7,20 +7,7 @@
 
 #include "conf.h"
 #include "tap.h"
-
-/* Writes text to a temporary file and returns its path. */
-static const char *
-write_conf(const char *text)
-{
-	static char	 path[64];
-	int		 fd;
-
-	snprintf(path, sizeof(path), "/tmp/creneau-conf-XXXXXX");
-	fd = mkstemp(path);
-	(void)!write(fd, text, strlen(text));
-	close(fd);
-	return path;
-}
+#include "tmpconf.h"
 
 int
 main(void)
@@ -93,6 +80,15 @@ main(void)
 	unlink(p);
 	p = write_conf("hold_minutes = 30\nhold_max_minutes = 20\n");
 	is_int(conf_load(p, &c), -1, "a hold longer than its total is refused");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("test_reuse_form_tokens = 1\n");
+#ifdef CRENEAU_TEST_HOOKS
+	is_int(conf_load(p, &c), 0, "a test build takes test_reuse_form_tokens");
+	is_int(c.test_reuse_form_tokens, 1, "and switches it on");
+#else
+	is_int(conf_load(p, &c), -1, "a release build refuses test_reuse_form_tokens");
+#endif
 	conf_clear(&c);
 	unlink(p);
 	is_int(conf_load("/nonexistent/creneau.conf", &c), -1, "a missing file is an error");

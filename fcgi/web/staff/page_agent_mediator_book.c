@@ -18,6 +18,7 @@
 #include "fields.h"
 #include "fmt.h"
 #include "form.h"
+#include "formtoken.h"
 #include "i18n.h"
 #include "identity.h"
 #include "outcome.h"
@@ -103,6 +104,7 @@ read_fields(struct req *r, struct form *f, const PGresult *s,
 	    r->conf->form_max_seconds, in->idem)) {
 	case TOKEN_OK:
 	case TOKEN_TOO_FAST:
+		ftoken_test_reuse(r, in->idem);	/* test builds only */
 		break;
 	case TOKEN_EXPIRED:
 		form_error(f, NULL, _("The form has expired. Check the details, then send it again."));
