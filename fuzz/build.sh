@@ -37,7 +37,7 @@ if ! "$cc" "${flags[@]}" -o "$out/obj/probe" "$out/obj/probe.c" 2>"$out/obj/prob
 	exit 77
 fi
 
-read -ra deps <<<"$(pkg-config --cflags libxml-2.0 libpcre2-8 libsodium)"
+read -ra deps <<<"$(pkg-config --cflags libxml-2.0 libpcre2-8 libsodium libpq)"
 read -ra libs <<<"$(pkg-config --libs libxml-2.0 libpcre2-8 libsodium)"
 cflags=("${flags[@]}" -Wall -Wextra -Wno-unused-parameter -I"$out/obj" -I"$top/fcgi/common" -I"$top/fcgi/web"
 	"${deps[@]}" -DCRENEAU_CONF='"/nonexistent"' -DCRENEAU_PKGDATADIR='"/nonexistent"'
