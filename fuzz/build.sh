@@ -39,7 +39,7 @@ fi
 
 read -ra deps <<<"$(pkg-config --cflags libxml-2.0 libpcre2-8 libsodium libpq)"
 read -ra libs <<<"$(pkg-config --libs libxml-2.0 libpcre2-8 libsodium)"
-cflags=("${flags[@]}" -Wall -Wextra -Wno-unused-parameter -I"$out/obj" -I"$top/fcgi/common" -I"$top/fcgi/web"
+cflags=("${flags[@]}" -Wall -Wextra -Wno-unused-parameter -I"$out/obj" -I"$top/fcgi/common" -I"$top/fcgi/web" -I"$top/fcgi/notify"
 	"${deps[@]}" -DCRENEAU_CONF='"/nonexistent"' -DCRENEAU_PKGDATADIR='"/nonexistent"'
 	-DCRENEAU_LOCALEDIR='"/nonexistent"' -DFUZZ_SRCDIR="\"$top\"")
 
