@@ -159,6 +159,15 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Choose automatic, first come or draw.") },
 	[F_SLOT_REF] = { "slot", "[1-9][0-9]{0,17}\\.[0-9a-f]{16}", 35, 1,
 	    N_("Time"), N_("Choose one of the times offered.") },
+	/* Administration pages (issue 12). */
+	[F_STAFF_NAME] = { "name", "[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N}' \\x{2019}.,()-]*",
+	    100, 1, N_("Name"), N_("The person's first name and surname, for example Camille Martin.") },
+	[F_STAFF_ROLE] = { "role", "(?:agent|supervisor|mediator|administrator)", 13, 1,
+	    N_("Role"), N_("Choose one of the roles offered.") },
+	[F_ORGANISATION] = { "organisation", "[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N}' \\x{2019}.,()/&-]*",
+	    200, 0, N_("Organisation"), N_("For a mediator only: the name of their organisation, for example France Services Créteil.") },
+	[F_PASSWORD2] = { "password2", "[^\\x00-\\x1f\\x7f]{12,200}", 800, 1,
+	    N_("Password again"), N_("Type the same password again.") },
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];

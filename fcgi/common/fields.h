@@ -69,6 +69,11 @@ enum field_id {
 	F_DRAW_ID,
 	F_CAL_SWITCH,		/* draw switch: auto, open or draw */
 	F_SLOT_REF,		/* a slot in a URL or form: <id>.<mac> (issue 10) */
+	/* Administration pages (issue 12). */
+	F_STAFF_NAME,		/* a staff member's name */
+	F_STAFF_ROLE,
+	F_ORGANISATION,		/* a mediator's organisation */
+	F_PASSWORD2,		/* the password typed again */
 	FIELD_COUNT
 };
 

@@ -97,6 +97,15 @@ static const struct route routes[ROUTE_COUNT] = {
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_abuse },
 	[R_AGENT_DRAWS] = { "agent-draws", "/agent/site/*/draws",
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_draws },
+	/* Administration pages (issue 12): administrators only; the
+	 * password page is opened by a one-time link, without a session. */
+	[R_AGENT_ADMIN_STAFF] = { "agent-admin-staff", "/agent/admin/staff",
+	    NONE, FORM, page_agent_admin_staff },
+	[R_AGENT_ADMIN_ACCOUNT] = { "agent-admin-account",
+	    "/agent/admin/staff/*", { F_ID, FIELD_COUNT }, FORM,
+	    page_agent_admin_account },
+	[R_AGENT_PASSWORD] = { "agent-password", "/agent/password/*",
+	    { F_ACCESS, FIELD_COUNT }, FORM, page_agent_password },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

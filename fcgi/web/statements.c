@@ -1001,4 +1001,59 @@ const struct statement statements[STMT_COUNT] = {
 	    "SELECT outcome, changed FROM draw_switch_override(:account::bigint, :site_id::bigint,"
 	    "       :procedure_id::bigint, :mode)",
 	    "outcome changed" },
+
+	/* Administration pages (issue 12, schema/026_staff_admin.sql):
+	 * every function checks that :account is an administrator. */
+
+	/* Audits a refused administration page. */
+	[S_ADMIN_REFUSED] = { "admin_refused", 0,
+	    "SELECT staff_admin_refused(:account::bigint, :path) AS logged",
+	    "logged" },
+
+	/* The staff accounts (:account_id empty) or one; site_names
+	 * comma-separated, site_slugs space-separated. */
+	[S_ADMIN_ACCOUNTS] = { "admin_accounts", 1,
+	    "SELECT account_id, email, name, role, active, has_password,"
+	    "       organisation, site_names, site_slugs, link_pending"
+	    "  FROM staff_admin_accounts(:account::bigint,"
+	    "       nullif(:account_id, '')::bigint)",
+	    "account_id email name role active has_password organisation"
+	    " site_names site_slugs link_pending" },
+
+	/* Every site, for the site checkboxes. */
+	[S_ADMIN_SITES] = { "admin_sites", 1,
+	    "SELECT slug, name, city FROM sites"
+	    " ORDER BY department_code, name",
+	    "slug name city" },
+
+	/* Creates an account (staff_account_add) with a one-time link
+	 * :link_token valid :link_hours; :sites slugs space-separated. */
+	[S_ADMIN_CREATE] = { "admin_create", 0,
+	    "SELECT outcome, coalesce(account_id::text, '') AS account_id"
+	    "  FROM staff_admin_create(:account::bigint, :nonce, :email, :name,"
+	    "       :role, nullif(:organisation, ''),"
+	    "       coalesce(string_to_array(nullif(:sites, ''), ' '), '{}'),"
+	    "       :link_token, :link_hours::int)",
+	    "outcome account_id" },
+
+	/* Disables, enables, resets or rescopes an account (:action). */
+	[S_ADMIN_CHANGE] = { "admin_change", 0,
+	    "SELECT staff_admin_change(:account::bigint, :nonce,"
+	    "       :account_id::bigint, :action, nullif(:role, ''),"
+	    "       nullif(:organisation, ''),"
+	    "       coalesce(string_to_array(nullif(:sites, ''), ' '), '{}'),"
+	    "       nullif(:link_token, ''), :link_hours::int) AS outcome",
+	    "outcome" },
+
+	/* The account of a valid one-time link (no row otherwise). */
+	[S_STAFF_LINK_ACCOUNT] = { "staff_link_account", 1,
+	    "SELECT account_id, email, name FROM staff_link_account(:token)",
+	    "account_id email name" },
+
+	/* Sets the password through a one-time link; email empty when the
+	 * link is not valid. */
+	[S_STAFF_LINK_USE] = { "staff_link_use", 0,
+	    "SELECT coalesce(staff_link_use(:token, :password_hash), '')"
+	    "       AS email",
+	    "email" },
 };

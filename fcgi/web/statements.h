@@ -97,6 +97,14 @@ enum stmt {
 	/* The draw switch (schema/020_draw_switch.sql). */
 	S_CAL_SWITCH_STATUS,
 	S_CAL_SWITCH_SET,
+	/* Administration pages (issue 12, schema/026_staff_admin.sql). */
+	S_ADMIN_REFUSED,
+	S_ADMIN_ACCOUNTS,
+	S_ADMIN_SITES,
+	S_ADMIN_CREATE,
+	S_ADMIN_CHANGE,
+	S_STAFF_LINK_ACCOUNT,
+	S_STAFF_LINK_USE,
 	STMT_COUNT
 };
 

@@ -1,0 +1,27 @@
+/* What the administration pages share (issue 12): the administrator
+ * check (a refusal is audited), the single-use nonce of their forms, the
+ * site checkboxes and the one-time links. */
+#ifndef CRENEAU_STAFFADMIN_H
+#define CRENEAU_STAFFADMIN_H
+
+struct req;
+struct tpl;
+struct tnode;
+struct form;
+
+#include "fields.h"
+
+#define ADMIN_LINK_HOURS	72	/* lifetime of a one-time link */
+
+int		 admin_require(struct req *);
+const char	*admin_nonce(struct req *);
+const char	*admin_nonce_check(struct req *);
+const char	*admin_sites_posted(struct req *);
+int		 admin_sites_render(struct req *, struct tpl *, struct tnode *,
+		    const char *chosen);
+const char	*admin_link_url(struct req *, const char *token);
+const char	*admin_role_text(const char *role);
+const char	*admin_field(struct form *, enum field_id, const char *empty,
+		    const char *bad);
+
+#endif
