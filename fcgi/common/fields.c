@@ -168,6 +168,16 @@ const struct field fields[FIELD_COUNT] = {
 	    200, 0, N_("Organisation"), N_("For a mediator only: the name of their organisation, for example France Services Créteil.") },
 	[F_PASSWORD2] = { "password2", "[^\\x00-\\x1f\\x7f]{12,200}", 800, 1,
 	    N_("Password again"), N_("Type the same password again.") },
+	[F_PROC_NAME] = { "name", "[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*", 200, 1,
+	    N_("Name"), N_("At most 200 characters, on one line.") },
+	[F_PROC_DESCRIPTION] = { "description", "[^\\x00-\\x1f\\x7f]*", 2000, 0,
+	    N_("Description"), N_("At most 2,000 characters, on one line.") },
+	[F_PROC_DURATION] = { "duration_minutes", "[1-9][0-9]{0,2}", 3, 1,
+	    N_("Length of an appointment (minutes)"), N_("A number of minutes from 1 to 480.") },
+	[F_PROC_DOCUMENT] = { "documents", "[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*", 200, 0,
+	    N_("Documents to bring"), N_("One document a line, at most 200 characters each.") },
+	[F_PROC_AGDREF] = { "requires_agdref", "yes", 3, 0,
+	    N_("File number"), N_("Tick when applicants must give their AGDREF number.") },
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];

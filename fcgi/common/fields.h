@@ -74,6 +74,11 @@ enum field_id {
 	F_STAFF_ROLE,
 	F_ORGANISATION,		/* a mediator's organisation */
 	F_PASSWORD2,		/* the password typed again */
+	F_PROC_NAME,		/* a procedure's name (French) */
+	F_PROC_DESCRIPTION,
+	F_PROC_DURATION,
+	F_PROC_DOCUMENT,	/* one line of the documents to bring */
+	F_PROC_AGDREF,
 	FIELD_COUNT
 };
 

@@ -106,6 +106,11 @@ static const struct route routes[ROUTE_COUNT] = {
 	    page_agent_admin_account },
 	[R_AGENT_PASSWORD] = { "agent-password", "/agent/password/*",
 	    { F_ACCESS, FIELD_COUNT }, FORM, page_agent_password },
+	[R_AGENT_ADMIN_PROCEDURES] = { "agent-admin-procedures",
+	    "/agent/admin/procedures", NONE, GET, page_agent_admin_procedures },
+	[R_AGENT_ADMIN_PROCEDURE] = { "agent-admin-procedure",
+	    "/agent/admin/procedures/*", { F_SLUG, FIELD_COUNT }, FORM,
+	    page_agent_admin_procedure },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

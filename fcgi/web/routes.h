@@ -25,6 +25,7 @@ enum route_id {
 	R_DRAW_PUBLIC, R_AGENT_ABUSE, R_AGENT_DRAWS,
 	/* Administration pages (issue 12). */
 	R_AGENT_ADMIN_STAFF, R_AGENT_ADMIN_ACCOUNT, R_AGENT_PASSWORD,
+	R_AGENT_ADMIN_PROCEDURES, R_AGENT_ADMIN_PROCEDURE,
 	ROUTE_COUNT
 };
 
@@ -87,5 +88,7 @@ int	page_agent_draws(struct req *);
 int	page_agent_admin_staff(struct req *);
 int	page_agent_admin_account(struct req *);
 int	page_agent_password(struct req *);
+int	page_agent_admin_procedures(struct req *);
+int	page_agent_admin_procedure(struct req *);
 
 #endif

@@ -1056,4 +1056,20 @@ const struct statement statements[STMT_COUNT] = {
 	    "SELECT coalesce(staff_link_use(:token, :password_hash), '')"
 	    "       AS email",
 	    "email" },
+
+	/* Procedures (:code empty: all) with their documents one a line. */
+	[S_ADMIN_PROCEDURES] = { "admin_procedures", 1,
+	    "SELECT code, name, description, duration_minutes,"
+	    "       requires_agdref, documents, sites"
+	    "  FROM staff_admin_procedures(:account::bigint, nullif(:code, ''))",
+	    "code name description duration_minutes requires_agdref documents"
+	    " sites" },
+
+	/* Saves a procedure's texts; :documents one a line. */
+	[S_ADMIN_PROCEDURE_SAVE] = { "admin_procedure_save", 0,
+	    "SELECT staff_admin_procedure_save(:account::bigint, :nonce, :code,"
+	    "       :name, :description, :duration_minutes::int,"
+	    "       :requires_agdref::boolean,"
+	    "       regexp_split_to_array(:documents, E'\\r?\\n')) AS outcome",
+	    "outcome" },
 };

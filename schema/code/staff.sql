@@ -246,6 +246,25 @@ $$;
 COMMENT ON FUNCTION staff_form_nonce_take(bigint, text) IS
     'Takes a form nonce once (true), false when already used: replayed POSTs are refused.';
 
+-- The first check of every change from the administration pages: NULL
+-- when p_admin is an administrator and the form's nonce was not used
+-- (it is taken now), else the outcome to answer: forbidden or replayed.
+CREATE OR REPLACE FUNCTION staff_admin_begin(p_admin bigint, p_nonce text)
+RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT staff_is_admin(p_admin) THEN
+        RETURN 'forbidden';
+    END IF;
+    IF NOT staff_form_nonce_take(p_admin, p_nonce) THEN
+        RETURN 'replayed';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION staff_admin_begin(bigint, text) IS
+    'Checks the administrator and takes the form nonce: NULL, or forbidden / replayed.';
+
 -- Records that p_account was refused an administration page (p_path).
 CREATE OR REPLACE FUNCTION staff_admin_refused(p_account bigint, p_path text)
 RETURNS boolean
@@ -314,12 +333,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_org  text := nullif(btrim(coalesce(p_organisation, '')), '');
     v_id   bigint;
+    v_no   text := staff_admin_begin(p_admin, p_nonce);
 BEGIN
-    IF NOT staff_is_admin(p_admin) THEN
-        RETURN QUERY SELECT 'forbidden', NULL::bigint; RETURN;
-    END IF;
-    IF NOT staff_form_nonce_take(p_admin, p_nonce) THEN
-        RETURN QUERY SELECT 'replayed', NULL::bigint; RETURN;
+    IF v_no IS NOT NULL THEN
+        RETURN QUERY SELECT v_no, NULL::bigint; RETURN;
     END IF;
     IF p_role NOT IN ('agent', 'supervisor', 'mediator', 'administrator') THEN
         RETURN QUERY SELECT 'bad_role', NULL::bigint; RETURN;
@@ -366,12 +383,10 @@ DECLARE
     a      staff_accounts;
     v_org  bigint;
     v_slug text;
+    v_no   text := staff_admin_begin(p_admin, p_nonce);
 BEGIN
-    IF NOT staff_is_admin(p_admin) THEN
-        RETURN 'forbidden';
-    END IF;
-    IF NOT staff_form_nonce_take(p_admin, p_nonce) THEN
-        RETURN 'replayed';
+    IF v_no IS NOT NULL THEN
+        RETURN v_no;
     END IF;
     SELECT * INTO a FROM staff_accounts WHERE id = p_account_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -486,3 +501,71 @@ END
 $$;
 COMMENT ON FUNCTION staff_link_use(text, text) IS
     'Sets a password through a one-time link (single use, expiring); ends the account''s sessions; audited.';
+
+-- Procedures and their documents, for the administration pages: every
+-- procedure (p_code NULL) or one, documents one a line, sites the names
+-- of the sites offering it. No row unless p_admin is an administrator.
+-- The texts are the French ones (procedures); translations are kept in
+-- procedure_translations (005).
+CREATE OR REPLACE FUNCTION staff_admin_procedures(p_admin bigint, p_code text)
+RETURNS TABLE (code text, name text, description text, duration_minutes integer,
+               requires_agdref boolean, documents text, sites text)
+LANGUAGE sql STABLE AS $$
+    SELECT p.code, p.name, p.description, p.duration_minutes, p.requires_agdref,
+           array_to_string(p.documents, E'\n'),
+           coalesce((SELECT string_agg(s.name, ', ' ORDER BY s.name)
+                       FROM site_procedures sp JOIN sites s ON s.id = sp.site_id
+                      WHERE sp.procedure_id = p.id), '')
+      FROM procedures p
+     WHERE (p_code IS NULL OR p.code = p_code) AND staff_is_admin(p_admin)
+     ORDER BY p.name, p.code
+$$;
+COMMENT ON FUNCTION staff_admin_procedures(bigint, text) IS
+    'Procedures (all, or one) with their documents and sites, for an administrator (none otherwise).';
+
+-- Changes a procedure's French name, description, length and documents
+-- (one a line; empty lines dropped) and whether it asks for an AGDREF
+-- number. Outcomes: saved, forbidden, replayed, not_found, bad_duration.
+-- Audited as procedure.changed with the values before and after.
+CREATE OR REPLACE FUNCTION staff_admin_procedure_save(p_admin bigint, p_nonce text,
+    p_code text, p_name text, p_description text, p_duration integer,
+    p_agdref boolean, p_documents text[])
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    p      procedures;
+    v_docs text[];
+    v_no   text := staff_admin_begin(p_admin, p_nonce);
+BEGIN
+    IF v_no IS NOT NULL THEN
+        RETURN v_no;
+    END IF;
+    SELECT * INTO p FROM procedures WHERE code = p_code FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'not_found';
+    END IF;
+    IF p_duration IS NULL OR p_duration < 1 OR p_duration > 480 THEN
+        RETURN 'bad_duration';
+    END IF;
+    SELECT coalesce(array_agg(btrim(d) ORDER BY n), '{}') INTO v_docs
+      FROM unnest(coalesce(p_documents, '{}')) WITH ORDINALITY u(d, n)
+     WHERE btrim(d) <> '';
+    UPDATE procedures
+       SET name = btrim(p_name), description = coalesce(btrim(p_description), ''),
+           duration_minutes = p_duration, requires_agdref = p_agdref,
+           documents = v_docs
+     WHERE id = p.id;
+    INSERT INTO audit_log (account_id, action, object, details)
+    VALUES (p_admin, 'procedure.changed', p.code,
+            jsonb_build_object(
+                'before', jsonb_build_object('name', p.name, 'duration_minutes', p.duration_minutes,
+                                             'requires_agdref', p.requires_agdref,
+                                             'documents', to_jsonb(p.documents)),
+                'after', jsonb_build_object('name', btrim(p_name), 'duration_minutes', p_duration,
+                                            'requires_agdref', p_agdref,
+                                            'documents', to_jsonb(v_docs))));
+    RETURN 'saved';
+END
+$$;
+COMMENT ON FUNCTION staff_admin_procedure_save(bigint, text, text, text, text, integer, boolean, text[]) IS
+    'An administrator changes a procedure''s French texts, length and documents; audited with before and after.';

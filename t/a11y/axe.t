@@ -206,6 +206,10 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'admin-staff', path: fx.admin.staff, as: 'admin' },
 		{ name: 'admin-staff-errors', path: fx.admin.staff, as: 'admin', submit: send('/agent/admin/staff') },
 		{ name: 'admin-account', path: fx.admin.account, as: 'admin' },
+		{ name: 'admin-procedures', path: fx.admin.procedures, as: 'admin' },
+		{ name: 'admin-procedure', path: fx.admin.procedure, as: 'admin' },
+		{ name: 'admin-procedure-errors', path: fx.admin.procedure, as: 'admin', fill: { '#name': '' },
+			submit: send(new URL(fx.admin.procedure, ORIGIN).pathname) },
 		{ name: 'admin-password', path: fx.admin.password },
 		{ name: 'admin-password-errors', path: fx.admin.password,
 			submit: send(new URL(fx.admin.password, ORIGIN).pathname) });

@@ -36,10 +36,11 @@ def staff_emails(word):
             "a11y-adm-%s@test.example" % word)
 
 
-def admin_setup(adm, pw, sup):
+def admin_setup(adm, pw, sup, proc):
     """Administration pages (issue 12): an administrator logged in, and a
     one-time link of the supervisor sup (made in SQL; unused, it leaves
-    the supervisor's password alone). Returns the JSON's part: the
+    the supervisor's password alone); proc: a procedure whose page is
+    shown (its form is only sent back with errors). Returns the JSON's part: the
     administrator's Cookie header value and the paths."""
     r = staff_add(adm, "administrator", "Administratrice A11y", password=pw)
     if r.returncode != 0:
@@ -56,6 +57,8 @@ def admin_setup(adm, pw, sup):
             "staff": "/agent/admin/staff",
             "account": "/agent/admin/staff/%s" % sup_id,
             "password": "/agent/password/%s" % token,
+            "procedures": "/agent/admin/procedures",
+            "procedure": "/agent/admin/procedures/%s" % proc,
         },
     }
 
@@ -81,7 +84,7 @@ def staff_setup(fx, proc):
         raise RuntimeError("the staff could not log in")
     site = fx.slug
     base = "/agent/site/%s" % site
-    admin = admin_setup(adm, pw, sup)
+    admin = admin_setup(adm, pw, sup, proc)
 
     # A booking confirmed online, moved to today at 10:00 (local): the
     # agenda's default day shows it; the search finds it by surname.

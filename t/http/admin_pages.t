@@ -13,8 +13,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, error_summary, field_error, form, forms, get, letters, post_form,  # noqa: E402
-                          psql, skip_all_unless_server, staff_add, staff_login, wellformed)
+from creneau_test import (TAP, Fixture, error_summary, field_error, form, forms, get, letters,  # noqa: E402
+                          post_form, psql, skip_all_unless_server, staff_add, staff_login, wellformed)
 
 skip_all_unless_server()
 t = TAP()
@@ -209,6 +209,40 @@ try:
     r = fs[0].submit(headers={"Cookie": admin}) if fs else None
     t.ok(r is None or r.status != 303, "an administrator cannot disable their own account")
     t.ok(as_(admin, "/agent").status == 200, "and stays logged in")
+
+    # Procedures and their documents.
+    fx = Fixture("adm")
+    code = fx.procedure("docs", slots=1)
+    ppath = "/agent/admin/procedures/%s" % code
+    t.is_(as_(other, "/agent/admin/procedures").status, 403, "a supervisor gets 403 on the procedures")
+    t.is_(as_(other, ppath).status, 403, "and on a procedure's page")
+    page = as_(admin, "/agent/admin/procedures")
+    t.ok(page.status == 200 and ppath in page.text, "the administrator's list links the procedure")
+    page = as_(admin, ppath)
+    t.is_(wellformed(page.body), None, "its page is well-formed")
+    pf = form(page, has="documents")
+    t.ok(pf is not None and pf.get("documents") == "Passeport\nJustificatif de domicile",
+         "its form shows the documents one a line (%r)" % (pf and pf.get("documents")))
+    r = pf.submit({"duration_minutes": "600", "documents": "Passeport\n" + "x" * 201}, headers={"Cookie": admin})
+    t.ok(r.status == 200 and field_error(r, "duration_minutes")[0] == "true" and
+         field_error(r, "documents")[0] == "true", "a length over 480 and a 201-character line are refused at their fields")
+    t.ok("x" * 201 in r.text, "the documents typed are kept")
+    pf = form(r, has="documents")
+    pairs = pf.fill({"duration_minutes": "45",
+                     "documents": "Passeport en cours de validité\r\n\r\nTrois photographies d'identité\r\n"})
+    r = post_form(ppath, pairs, headers={"Cookie": admin})
+    t.is_((r.status, r.header("location")), (303, ppath + "?m=saved"), "the administrator saves the procedure")
+    t.is_(psql("SELECT duration_minutes || ' ' || array_to_string(documents, '|') FROM procedures WHERE code = '%s'"
+               % code), "45 Passeport en cours de validité|Trois photographies d'identité",
+          "its length and documents are changed, empty lines dropped")
+    site_page = get("/site/%s" % fx.slug)
+    t.ok("Trois photographies" in site_page.text, "the public site page lists the new documents")
+    t.is_(audit("procedure.changed", code, admin_email), 1, "the change is audited")
+    t.is_(post_form(ppath, pairs, headers={"Cookie": admin}).status, 409, "the same POST sent again is refused")
+    r = post_form(ppath, [(k, v) for k, v in pairs if k != "csrf"], headers={"Cookie": admin})
+    t.is_(r.status, 403, "a POST without the CSRF token is refused")
+    t.is_(audit("procedure.changed", code, admin_email), 1, "and neither changes anything")
+    fx.drop()
 finally:
     psql("DELETE FROM staff_sessions WHERE account_id IN (SELECT id FROM staff_accounts WHERE email LIKE '%%%s%%')" % word)
 t.done()
