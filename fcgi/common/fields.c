@@ -178,6 +178,16 @@ const struct field fields[FIELD_COUNT] = {
 	    N_("Documents to bring"), N_("One document a line, at most 200 characters each.") },
 	[F_PROC_AGDREF] = { "requires_agdref", "yes", 3, 0,
 	    N_("File number"), N_("Tick when applicants must give their AGDREF number.") },
+	[F_SITE_ADDRESS] = { "address", "[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*", 200, 1,
+	    N_("Address"), N_("Number and street, on one line.") },
+	[F_SITE_POSTAL_CODE] = { "postal_code", "[0-9]{5}", 5, 1,
+	    N_("Postal code"), N_("Five digits, for example 94000.") },
+	[F_SITE_CITY] = { "city", "[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*", 100, 1,
+	    N_("City"), N_("For example Créteil.") },
+	[F_SITE_PHONE] = { "phone", "\\+?[0-9][0-9 .]{5,24}", 26, 0,
+	    N_("Phone number"), N_("For example 01 49 56 60 00.") },
+	[F_SITE_ROUTE] = { "alternative_route", "[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*", 1000, 1,
+	    N_("Other ways to an appointment"), N_("How to get an appointment without the website: phone, desk, hours. On one line.") },
 };
 
 static pcre2_code		*compiled[FIELD_COUNT];

@@ -79,6 +79,11 @@ enum field_id {
 	F_PROC_DURATION,
 	F_PROC_DOCUMENT,	/* one line of the documents to bring */
 	F_PROC_AGDREF,
+	F_SITE_ADDRESS,
+	F_SITE_POSTAL_CODE,
+	F_SITE_CITY,
+	F_SITE_PHONE,
+	F_SITE_ROUTE,		/* the alternative route (French) */
 	FIELD_COUNT
 };
 

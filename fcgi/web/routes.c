@@ -111,6 +111,10 @@ static const struct route routes[ROUTE_COUNT] = {
 	[R_AGENT_ADMIN_PROCEDURE] = { "agent-admin-procedure",
 	    "/agent/admin/procedures/*", { F_SLUG, FIELD_COUNT }, FORM,
 	    page_agent_admin_procedure },
+	[R_AGENT_ADMIN_SITES] = { "agent-admin-sites", "/agent/admin/sites",
+	    NONE, GET, page_agent_admin_sites },
+	[R_AGENT_ADMIN_SITE] = { "agent-admin-site", "/agent/admin/sites/*",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_admin_site },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

@@ -25,7 +25,8 @@ enum route_id {
 	R_DRAW_PUBLIC, R_AGENT_ABUSE, R_AGENT_DRAWS,
 	/* Administration pages (issue 12). */
 	R_AGENT_ADMIN_STAFF, R_AGENT_ADMIN_ACCOUNT, R_AGENT_PASSWORD,
-	R_AGENT_ADMIN_PROCEDURES, R_AGENT_ADMIN_PROCEDURE,
+	R_AGENT_ADMIN_PROCEDURES, R_AGENT_ADMIN_PROCEDURE, R_AGENT_ADMIN_SITES,
+	R_AGENT_ADMIN_SITE,
 	ROUTE_COUNT
 };
 
@@ -90,5 +91,7 @@ int	page_agent_admin_account(struct req *);
 int	page_agent_password(struct req *);
 int	page_agent_admin_procedures(struct req *);
 int	page_agent_admin_procedure(struct req *);
+int	page_agent_admin_sites(struct req *);
+int	page_agent_admin_site(struct req *);
 
 #endif

@@ -73,19 +73,19 @@ admin_nonce_check(struct req *r)
 	return arena_strndup(r->arena, id, strlen(id));
 }
 
-/* Returns the slugs of the checked site boxes (fields "site-<slug>"),
- * space-separated ("" for none); a malformed slug is left out (the
- * database knows no such site anyway). */
+/* Returns the slugs of the checked boxes named "<prefix><slug>"
+ * ("site-", "procedure-"), space-separated ("" for none); a malformed
+ * slug is left out (the database knows no such one anyway). */
 const char *
-admin_sites_posted(struct req *r)
+admin_boxes_posted(struct req *r, const char *prefix)
 {
 	const char	*out = "", *slug;
-	size_t		 i;
+	size_t		 i, n = strlen(prefix);
 
 	for (i = 0; i < r->form.n; i++) {
-		if (strncmp(r->form.v[i].name, "site-", 5) != 0)
+		if (strncmp(r->form.v[i].name, prefix, n) != 0)
 			continue;
-		slug = r->form.v[i].name + 5;
+		slug = r->form.v[i].name + n;
 		if (field_check(F_SLUG, slug, strlen(slug)) == -1)
 			continue;
 		out = *out == '\0' ? slug : arena_printf(r->arena, "%s %s", out, slug);
@@ -93,6 +93,38 @@ admin_sites_posted(struct req *r)
 			return NULL;
 	}
 	return out;
+}
+
+/* Returns whether word is one of the space-separated words of list. */
+int
+admin_in_list(const char *list, const char *word)
+{
+	size_t	 n = strlen(word);
+
+	for (; list != NULL && *list != '\0'; list += strspn(list, " ")) {
+		if (strncmp(list, word, n) == 0 && (list[n] == ' ' || list[n] == '\0'))
+			return 1;
+		list += strcspn(list, " ");
+	}
+	return 0;
+}
+
+/* Makes a checkbox of row (marks "<name>-box", "<name>-label") named
+ * "<name>-<slug>", labelled label, checked when on. */
+void
+admin_box(struct req *r, struct tpl *t, struct tnode *row, const char *name,
+    const char *slug, const char *label, int on)
+{
+	const char	*id = arena_printf(r->arena, "%s-%s", name, slug);
+	struct tnode	*box = tpl_get(t, row, arena_printf(r->arena, "%s-box", name));
+	struct tnode	*lab = tpl_get(t, row, arena_printf(r->arena, "%s-label", name));
+
+	tpl_attr(box, "id", id);
+	tpl_attr(box, "name", id);
+	tpl_attr(lab, "for", id);
+	tpl_text(lab, label);
+	if (on)
+		tpl_attr(box, "checked", "checked");
 }
 
 /* Fills the site checkboxes of scope (prototype "site-choice"): one per
@@ -103,10 +135,9 @@ admin_sites_render(struct req *r, struct tpl *t, struct tnode *scope,
     const char *chosen)
 {
 	PGresult	*res;
-	struct tnode	*proto, *row, *box;
-	const char	*slug, *id, *p;
-	size_t		 n;
-	int		 i, on;
+	struct tnode	*proto, *row;
+	const char	*slug;
+	int		 i;
 
 	if ((res = db_exec(r, S_ADMIN_SITES, NULL)) == NULL) {
 		db_fail(r);
@@ -114,25 +145,12 @@ admin_sites_render(struct req *r, struct tpl *t, struct tnode *scope,
 	}
 	proto = tpl_get(t, scope, "site-choice");
 	for (i = 0; i < PQntuples(res); i++) {
-		slug = db_get(res, i, "slug");
-		id = arena_printf(r->arena, "site-%s", slug);
 		row = tpl_clone(proto);
-		box = tpl_get(t, row, "site-box");
-		tpl_attr(box, "id", id);
-		tpl_attr(box, "name", id);
-		tpl_attr(tpl_get(t, row, "site-label"), "for", id);
-		tpl_text(tpl_get(t, row, "site-label"), arena_printf(r->arena,
-		    "%s, %s", db_get(res, i, "name"), db_get(res, i, "city")));
+		slug = db_get(res, i, "slug");
+		admin_box(r, t, row, "site", slug, arena_printf(r->arena, "%s, %s",
+		    db_get(res, i, "name"), db_get(res, i, "city")),
+		    admin_in_list(chosen, slug));
 		tpl_lang(r, tpl_get(t, row, "site-label"), "fr");
-		on = 0;
-		n = strlen(slug);
-		for (p = chosen; p != NULL && *p != '\0'; p += strspn(p, " ")) {
-			if (strncmp(p, slug, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-				on = 1;
-			p += strcspn(p, " ");
-		}
-		if (on)
-			tpl_attr(box, "checked", "checked");
 	}
 	tpl_remove(proto);
 	return 0;

@@ -16,7 +16,10 @@ struct form;
 int		 admin_require(struct req *);
 const char	*admin_nonce(struct req *);
 const char	*admin_nonce_check(struct req *);
-const char	*admin_sites_posted(struct req *);
+const char	*admin_boxes_posted(struct req *, const char *prefix);
+int		 admin_in_list(const char *list, const char *word);
+void		 admin_box(struct req *, struct tpl *, struct tnode *,
+		    const char *name, const char *slug, const char *label, int on);
 int		 admin_sites_render(struct req *, struct tpl *, struct tnode *,
 		    const char *chosen);
 const char	*admin_link_url(struct req *, const char *token);

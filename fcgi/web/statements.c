@@ -1072,4 +1072,20 @@ const struct statement statements[STMT_COUNT] = {
 	    "       :requires_agdref::boolean,"
 	    "       regexp_split_to_array(:documents, E'\\r?\\n')) AS outcome",
 	    "outcome" },
+
+	/* Sites (:slug empty: all) with their procedures and counters. */
+	[S_ADMIN_SITE_LIST] = { "admin_site_list", 1,
+	    "SELECT slug, name, address, postal_code, city, phone,"
+	    "       alternative_route, procedure_codes, procedure_names, counters"
+	    "  FROM staff_admin_sites(:account::bigint, nullif(:slug, ''))",
+	    "slug name address postal_code city phone alternative_route"
+	    " procedure_codes procedure_names counters" },
+
+	/* Saves a site; :procedures codes space-separated. */
+	[S_ADMIN_SITE_SAVE] = { "admin_site_save", 0,
+	    "SELECT staff_admin_site_save(:account::bigint, :nonce, :slug,"
+	    "       :address, :postal_code, :city, :phone, :alternative_route,"
+	    "       coalesce(string_to_array(nullif(:procedures, ''), ' '),"
+	    "       '{}')) AS outcome",
+	    "outcome" },
 };

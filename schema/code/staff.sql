@@ -569,3 +569,95 @@ END
 $$;
 COMMENT ON FUNCTION staff_admin_procedure_save(bigint, text, text, text, text, integer, boolean, text[]) IS
     'An administrator changes a procedure''s French texts, length and documents; audited with before and after.';
+
+-- Sites for the administration pages: every site (p_slug NULL) or one,
+-- with the codes of the procedures it offers (space-separated), their
+-- names and the names of its counters (comma-separated). No row unless
+-- p_admin is an administrator.
+CREATE OR REPLACE FUNCTION staff_admin_sites(p_admin bigint, p_slug text)
+RETURNS TABLE (slug text, name text, address text, postal_code text, city text,
+               phone text, alternative_route text, procedure_codes text,
+               procedure_names text, counters text)
+LANGUAGE sql STABLE AS $$
+    SELECT s.slug, s.name, s.address, s.postal_code, s.city, coalesce(s.phone, ''),
+           s.alternative_route,
+           coalesce((SELECT string_agg(p.code, ' ' ORDER BY p.code)
+                       FROM site_procedures sp JOIN procedures p ON p.id = sp.procedure_id
+                      WHERE sp.site_id = s.id), ''),
+           coalesce((SELECT string_agg(p.name, ', ' ORDER BY p.name)
+                       FROM site_procedures sp JOIN procedures p ON p.id = sp.procedure_id
+                      WHERE sp.site_id = s.id), ''),
+           coalesce((SELECT string_agg(c.name, ', ' ORDER BY c.name)
+                       FROM counters c WHERE c.site_id = s.id), '')
+      FROM sites s
+     WHERE (p_slug IS NULL OR s.slug = p_slug) AND staff_is_admin(p_admin)
+     ORDER BY s.department_code, s.name
+$$;
+COMMENT ON FUNCTION staff_admin_sites(bigint, text) IS
+    'Sites (all, or one) with their procedures and counters, for an administrator (none otherwise).';
+
+-- Changes a site's address, phone and alternative route (French) and
+-- the procedures it offers (p_procedures: codes). A procedure with
+-- opening rules or slots at the site cannot be withdrawn ('in_use':
+-- nothing is changed; end its rules and close its days first).
+-- Outcomes: saved, forbidden, replayed, not_found, no_procedure, in_use.
+-- Audited as site.changed with the values before and after.
+CREATE OR REPLACE FUNCTION staff_admin_site_save(p_admin bigint, p_nonce text,
+    p_slug text, p_address text, p_postal_code text, p_city text, p_phone text,
+    p_route text, p_procedures text[])
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    s      sites;
+    v_old  text[];
+    v_no   text := staff_admin_begin(p_admin, p_nonce);
+BEGIN
+    IF v_no IS NOT NULL THEN
+        RETURN v_no;
+    END IF;
+    SELECT * INTO s FROM sites WHERE slug = p_slug FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'not_found';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(coalesce(p_procedures, '{}')) u(code)
+                WHERE NOT EXISTS (SELECT 1 FROM procedures p WHERE p.code = u.code)) THEN
+        RETURN 'no_procedure';
+    END IF;
+    IF EXISTS (SELECT 1 FROM site_procedures sp JOIN procedures p ON p.id = sp.procedure_id
+                WHERE sp.site_id = s.id AND p.code <> ALL (coalesce(p_procedures, '{}'))
+                  AND (EXISTS (SELECT 1 FROM opening_rules o
+                                WHERE o.site_id = s.id AND o.procedure_id = p.id)
+                       OR EXISTS (SELECT 1 FROM slots sl JOIN counters c ON c.id = sl.counter_id
+                                   WHERE c.site_id = s.id AND sl.procedure_id = p.id))) THEN
+        RETURN 'in_use';
+    END IF;
+    SELECT coalesce(array_agg(p.code ORDER BY p.code), '{}') INTO v_old
+      FROM site_procedures sp JOIN procedures p ON p.id = sp.procedure_id
+     WHERE sp.site_id = s.id;
+    UPDATE sites SET address = btrim(p_address), postal_code = p_postal_code,
+                     city = btrim(p_city), phone = nullif(btrim(coalesce(p_phone, '')), ''),
+                     alternative_route = btrim(p_route)
+     WHERE id = s.id;
+    DELETE FROM site_procedures sp USING procedures p
+     WHERE sp.site_id = s.id AND p.id = sp.procedure_id
+       AND p.code <> ALL (coalesce(p_procedures, '{}'));
+    INSERT INTO site_procedures (site_id, procedure_id)
+    SELECT s.id, p.id FROM procedures p WHERE p.code = ANY (coalesce(p_procedures, '{}'))
+    ON CONFLICT DO NOTHING;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    VALUES (p_admin, s.id, 'site.changed', s.slug,
+            jsonb_build_object(
+                'before', jsonb_build_object('address', s.address, 'postal_code', s.postal_code,
+                                             'city', s.city, 'phone', s.phone,
+                                             'alternative_route', s.alternative_route,
+                                             'procedures', to_jsonb(v_old)),
+                'after', jsonb_build_object('address', btrim(p_address), 'postal_code', p_postal_code,
+                                            'city', btrim(p_city),
+                                            'phone', nullif(btrim(coalesce(p_phone, '')), ''),
+                                            'alternative_route', btrim(p_route),
+                                            'procedures', to_jsonb(coalesce(p_procedures, '{}')))));
+    RETURN 'saved';
+END
+$$;
+COMMENT ON FUNCTION staff_admin_site_save(bigint, text, text, text, text, text, text, text, text[]) IS
+    'An administrator changes a site''s address, phone, alternative route and procedures offered; audited with before and after.';

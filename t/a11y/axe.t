@@ -210,6 +210,10 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'admin-procedure', path: fx.admin.procedure, as: 'admin' },
 		{ name: 'admin-procedure-errors', path: fx.admin.procedure, as: 'admin', fill: { '#name': '' },
 			submit: send(new URL(fx.admin.procedure, ORIGIN).pathname) },
+		{ name: 'admin-sites', path: fx.admin.sites, as: 'admin' },
+		{ name: 'admin-site', path: fx.admin.site, as: 'admin' },
+		{ name: 'admin-site-errors', path: fx.admin.site, as: 'admin', fill: { '#address': '' },
+			submit: send(new URL(fx.admin.site, ORIGIN).pathname) },
 		{ name: 'admin-password', path: fx.admin.password },
 		{ name: 'admin-password-errors', path: fx.admin.password,
 			submit: send(new URL(fx.admin.password, ORIGIN).pathname) });

@@ -36,11 +36,12 @@ def staff_emails(word):
             "a11y-adm-%s@test.example" % word)
 
 
-def admin_setup(adm, pw, sup, proc):
+def admin_setup(adm, pw, sup, proc, site):
     """Administration pages (issue 12): an administrator logged in, and a
     one-time link of the supervisor sup (made in SQL; unused, it leaves
-    the supervisor's password alone); proc: a procedure whose page is
-    shown (its form is only sent back with errors). Returns the JSON's part: the
+    the supervisor's password alone); proc and site: a procedure and a
+    site whose pages are shown (their forms are only sent back with
+    errors). Returns the JSON's part: the
     administrator's Cookie header value and the paths."""
     r = staff_add(adm, "administrator", "Administratrice A11y", password=pw)
     if r.returncode != 0:
@@ -59,6 +60,8 @@ def admin_setup(adm, pw, sup, proc):
             "password": "/agent/password/%s" % token,
             "procedures": "/agent/admin/procedures",
             "procedure": "/agent/admin/procedures/%s" % proc,
+            "sites": "/agent/admin/sites",
+            "site": "/agent/admin/sites/%s" % site,
         },
     }
 
@@ -84,7 +87,7 @@ def staff_setup(fx, proc):
         raise RuntimeError("the staff could not log in")
     site = fx.slug
     base = "/agent/site/%s" % site
-    admin = admin_setup(adm, pw, sup, proc)
+    admin = admin_setup(adm, pw, sup, proc, site)
 
     # A booking confirmed online, moved to today at 10:00 (local): the
     # agenda's default day shows it; the search finds it by surname.

@@ -84,6 +84,8 @@ def staff_pages(staff, lang):
     out["admin-account-errors"] = f.submit({"role": None}, headers=cookie(lang, ca))
     f = form(out["admin-procedure"], has="documents")
     out["admin-procedure-errors"] = f.submit({"name": "", "duration_minutes": "0"}, headers=cookie(lang, ca))
+    f = form(out["admin-site"], has="alternative_route")
+    out["admin-site-errors"] = f.submit({"address": "", "postal_code": "x"}, headers=cookie(lang, ca))
     f = form(out["admin-password"], has="password")
     out["admin-password-errors"] = f.submit({}, headers=cookie(lang))
     return out

@@ -242,6 +242,38 @@ try:
     r = post_form(ppath, [(k, v) for k, v in pairs if k != "csrf"], headers={"Cookie": admin})
     t.is_(r.status, 403, "a POST without the CSRF token is refused")
     t.is_(audit("procedure.changed", code, admin_email), 1, "and neither changes anything")
+
+    # Sites: address, phone, other ways, procedures offered.
+    spath = "/agent/admin/sites/%s" % fx.slug
+    t.is_(as_(other, "/agent/admin/sites").status, 403, "a supervisor gets 403 on the sites")
+    t.is_(as_(other, spath).status, 403, "and on a site's page")
+    page = as_(admin, "/agent/admin/sites")
+    t.ok(page.status == 200 and spath in page.text, "the administrator's list links the site")
+    page = as_(admin, spath)
+    t.is_(wellformed(page.body), None, "its page is well-formed")
+    sf = form(page, has="alternative_route")
+    t.ok(sf is not None and sf.get("procedure-" + code) == "yes", "its form ticks the procedure it offers")
+    r = sf.submit({"postal_code": "9400", "phone": "call us"}, headers={"Cookie": admin})
+    t.ok(r.status == 200 and field_error(r, "postal_code")[0] == "true" and field_error(r, "phone")[0] == "true",
+         "a wrong postal code and phone are refused at their fields")
+    sf = form(r, has="alternative_route")
+    r = sf.submit({"postal_code": "94000", "phone": "01 49 56 60 00", "procedure-" + code: False},
+                  headers={"Cookie": admin})
+    t.ok(r.status == 200 and len(error_summary(r)) == 1 and 'href="#procedure"' in r.text,
+         "a procedure with slots at the site cannot be withdrawn (%r)" % (error_summary(r),))
+    t.is_(psql("SELECT count(*) FROM site_procedures sp JOIN procedures p ON p.id = sp.procedure_id "
+               "WHERE p.code = '%s'" % code), "1", "it stays offered")
+    sf = form(r, has="alternative_route")
+    route = "Sans internet : appelez le 01 49 56 60 00 du lundi au vendredi, %s." % word
+    r = sf.submit({"postal_code": "94000", "phone": "01 49 56 60 00", "alternative_route": route,
+                   "procedure-" + code: True},
+                  headers={"Cookie": admin})
+    t.is_((r.status, r.header("location")), (303, spath + "?m=saved"), "the administrator saves the site")
+    t.ok(route in get("/site/%s" % fx.slug).text, "the public site page shows the new way to an appointment")
+    t.is_(audit("site.changed", fx.slug, admin_email), 1, "the change is audited")
+    psql("BEGIN; ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;"
+         "DELETE FROM audit_log WHERE site_id = (SELECT id FROM sites WHERE slug = '%s');"
+         "ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update; COMMIT" % fx.slug)
     fx.drop()
 finally:
     psql("DELETE FROM staff_sessions WHERE account_id IN (SELECT id FROM staff_accounts WHERE email LIKE '%%%s%%')" % word)

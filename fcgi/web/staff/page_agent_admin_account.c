@@ -105,7 +105,7 @@ render(struct req *r, struct form *f, const char *link, int status)
 	/* The scope form shows what the POST asked, else the account. */
 	sites = db_get(res, 0, "site_slugs");
 	if (r->method == M_POST && f->nerrors > 0 && params_get(&r->form, "role") != NULL)
-		sites = admin_sites_posted(r);
+		sites = admin_boxes_posted(r, "site-");
 	else {
 		tpl_value(tpl_get(t, NULL, "input-role"), db_get(res, 0, "role"));
 		tpl_value(tpl_get(t, NULL, "input-organisation"),
@@ -139,7 +139,7 @@ change(struct req *r)
 		    _("Choose one of the roles offered."));
 		org = admin_field(&f, F_ORGANISATION, NULL,
 		    _("The organisation's name may hold letters, digits, spaces and the signs ' . , ( ) / & -, up to 200 characters."));
-		sites = admin_sites_posted(r);
+		sites = admin_boxes_posted(r, "site-");
 	} else if (strcmp(action, "reset") == 0 &&
 	    (token = random_token(r->arena)) == NULL)
 		return -1;

@@ -94,7 +94,7 @@ render(struct req *r, struct form *f, const char *name, const char *link,
 	tpl_attr(tpl_get(t, NULL, "csrf"), "value", r->staff->csrf);
 	tpl_attr(tpl_get(t, NULL, "nonce"), "value", admin_nonce(r));
 	if (admin_sites_render(r, t, NULL, link == NULL && r->method == M_POST ?
-	    admin_sites_posted(r) : "") == -1)
+	    admin_boxes_posted(r, "site-") : "") == -1)
 		return 0;
 	if (link != NULL)	/* created: an empty form for the next one */
 		r->form.n = 0;
@@ -124,7 +124,7 @@ create(struct req *r)
 	    _("Choose one of the roles offered."));
 	org = admin_field(&f, F_ORGANISATION, NULL,
 	    _("The organisation's name may hold letters, digits, spaces and the signs ' . , ( ) / & -, up to 200 characters."));
-	if ((sites = admin_sites_posted(r)) == NULL)
+	if ((sites = admin_boxes_posted(r, "site-")) == NULL)
 		return -1;
 	if (f.nerrors > 0)
 		return render(r, &f, NULL, NULL, 200);
