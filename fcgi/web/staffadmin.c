@@ -10,6 +10,7 @@
 #include "db.h"
 #include "fields.h"
 #include "form.h"
+#include "outcome.h"
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
@@ -212,4 +213,40 @@ admin_field(struct form *f, enum field_id id, const char *empty,
 		return NULL;
 	}
 	return v;
+}
+
+/* The end of a POST of a page of the administration pages that saves a
+ * record: 303 to self?m=<the outcome's notice key> when done, the error
+ * page of a refusal, else the form again (409 when the POST was a
+ * replay). */
+int
+admin_answer(struct req *r, struct form *f, const struct outcome *o,
+    const char *self, int (*render)(struct req *, struct form *, int))
+{
+	if (o->act == OUT_DONE)
+		return resp_redirect(r, arena_printf(r->arena, "%s?m=%s", self,
+		    o->field));
+	if (outcome_refuse(r, f, o))
+		return 0;
+	return render(r, f, strcmp(o->word, "replayed") == 0 ? 409 : 200);
+}
+
+/* Answers a page of the administration pages with a form: the
+ * administrator check, then render on a GET, or the CSRF check and save
+ * on a POST. */
+int
+admin_page(struct req *r, int (*render)(struct req *, struct form *, int),
+    int (*save)(struct req *))
+{
+	struct form	 f;
+
+	if (admin_require(r) != 0)
+		return 0;
+	if (r->method != M_POST) {
+		form_init(&f, r);
+		return render(r, &f, 200);
+	}
+	if (!staff_csrf_ok(r))
+		return resp_error(r, 403, N_("The form could not be checked. Reload the page and try again."));
+	return save(r);
 }

@@ -8,6 +8,7 @@ struct req;
 struct tpl;
 struct tnode;
 struct form;
+struct outcome;
 
 #include "fields.h"
 
@@ -26,5 +27,11 @@ const char	*admin_link_url(struct req *, const char *token);
 const char	*admin_role_text(const char *role);
 const char	*admin_field(struct form *, enum field_id, const char *empty,
 		    const char *bad);
+int		 admin_answer(struct req *, struct form *, const struct outcome *,
+		    const char *self,
+		    int (*render)(struct req *, struct form *, int));
+int		 admin_page(struct req *,
+		    int (*render)(struct req *, struct form *, int),
+		    int (*save)(struct req *));
 
 #endif

@@ -167,19 +167,16 @@ change(struct req *r)
 	return render(r, &f, NULL, strcmp(o->word, "replayed") == 0 ? 409 : 200);
 }
 
+/* Answers the account page without a new link. */
+static int
+render_page(struct req *r, struct form *f, int status)
+{
+	return render(r, f, NULL, status);
+}
+
 /* Answers the account page, or changes the account. */
 int
 page_agent_admin_account(struct req *r)
 {
-	struct form	 f;
-
-	if (admin_require(r) != 0)
-		return 0;
-	if (r->method != M_POST) {
-		form_init(&f, r);
-		return render(r, &f, NULL, 200);
-	}
-	if (!staff_csrf_ok(r))
-		return resp_error(r, 403, N_("The form could not be checked. Reload the page and try again."));
-	return change(r);
+	return admin_page(r, render_page, change);
 }

@@ -136,27 +136,13 @@ save(struct req *r)
 	    { "alternative_route", route }, { "procedures", procs }))) == NULL)
 		return db_fail(r);
 	o = outcome_of(r, S_ADMIN_SITE_SAVE, res, OUTCOMES(save_outcomes));
-	if (o->act == OUT_DONE)
-		return resp_redirect(r, arena_printf(r->arena, "%s?m=saved",
-		    route_url(r, R_AGENT_ADMIN_SITE, r->args[0], NULL)));
-	if (outcome_refuse(r, &f, o))
-		return 0;
-	return render(r, &f, strcmp(o->word, "replayed") == 0 ? 409 : 200);
+	return admin_answer(r, &f, o,
+	    route_url(r, R_AGENT_ADMIN_SITE, r->args[0], NULL), render);
 }
 
 /* Answers the site's page, or saves it. */
 int
 page_agent_admin_site(struct req *r)
 {
-	struct form	 f;
-
-	if (admin_require(r) != 0)
-		return 0;
-	if (r->method != M_POST) {
-		form_init(&f, r);
-		return render(r, &f, 200);
-	}
-	if (!staff_csrf_ok(r))
-		return resp_error(r, 403, N_("The form could not be checked. Reload the page and try again."));
-	return save(r);
+	return admin_page(r, render, save);
 }

@@ -146,19 +146,16 @@ create(struct req *r)
 	    strcmp(o->word, "replayed") == 0 ? 409 : 200);
 }
 
+/* Answers the page without an account just created. */
+static int
+render_page(struct req *r, struct form *f, int status)
+{
+	return render(r, f, NULL, NULL, status);
+}
+
 /* Answers the page, or creates an account. */
 int
 page_agent_admin_staff(struct req *r)
 {
-	struct form	 f;
-
-	if (admin_require(r) != 0)
-		return 0;
-	if (r->method != M_POST) {
-		form_init(&f, r);
-		return render(r, &f, NULL, NULL, 200);
-	}
-	if (!staff_csrf_ok(r))
-		return resp_error(r, 403, N_("The form could not be checked. Reload the page and try again."));
-	return create(r);
+	return admin_page(r, render_page, create);
 }

@@ -41,7 +41,6 @@ render(struct req *r, struct form *f, PGresult *res)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Choose your password")));
 	tpl_text(tpl_get(t, NULL, "name"), db_get(res, 0, "name"));
-	tpl_text(tpl_get(t, NULL, "email"), db_get(res, 0, "email"));
 	tpl_attr(tpl_get(t, NULL, "username"), "value", db_get(res, 0, "email"));
 	tpl_attr(tpl_get(t, NULL, "form"), "action",
 	    route_url(r, R_AGENT_PASSWORD, r->args[0], NULL));
@@ -61,7 +60,6 @@ page_agent_password(struct req *r)
 	char		 hash[crypto_pwhash_STRBYTES];
 
 	resp_header(r, "Cache-Control", "no-store");
-	resp_header(r, "Referrer-Policy", "no-referrer");
 	form_init(&f, r);
 	if ((res = db_exec(r, S_STAFF_LINK_ACCOUNT,
 	    DB_ARGS({ "token", r->args[0] }))) == NULL)
