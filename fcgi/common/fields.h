@@ -69,6 +69,21 @@ enum field_id {
 	F_DRAW_ID,
 	F_CAL_SWITCH,		/* draw switch: auto, open or draw */
 	F_SLOT_REF,		/* a slot in a URL or form: <id>.<mac> (issue 10) */
+	/* Administration pages (issue 12). */
+	F_STAFF_NAME,		/* a staff member's name */
+	F_STAFF_ROLE,
+	F_ORGANISATION,		/* a mediator's organisation */
+	F_PASSWORD2,		/* the password typed again */
+	F_PROC_NAME,		/* a procedure's name (French) */
+	F_PROC_DESCRIPTION,
+	F_PROC_DURATION,
+	F_PROC_DOCUMENT,	/* one line of the documents to bring */
+	F_PROC_AGDREF,
+	F_SITE_ADDRESS,
+	F_SITE_POSTAL_CODE,
+	F_SITE_CITY,
+	F_SITE_PHONE,
+	F_SITE_ROUTE,		/* the alternative route (French) */
 	FIELD_COUNT
 };
 

@@ -97,6 +97,24 @@ static const struct route routes[ROUTE_COUNT] = {
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_abuse },
 	[R_AGENT_DRAWS] = { "agent-draws", "/agent/site/*/draws",
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_draws },
+	/* Administration pages (issue 12): administrators only; the
+	 * password page is opened by a one-time link, without a session. */
+	[R_AGENT_ADMIN_STAFF] = { "agent-admin-staff", "/agent/admin/staff",
+	    NONE, FORM, page_agent_admin_staff },
+	[R_AGENT_ADMIN_ACCOUNT] = { "agent-admin-account",
+	    "/agent/admin/staff/*", { F_ID, FIELD_COUNT }, FORM,
+	    page_agent_admin_account },
+	[R_AGENT_PASSWORD] = { "agent-password", "/agent/password/*",
+	    { F_ACCESS, FIELD_COUNT }, FORM, page_agent_password },
+	[R_AGENT_ADMIN_PROCEDURES] = { "agent-admin-procedures",
+	    "/agent/admin/procedures", NONE, GET, page_agent_admin_procedures },
+	[R_AGENT_ADMIN_PROCEDURE] = { "agent-admin-procedure",
+	    "/agent/admin/procedures/*", { F_SLUG, FIELD_COUNT }, FORM,
+	    page_agent_admin_procedure },
+	[R_AGENT_ADMIN_SITES] = { "agent-admin-sites", "/agent/admin/sites",
+	    NONE, GET, page_agent_admin_sites },
+	[R_AGENT_ADMIN_SITE] = { "agent-admin-site", "/agent/admin/sites/*",
+	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_admin_site },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

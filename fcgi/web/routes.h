@@ -23,6 +23,10 @@ enum route_id {
 	R_AGENT_MEDIATOR_BOOKINGS, R_AGENT_COURT, R_AGENT_COURT_ITEM,
 	R_AGENT_COURT_ALL, R_AGENT_AUDIT, R_DRAW, R_DRAW_ENTRY,
 	R_DRAW_PUBLIC, R_AGENT_ABUSE, R_AGENT_DRAWS,
+	/* Administration pages (issue 12). */
+	R_AGENT_ADMIN_STAFF, R_AGENT_ADMIN_ACCOUNT, R_AGENT_PASSWORD,
+	R_AGENT_ADMIN_PROCEDURES, R_AGENT_ADMIN_PROCEDURE, R_AGENT_ADMIN_SITES,
+	R_AGENT_ADMIN_SITE,
 	ROUTE_COUNT
 };
 
@@ -81,5 +85,13 @@ int	page_draw_entry(struct req *);
 int	page_draw_public(struct req *);
 int	page_agent_abuse(struct req *);
 int	page_agent_draws(struct req *);
+/* Administration pages (issue 12). */
+int	page_agent_admin_staff(struct req *);
+int	page_agent_admin_account(struct req *);
+int	page_agent_password(struct req *);
+int	page_agent_admin_procedures(struct req *);
+int	page_agent_admin_procedure(struct req *);
+int	page_agent_admin_sites(struct req *);
+int	page_agent_admin_site(struct req *);
 
 #endif

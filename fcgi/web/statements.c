@@ -1016,4 +1016,90 @@ const struct statement statements[STMT_COUNT] = {
 	[S_HOST_BEAT] = { "host_beat", 0,
 	    "SELECT creneau_host_beat(:host, :live_seconds::int) AS live",
 	    "live" },
+	/* Administration pages (issue 12, schema/026_staff_admin.sql):
+	 * every function checks that :account is an administrator. */
+
+	/* Audits a refused administration page. */
+	[S_ADMIN_REFUSED] = { "admin_refused", 0,
+	    "SELECT staff_admin_refused(:account::bigint, :path) AS logged",
+	    "logged" },
+
+	/* The staff accounts (:account_id empty) or one; site_names
+	 * comma-separated, site_slugs space-separated. */
+	[S_ADMIN_ACCOUNTS] = { "admin_accounts", 1,
+	    "SELECT account_id, email, name, role, active, has_password,"
+	    "       organisation, site_names, site_slugs, link_pending"
+	    "  FROM staff_admin_accounts(:account::bigint,"
+	    "       nullif(:account_id, '')::bigint)",
+	    "account_id email name role active has_password organisation"
+	    " site_names site_slugs link_pending" },
+
+	/* Every site, for the site checkboxes. */
+	[S_ADMIN_SITES] = { "admin_sites", 1,
+	    "SELECT slug, name, city FROM sites"
+	    " ORDER BY department_code, name",
+	    "slug name city" },
+
+	/* Creates an account (staff_account_add) with a one-time link
+	 * :link_token valid :link_hours; :sites slugs space-separated. */
+	[S_ADMIN_CREATE] = { "admin_create", 0,
+	    "SELECT outcome, coalesce(account_id::text, '') AS account_id"
+	    "  FROM staff_admin_create(:account::bigint, :nonce, :email, :name,"
+	    "       :role, nullif(:organisation, ''),"
+	    "       coalesce(string_to_array(nullif(:sites, ''), ' '), '{}'),"
+	    "       :link_token, :link_hours::int)",
+	    "outcome account_id" },
+
+	/* Disables, enables, resets or rescopes an account (:action). */
+	[S_ADMIN_CHANGE] = { "admin_change", 0,
+	    "SELECT staff_admin_change(:account::bigint, :nonce,"
+	    "       :account_id::bigint, :action, nullif(:role, ''),"
+	    "       nullif(:organisation, ''),"
+	    "       coalesce(string_to_array(nullif(:sites, ''), ' '), '{}'),"
+	    "       nullif(:link_token, ''), :link_hours::int) AS outcome",
+	    "outcome" },
+
+	/* The account of a valid one-time link (no row otherwise). */
+	[S_STAFF_LINK_ACCOUNT] = { "staff_link_account", 1,
+	    "SELECT account_id, email, name FROM staff_link_account(:token)",
+	    "account_id email name" },
+
+	/* Sets the password through a one-time link; email empty when the
+	 * link is not valid. */
+	[S_STAFF_LINK_USE] = { "staff_link_use", 0,
+	    "SELECT coalesce(staff_link_use(:token, :password_hash), '')"
+	    "       AS email",
+	    "email" },
+
+	/* Procedures (:code empty: all) with their documents one a line. */
+	[S_ADMIN_PROCEDURES] = { "admin_procedures", 1,
+	    "SELECT code, name, description, duration_minutes,"
+	    "       requires_agdref, documents, sites"
+	    "  FROM staff_admin_procedures(:account::bigint, nullif(:code, ''))",
+	    "code name description duration_minutes requires_agdref documents"
+	    " sites" },
+
+	/* Saves a procedure's texts; :documents one a line. */
+	[S_ADMIN_PROCEDURE_SAVE] = { "admin_procedure_save", 0,
+	    "SELECT staff_admin_procedure_save(:account::bigint, :nonce, :code,"
+	    "       :name, :description, :duration_minutes::int,"
+	    "       :requires_agdref::boolean,"
+	    "       regexp_split_to_array(:documents, E'\\r?\\n')) AS outcome",
+	    "outcome" },
+
+	/* Sites (:slug empty: all) with their procedures and counters. */
+	[S_ADMIN_SITE_LIST] = { "admin_site_list", 1,
+	    "SELECT slug, name, address, postal_code, city, phone,"
+	    "       alternative_route, procedure_codes, procedure_names, counters"
+	    "  FROM staff_admin_sites(:account::bigint, nullif(:slug, ''))",
+	    "slug name address postal_code city phone alternative_route"
+	    " procedure_codes procedure_names counters" },
+
+	/* Saves a site; :procedures codes space-separated. */
+	[S_ADMIN_SITE_SAVE] = { "admin_site_save", 0,
+	    "SELECT staff_admin_site_save(:account::bigint, :nonce, :slug,"
+	    "       :address, :postal_code, :city, :phone, :alternative_route,"
+	    "       coalesce(string_to_array(nullif(:procedures, ''), ' '),"
+	    "       '{}')) AS outcome",
+	    "outcome" },
 };

@@ -99,6 +99,18 @@ enum stmt {
 	S_CAL_SWITCH_SET,
 	/* Past one machine (schema/code/hosts.sql). */
 	S_HOST_BEAT,
+	/* Administration pages (issue 12, schema/026_staff_admin.sql). */
+	S_ADMIN_REFUSED,
+	S_ADMIN_ACCOUNTS,
+	S_ADMIN_SITES,
+	S_ADMIN_CREATE,
+	S_ADMIN_CHANGE,
+	S_STAFF_LINK_ACCOUNT,
+	S_STAFF_LINK_USE,
+	S_ADMIN_PROCEDURES,
+	S_ADMIN_PROCEDURE_SAVE,
+	S_ADMIN_SITE_LIST,
+	S_ADMIN_SITE_SAVE,
 	STMT_COUNT
 };
 

@@ -201,7 +201,22 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'mediator-book', path: m.book, as: 'mediator' },
 		{ name: 'mediator-book-errors', path: m.book, as: 'mediator', submit: send(new URL(m.book, ORIGIN).pathname) },
 		{ name: 'mediator-booking', path: m.booking, as: 'mediator', shot: true },
-		{ name: 'mediator-bookings', path: m.bookings, as: 'mediator' });
+		{ name: 'mediator-bookings', path: m.bookings, as: 'mediator' },
+		// Administration pages (issue 12).
+		{ name: 'admin-staff', path: fx.admin.staff, as: 'admin' },
+		{ name: 'admin-staff-errors', path: fx.admin.staff, as: 'admin', submit: send('/agent/admin/staff') },
+		{ name: 'admin-account', path: fx.admin.account, as: 'admin' },
+		{ name: 'admin-procedures', path: fx.admin.procedures, as: 'admin' },
+		{ name: 'admin-procedure', path: fx.admin.procedure, as: 'admin' },
+		{ name: 'admin-procedure-errors', path: fx.admin.procedure, as: 'admin', fill: { '#name': '' },
+			submit: send(new URL(fx.admin.procedure, ORIGIN).pathname) },
+		{ name: 'admin-sites', path: fx.admin.sites, as: 'admin' },
+		{ name: 'admin-site', path: fx.admin.site, as: 'admin' },
+		{ name: 'admin-site-errors', path: fx.admin.site, as: 'admin', fill: { '#address': '' },
+			submit: send(new URL(fx.admin.site, ORIGIN).pathname) },
+		{ name: 'admin-password', path: fx.admin.password },
+		{ name: 'admin-password-errors', path: fx.admin.password,
+			submit: send(new URL(fx.admin.password, ORIGIN).pathname) });
 	for (const p of list)
 		p.hasStatement = hasStatement;
 	return list;
@@ -375,13 +390,15 @@ function staffCookie(header) {
 
 // Every page in one language, in contexts of its own (lang cookie,
 // Accept-Language), one with JavaScript off beside each; a pair per
-// person (nobody, the supervisor, the mediator) with their session.
+// person (nobody, the supervisor, the mediator, the administrator) with
+// their session.
 async function checkLanguage(t, browser, pages, lang, shots, tally, links) {
 	const opts = { locale: lang, viewport: VIEWPORTS.desktop };
 	const cookies = {
 		public: [],
 		staff: [staffCookie(fixture.staff_cookie)],
 		mediator: [staffCookie(fixture.mediator_cookie)],
+		admin: [staffCookie(fixture.admin_cookie)],
 	};
 	const pairs = {};
 	const pair = async (who) => {

@@ -16,6 +16,7 @@ bookings go through the real forms.
 
 import json
 import os
+import secrets
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -31,7 +32,38 @@ def word_of(slug):
 
 
 def staff_emails(word):
-    return ("a11y-sup-%s@test.example" % word, "a11y-med-%s@test.example" % word)
+    return ("a11y-sup-%s@test.example" % word, "a11y-med-%s@test.example" % word,
+            "a11y-adm-%s@test.example" % word)
+
+
+def admin_setup(adm, pw, sup, proc, site):
+    """Administration pages (issue 12): an administrator logged in, and a
+    one-time link of the supervisor sup (made in SQL; unused, it leaves
+    the supervisor's password alone); proc and site: a procedure and a
+    site whose pages are shown (their forms are only sent back with
+    errors). Returns the JSON's part: the
+    administrator's Cookie header value and the paths."""
+    r = staff_add(adm, "administrator", "Administratrice A11y", password=pw)
+    if r.returncode != 0:
+        raise RuntimeError("creneau-admin staff-add administrator: %s" % r.stderr.strip())
+    ca = staff_login(adm, pw)
+    if not ca:
+        raise RuntimeError("the administrator could not log in")
+    sup_id = psql("SELECT id FROM staff_accounts WHERE email = %s" % sql_literal(sup))
+    token = secrets.token_urlsafe(32)
+    psql("SELECT staff_link_make(%s, %s, 72, NULL)" % (sup_id, sql_literal(token)))
+    return {
+        "admin_cookie": ca,
+        "admin": {
+            "staff": "/agent/admin/staff",
+            "account": "/agent/admin/staff/%s" % sup_id,
+            "password": "/agent/password/%s" % token,
+            "procedures": "/agent/admin/procedures",
+            "procedure": "/agent/admin/procedures/%s" % proc,
+            "sites": "/agent/admin/sites",
+            "site": "/agent/admin/sites/%s" % site,
+        },
+    }
 
 
 def staff_setup(fx, proc):
@@ -42,7 +74,7 @@ def staff_setup(fx, proc):
     staff part: the two Cookie header values and the paths. drop(fx.slug)
     removes it all."""
     word = word_of(fx.slug)
-    sup, med = staff_emails(word)
+    sup, med, adm = staff_emails(word)
     org = "Association a11y %s" % word
     pw = "a11y password %s" % word
     for email, role, name, scope in ((sup, "supervisor", "Superviseure A11y", fx.slug),
@@ -55,6 +87,7 @@ def staff_setup(fx, proc):
         raise RuntimeError("the staff could not log in")
     site = fx.slug
     base = "/agent/site/%s" % site
+    admin = admin_setup(adm, pw, sup, proc, site)
 
     # A booking confirmed online, moved to today at 10:00 (local): the
     # agenda's default day shows it; the search finds it by surname.
@@ -148,6 +181,7 @@ def staff_setup(fx, proc):
             "court_all": "/agent/court",
             "audit": "/agent/audit",
         },
+        **admin,
         "mediator": {
             "home": "/agent/mediator",
             "times": times,
@@ -230,10 +264,11 @@ def drop(slug):
          "DELETE FROM audit_log WHERE account_id IN (%s) OR site_id = %s;"
          "ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;"
          "DELETE FROM staff_sessions WHERE account_id IN (%s);"
+         "DELETE FROM staff_form_nonces WHERE account_id IN (%s);"
          "DELETE FROM staff_sites WHERE account_id IN (%s);"
          "DELETE FROM staff_accounts WHERE id IN (%s);"
          "DELETE FROM organisations WHERE name = %s;"
-         "COMMIT" % (s, sid, draws, draws, sid, sid, acc, acc, sid, acc, acc, acc,
+         "COMMIT" % (s, sid, draws, draws, sid, sid, acc, acc, sid, acc, acc, acc, acc,
                      sql_literal("Association a11y %s" % word)))
     fx = Fixture.__new__(Fixture)
     fx.slug = slug

@@ -73,6 +73,21 @@ def staff_pages(staff, lang):
     out["agent-search-results"] = f.submit({"surname": staff["desk_surname"]}, headers=cookie(lang, cs))
     f = form(out["mediator-book"], action=r"^/agent/mediator/slot/", has="surname")
     out["mediator-book-errors"] = f.submit({}, headers=cookie(lang, cm))
+    # Administration pages (issue 12): as the administrator; the one-time
+    # link's page without a session; their forms sent back empty.
+    ca = staff["admin_cookie"]
+    for name, p in staff["admin"].items():
+        out["admin-" + name] = get(with_lang(p, lang), headers=cookie(lang, None if name == "password" else ca))
+    f = form(out["admin-staff"], action=r"^/agent/admin/staff$", has="email")
+    out["admin-staff-errors"] = f.submit({}, headers=cookie(lang, ca))
+    f = form(out["admin-account"], has="role")
+    out["admin-account-errors"] = f.submit({"role": None}, headers=cookie(lang, ca))
+    f = form(out["admin-procedure"], has="documents")
+    out["admin-procedure-errors"] = f.submit({"name": "", "duration_minutes": "0"}, headers=cookie(lang, ca))
+    f = form(out["admin-site"], has="alternative_route")
+    out["admin-site-errors"] = f.submit({"address": "", "postal_code": "x"}, headers=cookie(lang, ca))
+    f = form(out["admin-password"], has="password")
+    out["admin-password-errors"] = f.submit({}, headers=cookie(lang))
     return out
 
 

@@ -91,5 +91,8 @@ page_agent_home(struct req *r)
 		tpl_remove(tpl_get(t, NULL, "oversight"));
 		tpl_remove(tpl_get(t, NULL, "no-sites"));
 	}
+	/* Administration pages (issue 12): administrators only. */
+	if (r->staff->role != ROLE_ADMIN)
+		tpl_remove(tpl_get(t, NULL, "administration"));
 	return tpl_send(r, t, 200);
 }

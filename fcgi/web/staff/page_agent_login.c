@@ -81,6 +81,10 @@ render(struct req *r, struct form *f)
 	if (params_get(&r->query, "m") == NULL ||
 	    strcmp(params_get(&r->query, "m"), "out") != 0)
 		tpl_remove(tpl_get(t, NULL, "logged-out"));
+	/* After a one-time link (page_agent_password.c). */
+	if (params_get(&r->query, "m") == NULL ||
+	    strcmp(params_get(&r->query, "m"), "set") != 0)
+		tpl_remove(tpl_get(t, NULL, "password-set"));
 	form_render(f, t, form_fields);
 	return tpl_send(r, t, 200);
 }
