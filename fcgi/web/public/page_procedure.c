@@ -175,6 +175,8 @@ page_procedure(struct req *r)
 		draw_link(r, t, sp, base);
 		if (fill_times(r, t, p[0], p[1], day, &v) == -1)
 			return db_fail(r);
+		if (!v.guarded)
+			resp_shareable(r);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "calendar"));
@@ -194,5 +196,7 @@ page_procedure(struct req *r)
 	    "%s/alert", base));
 	tpl_text(tpl_get(t, NULL, "alternative"), db_value(sp, 0, 3));
 	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_value(sp, 0, 15));
+	if (!v.guarded)
+		resp_shareable(r);
 	return tpl_send(r, t, 200);
 }
