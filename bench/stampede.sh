@@ -51,21 +51,15 @@ export CRENEAU_NGINX_RATE=${CRENEAU_NGINX_RATE:-100000}
 CRENEAU_PORT=$(cr_free_port)
 PGPORT=$(cr_free_port)
 
-# cr_start_all, with nginx's development configuration opened up for
-# thousands of connections and form POSTs from the loopback addresses.
-cr_state_save
-cr_pg_start
-cr_write_conf
-cr_db_setup
-cr_fcgi_start
-cr_sweeper_start
-cr_nginx_conf
+cr_start_all
+# nginx's development configuration, opened up for thousands of
+# connections and form POSTs from the loopback addresses, then reloaded.
 sed -i -e 's/worker_connections 256;/worker_connections 8192;/' \
 	-e 's/^worker_processes 1;/worker_processes 1;\nworker_rlimit_nofile 20000;/' \
 	-e 's/zone=creneau_dev_post:1m rate=20r\/s/zone=creneau_dev_post:1m rate=100000r\/s/' \
 	"$state/nginx.conf"
-ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-cr_nginx_start
+cr_as /usr/sbin/nginx -p "$state/nginx" -c "$state/nginx.conf" -e "$logdir/nginx-error.log" -s reload
+sleep 1
 cr_wait_healthy
 
 export CRENEAU_URL="http://127.0.0.1:$CRENEAU_PORT"
