@@ -233,8 +233,24 @@ class Person:
         self.attempts = 0
 
 
+OVERLOAD = (0, 429, 502, 503, 504)
+
+
 async def think(lo, hi):
     await asyncio.sleep(random.uniform(lo, hi))
+
+
+async def reload(ctx, step, method, path, p, body=None, tries=10):
+    """A request, sent again after a pause while the answer says the
+    server is busy (a timeout, 429, 502 to 504), as a person presses
+    reload; a form is sent again the same way (its token makes that
+    safe)."""
+    for _ in range(tries):
+        st, h, page = await ctx.http.request(step, method, path, p.src, p.jar, body=body)
+        if st not in OVERLOAD:
+            break
+        await think(2, 5)
+    return st, h, page
 
 
 async def follow_calendar(ctx, p, path):
@@ -253,8 +269,8 @@ async def follow_calendar(ctx, p, path):
                 r = 20.0
             await asyncio.sleep(min(r, random.uniform(1.0, ctx.a.impatience)))
             continue
-        if st in (0, 429, 502, 503, 504):
-            await think(1, 3)
+        if st in OVERLOAD:
+            await think(2, 5)
             continue
         return body if st == 200 else None
     return None
@@ -277,13 +293,13 @@ async def applicant(ctx, p, arrive_at):
                 p.outcome = "nothing free"
                 return
             await think(2, 6)
-            st, h, cal2 = await ctx.http.request("refresh", "GET", cal_path, p.src, p.jar)
+            st, h, cal2 = await reload(ctx, "refresh", "GET", cal_path, p)
             if st == 200 and DAY_RE.search(cal2) and "refresh" not in h:
                 continue
             await think(2, 6)
             continue
         await think(0.5, 2)
-        st, h, day = await ctx.http.request("day", "GET", random.choice(days[:4]), p.src, p.jar)
+        st, h, day = await reload(ctx, "day", "GET", random.choice(days[:4]), p)
         if st != 200 or "refresh" in h:
             await think(1, 3)
             continue
@@ -292,7 +308,7 @@ async def applicant(ctx, p, arrive_at):
             continue
         await think(0.5, 2)
         book = random.choice(times)
-        st, h, page = await ctx.http.request("form", "GET", book, p.src, p.jar)
+        st, h, page = await reload(ctx, "form", "GET", book, p)
         if st == 200 and "refresh" in h:
             await think(1, a.impatience)
             continue
@@ -308,47 +324,40 @@ async def applicant(ctx, p, arrive_at):
                        "phone": p.phone, "lang": "fr", "website": ""})
         await asyncio.sleep(a.fill + random.uniform(0.2, a.fill_extra))
         p.attempts += 1
-        st, h, page = await ctx.http.request("post", "POST", action, p.src, p.jar, body=fields)
+        st, h, page = await reload(ctx, "post", "POST", action, p, body=fields)
         loc = (h.get("location") or [""])[0]
         if st == 303 and "/booking/" in loc:
             bpath = urllib.parse.urlsplit(loc).path
             await confirm(ctx, p, bpath)
             return
-        if st in (0, 429, 502, 503, 504):
-            await think(1, 3)
         # Refused (taken, or a limit): back to the calendar.
     p.outcome = p.outcome if p.outcome != "gave up" else "refused"
 
 
 async def confirm(ctx, p, bpath):
     p.outcome = "held"
-    st, h, page = await ctx.http.request("held", "GET", bpath, p.src, p.jar)
+    st, h, page = await reload(ctx, "held", "GET", bpath, p)
     f = find_form(page, r"/confirm$") if st == 200 else None
     if f is None:
         p.outcome = "held, no code form (%d)" % st
         return
-    code = await ctx.codes.get(p.email)
+    code = await ctx.codes.get(p.email, timeout=300.0)
     if code is None:
         p.outcome = "held, no code"
         return
     await think(1, 3)
     action, fields = f
     fields["code"] = code
-    for _ in range(3):
-        st, h, page = await ctx.http.request("confirm", "POST", action, p.src, p.jar, body=fields)
-        if st not in (0, 429, 502, 503, 504):
-            break
-        await think(1, 3)
-    if st != 303:
-        p.outcome = "confirm answered %d" % st
-        return
-    st, h, page = await ctx.http.request("confirmed", "GET", bpath, p.src, p.jar)
+    cst, h, page = await reload(ctx, "confirm", "POST", action, p, body=fields)
+    # Whatever the answer, the person looks at the booking's page (its
+    # link is in the message): what it shows is what they were told.
+    st, h, page = await reload(ctx, "confirmed", "GET", bpath, p, tries=30)
     m = REF_RE.search(page) if st == 200 else None
     if m and 'name="code"' not in page:
         p.reference = m.group(1) + m.group(2)
         p.outcome = "confirmed"
     else:
-        p.outcome = "confirm not shown (%d)" % st
+        p.outcome = "not confirmed (code form %d, page %d)" % (cst, st)
 
 
 class Ctx:
