@@ -87,14 +87,16 @@ def find_form(body, action_re):
 class Stats:
     def __init__(self):
         self.lat = {s: [] for s in STEPS}
+        self.wire = {s: [] for s in STEPS}
         self.status = {}
         self.requests = 0
         self.per_second = {}
         self.t0 = time.monotonic()
 
-    def add(self, step, status, seconds):
+    def add(self, step, status, seconds, wire):
         self.requests += 1
         self.lat[step].append(seconds)
+        self.wire[step].append(wire)
         self.status[(step, status)] = self.status.get((step, status), 0) + 1
         sec = int(time.monotonic() - self.t0)
         self.per_second[sec] = self.per_second.get(sec, 0) + 1
@@ -117,14 +119,16 @@ class Client:
         list, body str). status is 0 for a timeout or a broken connection.
         The time counted starts when the person clicks (a wait for a free
         client connection included)."""
-        t0 = time.monotonic()
+        t0 = t1 = time.monotonic()
         try:
             async with self.sem:
+                t1 = time.monotonic()
                 st, hdrs, data = await asyncio.wait_for(self._send(method, path, src, jar, body, lang),
                                                         self.timeout)
         except (asyncio.TimeoutError, OSError, ValueError, IndexError):
             st, hdrs, data = 0, {}, b""
-        self.stats.add(step, st, time.monotonic() - t0)
+        t2 = time.monotonic()
+        self.stats.add(step, st, t2 - t0, t2 - t1)
         for v in hdrs.get("set-cookie", []):
             nv = v.split(";", 1)[0]
             name, _, value = nv.partition("=")
@@ -258,6 +262,9 @@ async def follow_calendar(ctx, p, path):
     page, or None when the person gave up."""
     step = "calendar"
     for _ in range(ctx.a.max_waits):
+        if time.monotonic() > ctx.stop_at:
+            p.outcome = "stopped at --deadline"
+            return None
         st, h, body = await ctx.http.request(step, "GET", path, p.src, p.jar)
         if st == 200 and "refresh" in h:
             # The waiting room: come back later (after Refresh, or
@@ -284,6 +291,8 @@ async def applicant(ctx, p, arrive_at):
     while p.attempts < a.attempts:
         cal = await follow_calendar(ctx, p, cal_path)
         if cal is None:
+            if p.outcome == "gave up" and time.monotonic() <= ctx.stop_at:
+                p.outcome = "gave up waiting"
             return
         days = [unescape(d) for d in DAY_RE.findall(cal)]
         if not days:
@@ -420,11 +429,17 @@ def check_db(proc_id, told):
     """The invariants after a run; told: {reference: e-mail} of the people
     shown a confirmed booking. Returns (problems, facts)."""
     problems = []
+    # A booking holds its place until it is released (an expired hold or
+    # a cancellation gives it back later, schema/017).
     over = psql("SELECT count(*) FROM slots s WHERE s.procedure_id = %d AND (s.booked > s.capacity OR "
-                "(SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND b.status IN "
-                "('held', 'confirmed', 'completed')) > s.capacity)" % proc_id)
+                "(SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND NOT b.released) > s.capacity)"
+                % proc_id)
     if over != "0":
         problems.append("%s slot(s) over capacity" % over)
+    drift = psql("SELECT count(*) FROM slots s WHERE s.procedure_id = %d AND s.booked <> "
+                 "(SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND NOT b.released)" % proc_id)
+    if drift != "0":
+        problems.append("%s slot(s) whose count of booked places differs from their bookings" % drift)
     twice = psql("SELECT count(*) FROM (SELECT identity_key FROM bookings WHERE procedure_id = %d AND status IN "
                  "('held', 'confirmed', 'completed') GROUP BY identity_key HAVING count(*) > 1) x" % proc_id)
     if twice != "0":
@@ -443,6 +458,8 @@ def check_db(proc_id, told):
         problems.append("%d person(s) told 'confirmed' without that booking: %s" % (len(told_wrong), told_wrong[:5]))
     facts = {"confirmed": len(confirmed),
              "held": int(psql("SELECT count(*) FROM bookings WHERE procedure_id = %d AND status = 'held'" % proc_id)),
+             "expired": int(psql("SELECT count(*) FROM bookings WHERE procedure_id = %d AND status = 'expired'"
+                                 % proc_id)),
              "places": int(psql("SELECT coalesce(sum(capacity), 0) FROM slots WHERE procedure_id = %d" % proc_id)),
              "booked": int(psql("SELECT coalesce(sum(booked), 0) FROM slots WHERE procedure_id = %d" % proc_id))}
     return problems, facts
@@ -464,15 +481,19 @@ def report(a, stats, people, elapsed, cpu, problems, facts, opening_in):
                "the client used %.1f s of CPU" % (elapsed, stats.requests, stats.requests / max(elapsed, 0.001),
                                                   max(stats.per_second.values() or [0]), cpu))
     out.append("")
-    out.append("| step | requests | p50 ms | p99 ms | max ms | answers |")
-    out.append("|---|---|---|---|---|---|")
+    out.append("Latency from the click (a wait for one of the client's connections included) and on the wire "
+               "(from the connection to the last byte), in ms:")
+    out.append("")
+    out.append("| step | requests | p50 | p99 | max | wire p50 | wire p99 | wire max | answers |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for s in STEPS:
-        xs = stats.lat[s]
+        xs, ws = stats.lat[s], stats.wire[s]
         if not xs:
             continue
         codes = sorted((st, n) for (step, st), n in stats.status.items() if step == s)
-        out.append("| %s | %d | %.0f | %.0f | %.0f | %s |" % (
+        out.append("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %s |" % (
             s, len(xs), pct(xs, 0.5) * 1e3, pct(xs, 0.99) * 1e3, max(xs) * 1e3,
+            pct(ws, 0.5) * 1e3, pct(ws, 0.99) * 1e3, max(ws) * 1e3,
             " ".join("%s:%d" % ("timeout" if st == 0 else st, n) for st, n in codes)))
     errors = {}
     for (step, st), n in stats.status.items():
@@ -485,9 +506,10 @@ def report(a, stats, people, elapsed, cpu, problems, facts, opening_in):
     for p in people:
         outcomes[p.outcome] = outcomes.get(p.outcome, 0) + 1
     out.append("people: %s" % ", ".join("%s %d" % kv for kv in sorted(outcomes.items(), key=lambda kv: -kv[1])))
-    out.append("database: %d places, %d booked, %d confirmed, %d still held" % (
-        facts["places"], facts["booked"], facts["confirmed"], facts["held"]))
-    out.append("invariants: %s" % ("all hold (no place over capacity, no identity twice, every confirmed "
+    out.append("database: %d places, %d booked, %d confirmed, %d still held, %d holds expired" % (
+        facts["places"], facts["booked"], facts["confirmed"], facts["held"], facts["expired"]))
+    out.append("invariants: %s" % ("all hold (no place over capacity, the slots' counts match their bookings, "
+                                   "no identity twice, every confirmed "
                                    "booking told to its person and nobody told without one)"
                                    if not problems else "FAILED: " + "; ".join(problems)))
     return "\n".join(out)
@@ -510,6 +532,9 @@ async def main_async(a):
         run_number = random.SystemRandom().randrange(10 ** 7)
         people = [Person(i, run, run_number) for i in range(a.applicants)]
         start = time.monotonic()
+        # Past the deadline, nobody starts anything new; those holding a
+        # booking still confirm it.
+        ctx.stop_at = start + a.deadline
         opening_in = opening - time.time()
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         tasks = [asyncio.ensure_future(applicant(ctx, p, start + a.window * i / max(1, a.applicants)))
@@ -557,6 +582,8 @@ def main():
     ap.add_argument("--max-waits", type=int, default=400)
     ap.add_argument("--attempts", type=int, default=4, help="times a person tries to book")
     ap.add_argument("--refreshes", type=int, default=4, help="calendar refreshes when nothing is free")
+    ap.add_argument("--deadline", type=float, default=1800.0,
+                    help="seconds after the first arrival when people stop starting anything new")
     ap.add_argument("--json", help="write the figures and the references shown here")
     ap.add_argument("--drop", action="store_true", help="remove the site and its bookings afterwards")
     a = ap.parse_args()

