@@ -42,6 +42,7 @@ struct req {
 	char			 incident[17];
 	struct staff		*staff;		/* logged-in staff, or NULL */
 	int			 db_unavailable;
+	int			 shareable;	/* resp_shareable() */
 	char			 sqlstate[6];
 };
 

@@ -78,6 +78,29 @@ has_header(const struct req *r, const char *name)
 	return 0;
 }
 
+/* Marks the answer as the same for every reader of its language: a page
+ * that shows no personal data, no form token, and nothing that depends on
+ * the reader's cookies but the language (the home page, a site, a
+ * calendar). Such an answer says "Cache-Control: public, max-age=1", so
+ * that nginx's micro-cache (conf/nginx) can serve a crowd refreshing it
+ * with one request a second to the workers; every other answer says
+ * "private, no-store". */
+void
+resp_shareable(struct req *r)
+{
+	r->shareable = 1;
+}
+
+/* Whether the answer with status may be shared (see resp_shareable): a
+ * 200 to a GET or HEAD that sets no cookie, from a handler that said so. */
+static int
+shared(const struct req *r, int status)
+{
+	return r->shareable && status == 200 &&
+	    (r->method == M_GET || r->method == M_HEAD) &&
+	    !has_header(r, "Set-Cookie");
+}
+
 /* Appends "name: value\r\n" to the header block at *buf; 0 or -1. */
 static int
 add_line(struct req *r, char **buf, const char *name, const char *value)
@@ -112,8 +135,13 @@ resp_send(struct req *r, int status, const char *ctype, const char *body,
 	for (i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
 		rc |= add_line(r, &h, security_headers[i].name,
 		    security_headers[i].value);
-	if (!has_header(r, "Cache-Control"))
-		rc |= add_line(r, &h, "Cache-Control", "no-cache");
+	if (!has_header(r, "Cache-Control")) {
+		if (shared(r, status)) {
+			rc |= add_line(r, &h, "Cache-Control", "public, max-age=1");
+			rc |= add_line(r, &h, "Vary", "Accept-Language, Cookie");
+		} else
+			rc |= add_line(r, &h, "Cache-Control", "private, no-store");
+	}
 	if (!has_header(r, "Content-Language") && r->lang != NULL)
 		rc |= add_line(r, &h, "Content-Language", r->lang);
 	for (i = 0; i < r->nheaders; i++)

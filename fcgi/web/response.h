@@ -12,6 +12,7 @@ int	resp_send(struct req *, int, const char *, const char *, size_t);
 int	resp_redirect(struct req *, const char *);
 int	resp_error(struct req *, int, const char *);
 void	resp_new_incident(struct req *);
+void	resp_shareable(struct req *);
 const char *resp_reason(int);
 
 #endif

@@ -522,6 +522,20 @@ gate(struct req *r, const struct release *rel, enum gate_mode mode)
 	return wait_answer(r, rel, now, w.admit_ms);
 }
 
+/* Whether what the pages of rel show depends on the reader's cookie:
+ * before its opening, or when people waited for it (a release nobody
+ * waited for has no queue, see gate()). */
+static int
+queued(struct req *r, const struct release *rel)
+{
+	struct shared	*s;
+
+	if (table_map(r->conf) == -1 || (s = table_entry(rel)) == NULL)
+		return 0;
+	return now_ms() < rel->publish * 1000 ||
+	    __atomic_load_n(&s->arrivals, __ATOMIC_ACQUIRE) != 0;
+}
+
 /* Returns the release of site and procedure in the cache, or NULL. */
 static const struct release *
 release_of(struct req *r, const char *site_slug, const char *procedure_code)
@@ -560,6 +574,7 @@ waitroom_gate_procedure(struct req *r, const char *site_slug,
 	memset(v, 0, sizeof(*v));
 	if ((rel = release_of(r, site_slug, procedure_code)) == NULL)
 		return 0;
+	v->guarded = queued(r, rel);
 	if (!rel->already_free || params_get(&r->query, "wait") != NULL)
 		return gate(r, rel, JOIN);
 	if ((n = gate(r, rel, PEEK)) == NOT_ADMITTED)

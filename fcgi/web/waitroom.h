@@ -28,6 +28,9 @@ struct wr_view {
 	int		 opened;	/* the release has opened */
 	const char	*opens;		/* "YYYY-MM-DD HH:MM", local to the site */
 	const char	*room;		/* the waiting room's address */
+	int		 guarded;	/* a queue guards the procedure: what
+					 * the page shows depends on the
+					 * reader's waiting-room cookie */
 };
 
 /* Each returns 0 when the request goes on to its page (no release to

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "req.h"
+#include "response.h"
 #include "template.h"
 
 /* Answers the statement. */
@@ -13,5 +14,6 @@ page_accessibility(struct req *r)
 
 	if ((t = tpl_page(r, "accessibility")) == NULL)
 		return -1;
+	resp_shareable(r);
 	return tpl_send(r, t, 200);
 }

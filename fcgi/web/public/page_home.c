@@ -56,5 +56,6 @@ page_home(struct req *r)
 	tpl_remove(dproto);
 	if (n > 0)
 		tpl_remove(tpl_get(t, NULL, "empty"));
+	resp_shareable(r);
 	return tpl_send(r, t, 200);
 }

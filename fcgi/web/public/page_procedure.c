@@ -167,6 +167,8 @@ page_procedure(struct req *r)
 		draw_link(r, t, sp);
 		if (fill_times(r, t, site_id, proc_id, day, &v) == -1)
 			return db_fail(r);
+		if (!v.guarded)
+			resp_shareable(r);
 		return tpl_send(r, t, 200);
 	}
 	tpl_remove(tpl_get(t, NULL, "calendar"));
@@ -187,5 +189,7 @@ page_procedure(struct req *r)
 	    route_url(r, R_ALERT, r->args[0], r->args[1]));
 	tpl_text(tpl_get(t, NULL, "alternative"), db_get(sp, 0, "alternative_route"));
 	tpl_lang(r, tpl_get(t, NULL, "alternative"), db_get(sp, 0, "route_lang"));
+	if (!v.guarded)
+		resp_shareable(r);
 	return tpl_send(r, t, 200);
 }

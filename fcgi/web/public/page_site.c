@@ -88,5 +88,6 @@ page_site(struct req *r)
 	tpl_remove(proto);
 	if (n > 0)
 		tpl_remove(tpl_get(t, NULL, "no-procedure"));
+	resp_shareable(r);
 	return tpl_send(r, t, 200);
 }
