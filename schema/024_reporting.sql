@@ -43,7 +43,8 @@ UPDATE bookings SET cancelled_by = CASE WHEN release_at = 'infinity' THEN 'closu
 CREATE FUNCTION reporting.cancelled_by_fill() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.status = 'cancelled' AND OLD.status IS DISTINCT FROM 'cancelled' THEN
+    IF NEW.status = 'cancelled'
+       AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'cancelled') THEN
         NEW.cancelled_by := CASE
             WHEN NEW.release_at = 'infinity' THEN 'closure'
             WHEN current_setting('creneau.cancelled_by', true) = 'staff' THEN 'staff'
@@ -52,7 +53,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER bookings_cancelled_by BEFORE UPDATE OF status ON bookings
+CREATE TRIGGER bookings_cancelled_by BEFORE INSERT OR UPDATE OF status ON bookings
     FOR EACH ROW EXECUTE FUNCTION reporting.cancelled_by_fill();
 
 ------------------------------------------------------------------------------
@@ -751,3 +752,22 @@ END
 $$;
 COMMENT ON FUNCTION reporting.purge(integer, integer, integer, integer, integer, integer) IS
     'Retention: freezes the figures, then pseudonymises bookings (appointment passed), holds (ended), court orders, draw entries (ended), deletes ended alerts, old messages, hold origins and audit entries; periods in days.';
+
+-- The wait of every booking of a day in scope, for the report's chart:
+-- the same facts and the same rule as wait_median_days and wait_p90_days.
+CREATE FUNCTION reporting.wait_by_day(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (day date, n bigint, median numeric, p90 numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT f.day, count(*),
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2),
+           round((percentile_cont(0.9) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2)
+      FROM reporting.booking_facts f
+     WHERE f.starts_at >= p_from - 1 AND f.starts_at < p_to + 2
+       AND f.day BETWEEN p_from AND p_to
+       AND (p_site IS NULL OR f.site_id = p_site)
+       AND f.outcome <> 'rescheduled'
+     GROUP BY f.day
+     ORDER BY f.day
+$$;
+COMMENT ON FUNCTION reporting.wait_by_day(date, date, bigint) IS
+    'Median and 90th percentile wait per day over every site and procedure in scope (the chart of the report).';
