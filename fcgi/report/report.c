@@ -470,7 +470,7 @@ static void
 chart_wait(FILE *f, struct report *r)
 {
 	double	max = 1;
-	int	i, pass, n = r->ndays > 1 ? r->ndays - 1 : 1;
+	int	i, any, pass, n = r->ndays > 1 ? r->ndays - 1 : 1;
 
 	for (i = 0; i < r->ndays; i++)
 		if (r->days[i].has_wait && r->days[i].wait_p90 > max)
@@ -478,9 +478,9 @@ chart_wait(FILE *f, struct report *r)
 	svg_open(f, "wait", _("Waiting delay over time"),
 	    _("Median (solid) and 90th percentile (dashed) of the days between the request and the appointment, per day of the appointment. The table below gives the numbers."));
 	svg_axes(f, r, max, _("days"));
-	for (i = 0; i < r->ndays && !r->days[i].has_wait; i++)
-		;
-	for (pass = 0; pass < 2 && i < r->ndays; pass++) {
+	for (i = 0, any = 0; i < r->ndays; i++)
+		any |= r->days[i].has_wait;
+	for (pass = 0; pass < 2 && any; pass++) {
 		int	first = 1;
 
 		fputs(pass == 0 ? "<polyline fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" points=\"" :
