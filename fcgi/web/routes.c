@@ -34,6 +34,8 @@ static const struct route routes[] = {
 	{ "alert-unsubscribe", "/alert/*/unsubscribe", { F_ACCESS, FIELD_COUNT }, FORM,
 	    page_alert_unsubscribe },
 	{ "accessibility", "/accessibilite",	NONE,		GET,	page_accessibility },
+	{ "stats",	"/stats",		NONE,		GET,	page_stats },
+	{ "stats-csv",	"/stats.csv",		NONE,		GET,	page_stats_csv },
 	{ "agent",	"/agent",		NONE,		GET,	page_agent_home },
 	{ "agent-login", "/agent/login",	NONE,		FORM,	page_agent_login },
 	{ "agent-logout", "/agent/logout",	NONE,		M_POST,	page_agent_logout },

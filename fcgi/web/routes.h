@@ -48,6 +48,8 @@ int	page_healthz(struct req *);
 int	page_home(struct req *);
 int	page_language(struct req *);
 int	page_site(struct req *);
+int	page_stats(struct req *);
+int	page_stats_csv(struct req *);
 int	page_procedure(struct req *);
 int	page_book(struct req *);
 int	page_booking(struct req *);

@@ -770,4 +770,37 @@ const struct statement statements[STMT_COUNT] = {
 	[S_CAL_SWITCH_SET] = { "cal_switch_set", 4, 0,
 	    "SELECT outcome, changed FROM draw_switch_override($1::bigint, $2::bigint,"
 	    "       $3::bigint, $4)" },
+
+	/* The public statistics of the last $1 weeks (reporting.public_weekly,
+	 * written nightly by creneau-report publish); columns: week (Monday),
+	 * site slug, site name, procedure code, procedure name, waits
+	 * counted, median wait, 90th percentile (days; empty when none),
+	 * first free date, its distance in days (empty when none), places
+	 * online, mediator, counter, court, draws held, draw entries. */
+	[S_STATS_WEEKS] = { "stats_weeks", 1, 1,
+	    "SELECT w.week::text, st.slug, st.name, p.code, p.name, w.wait_count,"
+	    "       coalesce(w.wait_median_days::text, ''), coalesce(w.wait_p90_days::text, ''),"
+	    "       coalesce(w.first_free::text, ''), coalesce(w.first_free_days::text, ''),"
+	    "       w.places_online, w.places_mediator, w.places_counter, w.places_court,"
+	    "       w.draws_held, w.draw_entries"
+	    "  FROM reporting.public_weekly w"
+	    "  JOIN sites st ON st.id = w.site_id"
+	    "  JOIN procedures p ON p.id = w.procedure_id"
+	    " WHERE w.week > current_date - 7 * $1::int"
+	    " ORDER BY st.department_code, st.name, st.id, p.name, p.id, w.week" },
+
+	/* The latest report of each site the account may see (administrators:
+	 * every site and the all-sites report); $1 account; columns: run id,
+	 * site slug (empty: all sites), site name, from, to, made at (UTC). */
+	[S_REPORT_RUNS] = { "report_runs", 1, 1,
+	    "SELECT DISTINCT ON (r.site_id) r.id, coalesce(st.slug, ''), coalesce(st.name, ''),"
+	    "       r.date_from::text, r.date_to::text,"
+	    "       to_char(r.made_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	    "  FROM reporting.runs r"
+	    "  LEFT JOIN sites st ON st.id = r.site_id"
+	    "  JOIN staff_accounts a ON a.id = $1::bigint AND a.active"
+	    " WHERE a.role = 'administrator'"
+	    "    OR (a.role = 'supervisor' AND r.site_id IN"
+	    "        (SELECT ss.site_id FROM staff_sites ss WHERE ss.account_id = a.id))"
+	    " ORDER BY r.site_id NULLS FIRST, r.made_at DESC, r.id DESC" },
 };

@@ -95,6 +95,9 @@ enum stmt {
 	/* The draw switch (schema/020_draw_switch.sql). */
 	S_CAL_SWITCH_STATUS,
 	S_CAL_SWITCH_SET,
+	/* Reporting (schema/024_reporting.sql). */
+	S_STATS_WEEKS,
+	S_REPORT_RUNS,
 	STMT_COUNT
 };
 

@@ -170,6 +170,7 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'booking-cancel', path: fx.cancel },
 		{ name: 'booking-reschedule', path: fx.reschedule },
 		{ name: 'manage', path: '/manage' },
+		{ name: 'stats', path: '/stats' },
 		{ name: 'manage-errors', path: '/manage', submit: 'main form[action^="/manage"] [type=submit]' },
 		{ name: 'error-404', path: '/nowhere', status: 404 },
 		{ name: 'accessibility-statement', path: '/accessibilite', statement: true });
