@@ -787,6 +787,22 @@ purge(PGconn *db)
 	    "$1::int, $2::int, $3::int, $4::int, $5::int, $6::int)", 6, p);
 }
 
+/* The report r is the latest of its site (or of all sites). */
+static int
+record(PGconn *wdb, struct report *r)
+{
+	const char	*p[4] = { r->site_id, r->from, r->to, r->dir };
+	PGresult	*res;
+
+	progress(_("recorded"));
+	res = query(wdb, "INSERT INTO reporting.runs (site_id, date_from, date_to,"
+	    " directory) VALUES ($1::bigint, $2::date, $3::date, $4)", 4, p);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 static int
 usage(void)
 {
@@ -872,8 +888,9 @@ main(int argc, char *argv[])
 		r.to = to;
 	if (strcmp(r.from, r.to) > 0)
 		return usage();
-	r.dir = out != NULL ? out : arena_printf(arena, "%s/%s/%s_%s",
-	    conf.report_dir, r.site != NULL ? r.site : "all", r.from, r.to);
+	r.dir = out != NULL && !nightly ? out : arena_printf(arena, "%s/%s/%s_%s",
+	    out != NULL ? out : conf.report_dir, r.site != NULL ? r.site : "all",
+	    r.from, r.to);
 	steps = (nightly ? 3 : needs_w) + (needs_r ? 3 : 0) + nightly;
 
 	if (needs_w && (wdb = connect_db(conf.database, "primary")) == NULL)
@@ -891,14 +908,34 @@ main(int argc, char *argv[])
 	if (rc == 0 && needs_r) {
 		rdb = connect_db(*conf.database_report != '\0' ?
 		    conf.database_report : conf.database, "report");
-		rc = rdb == NULL || report(rdb, &r) == -1 ? -1 : 0;
+		if (rdb == NULL)
+			rc = -1;
 	}
-	if (rc == 0 && nightly) {
-		const char	*p[4] = { r.site_id, r.from, r.to, r.dir };
+	if (rc == 0 && nightly && r.site == NULL) {
+		/* The report of all sites, then one per site (the back-office
+		 * shows supervisors their sites' only). */
+		PGresult	*sites = query(rdb, "SELECT slug FROM sites ORDER BY slug", 0, NULL);
+		const char	*base = out != NULL ? out : conf.report_dir;
+		int		 i, n;
 
-		rc |= exec_print(wdb, "recorded", "INSERT INTO reporting.runs (site_id,"
-		    " date_from, date_to, directory) VALUES ($1::bigint, $2::date,"
-		    " $3::date, $4) RETURNING id::text", 4, p);
+		if (sites == NULL)
+			rc = -1;
+		n = sites != NULL ? PQntuples(sites) : 0;
+		steps += 4 * n;
+		for (i = -1; rc == 0 && i < n; i++) {
+			struct report	 one = r;
+
+			one.site = i < 0 ? NULL : arena_strdup(arena, PQgetvalue(sites, i, 0));
+			one.dir = arena_printf(arena, "%s/%s/%s_%s", base,
+			    one.site != NULL ? one.site : "all", r.from, r.to);
+			rc = report(rdb, &one) == -1 || record(wdb, &one) == -1 ? -1 : 0;
+			r.dir = one.dir;
+		}
+		PQclear(sites);
+	} else if (rc == 0 && needs_r) {
+		rc = report(rdb, &r) == -1 ? -1 : 0;
+		if (rc == 0 && nightly)
+			rc = record(wdb, &r);
 	}
 	if (rc == 0 && needs_r)
 		progress_end(r.dir);

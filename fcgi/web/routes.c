@@ -68,6 +68,8 @@ static const struct route routes[] = {
 	    page_agent_court_item },
 	{ "agent-court-all", "/agent/court",	NONE,		GET,	page_agent_court_all },
 	{ "agent-audit", "/agent/audit",	NONE,		GET,	page_agent_audit },
+	{ "agent-reports", "/agent/reports",	NONE,		GET,	page_agent_reports },
+	{ "agent-report", "/agent/report/*/*",	{ F_ID, F_SLUG }, GET, page_agent_report },
 	{ "draw",	"/site/*/*/draw",	{ F_SLUG, F_SLUG }, FORM, page_draw },
 	{ "draw-entry",	"/draw-entry/*",	{ F_ACCESS, FIELD_COUNT }, FORM, page_draw_entry },
 	{ "draw-public", "/draw/*",		{ F_ID, FIELD_COUNT }, GET, page_draw_public },

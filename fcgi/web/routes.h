@@ -37,6 +37,8 @@ int	page_agent_court(struct req *);
 int	page_agent_court_item(struct req *);
 int	page_agent_court_all(struct req *);
 int	page_agent_audit(struct req *);
+int	page_agent_reports(struct req *);
+int	page_agent_report(struct req *);
 int	page_agent_rules(struct req *);
 int	page_agent_closures(struct req *);
 int	page_agent_publish(struct req *);

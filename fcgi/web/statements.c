@@ -803,4 +803,16 @@ const struct statement statements[STMT_COUNT] = {
 	    "    OR (a.role = 'supervisor' AND r.site_id IN"
 	    "        (SELECT ss.site_id FROM staff_sites ss WHERE ss.account_id = a.id))"
 	    " ORDER BY r.site_id NULLS FIRST, r.made_at DESC, r.id DESC" },
+
+	/* One report the account may see; $1 account, $2 run id; columns:
+	 * directory, site slug (or all), from, to. */
+	[S_REPORT_RUN] = { "report_run", 2, 1,
+	    "SELECT r.directory, coalesce(st.slug, 'all'), r.date_from::text, r.date_to::text"
+	    "  FROM reporting.runs r"
+	    "  LEFT JOIN sites st ON st.id = r.site_id"
+	    "  JOIN staff_accounts a ON a.id = $1::bigint AND a.active"
+	    " WHERE r.id = $2::bigint"
+	    "   AND (a.role = 'administrator'"
+	    "        OR (a.role = 'supervisor' AND r.site_id IN"
+	    "            (SELECT ss.site_id FROM staff_sites ss WHERE ss.account_id = a.id)))" },
 };

@@ -98,6 +98,7 @@ enum stmt {
 	/* Reporting (schema/024_reporting.sql). */
 	S_STATS_WEEKS,
 	S_REPORT_RUNS,
+	S_REPORT_RUN,
 	STMT_COUNT
 };
 
