@@ -157,7 +157,7 @@ CREATE VIEW reporting.draw_facts AS
       FROM draws d
       JOIN sites st ON st.id = d.site_id
       LEFT JOIN draw_entries e ON e.draw_id = d.id
-     GROUP BY d.id, st.time_zone;
+     GROUP BY d.id, d.site_id, d.procedure_id, d.draw_at, st.time_zone;
 COMMENT ON VIEW reporting.draw_facts IS
     'One row per draw: local day of the draw, whether run, verified entries, distinct identities, entries offered a place, confirmed, voided.';
 
@@ -188,6 +188,11 @@ CREATE VIEW reporting.court_facts AS
       JOIN sites st ON st.id = i.site_id;
 COMMENT ON VIEW reporting.court_facts IS
     'One row per court order: its deadline, state met (booked by the deadline), late (booked after it, or open past it) or open.';
+
+-- A report of all sites reads ranges of days: these reach them.
+CREATE INDEX slots_starts_at_idx ON slots (starts_at);
+CREATE INDEX outbox_created_at_idx ON outbox (created_at);
+CREATE INDEX draws_draw_at_idx ON draws (draw_at);
 
 ------------------------------------------------------------------------------
 -- 3. What the nightly job sees and nobody can recompute later.
@@ -240,16 +245,16 @@ BEGIN
        SET first_free = EXCLUDED.first_free, free_places = EXCLUDED.free_places, seen_at = now();
     GET DIAGNOSTICS n = ROW_COUNT;
 
-    INSERT INTO reporting.flags_seen AS f (day, site_id, identities)
-    SELECT (now() AT TIME ZONE st.time_zone)::date, st.id,
-           (SELECT count(*) FROM (
-                SELECT DISTINCT c.identity_key
-                  FROM abuse_contacts c
-                 WHERE c.site_id = st.id
-                   AND (lower(c.email) IN (SELECT f2.subject FROM abuse_flags f2 WHERE f2.site_id = st.id)
-                        OR c.phone IN (SELECT f2.subject FROM abuse_flags f2 WHERE f2.site_id = st.id)
-                        OR c.entry_id IN (SELECT unnest(f2.entry_ids) FROM abuse_flags f2 WHERE f2.site_id = st.id))) x)::integer
+    WITH f AS MATERIALIZED (SELECT * FROM abuse_flags),
+         c AS MATERIALIZED (SELECT * FROM abuse_contacts),
+         hit AS (SELECT DISTINCT c.site_id, c.identity_key
+                   FROM c JOIN f ON f.site_id = c.site_id
+                    AND (c.email = f.subject OR c.phone = f.subject OR c.entry_id = ANY (f.entry_ids)))
+    INSERT INTO reporting.flags_seen AS x (day, site_id, identities)
+    SELECT (now() AT TIME ZONE st.time_zone)::date, st.id, count(h.identity_key)::integer
       FROM sites st
+      LEFT JOIN hit h ON h.site_id = st.id
+     GROUP BY st.id, st.time_zone
     ON CONFLICT (site_id, day) DO UPDATE SET identities = EXCLUDED.identities;
 
     INSERT INTO reporting.refusals_seen AS r (day, action, refusals)
@@ -510,51 +515,57 @@ CREATE FUNCTION reporting.publish(p_weeks integer) RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_from date := date_trunc('week', current_date)::date - 7 * (p_weeks - 1);
+    v_to   date := date_trunc('week', current_date)::date + 6;
     n      integer;
 BEGIN
     DELETE FROM reporting.public_weekly WHERE week >= v_from OR week < v_from - 7 * 104;
     INSERT INTO reporting.public_weekly
+    WITH b AS (
+        SELECT date_trunc('week', f.day)::date AS week, f.site_id, f.procedure_id, count(*) AS n,
+               round((percentile_cont(0.5) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2) AS med,
+               round((percentile_cont(0.9) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2) AS p90
+          FROM reporting.booking_facts f
+         WHERE f.starts_at >= v_from - 1 AND f.starts_at < v_to + 2
+           AND f.day BETWEEN v_from AND v_to AND f.outcome <> 'rescheduled'
+         GROUP BY 1, 2, 3
+    ), ff AS (
+        SELECT DISTINCT ON (s.site_id, s.procedure_id, date_trunc('week', s.day))
+               date_trunc('week', s.day)::date AS week, s.site_id, s.procedure_id,
+               s.first_free, (s.first_free - s.day)::numeric AS days
+          FROM reporting.first_free_seen s
+         WHERE s.day BETWEEN v_from AND v_to
+         ORDER BY s.site_id, s.procedure_id, date_trunc('week', s.day), s.day DESC
+    ), pl AS (
+        SELECT date_trunc('week', f.day)::date AS week, f.site_id, f.procedure_id,
+               sum(f.capacity - coalesce(r.reserved, 0)) AS online,
+               sum(r.mediator) AS mediator, sum(r.counter) AS counter, sum(r.court) AS court
+          FROM reporting.slot_facts f
+          LEFT JOIN (SELECT x.slot_id, sum(x.places) AS reserved,
+                            sum(x.places) FILTER (WHERE x.channel = 'mediator') AS mediator,
+                            sum(x.places) FILTER (WHERE x.channel = 'counter') AS counter,
+                            sum(x.places) FILTER (WHERE x.channel = 'court') AS court
+                       FROM slot_reservations x GROUP BY x.slot_id) r ON r.slot_id = f.slot_id
+         WHERE f.published AND f.starts_at >= v_from - 1 AND f.starts_at < v_to + 2
+           AND f.day BETWEEN v_from AND v_to
+         GROUP BY 1, 2, 3
+    ), dr AS (
+        SELECT date_trunc('week', f.day)::date AS week, f.site_id, f.procedure_id,
+               count(*) FILTER (WHERE f.held) AS held,
+               sum(f.entries) FILTER (WHERE f.held) AS entries
+          FROM reporting.draw_facts f
+         WHERE f.draw_at >= v_from - 1 AND f.draw_at < v_to + 2 AND f.day BETWEEN v_from AND v_to
+         GROUP BY 1, 2, 3
+    )
     SELECT w.week, sp.site_id, sp.procedure_id,
            coalesce(b.n, 0), b.med, b.p90, ff.first_free, ff.days,
            coalesce(pl.online, 0), coalesce(pl.mediator, 0), coalesce(pl.counter, 0), coalesce(pl.court, 0),
            coalesce(dr.held, 0), coalesce(dr.entries, 0)
       FROM site_procedures sp
      CROSS JOIN (SELECT generate_series(v_from, current_date, interval '7 days')::date AS week) w
-      LEFT JOIN LATERAL (
-          SELECT count(*) AS n,
-                 round((percentile_cont(0.5) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2) AS med,
-                 round((percentile_cont(0.9) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2) AS p90
-            FROM reporting.booking_facts f
-           WHERE f.site_id = sp.site_id AND f.procedure_id = sp.procedure_id
-             AND f.starts_at >= w.week - 1 AND f.starts_at < w.week + 9
-             AND f.day >= w.week AND f.day < w.week + 7
-             AND f.outcome <> 'rescheduled') b ON true
-      LEFT JOIN LATERAL (
-          SELECT s.first_free, (s.first_free - s.day)::numeric AS days
-            FROM reporting.first_free_seen s
-           WHERE s.site_id = sp.site_id AND s.procedure_id = sp.procedure_id
-             AND s.day >= w.week AND s.day < w.week + 7
-           ORDER BY s.day DESC LIMIT 1) ff ON true
-      LEFT JOIN LATERAL (
-          SELECT sum(f.capacity - coalesce(r.reserved, 0)) AS online,
-                 sum(r.mediator) AS mediator, sum(r.counter) AS counter, sum(r.court) AS court
-            FROM reporting.slot_facts f
-            LEFT JOIN LATERAL (
-                SELECT sum(x.places) AS reserved,
-                       sum(x.places) FILTER (WHERE x.channel = 'mediator') AS mediator,
-                       sum(x.places) FILTER (WHERE x.channel = 'counter') AS counter,
-                       sum(x.places) FILTER (WHERE x.channel = 'court') AS court
-                  FROM slot_reservations x WHERE x.slot_id = f.slot_id) r ON true
-           WHERE f.site_id = sp.site_id AND f.procedure_id = sp.procedure_id AND f.published
-             AND f.starts_at >= w.week - 1 AND f.starts_at < w.week + 9
-             AND f.day >= w.week AND f.day < w.week + 7) pl ON true
-      LEFT JOIN LATERAL (
-          SELECT count(*) FILTER (WHERE f.held) AS held,
-                 sum(f.entries) FILTER (WHERE f.held) AS entries
-            FROM reporting.draw_facts f
-           WHERE f.site_id = sp.site_id AND f.procedure_id = sp.procedure_id
-             AND f.draw_at >= w.week - 1 AND f.draw_at < w.week + 9
-             AND f.day >= w.week AND f.day < w.week + 7) dr ON true;
+      LEFT JOIN b ON b.week = w.week AND b.site_id = sp.site_id AND b.procedure_id = sp.procedure_id
+      LEFT JOIN ff ON ff.week = w.week AND ff.site_id = sp.site_id AND ff.procedure_id = sp.procedure_id
+      LEFT JOIN pl ON pl.week = w.week AND pl.site_id = sp.site_id AND pl.procedure_id = sp.procedure_id
+      LEFT JOIN dr ON dr.week = w.week AND dr.site_id = sp.site_id AND dr.procedure_id = sp.procedure_id;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END

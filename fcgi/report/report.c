@@ -35,6 +35,8 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "court.h"
+#include "fields.h"
 #include "i18n.h"
 #include "log.h"
 #include "secret.h"
@@ -627,6 +629,29 @@ section(FILE *f, const char *id, const char *heading)
 	    id, id, heading);
 }
 
+/* The sections of the report after the totals: a chart and its table
+ * (which: 0 wait, 1 fill rate, 2 no-shows, 3 draws, 4 channels). */
+static const struct section {
+	const char	*id, *heading, *title, *desc, *caption, *unit;
+	double		(*val)(const struct day *, int);
+	int		 nseries, which;
+} sections[] = {
+	{ "wait", N_("Waiting delay"), NULL, NULL, N_("Waiting delay per day"),
+	    NULL, NULL, 0, 0 },
+	{ "fill", N_("Fill rate"), N_("Fill rate per day"),
+	    N_("Confirmed bookings as a percentage of the places published, one bar per day of the appointments. The table below gives the numbers."),
+	    N_("Places and bookings per day"), "%", v_fill, 1, 1 },
+	{ "noshow", N_("Honoured appointments and no-shows"),
+	    N_("Honoured and no-show per day"),
+	    N_("Per day, appointments honoured (blue, left) and no-shows (orange, right). The table below gives the numbers."),
+	    N_("Honoured and no-show per day"), "", v_noshow, 2, 2 },
+	{ "channels", N_("Channels"), NULL, NULL,
+	    N_("Bookings by channel per day"), NULL, NULL, 0, 4 },
+	{ "draws", N_("Draws"), N_("Draw entries and winners per day"),
+	    N_("Per day of the draw, verified entries (blue, left) and entries offered a place (orange, right). The table below gives the numbers."),
+	    N_("Draw entries and winners per day"), "", v_draws, 2, 3 },
+};
+
 static int
 write_xhtml(struct report *r)
 {
@@ -661,36 +686,20 @@ write_xhtml(struct report *r)
 	}
 	fputs("</tbody>\n</table>\n</section>\n", f);
 
-	section(f, "wait", _("Waiting delay"));
-	chart_wait(f, r);
-	table_days(f, r, _("Waiting delay per day"), 0);
-	fputs("</section>\n", f);
+	for (i = 0; i < (int)(sizeof(sections) / sizeof(sections[0])); i++) {
+		const struct section	*c = &sections[i];
 
-	section(f, "fill", _("Fill rate"));
-	chart_bars(f, r, "fill-chart", _("Fill rate per day"),
-	    _("Confirmed bookings as a percentage of the places published, one bar per day of the appointments. The table below gives the numbers."),
-	    "%", v_fill, 1);
-	table_days(f, r, _("Places and bookings per day"), 1);
-	fputs("</section>\n", f);
-
-	section(f, "noshow", _("Honoured appointments and no-shows"));
-	chart_bars(f, r, "noshow-chart", _("Honoured and no-show per day"),
-	    _("Per day, appointments honoured (blue, left) and no-shows (orange, right). The table below gives the numbers."),
-	    "", v_noshow, 2);
-	table_days(f, r, _("Honoured and no-show per day"), 2);
-	fputs("</section>\n", f);
-
-	section(f, "channels", _("Channels"));
-	chart_channels(f, r);
-	table_days(f, r, _("Bookings by channel per day"), 4);
-	fputs("</section>\n", f);
-
-	section(f, "draws", _("Draws"));
-	chart_bars(f, r, "draws-chart", _("Draw entries and winners per day"),
-	    _("Per day of the draw, verified entries (blue, left) and entries offered a place (orange, right). The table below gives the numbers."),
-	    "", v_draws, 2);
-	table_days(f, r, _("Draw entries and winners per day"), 3);
-	fputs("</section>\n", f);
+		section(f, c->id, _(c->heading));
+		if (c->which == 0)
+			chart_wait(f, r);
+		else if (c->which == 4)
+			chart_channels(f, r);
+		else
+			chart_bars(f, r, arena_printf(arena, "%s-chart", c->id),
+			    _(c->title), _(c->desc), c->unit, c->val, c->nseries);
+		table_days(f, r, _(c->caption), c->which);
+		fputs("</section>\n", f);
+	}
 
 	xf(f, "<p>%s</p>\n</main>\n</body>\n</html>\n",
 	    _("The figures per day, site and procedure are in figures.csv, one row per appointment (pseudonyms only) in appointments.csv."));
@@ -812,22 +821,12 @@ usage(void)
 	return 2;
 }
 
+/* A real day written YYYY-MM-DD (the field table's pattern, then the
+ * calendar). */
 static int
 valid_date(const char *s)
 {
-	struct tm	tm;
-	int		y, m, d;
-	char		c;
-
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &c) != 3)
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;
-	return mktime(&tm) != (time_t)-1 && tm.tm_year == y - 1900 &&
-	    tm.tm_mon == m - 1 && tm.tm_mday == d;
+	return field_check(F_DATE, s, strlen(s)) == 0 && court_day_exists(s);
 }
 
 int
@@ -862,6 +861,8 @@ main(int argc, char *argv[])
 	needs_r = nightly || strcmp(cmd, "report") == 0;
 	if (!needs_w && !needs_r)
 		return usage();
+	if (fields_init() == -1)
+		return 1;
 	if ((r.from != NULL && !valid_date(r.from)) ||
 	    (r.to != NULL && !valid_date(r.to)))
 		return usage();
@@ -944,6 +945,7 @@ main(int argc, char *argv[])
 	PQfinish(rdb);
 	PQfinish(wdb);
 	arena_free(arena);
+	fields_free();
 	conf_clear(&conf);
 	return rc == 0 ? 0 : 1;
 }
