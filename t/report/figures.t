@@ -22,7 +22,7 @@ import xml.dom.minidom
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "lib"))
 sys.path.insert(0, here)
-from creneau_test import TAP, psql, skip_all_unless_server  # noqa: E402
+from creneau_test import TAP, nu_errors, psql, skip_all_unless_server  # noqa: E402
 from report_data import EXPECTED, EXPECTED_DAY, History  # noqa: E402
 
 skip_all_unless_server()
@@ -154,6 +154,21 @@ for svg in svgs:
         nxt = nxt.nextSibling
     t.ok(nxt is not None and nxt.tagName == "table", "report.xhtml: a table follows chart %s" % labelled[:1])
 t.ok(len(doc.getElementsByTagName("polyline")) == 2, "report.xhtml: the wait chart has its two lines")
+nu = nu_errors({"report": site["report.xhtml"]})
+if nu is None:
+    t.ok(True, "report.xhtml: the Nu checker is not installed # SKIP")
+else:
+    t.is_(nu, {}, "report.xhtml: no error from the Nu HTML checker")
+
+# On a terminal (script(1) gives it one), a progress line; the files are
+# the same.
+tty_dir = os.path.join(tmp, "tty")
+cmd = " ".join("'%s'" % a for a in (program, "-c", conf, "-s", h.slug, "-f", first, "-t", last, "-o", tty_dir))
+r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True)
+t.ok(r.returncode == 0 and b"[1/3]" in r.stdout and b"\r\033[K" in r.stdout and tty_dir.encode() in r.stdout,
+     "on a terminal, a progress line that ends with the directory")
+t.ok(open(os.path.join(tty_dir, "figures.csv"), "rb").read() == site["figures.csv"],
+     "on a terminal, the same figures.csv")
 
 # appointments.csv: one row per booking, pseudonyms, nothing personal.
 rows = list(csv.DictReader(io.StringIO(site["appointments.csv"].decode())))

@@ -11,6 +11,7 @@ by hand in the comments below.
 
 import datetime
 import os
+import random
 import subprocess
 import sys
 
@@ -72,12 +73,15 @@ class History:
         # The personal data that must never reach a report, and must be
         # gone after the purge (but Keepme's, whose order is still open).
         self.people = []
+        rnd = random.SystemRandom()
         for n in range(1, 14):
             self.people.append({
                 "surname": "Zorglubien%s%s" % (self.run, chr(96 + n)),
                 "email": "zorg%s%d@example.org" % (self.run, n),
-                "phone": "+3361234%04d" % (n * 37),
-                "agdref": "99%08d" % (n * 1013),
+                # Digits of this run's own, so that no other history
+                # (of another test of the same run) shares them.
+                "phone": "+336%08d" % rnd.randrange(10 ** 8),
+                "agdref": "9%09d" % rnd.randrange(10 ** 9),
             })
         self.keep = {"surname": "Keepme" + self.run, "email": "keep%s@example.org" % self.run}
         self.load()
