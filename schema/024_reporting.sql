@@ -127,8 +127,7 @@ CREATE VIEW reporting.booking_facts AS
            CASE WHEN de.id IS NOT NULL THEN 'draw' ELSE b.channel END AS channel,
            CASE WHEN b.status = 'cancelled' AND b.cancelled_by = 'closure' THEN 'cancelled_closure'
                 WHEN b.status = 'cancelled' AND b.cancelled_by = 'staff' THEN 'cancelled_staff'
-                WHEN b.status = 'cancelled'
-                     AND EXISTS (SELECT 1 FROM bookings n WHERE n.rescheduled_from = b.id) THEN 'rescheduled'
+                WHEN b.status = 'cancelled' AND mv.moved THEN 'rescheduled'
                 WHEN b.status = 'cancelled' THEN 'cancelled_person'
                 WHEN b.attendance = 'honoured' THEN 'honoured'
                 WHEN b.attendance = 'no_show' THEN 'no_show'
@@ -141,6 +140,9 @@ CREATE VIEW reporting.booking_facts AS
       JOIN slots sl ON sl.id = b.slot_id
       JOIN sites st ON st.id = b.site_id
       LEFT JOIN draw_entries de ON de.booking_id = b.id
+      -- The booking that replaced it (bookings_rescheduled_from_idx).
+      LEFT JOIN LATERAL (SELECT true AS moved FROM bookings n
+                          WHERE n.rescheduled_from = b.id LIMIT 1) mv ON true
      WHERE b.confirmed_at IS NOT NULL;
 COMMENT ON VIEW reporting.booking_facts IS
     'One row per confirmed booking: local day of the appointment, channel (draw when a draw offered it), outcome (honoured, no_show, unmarked, cancelled_person, rescheduled, cancelled_staff, cancelled_closure), wait in days from the request.';
