@@ -609,7 +609,10 @@ CREATE OR REPLACE FUNCTION creneau_bookings_identity_immutable() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    -- The purge blanks the person, and only that way.
     IF NEW.purged_at IS NOT NULL AND OLD.purged_at IS NULL
+       AND NEW.surname = '-' AND NEW.given_names = '' AND NEW.birth_date = DATE '1900-01-01'
+       AND NEW.agdref IS NULL
        AND NEW.identity_key = OLD.identity_key AND NEW.slot_id = OLD.slot_id
        AND NEW.site_id = OLD.site_id AND NEW.procedure_id = OLD.procedure_id
        AND NEW.reference = OLD.reference THEN
@@ -639,6 +642,7 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
     IF NEW.purged_at IS NOT NULL AND OLD.purged_at IS NULL
+       AND NEW.surname = '-' AND NEW.given_names = '' AND NEW.birth_date = DATE '1900-01-01'
        AND NEW.identity_key = OLD.identity_key AND NEW.public_id = OLD.public_id
        AND NEW.draw_id = OLD.draw_id THEN
         RETURN NEW;

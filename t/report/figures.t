@@ -51,6 +51,10 @@ def figures_sql(site):
     return {a: b for a, b in (line.split("|") for line in rows.split("\n") if line)}
 
 
+t.is_(psql("SELECT count(*) FROM slots s WHERE s.site_id = %s AND s.booked <> "
+           "(SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND NOT b.released)" % sid), "0",
+      "the history keeps the counter invariant")
+
 # 1. The views against the figures worked out by hand.
 views = figures_sql(sid)
 for fig, want in EXPECTED.items():
@@ -225,6 +229,13 @@ t.ok(psql("SELECT count(*) FROM booking_tokens k JOIN bookings b ON b.id = k.boo
           "WHERE b.site_id = %s AND b.purged_at IS NOT NULL" % sid) == "0", "purge: no link to a purged booking")
 r = run_report("purge", conf_path=short)
 t.ok(r.returncode == 0 and "0 bookings pseudonymised" in r.stdout, "purge: a second run finds nothing more")
+# The identity of a booking still changes only by being blanked.
+try:
+    psql("UPDATE bookings SET purged_at = now(), surname = 'Autrenom' WHERE site_id = %s AND purged_at IS NULL" % sid)
+    changed = True
+except subprocess.CalledProcessError:
+    changed = False
+t.ok(not changed, "purge: setting purged_at does not let a booking's name be changed to another")
 
 after = os.path.join(tmp, "after")
 r = run_report("-s", h.slug, "-f", first, "-t", last, "-o", after)

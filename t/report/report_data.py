@@ -178,6 +178,10 @@ SELECT pg_temp.b(11, 'F', 'online', 'completed', 1, 'honoured', NULL);
 SELECT pg_temp.b(12, 'F', 'online', 'expired', 2, NULL, pg_temp.start('F') - interval '47 hours');
 SELECT pg_temp.b(13, 'H', 'online', 'confirmed', 3, NULL, NULL);
 
+-- The counter invariant: slots.booked = the bookings not released.
+UPDATE slots s SET booked = (SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND NOT b.released)
+ WHERE s.id IN (SELECT id FROM sl);
+
 INSERT INTO draws (site_id, procedure_id, registration_opens_at, registration_closes_at, draw_at,
                    offer_hours, commitment, status, seed_revealed, drawn_at, places)
 SELECT k.site, k.proc, pg_temp.start('A') - interval '20 days', pg_temp.start('A') - interval '12 days',
