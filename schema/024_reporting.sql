@@ -140,9 +140,9 @@ CREATE VIEW reporting.booking_facts AS
       JOIN slots sl ON sl.id = b.slot_id
       JOIN sites st ON st.id = b.site_id
       LEFT JOIN draw_entries de ON de.booking_id = b.id
-      -- The booking that replaced it (bookings_rescheduled_from_idx).
-      LEFT JOIN LATERAL (SELECT true AS moved FROM bookings n
-                          WHERE n.rescheduled_from = b.id LIMIT 1) mv ON true
+      -- The bookings another replaced (few: bookings_rescheduled_from_idx).
+      LEFT JOIN (SELECT DISTINCT n.rescheduled_from AS id, true AS moved FROM bookings n
+                  WHERE n.rescheduled_from IS NOT NULL) mv ON mv.id = b.id
      WHERE b.confirmed_at IS NOT NULL;
 COMMENT ON VIEW reporting.booking_facts IS
     'One row per confirmed booking: local day of the appointment, channel (draw when a draw offered it), outcome (honoured, no_show, unmarked, cancelled_person, rescheduled, cancelled_staff, cancelled_closure), wait in days from the request.';

@@ -246,15 +246,34 @@ def_find(struct report *r, const char *figure)
 	return NULL;
 }
 
+/* Days since the epoch of a YYYY-MM-DD date (a proleptic Gregorian
+ * count: only differences matter). */
+static long
+day_number(const char *date)
+{
+	int	y = 0, m = 0, d = 0;
+
+	if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return -1;
+	if (m <= 2) {
+		y--;
+		m += 12;
+	}
+	return 365L * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d;
+}
+
+/* The day of the range a date is (the days are consecutive), or NULL. */
 static struct day *
 day_find(struct report *r, const char *date)
 {
-	int	i;
+	long	i;
 
-	for (i = 0; i < r->ndays; i++)
-		if (strcmp(r->days[i].date, date) == 0)
-			return &r->days[i];
-	return NULL;
+	if (r->ndays == 0)
+		return NULL;
+	i = day_number(date) - day_number(r->days[0].date);
+	if (i < 0 || i >= r->ndays || strcmp(r->days[i].date, date) != 0)
+		return NULL;
+	return &r->days[i];
 }
 
 /* The days of the range, in order. */
