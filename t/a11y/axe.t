@@ -197,6 +197,7 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'agent-abuse', path: a.abuse, as: 'staff' },
 		{ name: 'agent-court-all', path: a.court_all, as: 'staff' },
 		{ name: 'agent-audit', path: a.audit, as: 'staff' },
+		{ name: 'agent-reports', path: '/agent/reports', as: 'staff' },
 		{ name: 'mediator', path: m.home, as: 'mediator' },
 		{ name: 'mediator-times', path: m.times, as: 'mediator' },
 		{ name: 'mediator-book', path: m.book, as: 'mediator' },
