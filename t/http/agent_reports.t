@@ -17,7 +17,7 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "lib"))
 sys.path.insert(0, os.path.join(here, "..", "report"))
-from creneau_test import (TAP, letters, parse, psql, request, skip_all_unless_server,  # noqa: E402
+from creneau_test import (TAP, letters, nu_errors, parse, psql, request, skip_all_unless_server,  # noqa: E402
                           staff_add, staff_login, wellformed)
 from report_data import EXPECTED, History  # noqa: E402
 
@@ -75,6 +75,8 @@ name2 = psql("SELECT name FROM sites WHERE slug = '%s'" % other.slug)
 sup = page("sup", "/agent/reports")
 t.is_(sup.status, 200, "supervisor: the reports page")
 t.is_(wellformed(sup.body), None, "the reports page is well-formed")
+nu = nu_errors({"agent-reports": sup})
+t.ok(nu is None or nu == {}, "the reports page: no error from the Nu HTML checker %s" % (nu or ""))
 rows = run_links(sup)
 t.is_(sorted(rows), [name], "supervisor: only the report of their site")
 admin = page("admin", "/agent/reports")
