@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -245,4 +246,5 @@ for name in ("figures.csv", "appointments.csv", "report.xhtml"):
     t.ok(again[name] == site[name], "after the purge, %s is byte for byte the same" % name)
 views2 = figures_sql(sid)
 t.is_(views2, views, "after the purge, the views give the same figures")
+shutil.rmtree(tmp, ignore_errors=True)
 t.done()
