@@ -82,6 +82,16 @@ static const struct key keys[] = {
 	{ "staff_device_days",	N(K_INT, staff_device_days, 1, 3650) },
 	{ "form_tokens_per_address", N(K_INT, form_tokens_per_address, 1, 1000000) },
 	{ "test_reuse_form_tokens", N(K_INT, test_reuse_form_tokens, 0, 1) },
+	{ "database_report",	S(database_report) },
+	{ "report_dir",		S(report_dir) },
+	{ "report_days",	N(K_INT, report_days, 1, 3660) },
+	{ "stats_weeks",	N(K_INT, stats_weeks, 1, 104) },
+	{ "retention_booking_days", N(K_INT, retention_booking_days, 1, 3650) },
+	{ "retention_hold_days", N(K_INT, retention_hold_days, 1, 3650) },
+	{ "retention_draw_days", N(K_INT, retention_draw_days, 1, 3650) },
+	{ "retention_alert_days", N(K_INT, retention_alert_days, 1, 3650) },
+	{ "retention_message_days", N(K_INT, retention_message_days, 1, 3650) },
+	{ "retention_audit_days", N(K_INT, retention_audit_days, 1, 3650) },
 };
 
 /* Replaces the string at *slot with a copy of v; returns 0 or -1. */
@@ -152,6 +162,16 @@ conf_defaults(struct conf *c)
 	c->manage_links = 3;
 	c->staff_device_days = 90;
 	c->form_tokens_per_address = 300;
+	set_str(&c->database_report, "");
+	set_str(&c->report_dir, "/var/lib/creneau/reports");
+	c->report_days = 7;
+	c->stats_weeks = 12;
+	c->retention_booking_days = 90;
+	c->retention_hold_days = 7;
+	c->retention_draw_days = 30;
+	c->retention_alert_days = 30;
+	c->retention_message_days = 30;
+	c->retention_audit_days = 365;
 }
 
 /* Releases the strings held by c. */

@@ -65,6 +65,17 @@ struct conf {
 	int	 staff_device_days;	/* a staff browser is known this long */
 	int	 form_tokens_per_address;	/* form tokens a minute (issue 10) */
 	int	 test_reuse_form_tokens;	/* test builds only (conf.c) */
+	/* reporting and retention (issue 14) */
+	char	*database_report;	/* conninfo of the report; "": database */
+	char	*report_dir;		/* where creneau-report writes */
+	int	 report_days;		/* default range: this many days back */
+	int	 stats_weeks;		/* weeks on the public statistics page */
+	int	 retention_booking_days;	/* after the appointment */
+	int	 retention_hold_days;	/* after a hold never confirmed ended */
+	int	 retention_draw_days;	/* after a draw entry ended */
+	int	 retention_alert_days;	/* after an alert ended */
+	int	 retention_message_days;	/* after a message was made */
+	int	 retention_audit_days;	/* audit entries */
 };
 
 int	conf_load(const char *path, struct conf *);

@@ -115,6 +115,13 @@ static const struct route routes[ROUTE_COUNT] = {
 	    NONE, GET, page_agent_admin_sites },
 	[R_AGENT_ADMIN_SITE] = { "agent-admin-site", "/agent/admin/sites/*",
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_admin_site },
+	/* Reporting (issue 14). */
+	[R_STATS] = { "stats", "/stats", NONE, GET, page_stats },
+	[R_STATS_CSV] = { "stats-csv", "/stats.csv", NONE, GET, page_stats_csv },
+	[R_AGENT_REPORTS] = { "agent-reports", "/agent/reports", NONE, GET,
+	    page_agent_reports },
+	[R_AGENT_REPORT] = { "agent-report", "/agent/report/*/*",
+	    { F_ID, F_SLUG }, GET, page_agent_report },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

@@ -27,6 +27,8 @@ enum route_id {
 	R_AGENT_ADMIN_STAFF, R_AGENT_ADMIN_ACCOUNT, R_AGENT_PASSWORD,
 	R_AGENT_ADMIN_PROCEDURES, R_AGENT_ADMIN_PROCEDURE, R_AGENT_ADMIN_SITES,
 	R_AGENT_ADMIN_SITE,
+	/* Reporting (issue 14). */
+	R_STATS, R_STATS_CSV, R_AGENT_REPORTS, R_AGENT_REPORT,
 	ROUTE_COUNT
 };
 
@@ -60,6 +62,8 @@ int	page_agent_court(struct req *);
 int	page_agent_court_item(struct req *);
 int	page_agent_court_all(struct req *);
 int	page_agent_audit(struct req *);
+int	page_agent_reports(struct req *);
+int	page_agent_report(struct req *);
 int	page_agent_rules(struct req *);
 int	page_agent_closures(struct req *);
 int	page_agent_publish(struct req *);
@@ -71,6 +75,8 @@ int	page_healthz(struct req *);
 int	page_home(struct req *);
 int	page_language(struct req *);
 int	page_site(struct req *);
+int	page_stats(struct req *);
+int	page_stats_csv(struct req *);
 int	page_procedure(struct req *);
 int	page_book(struct req *);
 int	page_booking(struct req *);

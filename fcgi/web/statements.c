@@ -1102,4 +1102,62 @@ const struct statement statements[STMT_COUNT] = {
 	    "       coalesce(string_to_array(nullif(:procedures, ''), ' '),"
 	    "       '{}')) AS outcome",
 	    "outcome" },
+
+	/* Reporting (schema/024_reporting.sql). */
+
+	/* The public statistics of the last :weeks weeks
+	 * (reporting.public_weekly, written nightly by creneau-report
+	 * publish): week is its Monday; the waits and first free date in
+	 * days, empty when none. */
+	[S_STATS_WEEKS] = { "stats_weeks", DB_READONLY,
+	    "SELECT w.week::text AS week, st.slug AS site_slug,"
+	    "       st.name AS site_name, p.code AS procedure_code,"
+	    "       p.name AS procedure_name, w.wait_count,"
+	    "       coalesce(w.wait_median_days::text, '') AS wait_median_days,"
+	    "       coalesce(w.wait_p90_days::text, '') AS wait_p90_days,"
+	    "       coalesce(w.first_free::text, '') AS first_free,"
+	    "       coalesce(w.first_free_days::text, '') AS first_free_days,"
+	    "       w.places_online, w.places_mediator, w.places_counter,"
+	    "       w.places_court, w.draws_held, w.draw_entries"
+	    "  FROM reporting.public_weekly w"
+	    "  JOIN sites st ON st.id = w.site_id"
+	    "  JOIN procedures p ON p.id = w.procedure_id"
+	    " WHERE w.week > current_date - 7 * :weeks::int"
+	    " ORDER BY st.department_code, st.name, st.id, p.name, p.id, w.week",
+	    "week site_slug site_name procedure_code procedure_name wait_count"
+	    " wait_median_days wait_p90_days first_free first_free_days"
+	    " places_online places_mediator places_counter places_court"
+	    " draws_held draw_entries" },
+
+	/* The latest report of each site :account may see (administrators:
+	 * every site and the all-sites report, whose site_slug is empty);
+	 * made_at in UTC. */
+	[S_REPORT_RUNS] = { "report_runs", DB_READONLY,
+	    "SELECT DISTINCT ON (r.site_id) r.id AS run_id,"
+	    "       coalesce(st.slug, '') AS site_slug,"
+	    "       coalesce(st.name, '') AS site_name,"
+	    "       r.date_from::text AS date_from, r.date_to::text AS date_to,"
+	    "       to_char(r.made_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	    "       AS made_at"
+	    "  FROM reporting.runs r"
+	    "  LEFT JOIN sites st ON st.id = r.site_id"
+	    "  JOIN staff_accounts a ON a.id = :account::bigint AND a.active"
+	    " WHERE a.role = 'administrator'"
+	    "    OR (a.role = 'supervisor' AND r.site_id IN"
+	    "        (SELECT ss.site_id FROM staff_sites ss WHERE ss.account_id = a.id))"
+	    " ORDER BY r.site_id NULLS FIRST, r.made_at DESC, r.id DESC",
+	    "run_id site_slug site_name date_from date_to made_at" },
+
+	/* One report :account may see; site_slug 'all' for all sites. */
+	[S_REPORT_RUN] = { "report_run", DB_READONLY,
+	    "SELECT r.directory, coalesce(st.slug, 'all') AS site_slug,"
+	    "       r.date_from::text AS date_from, r.date_to::text AS date_to"
+	    "  FROM reporting.runs r"
+	    "  LEFT JOIN sites st ON st.id = r.site_id"
+	    "  JOIN staff_accounts a ON a.id = :account::bigint AND a.active"
+	    " WHERE r.id = :run_id::bigint"
+	    "   AND (a.role = 'administrator'"
+	    "        OR (a.role = 'supervisor' AND r.site_id IN"
+	    "            (SELECT ss.site_id FROM staff_sites ss WHERE ss.account_id = a.id)))",
+	    "directory site_slug date_from date_to" },
 };

@@ -111,6 +111,10 @@ enum stmt {
 	S_ADMIN_PROCEDURE_SAVE,
 	S_ADMIN_SITE_LIST,
 	S_ADMIN_SITE_SAVE,
+	/* Reporting (schema/024_reporting.sql). */
+	S_STATS_WEEKS,
+	S_REPORT_RUNS,
+	S_REPORT_RUN,
 	STMT_COUNT
 };
 

@@ -170,6 +170,7 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'booking-cancel', path: fx.cancel },
 		{ name: 'booking-reschedule', path: fx.reschedule },
 		{ name: 'manage', path: '/manage' },
+		{ name: 'stats', path: '/stats' },
 		{ name: 'manage-errors', path: '/manage', submit: 'main form[action^="/manage"] [type=submit]' },
 		{ name: 'error-404', path: '/nowhere', status: 404 },
 		{ name: 'accessibility-statement', path: '/accessibilite', statement: true });
@@ -196,6 +197,7 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'agent-abuse', path: a.abuse, as: 'staff' },
 		{ name: 'agent-court-all', path: a.court_all, as: 'staff' },
 		{ name: 'agent-audit', path: a.audit, as: 'staff' },
+		{ name: 'agent-reports', path: '/agent/reports', as: 'staff' },
 		{ name: 'mediator', path: m.home, as: 'mediator' },
 		{ name: 'mediator-times', path: m.times, as: 'mediator' },
 		{ name: 'mediator-book', path: m.book, as: 'mediator' },

@@ -97,6 +97,7 @@ for slug in psql("SELECT slug FROM sites WHERE slug NOT LIKE 'test-%' ORDER BY s
     paths["site-" + slug] = "/site/" + slug
 paths["site-nothing"] = "/site/sous-prefecture-l-hay-les-roses/premiere-demande-titre-sejour"
 paths["manage"] = "/manage"
+paths["stats"] = "/stats"
 paths["error-404"] = "/nowhere"
 has_statement = get("/accessibilite").status != 404
 if has_statement:

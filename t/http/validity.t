@@ -42,6 +42,7 @@ try:
     pages["booking-cancel"] = get(link(confirmed, href=r"/cancel$").href)
     pages["booking-reschedule"] = get(link(confirmed, href=r"/reschedule$").href + "?day=" + day)
     pages["manage"] = get("/manage")
+    pages["stats"] = get("/stats")
     pages["manage-errors"] = post_form("/manage", [("reference", "x"), ("birth_day", ""),
                                                    ("birth_month", ""), ("birth_year", "")])
     f = form(pages["booking-cancel"], action=r"/cancel$")

@@ -1,0 +1,970 @@
+/* creneau-report: the nightly report (issue 14).
+ *
+ *   creneau-report [-c conf] [-s site] [-f from] [-t to] [-o dir] [command]
+ *
+ * report (default): reads the figures through database_report (a
+ * streaming standby in production; database when empty), for a range of
+ * days and one site or all, and writes into the output directory:
+ *   figures.csv       one row per figure, day, site and procedure
+ *   appointments.csv  one row per appointment, keyed pseudonyms only
+ *   report.xhtml      the same figures with SVG charts drawn here
+ * Every figure comes from reporting.report_figures() (schema/024), the
+ * function the back-office and the public page read too. The output
+ * depends only on the data: the same on a standby as on the primary.
+ *
+ * snapshot, purge, publish: write through database (the primary):
+ * reporting.snapshot() (what each night sees), reporting.purge() with
+ * the retention_* periods, reporting.publish() (the public page).
+ * nightly: snapshot, purge, publish, then report, recorded in
+ * reporting.runs for the back-office.
+ *
+ * On a terminal, a progress line on stdout. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "court.h"
+#include "fields.h"
+#include "i18n.h"
+#include "log.h"
+#include "secret.h"
+
+static struct conf	 conf;
+static struct arena	*arena;
+static int		 tty;
+static int		 steps, step;
+
+/* --- progress on a terminal ---------------------------------------------- */
+
+static void
+progress(const char *what)
+{
+	step++;
+	if (!tty)
+		return;
+	printf("\r\033[Kcreneau-report: [%d/%d] %s", step, steps, what);
+	fflush(stdout);
+}
+
+static void
+progress_end(const char *dir)
+{
+	if (tty)
+		printf("\r\033[Kcreneau-report: done: %s\n", dir);
+}
+
+/* --- database -------------------------------------------------------------- */
+
+static PGconn *
+connect_db(const char *conninfo, const char *what)
+{
+	static const char *const keys[] = { "dbname", "application_name",
+	    "connect_timeout", NULL };
+	const char	*values[] = { conninfo, "creneau-report", "10", NULL };
+	PGconn		*db;
+
+	db = PQconnectdbParams(keys, values, 1);
+	if (db == NULL || PQstatus(db) != CONNECTION_OK) {
+		log_msg("report: %s database unavailable: %s", what,
+		    db != NULL ? PQerrorMessage(db) : "out of memory");
+		PQfinish(db);
+		return NULL;
+	}
+	return db;
+}
+
+static PGresult *
+query(PGconn *db, const char *sql, int n, const char *const *params)
+{
+	PGresult	*res;
+
+	res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_msg("report: %s", PQerrorMessage(db));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* --- output helpers -------------------------------------------------------- */
+
+/* CSV field: quoted when it holds a separator, quote or line break. */
+static void
+csv(FILE *f, const char *s, int last)
+{
+	const char	*p;
+
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		for (p = s; *p != '\0'; p++) {
+			if (*p == '"')
+				fputc('"', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	} else
+		fputs(s, f);
+	fputs(last ? "\r\n" : ",", f);
+}
+
+/* XML text or attribute value. */
+static void
+x(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* fprintf whose %s arguments are escaped: the caller passes only the
+ * format's own markup; every string argument is data. */
+static void
+xf(FILE *f, const char *fmt, ...)
+{
+	va_list		 ap;
+	const char	*p;
+
+	va_start(ap, fmt);
+	for (p = fmt; *p != '\0'; p++) {
+		if (*p != '%') {
+			fputc(*p, f);
+			continue;
+		}
+		p++;
+		if (*p == 's')
+			x(f, va_arg(ap, const char *));
+		else if (*p == 'd')
+			fprintf(f, "%d", va_arg(ap, int));
+		else if (*p == 'L')
+			fprintf(f, "%lld", va_arg(ap, long long));
+		else if (*p == 'g')
+			fprintf(f, "%.1f", va_arg(ap, double));
+		else if (*p == '%')
+			fputc('%', f);
+	}
+	va_end(ap);
+}
+
+/* Opens dir/name.tmp; finish() renames it into place. */
+static FILE *
+start(const char *dir, const char *name, char **tmp)
+{
+	FILE	*f;
+
+	*tmp = arena_printf(arena, "%s/%s.tmp", dir, name);
+	if ((f = fopen(*tmp, "w")) == NULL)
+		log_msg("report: %s: %s", *tmp, strerror(errno));
+	return f;
+}
+
+static int
+finish(FILE *f, const char *dir, const char *name, const char *tmp)
+{
+	char	*path = arena_printf(arena, "%s/%s", dir, name);
+
+	if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) == -1) {
+		log_msg("report: %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mkdirs(const char *path)
+{
+	char	*p = arena_strdup(arena, path), *s;
+
+	for (s = p + 1; *s != '\0'; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0750) == -1 && errno != EEXIST)
+				return -1;
+			*s = '/';
+		}
+	if (mkdir(p, 0750) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* --- the figures ------------------------------------------------------------- */
+
+struct def {
+	const char	*figure, *grp, *unit, *definition;
+	int		 additive;
+	long long	 total;
+};
+
+struct day {
+	char		 date[11];
+	long long	 published, booked, honoured, no_show, entries, winners;
+	long long	 channel[5];
+	double		 wait_med, wait_p90;
+	int		 has_wait;
+};
+
+static const char *const channels[] = { "booked_online", "booked_draw",
+    "booked_mediator", "booked_counter", "booked_court" };
+static const char *const channel_names[] = { N_("Online"), N_("Draw"),
+    N_("Mediator"), N_("Counter or phone"), N_("Court order") };
+
+struct report {
+	const char	*from, *to, *site, *site_id, *site_name, *dir;
+	struct def	*defs;
+	int		 ndefs;
+	struct day	*days;
+	int		 ndays;
+};
+
+static struct def *
+def_find(struct report *r, const char *figure)
+{
+	int	i;
+
+	for (i = 0; i < r->ndefs; i++)
+		if (strcmp(r->defs[i].figure, figure) == 0)
+			return &r->defs[i];
+	return NULL;
+}
+
+/* Days since the epoch of a YYYY-MM-DD date (a proleptic Gregorian
+ * count: only differences matter). */
+static long
+day_number(const char *date)
+{
+	int	y = 0, m = 0, d = 0;
+
+	if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return -1;
+	if (m <= 2) {
+		y--;
+		m += 12;
+	}
+	return 365L * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d;
+}
+
+/* The day of the range a date is (the days are consecutive), or NULL. */
+static struct day *
+day_find(struct report *r, const char *date)
+{
+	long	i;
+
+	if (r->ndays == 0)
+		return NULL;
+	i = day_number(date) - day_number(r->days[0].date);
+	if (i < 0 || i >= r->ndays || strcmp(r->days[i].date, date) != 0)
+		return NULL;
+	return &r->days[i];
+}
+
+/* The days of the range, in order. */
+static int
+load_days(PGconn *db, struct report *r)
+{
+	const char	*p[2] = { r->from, r->to };
+	PGresult	*res;
+	int		 i;
+
+	res = query(db, "SELECT d::date::text FROM generate_series($1::date, $2::date,"
+	    " interval '1 day') d", 2, p);
+	if (res == NULL)
+		return -1;
+	r->ndays = PQntuples(res);
+	r->days = arena_calloc(arena, (size_t)r->ndays + 1, sizeof(*r->days));
+	for (i = 0; i < r->ndays; i++)
+		snprintf(r->days[i].date, sizeof(r->days[i].date), "%s",
+		    PQgetvalue(res, i, 0));
+	PQclear(res);
+	return 0;
+}
+
+static int
+load_defs(PGconn *db, struct report *r)
+{
+	PGresult	*res;
+	int		 i;
+
+	res = query(db, "SELECT figure, grp, unit, additive::text, definition"
+	    " FROM reporting.figure_defs ORDER BY ord", 0, NULL);
+	if (res == NULL)
+		return -1;
+	r->ndefs = PQntuples(res);
+	r->defs = arena_calloc(arena, (size_t)r->ndefs + 1, sizeof(*r->defs));
+	for (i = 0; i < r->ndefs; i++) {
+		r->defs[i].figure = arena_strdup(arena, PQgetvalue(res, i, 0));
+		r->defs[i].grp = arena_strdup(arena, PQgetvalue(res, i, 1));
+		r->defs[i].unit = arena_strdup(arena, PQgetvalue(res, i, 2));
+		r->defs[i].additive = strcmp(PQgetvalue(res, i, 3), "true") == 0;
+		r->defs[i].definition = arena_strdup(arena, PQgetvalue(res, i, 4));
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* figures.csv, and the totals and daily sums the XHTML shows. */
+static int
+write_figures(PGconn *db, struct report *r)
+{
+	const char	*p[3] = { r->from, r->to, r->site_id };
+	PGresult	*res;
+	FILE		*f;
+	char		*tmp;
+	int		 i, k;
+
+	res = query(db,
+	    "SELECT f.day::text, coalesce(st.slug, ''), coalesce(st.name, ''),"
+	    "       coalesce(p.code, ''), f.figure, f.value::text"
+	    "  FROM reporting.report_figures($1::date, $2::date, $3::bigint) f"
+	    "  JOIN reporting.figure_defs d ON d.figure = f.figure"
+	    "  LEFT JOIN sites st ON st.id = f.site_id"
+	    "  LEFT JOIN procedures p ON p.id = f.procedure_id"
+	    " ORDER BY f.day, st.slug NULLS FIRST, p.code NULLS FIRST, d.ord",
+	    3, p);
+	if (res == NULL || (f = start(r->dir, "figures.csv", &tmp)) == NULL) {
+		PQclear(res);
+		return -1;
+	}
+	fputs("day,site,organisation,procedure,figure,value\r\n", f);
+	for (i = 0; i < PQntuples(res); i++) {
+		const char	*day = PQgetvalue(res, i, 0);
+		const char	*fig = PQgetvalue(res, i, 4);
+		const char	*val = PQgetvalue(res, i, 5);
+		struct def	*d = def_find(r, fig);
+		struct day	*dy = day_find(r, day);
+		long long	 n = strtoll(val, NULL, 10);
+
+		for (k = 0; k < 6; k++)
+			csv(f, PQgetvalue(res, i, k), k == 5);
+		if (d != NULL && d->additive)
+			d->total += n;
+		if (dy == NULL)
+			continue;
+		if (strcmp(fig, "places_published") == 0)
+			dy->published += n;
+		else if (strcmp(fig, "booked") == 0)
+			dy->booked += n;
+		else if (strcmp(fig, "honoured") == 0)
+			dy->honoured += n;
+		else if (strcmp(fig, "no_show") == 0)
+			dy->no_show += n;
+		else if (strcmp(fig, "draw_entries") == 0)
+			dy->entries += n;
+		else if (strcmp(fig, "draw_winners") == 0)
+			dy->winners += n;
+		for (k = 0; k < 5; k++)
+			if (strcmp(fig, channels[k]) == 0)
+				dy->channel[k] += n;
+	}
+	PQclear(res);
+	return finish(f, r->dir, "figures.csv", tmp);
+}
+
+/* appointments.csv: keyed pseudonyms (HMAC with the site secret, a
+ * purpose of their own) instead of the booking and the person. */
+static int
+write_appointments(PGconn *db, struct report *r)
+{
+	const char	*p[3] = { r->from, r->to, r->site_id };
+	PGresult	*res;
+	FILE		*f;
+	char		*tmp;
+	int		 i, k;
+
+	res = query(db, "SELECT booking_id::text, encode(identity_key, 'hex'),"
+	    " day::text, site_slug, procedure_code, channel, outcome,"
+	    " wait_days::text"
+	    " FROM reporting.appointments($1::date, $2::date, $3::bigint)", 3, p);
+	if (res == NULL || (f = start(r->dir, "appointments.csv", &tmp)) == NULL) {
+		PQclear(res);
+		return -1;
+	}
+	fputs("appointment,person,day,site,procedure,channel,outcome,wait_days\r\n", f);
+	for (i = 0; i < PQntuples(res); i++) {
+		csv(f, secret_digest(arena, "creneau report appointment v1",
+		    PQgetvalue(res, i, 0)), 0);
+		csv(f, secret_digest(arena, "creneau report person v1",
+		    PQgetvalue(res, i, 1)), 0);
+		for (k = 2; k < 8; k++)
+			csv(f, PQgetvalue(res, i, k), k == 7);
+	}
+	PQclear(res);
+	return finish(f, r->dir, "appointments.csv", tmp);
+}
+
+static int
+load_waits(PGconn *db, struct report *r)
+{
+	const char	*p[3] = { r->from, r->to, r->site_id };
+	PGresult	*res;
+	int		 i;
+
+	res = query(db, "SELECT day::text, median::text, p90::text"
+	    " FROM reporting.wait_by_day($1::date, $2::date, $3::bigint)", 3, p);
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++) {
+		struct day	*d = day_find(r, PQgetvalue(res, i, 0));
+
+		if (d == NULL)
+			continue;
+		d->has_wait = 1;
+		d->wait_med = strtod(PQgetvalue(res, i, 1), NULL);
+		d->wait_p90 = strtod(PQgetvalue(res, i, 2), NULL);
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* --- SVG charts ---------------------------------------------------------------
+ * Drawn here, no script: a chart is an <svg role="img"> named by its
+ * <title> and described by its <desc> (aria-labelledby both), followed by
+ * the same numbers as a table. */
+
+#define W	640
+#define H	260
+#define L	56	/* left margin (axis labels) */
+#define R	16
+#define T	16
+#define B	40
+
+static void
+svg_open(FILE *f, const char *id, const char *title, const char *desc)
+{
+	xf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\""
+	    " viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\""
+	    " aria-labelledby=\"%s-t %s-d\">\n", W, H, W, H, id, id);
+	xf(f, "<title id=\"%s-t\">%s</title>\n<desc id=\"%s-d\">%s</desc>\n",
+	    id, title, id, desc);
+	xf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
+}
+
+/* Axes with 0 and max on y, the first and last day on x. */
+static void
+svg_axes(FILE *f, struct report *r, double max, const char *unit)
+{
+	char	buf[64];
+
+	xf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333333\"/>\n",
+	    L, H - B, W - R, H - B);
+	xf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333333\"/>\n",
+	    L, T, L, H - B);
+	snprintf(buf, sizeof(buf), "%.1f %s", max, unit);
+	xf(f, "<text x=\"4\" y=\"%d\" font-size=\"11\" fill=\"#222222\">%s</text>\n", T + 10, buf);
+	xf(f, "<text x=\"4\" y=\"%d\" font-size=\"11\" fill=\"#222222\">0</text>\n", H - B);
+	if (r->ndays > 0) {
+		xf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#222222\">%s</text>\n",
+		    L, H - B + 16, r->days[0].date);
+		xf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#222222\""
+		    " text-anchor=\"end\">%s</text>\n", W - R, H - B + 16,
+		    r->days[r->ndays - 1].date);
+	}
+}
+
+static int
+yof(double v, double max)
+{
+	if (max <= 0)
+		return H - B;
+	return H - B - (int)((v / max) * (H - B - T) + 0.5);
+}
+
+static void
+chart_wait(FILE *f, struct report *r)
+{
+	double	max = 1;
+	int	i, any, pass, n = r->ndays > 1 ? r->ndays - 1 : 1;
+
+	for (i = 0; i < r->ndays; i++)
+		if (r->days[i].has_wait && r->days[i].wait_p90 > max)
+			max = r->days[i].wait_p90;
+	svg_open(f, "wait", _("Waiting delay over time"),
+	    _("Median (solid) and 90th percentile (dashed) of the days between the request and the appointment, per day of the appointment. The table below gives the numbers."));
+	svg_axes(f, r, max, _("days"));
+	for (i = 0, any = 0; i < r->ndays; i++)
+		any |= r->days[i].has_wait;
+	for (pass = 0; pass < 2 && any; pass++) {
+		int	first = 1;
+
+		fputs(pass == 0 ? "<polyline fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" points=\"" :
+		    "<polyline fill=\"none\" stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"6 4\" points=\"", f);
+		for (i = 0; i < r->ndays; i++) {
+			if (!r->days[i].has_wait)
+				continue;
+			fprintf(f, "%s%d,%d", first ? "" : " ", L + (W - L - R) * i / n,
+			    yof(pass == 0 ? r->days[i].wait_med : r->days[i].wait_p90, max));
+			first = 0;
+		}
+		fputs("\"/>\n", f);
+	}
+	fputs("</svg>\n", f);
+}
+
+/* One bar group per day: up to two series side by side. */
+static void
+chart_bars(FILE *f, struct report *r, const char *id, const char *title,
+    const char *desc, const char *unit, double (*val)(const struct day *, int),
+    int nseries)
+{
+	double	max = 1;
+	int	i, s, slot, bw;
+
+	for (i = 0; i < r->ndays; i++)
+		for (s = 0; s < nseries; s++)
+			if (val(&r->days[i], s) > max)
+				max = val(&r->days[i], s);
+	svg_open(f, id, title, desc);
+	svg_axes(f, r, max, unit);
+	slot = r->ndays > 0 ? (W - L - R) / r->ndays : W - L - R;
+	bw = slot / (nseries + 1);
+	if (bw < 1)
+		bw = 1;
+	for (i = 0; i < r->ndays; i++)
+		for (s = 0; s < nseries; s++) {
+			int	y = yof(val(&r->days[i], s), max);
+
+			xf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
+			    L + i * slot + s * bw + 1, y, bw, H - B - y,
+			    s == 0 ? "#1f4e9c" : "#e08a00");
+		}
+	fputs("</svg>\n", f);
+}
+
+static double
+v_fill(const struct day *d, int s)
+{
+	return d->published > 0 ? 100.0 * (double)d->booked / (double)d->published : 0;
+}
+
+static double
+v_noshow(const struct day *d, int s)
+{
+	return (double)(s == 0 ? d->honoured : d->no_show);
+}
+
+static double
+v_draws(const struct day *d, int s)
+{
+	return (double)(s == 0 ? d->entries : d->winners);
+}
+
+static void
+chart_channels(FILE *f, struct report *r)
+{
+	long long	tot[5] = { 0 }, max = 1;
+	int		i, k;
+
+	for (i = 0; i < r->ndays; i++)
+		for (k = 0; k < 5; k++)
+			tot[k] += r->days[i].channel[k];
+	for (k = 0; k < 5; k++)
+		if (tot[k] > max)
+			max = tot[k];
+	svg_open(f, "channels", _("Bookings by channel"),
+	    _("Confirmed bookings of the period per channel, one bar each. The table below gives the numbers."));
+	for (k = 0; k < 5; k++) {
+		int	y = T + k * 40, w = (int)((W - 200 - R) * tot[k] / max);
+
+		xf(f, "<text x=\"4\" y=\"%d\" font-size=\"12\" fill=\"#222222\">%s</text>\n",
+		    y + 18, _(channel_names[k]));
+		xf(f, "<rect x=\"160\" y=\"%d\" width=\"%d\" height=\"26\" fill=\"#1f4e9c\"/>\n",
+		    y, w > 0 ? w : 1);
+		xf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#222222\">%L</text>\n",
+		    166 + w, y + 18, tot[k]);
+	}
+	fputs("</svg>\n", f);
+}
+
+/* --- the XHTML report ----------------------------------------------------------- */
+
+static void
+table_days(FILE *f, struct report *r, const char *caption, int which)
+{
+	int	i, k;
+
+	xf(f, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>",
+	    caption, _("Day"));
+	if (which == 0)
+		xf(f, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+		    _("Median wait (days)"), _("90th percentile (days)"));
+	else if (which == 1)
+		xf(f, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+		    _("Places published"), _("Booked"), _("Fill rate (%)"));
+	else if (which == 2)
+		xf(f, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+		    _("Honoured"), _("No-show"));
+	else if (which == 3)
+		xf(f, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+		    _("Draw entries"), _("Winners"));
+	else
+		for (k = 0; k < 5; k++)
+			xf(f, "<th scope=\"col\">%s</th>", _(channel_names[k]));
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < r->ndays; i++) {
+		struct day	*d = &r->days[i];
+
+		xf(f, "<tr><th scope=\"row\">%s</th>", d->date);
+		if (which == 0 && d->has_wait)
+			xf(f, "<td>%g</td><td>%g</td>", d->wait_med, d->wait_p90);
+		else if (which == 0)
+			fputs("<td>–</td><td>–</td>", f);
+		else if (which == 1)
+			xf(f, "<td>%L</td><td>%L</td><td>%g</td>", d->published,
+			    d->booked, v_fill(d, 0));
+		else if (which == 2)
+			xf(f, "<td>%L</td><td>%L</td>", d->honoured, d->no_show);
+		else if (which == 3)
+			xf(f, "<td>%L</td><td>%L</td>", d->entries, d->winners);
+		else
+			for (k = 0; k < 5; k++)
+				xf(f, "<td>%L</td>", d->channel[k]);
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
+}
+
+static void
+section(FILE *f, const char *id, const char *heading)
+{
+	xf(f, "<section aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">%s</h2>\n",
+	    id, id, heading);
+}
+
+/* The sections of the report after the totals: a chart and its table
+ * (which: 0 wait, 1 fill rate, 2 no-shows, 3 draws, 4 channels). */
+static const struct section {
+	const char	*id, *heading, *title, *desc, *caption, *unit;
+	double		(*val)(const struct day *, int);
+	int		 nseries, which;
+} sections[] = {
+	{ "wait", N_("Waiting delay"), NULL, NULL, N_("Waiting delay per day"),
+	    NULL, NULL, 0, 0 },
+	{ "fill", N_("Fill rate"), N_("Fill rate per day"),
+	    N_("Confirmed bookings as a percentage of the places published, one bar per day of the appointments. The table below gives the numbers."),
+	    N_("Places and bookings per day"), "%", v_fill, 1, 1 },
+	{ "noshow", N_("Honoured appointments and no-shows"),
+	    N_("Honoured and no-show per day"),
+	    N_("Per day, appointments honoured (blue, left) and no-shows (orange, right). The table below gives the numbers."),
+	    N_("Honoured and no-show per day"), "", v_noshow, 2, 2 },
+	{ "channels", N_("Channels"), NULL, NULL,
+	    N_("Bookings by channel per day"), NULL, NULL, 0, 4 },
+	{ "draws", N_("Draws"), N_("Draw entries and winners per day"),
+	    N_("Per day of the draw, verified entries (blue, left) and entries offered a place (orange, right). The table below gives the numbers."),
+	    N_("Draw entries and winners per day"), "", v_draws, 2, 3 },
+};
+
+static int
+write_xhtml(struct report *r)
+{
+	FILE		*f;
+	char		*tmp;
+	const char	*lang = conf.default_language;
+	int		 i;
+
+	if ((f = start(r->dir, "report.xhtml", &tmp)) == NULL)
+		return -1;
+	xf(f, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\""
+	    " lang=\"%s\" xml:lang=\"%s\" dir=\"%s\">\n<head>\n"
+	    "<meta charset=\"utf-8\"/>\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+	    "<title>%s — %s — %s / %s</title>\n</head>\n<body>\n<main>\n",
+	    lang, lang, i18n_dir(lang), _("creneau report"), r->site_name,
+	    r->from, r->to);
+	xf(f, "<h1>%s: %s</h1>\n<p>%s %s — %s.</p>\n", _("Appointments report"),
+	    r->site_name, _("From"), r->from, r->to);
+
+	section(f, "totals", _("Totals of the period"));
+	xf(f, "<table id=\"totals\">\n<caption>%s</caption>\n<thead><tr>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	    "</tr></thead>\n<tbody>\n", _("Every figure that adds up, summed over the days, sites and procedures of the report; the same as the sum of the figure's rows in figures.csv."),
+	    _("Figure"), _("Total"), _("Definition"));
+	for (i = 0; i < r->ndefs; i++) {
+		if (!r->defs[i].additive)
+			continue;
+		xf(f, "<tr><th scope=\"row\"><code>%s</code></th><td data-figure=\"%s\">%L</td><td>%s</td></tr>\n",
+		    r->defs[i].figure, r->defs[i].figure, r->defs[i].total,
+		    r->defs[i].definition);
+	}
+	fputs("</tbody>\n</table>\n</section>\n", f);
+
+	for (i = 0; i < (int)(sizeof(sections) / sizeof(sections[0])); i++) {
+		const struct section	*c = &sections[i];
+
+		section(f, c->id, _(c->heading));
+		if (c->which == 0)
+			chart_wait(f, r);
+		else if (c->which == 4)
+			chart_channels(f, r);
+		else
+			chart_bars(f, r, arena_printf(arena, "%s-chart", c->id),
+			    _(c->title), _(c->desc), c->unit, c->val, c->nseries);
+		table_days(f, r, _(c->caption), c->which);
+		fputs("</section>\n", f);
+	}
+
+	xf(f, "<p>%s</p>\n</main>\n</body>\n</html>\n",
+	    _("The figures per day, site and procedure are in figures.csv, one row per appointment (pseudonyms only) in appointments.csv."));
+	return finish(f, r->dir, "report.xhtml", tmp);
+}
+
+/* --- commands ------------------------------------------------------------------ */
+
+static int
+report(PGconn *db, struct report *r)
+{
+	PGresult	*res;
+
+	/* One snapshot of the database for every file. */
+	res = query(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	r->site_name = _("all sites");
+	r->site_id = NULL;
+	if (r->site != NULL) {
+		const char	*p[1] = { r->site };
+
+		if ((res = query(db, "SELECT id::text, name FROM sites WHERE slug = $1",
+		    1, p)) == NULL)
+			return -1;
+		if (PQntuples(res) != 1) {
+			PQclear(res);
+			log_msg("report: no site %s", r->site);
+			return -1;
+		}
+		r->site_id = arena_strdup(arena, PQgetvalue(res, 0, 0));
+		r->site_name = arena_strdup(arena, PQgetvalue(res, 0, 1));
+		PQclear(res);
+	}
+	if (mkdirs(r->dir) == -1) {
+		log_msg("report: %s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	progress(_("figures"));
+	if (load_days(db, r) == -1 || load_defs(db, r) == -1 ||
+	    write_figures(db, r) == -1)
+		return -1;
+	progress(_("appointments"));
+	if (write_appointments(db, r) == -1)
+		return -1;
+	progress(_("charts"));
+	if (load_waits(db, r) == -1 || write_xhtml(r) == -1)
+		return -1;
+	if ((res = query(db, "COMMIT", 0, NULL)) != NULL)
+		PQclear(res);
+	return 0;
+}
+
+static int
+exec_print(PGconn *db, const char *what, const char *sql, int n,
+    const char *const *p)
+{
+	PGresult	*res;
+	int		 i;
+
+	progress(what);
+	if ((res = query(db, sql, n, p)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++) {
+		if (tty)
+			fputs("\r\033[K", stdout);
+		if (PQnfields(res) == 2)
+			printf("%s: %s %s\n", what, PQgetvalue(res, i, 1),
+			    PQgetvalue(res, i, 0));
+		else
+			printf("%s: %s\n", what, PQgetvalue(res, i, 0));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+purge(PGconn *db)
+{
+	char		 v[6][16];
+	const char	*p[6];
+	int		 i;
+
+	snprintf(v[0], 16, "%d", conf.retention_booking_days);
+	snprintf(v[1], 16, "%d", conf.retention_hold_days);
+	snprintf(v[2], 16, "%d", conf.retention_draw_days);
+	snprintf(v[3], 16, "%d", conf.retention_alert_days);
+	snprintf(v[4], 16, "%d", conf.retention_message_days);
+	snprintf(v[5], 16, "%d", conf.retention_audit_days);
+	for (i = 0; i < 6; i++)
+		p[i] = v[i];
+	return exec_print(db, "purge", "SELECT what, n::text FROM reporting.purge("
+	    "$1::int, $2::int, $3::int, $4::int, $5::int, $6::int)", 6, p);
+}
+
+/* The report r is the latest of its site (or of all sites). */
+static int
+record(PGconn *wdb, struct report *r)
+{
+	const char	*p[4] = { r->site_id, r->from, r->to, r->dir };
+	PGresult	*res;
+
+	progress(_("recorded"));
+	res = query(wdb, "INSERT INTO reporting.runs (site_id, date_from, date_to,"
+	    " directory) VALUES ($1::bigint, $2::date, $3::date, $4)", 4, p);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: creneau-report [-c configuration] [-s site]"
+	    " [-f YYYY-MM-DD] [-t YYYY-MM-DD] [-o directory]"
+	    " [report | snapshot | purge | publish | nightly]\n");
+	return 2;
+}
+
+/* A real day written YYYY-MM-DD (the field table's pattern, then the
+ * calendar). */
+static int
+valid_date(const char *s)
+{
+	return field_check(F_DATE, s, strlen(s)) == 0 && court_day_exists(s);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = CRENEAU_CONF, *cmd = "report", *out = NULL;
+	struct report	 r;
+	PGconn		*rdb = NULL, *wdb = NULL;
+	char		 from[11], to[11], weeks[16];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 ch, rc = 0, nightly, needs_w, needs_r;
+
+	memset(&r, 0, sizeof(r));
+	while ((ch = getopt(argc, argv, "c:s:f:t:o:")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 's': r.site = optarg; break;
+		case 'f': r.from = optarg; break;
+		case 't': r.to = optarg; break;
+		case 'o': out = optarg; break;
+		default: return usage();
+		}
+	}
+	if (optind + 1 == argc)
+		cmd = argv[optind];
+	else if (optind != argc)
+		return usage();
+	nightly = strcmp(cmd, "nightly") == 0;
+	needs_w = nightly || strcmp(cmd, "snapshot") == 0 ||
+	    strcmp(cmd, "purge") == 0 || strcmp(cmd, "publish") == 0;
+	needs_r = nightly || strcmp(cmd, "report") == 0;
+	if (!needs_w && !needs_r)
+		return usage();
+	if (fields_init() == -1)
+		return 1;
+	if ((r.from != NULL && !valid_date(r.from)) ||
+	    (r.to != NULL && !valid_date(r.to)))
+		return usage();
+	if (conf_load(path, &conf) == -1 || i18n_init(&conf) == -1)
+		return 1;
+	i18n_set(conf.default_language);
+	if ((arena = arena_new(64 * 1024)) == NULL)
+		return 1;
+	if (needs_r && secret_load(conf.secret_file) == -1)
+		return 1;
+	tty = isatty(STDOUT_FILENO);
+	/* Yesterday back report_days days, unless given. */
+	localtime_r(&now, &tm);
+	tm.tm_mday -= 1;
+	tm.tm_hour = 12;
+	mktime(&tm);
+	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
+	tm.tm_mday -= conf.report_days - 1;
+	mktime(&tm);
+	strftime(from, sizeof(from), "%Y-%m-%d", &tm);
+	if (r.from == NULL)
+		r.from = from;
+	if (r.to == NULL)
+		r.to = to;
+	if (strcmp(r.from, r.to) > 0)
+		return usage();
+	r.dir = out != NULL && !nightly ? out : arena_printf(arena, "%s/%s/%s_%s",
+	    out != NULL ? out : conf.report_dir, r.site != NULL ? r.site : "all",
+	    r.from, r.to);
+	steps = (nightly ? 3 : needs_w) + (needs_r ? 3 : 0) + nightly;
+
+	if (needs_w && (wdb = connect_db(conf.database, "primary")) == NULL)
+		return 1;
+	if (nightly || strcmp(cmd, "snapshot") == 0)
+		rc |= exec_print(wdb, "snapshot", "SELECT reporting.snapshot()::text", 0, NULL);
+	if (rc == 0 && (nightly || strcmp(cmd, "purge") == 0))
+		rc |= purge(wdb);
+	if (rc == 0 && (nightly || strcmp(cmd, "publish") == 0)) {
+		const char	*p[1] = { weeks };
+
+		snprintf(weeks, sizeof(weeks), "%d", conf.stats_weeks);
+		rc |= exec_print(wdb, "publish", "SELECT reporting.publish($1::int)::text", 1, p);
+	}
+	if (rc == 0 && needs_r) {
+		rdb = connect_db(*conf.database_report != '\0' ?
+		    conf.database_report : conf.database, "report");
+		if (rdb == NULL)
+			rc = -1;
+	}
+	if (rc == 0 && nightly && r.site == NULL) {
+		/* The report of all sites, then one per site (the back-office
+		 * shows supervisors their sites' only). */
+		PGresult	*sites = query(rdb, "SELECT slug FROM sites ORDER BY slug", 0, NULL);
+		const char	*base = out != NULL ? out : conf.report_dir;
+		int		 i, n;
+
+		if (sites == NULL)
+			rc = -1;
+		n = sites != NULL ? PQntuples(sites) : 0;
+		steps += 4 * n;
+		for (i = -1; rc == 0 && i < n; i++) {
+			struct report	 one = r;
+
+			one.site = i < 0 ? NULL : arena_strdup(arena, PQgetvalue(sites, i, 0));
+			one.dir = arena_printf(arena, "%s/%s/%s_%s", base,
+			    one.site != NULL ? one.site : "all", r.from, r.to);
+			rc = report(rdb, &one) == -1 || record(wdb, &one) == -1 ? -1 : 0;
+			r.dir = one.dir;
+		}
+		PQclear(sites);
+	} else if (rc == 0 && needs_r) {
+		rc = report(rdb, &r) == -1 ? -1 : 0;
+		if (rc == 0 && nightly)
+			rc = record(wdb, &r);
+	}
+	if (rc == 0 && needs_r)
+		progress_end(r.dir);
+	else if (tty)
+		fputs(rc == 0 ? "\r\033[K" : "\n", stdout);
+	PQfinish(rdb);
+	PQfinish(wdb);
+	arena_free(arena);
+	fields_free();
+	conf_clear(&conf);
+	return rc == 0 ? 0 : 1;
+}
