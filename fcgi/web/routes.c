@@ -97,6 +97,16 @@ static const struct route routes[ROUTE_COUNT] = {
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_abuse },
 	[R_AGENT_DRAWS] = { "agent-draws", "/agent/site/*/draws",
 	    { F_SLUG, FIELD_COUNT }, FORM, page_agent_draws },
+	/* The counter and phone channel (issue 12). */
+	[R_AGENT_PHONE] = { "agent-phone", "/agent/site/*/phone",
+	    { F_SLUG, FIELD_COUNT }, GET, page_agent_phone },
+	[R_AGENT_PHONE_BOOK] = { "agent-phone-book", "/agent/site/*/phone/*",
+	    { F_SLUG, F_SLOT_REF }, FORM, page_agent_phone_book },
+	[R_AGENT_BOOKING] = { "agent-booking", "/agent/site/*/booking/*",
+	    { F_SLUG, F_ID }, FORM, page_agent_booking },
+	[R_AGENT_BOOKING_PRINT] = { "agent-booking-print",
+	    "/agent/site/*/booking/*/print", { F_SLUG, F_ID }, GET,
+	    page_agent_booking_print },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

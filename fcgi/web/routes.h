@@ -23,6 +23,9 @@ enum route_id {
 	R_AGENT_MEDIATOR_BOOKINGS, R_AGENT_COURT, R_AGENT_COURT_ITEM,
 	R_AGENT_COURT_ALL, R_AGENT_AUDIT, R_DRAW, R_DRAW_ENTRY,
 	R_DRAW_PUBLIC, R_AGENT_ABUSE, R_AGENT_DRAWS,
+	/* The counter and phone channel (issue 12). */
+	R_AGENT_PHONE, R_AGENT_PHONE_BOOK, R_AGENT_BOOKING,
+	R_AGENT_BOOKING_PRINT,
 	ROUTE_COUNT
 };
 
@@ -81,5 +84,10 @@ int	page_draw_entry(struct req *);
 int	page_draw_public(struct req *);
 int	page_agent_abuse(struct req *);
 int	page_agent_draws(struct req *);
+/* The counter and phone channel (issue 12). */
+int	page_agent_phone(struct req *);
+int	page_agent_phone_book(struct req *);
+int	page_agent_booking(struct req *);
+int	page_agent_booking_print(struct req *);
 
 #endif

@@ -97,6 +97,15 @@ enum stmt {
 	/* The draw switch (schema/020_draw_switch.sql). */
 	S_CAL_SWITCH_STATUS,
 	S_CAL_SWITCH_SET,
+	/* The counter and phone channel, staff move and cancel (issue 12;
+	 * schema/code/counter.sql). */
+	S_STAFF_SITE_REFUSED,
+	S_COUNTER_SHARE_SLOTS,
+	S_COUNTER_PHONE_SLOT,
+	S_COUNTER_BOOK,
+	S_STAFF_BOOKING_VIEW,
+	S_STAFF_BOOKING_CANCEL,
+	S_STAFF_BOOKING_MOVE,
 	STMT_COUNT
 };
 
