@@ -40,5 +40,7 @@ int		 counter_booking_post(struct req *, const char *site_id,
 		    const char *(*back)(struct req *, const char *));
 int		 counter_booking_actions(struct req *, struct tpl *,
 		    const struct pg_result *booking, const char *action_url);
+int		 counter_booking_print(struct req *,
+		    const struct pg_result *booking, const char *back_url);
 
 #endif

@@ -74,7 +74,7 @@ static const struct route routes[ROUTE_COUNT] = {
 	    "/agent/mediator/slot/*", { F_SLOT_REF, FIELD_COUNT }, FORM,
 	    page_agent_mediator_book },
 	[R_AGENT_MEDIATOR_BOOKING] = { "agent-mediator-booking",
-	    "/agent/mediator/booking/*", { F_ID, FIELD_COUNT }, GET,
+	    "/agent/mediator/booking/*", { F_ID, FIELD_COUNT }, FORM,
 	    page_agent_mediator_booking },
 	[R_AGENT_MEDIATOR_BOOKINGS] = { "agent-mediator-bookings",
 	    "/agent/mediator/bookings", NONE, GET,
@@ -107,6 +107,9 @@ static const struct route routes[ROUTE_COUNT] = {
 	[R_AGENT_BOOKING_PRINT] = { "agent-booking-print",
 	    "/agent/site/*/booking/*/print", { F_SLUG, F_ID }, GET,
 	    page_agent_booking_print },
+	[R_AGENT_MEDIATOR_PRINT] = { "agent-mediator-print",
+	    "/agent/mediator/booking/*/print", { F_ID, FIELD_COUNT }, GET,
+	    page_agent_mediator_print },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

@@ -25,7 +25,7 @@ enum route_id {
 	R_DRAW_PUBLIC, R_AGENT_ABUSE, R_AGENT_DRAWS,
 	/* The counter and phone channel (issue 12). */
 	R_AGENT_PHONE, R_AGENT_PHONE_BOOK, R_AGENT_BOOKING,
-	R_AGENT_BOOKING_PRINT,
+	R_AGENT_BOOKING_PRINT, R_AGENT_MEDIATOR_PRINT,
 	ROUTE_COUNT
 };
 
@@ -89,5 +89,6 @@ int	page_agent_phone(struct req *);
 int	page_agent_phone_book(struct req *);
 int	page_agent_booking(struct req *);
 int	page_agent_booking_print(struct req *);
+int	page_agent_mediator_print(struct req *);
 
 #endif

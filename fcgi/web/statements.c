@@ -417,20 +417,6 @@ const struct statement statements[STMT_COUNT] = {
 	    "       :identity::jsonb, :idempotency_key, :max_per_phone::int)",
 	    "outcome booking_id reference" },
 
-	/* The printable confirmation (audited). */
-	[S_MEDIATOR_CONFIRMATION] = { "mediator_confirmation", 0,
-	    "SELECT reference, status, starts_local, site_name, site_address,"
-	    "       site_postal_code, site_city,"
-	    "       coalesce(site_phone, '') AS site_phone, time_zone,"
-	    "       procedure_name, coalesce(documents, '') AS documents,"
-	    "       surname, given_names,"
-	    "       birth_date::text, duration_minutes"
-	    "  FROM mediator_confirmation(:account::bigint,"
-	    "       :booking_id::bigint)",
-	    "reference status starts_local site_name site_address"
-	    " site_postal_code site_city site_phone time_zone procedure_name"
-	    " documents surname given_names birth_date duration_minutes" },
-
 	/* The organisation's bookings (audited); made_by is the mediator's
 	 * name. */
 	[S_MEDIATOR_BOOKINGS] = { "mediator_bookings", 0,
@@ -1062,6 +1048,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "       coalesce(d.phone, '') AS phone,"
 	    "       coalesce(d.email, '') AS email,"
 	    "       (d.starts_at > now()) AS future,"
+	    "       coalesce(d.documents, '') AS documents,"
 	    "       t.name AS person_procedure_name,"
 	    "       coalesce(t.documents, '') AS person_documents,"
 	    "       t.lang AS person_text_lang"
@@ -1071,7 +1058,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "booking_id slot_id reference status starts_local site_id site_slug"
 	    " site_name site_address site_postal_code site_city site_phone"
 	    " time_zone procedure_id procedure_name surname given_names"
-	    " birth_date lang channel phone email future"
+	    " birth_date lang channel phone email future documents"
 	    " person_procedure_name person_documents person_text_lang" },
 
 	/* Staff cancel for the person (audited). */

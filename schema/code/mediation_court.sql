@@ -122,27 +122,6 @@ $$;
 COMMENT ON FUNCTION mediator_book(bigint, bigint, jsonb, text, integer) IS
     'A mediator books for an applicant (confirmed at once, channel mediator) within the monthly quota; outcome booked, replayed, token_used, quota_reached, forbidden, slot_unavailable, identity_active, agdref_required, agdref_unknown or phone_cap.';
 
--- The printable confirmation of a booking of the mediator's organisation
--- (no row otherwise); audited as mediator.confirmation.view.
-CREATE OR REPLACE FUNCTION mediator_confirmation(p_account bigint, p_booking_id bigint)
-RETURNS SETOF booking_details
-LANGUAGE plpgsql VOLATILE
-AS $$
-BEGIN
-    RETURN QUERY
-    SELECT d.* FROM booking_details d
-      JOIN mediator_bookings m ON m.booking_id = d.id
-      JOIN mediator_organisation(p_account) o ON o.organisation_id = m.organisation_id
-     WHERE d.id = p_booking_id;
-    IF FOUND THEN
-        INSERT INTO audit_log (account_id, site_id, action, object, details)
-        SELECT p_account, b.site_id, 'mediator.confirmation.view', b.reference,
-               jsonb_build_object('booking_id', b.id)
-          FROM bookings b WHERE b.id = p_booking_id;
-    END IF;
-END
-$$;
-
 -- The organisation's bookings, newest first (p_limit of them); audited as
 -- mediator.bookings.view.
 CREATE OR REPLACE FUNCTION mediator_bookings_list(p_account bigint, p_limit integer)

@@ -26,6 +26,8 @@ word = letters(8)
 pw = "agent password %s" % word
 agent_a = "agent-a-%s@test.example" % word
 agent_b = "agent-b-%s@test.example" % word
+med_a, med_b = "med-a-%s@test.example" % word, "med-b-%s@test.example" % word
+org_a, org_b = "France Services A %s" % word, "France Services B %s" % word
 fx = Fixture("phone")
 fx2 = Fixture("phone2")
 pages = {}
@@ -58,6 +60,7 @@ def cleanup():
     like = sql_literal("%%%s%%" % word)
     acc = "SELECT id FROM staff_accounts WHERE email LIKE %s" % like
     psql("BEGIN;"
+         "DELETE FROM mediator_bookings WHERE account_id IN (%s);"
          "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;"
          "DELETE FROM audit_log WHERE account_id IN (%s)"
          "   OR site_id IN (SELECT id FROM sites WHERE slug IN (%s, %s));"
@@ -65,7 +68,8 @@ def cleanup():
          "DELETE FROM staff_sessions WHERE account_id IN (%s);"
          "DELETE FROM staff_sites WHERE account_id IN (%s);"
          "DELETE FROM staff_accounts WHERE email LIKE %s;"
-         "COMMIT" % (acc, sql_literal(fx.slug), sql_literal(fx2.slug), acc, acc, like))
+         "DELETE FROM organisations WHERE name LIKE %s;"
+         "COMMIT" % (acc, acc, sql_literal(fx.slug), sql_literal(fx2.slug), acc, acc, like, like))
     fx.drop()
     fx2.drop()
 
@@ -203,6 +207,50 @@ try:
           "cancelled|true", "the booking is cancelled, its place back after the fair release time")
     t.is_(count("b.status = 'confirmed'"), 0, "the person holds no booking")
     t.is_(audit(agent_a, "booking.staff_cancel"), 1, "the cancellation is in the audit log")
+
+    # Move and cancel without the CSRF token: refused, nothing changes.
+    for action in ("cancel", "move"):
+        r = post_form("/agent/site/%s/booking/%s" % (fx.slug, bid2),
+                      {"action": action, "slot": slot_ref(slots[2])}, headers={"Cookie": ca})
+        t.is_(r.status, 403, "a %s POST without the CSRF token is refused" % action)
+
+    # Mediators move and cancel the bookings their organisation made.
+    t.is_(staff_add(med_a, "mediator", "Médiatrice A", org_a, password=pw).returncode, 0, "a mediator")
+    t.is_(staff_add(med_b, "mediator", "Médiateur B", org_b, password=pw).returncode, 0, "another organisation's")
+    ma, mb = staff_login(med_a, pw), staff_login(med_b, pw)
+    mf = form(g("/agent/mediator/slot/%s" % slot_ref(slots[4]), ma), action=r"^/agent/mediator/slot/", has="surname")
+    p2 = new_identity("medmove")
+    r = mf.submit(fill(mf, p2), headers={"Cookie": ma})
+    mloc = location_path(r) or ""
+    t.ok(r.status == 303 and re.match(r"^/agent/mediator/booking/\d+$", mloc), "a mediator books (%s)" % mloc)
+    mp = g(mloc, ma)
+    pages["mediator_booking_actions"] = mp
+    mpr = g(mloc + "/print", ma)
+    pages["mediator_print"] = mpr
+    html_el = next(parse(mpr).iter("html"), None)
+    t.ok(mpr.status == 200 and html_el is not None and html_el.get("lang") == "ar"
+         and next(parse(mpr).iter("svg"), None) is not None,
+         "the mediator's printout is in the person's language, with its QR code")
+    t.is_(g(mloc, mb).status, 404, "another organisation's mediator cannot open it")
+    r = post_form(mloc, {"csrf": form(g("/agent/mediator/bookings", mb), has="csrf").field("csrf").value
+                         if form(g("/agent/mediator/bookings", mb), has="csrf") else "x", "action": "cancel"},
+                  headers={"Cookie": mb})
+    t.ok(r.status in (403, 404), "nor cancel it (%s)" % r.status)
+    mv = form(mp, action=r"^/agent/mediator/booking/\d+$", has="slot")
+    r = mv.submit({"slot": slot_ref(slots[5])}, headers={"Cookie": ma}) if mv else None
+    t.is_(r.status if r else None, 303, "the mediator moves it")
+    mrow = psql("SELECT b.id, b.slot_id FROM bookings b JOIN mediator_bookings m ON m.booking_id = b.id "
+                "WHERE b.surname = %s AND b.status = 'confirmed'" % sql_literal(p2["surname"]))
+    t.ok(mrow.endswith("|%d" % slots[5]) and "\n" not in mrow, "one active booking, at the new time, still the organisation's")
+    mloc2 = "/agent/mediator/booking/%s" % mrow.split("|")[0]
+    cancel = next((x for x in forms(g(mloc2, ma), action=r"^/agent/mediator/booking/\d+$")
+                   if x.get("action") == "cancel"), None)
+    r = cancel.submit({}, headers={"Cookie": ma}) if cancel else None
+    t.is_(r.status if r else None, 303, "and cancels it")
+    t.is_(psql("SELECT count(*) FROM bookings WHERE surname = %s AND status = 'confirmed'"
+               % sql_literal(p2["surname"])), "0", "the person holds no booking")
+    t.ok(audit(med_a, "booking.staff_move") == 1 and audit(med_a, "booking.staff_cancel") == 1,
+         "the mediator's move and cancellation are in the audit log")
 
     # Another site's agent: refused, and the refusal leaves a trace.
     before = audit(agent_b, "staff.site_refused")

@@ -27,7 +27,6 @@
 #include "fmt.h"
 #include "i18n.h"
 #include "notice.h"
-#include "qr.h"
 #include "req.h"
 #include "response.h"
 #include "routes.h"
@@ -61,19 +60,6 @@ load(struct req *r, const struct counter_site *s, const char *action,
 	return 0;
 }
 
-/* Returns the wording of a booking's status. */
-static const char *
-status_text(const char *st)
-{
-	if (strcmp(st, "confirmed") == 0)
-		return _("Confirmed");
-	if (strcmp(st, "cancelled") == 0)
-		return _("This appointment is cancelled.");
-	if (strcmp(st, "completed") == 0)
-		return _("This appointment has taken place.");
-	return _("This appointment is not confirmed.");
-}
-
 /* Answers the staff page of a booking, or acts on it (POST). */
 int
 page_agent_booking(struct req *r)
@@ -97,7 +83,7 @@ page_agent_booking(struct req *r)
 	counter_nav(r, t, &s);
 	notice_show(r, t, counter_booking_notices, counter_booking_nnotices);
 	tpl_text(tpl_get(t, NULL, "reference"), ref);
-	tpl_text(tpl_get(t, NULL, "status"), status_text(db_get(b, 0, "status")));
+	tpl_text(tpl_get(t, NULL, "status"), booking_status_text(db_get(b, 0, "status")));
 	tpl_text(tpl_get(t, NULL, "person"), arena_printf(r->arena, "%s %s",
 	    db_get(b, 0, "surname"), db_get(b, 0, "given_names")));
 	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_get(b, 0, "birth_date")));
@@ -117,37 +103,15 @@ page_agent_booking(struct req *r)
 	return tpl_send(r, t, 200);
 }
 
-/* Draws the QR code of the reference, or removes its figure. */
-static void
-qr_code(struct req *r, struct tpl *t, const char *ref)
-{
-	struct tnode	*svg = tpl_get(t, NULL, "qr");
-	char		*d;
-	int		 size;
-
-	if ((d = qr_svg_path(r->arena, ref, &size)) == NULL ||
-	    tpl_svg_path(svg, arena_printf(r->arena, "0 0 %d %d", size, size),
-	    d) != 0) {
-		tpl_remove(tpl_get(t, NULL, "qr-figure"));
-		return;
-	}
-	tpl_attr(svg, "aria-label", arena_printf(r->arena,
-	    _("QR code of the booking reference %s"), booking_reference(r, ref)));
-}
-
-/* Answers the printable confirmation, in the person's language. */
+/* Answers the printable confirmation of booking row b
+ * (S_STAFF_BOOKING_VIEW) in the person's language, with back the page
+ * it was reached from; shared with the mediator's printout. */
 int
-page_agent_booking_print(struct req *r)
+counter_booking_print(struct req *r, const PGresult *b, const char *back_url)
 {
-	struct counter_site	 s;
-	struct tpl		*t;
-	PGresult		*b;
-	const char		*ref, *when, *lang;
+	struct tpl	*t;
+	const char	*ref, *when, *lang;
 
-	if (counter_site_load(r, NULL, &s) != 0)
-		return 0;
-	if (load(r, &s, "counter.confirmation.print", &b) != 0)
-		return 0;
 	/* The page speaks the person's language from here on. */
 	lang = db_get(b, 0, "lang");
 	if (conf_has_language(r->conf, lang)) {
@@ -159,13 +123,13 @@ page_agent_booking_print(struct req *r)
 	ref = booking_reference(r, db_get(b, 0, "reference"));
 	when = fmt_datetime(r->arena, db_get(b, 0, "starts_local"));
 	tpl_title(t, arena_printf(r->arena, "%s %s", _("Appointment confirmation"), ref));
-	tpl_attr(tpl_get(t, NULL, "back-link"), "href", back(r, r->args[1]));
+	tpl_attr(tpl_get(t, NULL, "back-link"), "href", back_url);
 	if (strcmp(db_get(b, 0, "status"), "confirmed") == 0)
 		tpl_remove(tpl_get(t, NULL, "not-active"));
 	else
-		tpl_text(tpl_get(t, NULL, "not-active"), status_text(db_get(b, 0, "status")));
+		tpl_text(tpl_get(t, NULL, "not-active"), booking_status_text(db_get(b, 0, "status")));
 	tpl_text(tpl_get(t, NULL, "reference"), ref);
-	qr_code(r, t, db_get(b, 0, "reference"));
+	booking_qr(r, t, db_get(b, 0, "reference"));
 	tpl_text(tpl_get(t, NULL, "person"), arena_printf(r->arena, "%s %s",
 	    db_get(b, 0, "surname"), db_get(b, 0, "given_names")));
 	tpl_text(tpl_get(t, NULL, "birth"), fmt_date(r->arena, db_get(b, 0, "birth_date")));
@@ -189,4 +153,18 @@ page_agent_booking_print(struct req *r)
 	tpl_lines(t, NULL, "documents", "document", db_get(b, 0, "person_documents"));
 	tpl_lang(r, tpl_get(t, NULL, "documents"), db_get(b, 0, "person_text_lang"));
 	return tpl_send(r, t, 200);
+}
+
+/* Answers the printable confirmation of the URL's booking. */
+int
+page_agent_booking_print(struct req *r)
+{
+	struct counter_site	 s;
+	PGresult		*b;
+
+	if (counter_site_load(r, NULL, &s) != 0)
+		return 0;
+	if (load(r, &s, "counter.confirmation.print", &b) != 0)
+		return 0;
+	return counter_booking_print(r, b, back(r, r->args[1]));
 }
