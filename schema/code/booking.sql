@@ -1112,6 +1112,21 @@ AS $$
                   || '\x7c'::bytea || coalesce(creneau_person_bytes(p_person, 'phone_key'), '\x'::bytea))
 $$;
 
+-- A staff form sent again (its idempotency key already booked booking
+-- with submission key p_submission and identity key p_identity): replayed
+-- when p_person is the same submission, else token_used (the mediator's
+-- and the counter's forms).
+CREATE OR REPLACE FUNCTION creneau_staff_replay(p_submission bytea, p_identity bytea, p_person jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_submission IS NOT NULL
+                     AND p_submission = creneau_submission_key(p_identity, p_person)
+                     AND p_identity IN (creneau_person_bytes(p_person, 'name_key'),
+                                        creneau_person_bytes(p_person, 'agdref_key'))
+                THEN 'replayed' ELSE 'token_used' END
+$$;
+
 -- The person built in SQL, for the SQL tests and operators' scripts that
 -- call the booking functions directly: keys from 004's SQL normalisation
 -- (creneau_identity_key, lower-case e-mail, creneau_normalise_phone) under

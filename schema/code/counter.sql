@@ -334,9 +334,7 @@ BEGIN
           FROM bookings b
          WHERE b.idempotency_key = v_key AND b.site_id = p_site_id AND b.channel = 'counter';
         IF FOUND THEN
-            IF v_sub IS NOT NULL AND v_sub = creneau_submission_key(v_ident, p_person)
-               AND v_ident IN (creneau_person_bytes(p_person, 'name_key'),
-                               creneau_person_bytes(p_person, 'agdref_key')) THEN
+            IF creneau_staff_replay(v_sub, v_ident, p_person) = 'replayed' THEN
                 RETURN QUERY SELECT 'replayed'::text, v_id, v_ref;
             ELSE
                 RETURN QUERY SELECT 'token_used'::text, NULL::bigint, NULL::text;

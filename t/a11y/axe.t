@@ -196,12 +196,19 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'agent-abuse', path: a.abuse, as: 'staff' },
 		{ name: 'agent-court-all', path: a.court_all, as: 'staff' },
 		{ name: 'agent-audit', path: a.audit, as: 'staff' },
+		{ name: 'agent-phone', path: a.phone, as: 'staff' },
+		{ name: 'agent-phone-times', path: a.phone_times, as: 'staff' },
+		{ name: 'agent-phone-book', path: a.phone_book, as: 'staff' },
+		{ name: 'agent-phone-book-errors', path: a.phone_book, as: 'staff', submit: send(new URL(a.phone_book, ORIGIN).pathname) },
+		{ name: 'agent-booking', path: a.booking, as: 'staff' },
+		{ name: 'agent-booking-print', path: a.booking_print, as: 'staff', shot: true },
 		{ name: 'mediator', path: m.home, as: 'mediator' },
 		{ name: 'mediator-times', path: m.times, as: 'mediator' },
 		{ name: 'mediator-book', path: m.book, as: 'mediator' },
 		{ name: 'mediator-book-errors', path: m.book, as: 'mediator', submit: send(new URL(m.book, ORIGIN).pathname) },
 		{ name: 'mediator-booking', path: m.booking, as: 'mediator', shot: true },
-		{ name: 'mediator-bookings', path: m.bookings, as: 'mediator' });
+		{ name: 'mediator-bookings', path: m.bookings, as: 'mediator' },
+		{ name: 'mediator-print', path: m.print, as: 'mediator' });
 	for (const p of list)
 		p.hasStatement = hasStatement;
 	return list;

@@ -242,6 +242,8 @@ try:
     mrow = psql("SELECT b.id, b.slot_id FROM bookings b JOIN mediator_bookings m ON m.booking_id = b.id "
                 "WHERE b.surname = %s AND b.status = 'confirmed'" % sql_literal(p2["surname"]))
     t.ok(mrow.endswith("|%d" % slots[5]) and "\n" not in mrow, "one active booking, at the new time, still the organisation's")
+    t.is_(psql("SELECT used FROM mediator_organisation((SELECT id FROM staff_accounts WHERE email = %s))"
+               % sql_literal(med_a)), "1", "a moved booking counts once in the organisation's quota")
     mloc2 = "/agent/mediator/booking/%s" % mrow.split("|")[0]
     cancel = next((x for x in forms(g(mloc2, ma), action=r"^/agent/mediator/booking/\d+$")
                    if x.get("action") == "cancel"), None)
