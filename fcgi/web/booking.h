@@ -6,9 +6,12 @@
 #include <libpq-fe.h>
 
 struct req;
+struct tpl;
 
 int		 booking_load(struct req *, PGresult **);
 const char	*booking_reference(struct req *, const char *);
 const char	*booking_path(struct req *, const char *suffix);
+void		 booking_qr(struct req *, struct tpl *, const char *reference);
+const char	*booking_status_text(const char *status);
 
 #endif

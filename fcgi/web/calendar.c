@@ -38,7 +38,7 @@ cal_begin(struct req *r, struct cal_site *s)
 		return 1;
 	}
 	if (strcmp(db_get(res, 0, "allowed"), "t") != 0) {
-		resp_error(r, 403, N_("Your account does not act for this site."));
+		staff_site_refuse(r, db_get(res, 0, "site_id"));
 		return 1;
 	}
 	if (r->method == M_POST && !staff_csrf_ok(r)) {

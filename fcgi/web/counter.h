@@ -4,6 +4,8 @@
 #ifndef CRENEAU_COUNTER_H
 #define CRENEAU_COUNTER_H
 
+#include <stddef.h>
+
 struct req;
 struct tpl;
 
@@ -27,5 +29,18 @@ const char	*counter_status(const char *status, const char *attendance);
 const char	*counter_channel(const char *channel);
 void		 counter_nav(struct req *, struct tpl *,
 		    const struct counter_site *);
+
+/* Acting on a booking on the person's behalf (issue 12). */
+struct notice;
+struct pg_result;
+extern const struct notice	*const counter_booking_notices;
+extern const size_t		counter_booking_nnotices;
+int		 counter_booking_post(struct req *, const char *site_id,
+		    const char *booking_id,
+		    const char *(*back)(struct req *, const char *));
+int		 counter_booking_actions(struct req *, struct tpl *,
+		    const struct pg_result *booking, const char *action_url);
+int		 counter_booking_print(struct req *,
+		    const struct pg_result *booking, const char *back_url);
 
 #endif

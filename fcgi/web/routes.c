@@ -74,7 +74,7 @@ static const struct route routes[ROUTE_COUNT] = {
 	    "/agent/mediator/slot/*", { F_SLOT_REF, FIELD_COUNT }, FORM,
 	    page_agent_mediator_book },
 	[R_AGENT_MEDIATOR_BOOKING] = { "agent-mediator-booking",
-	    "/agent/mediator/booking/*", { F_ID, FIELD_COUNT }, GET,
+	    "/agent/mediator/booking/*", { F_ID, FIELD_COUNT }, FORM,
 	    page_agent_mediator_booking },
 	[R_AGENT_MEDIATOR_BOOKINGS] = { "agent-mediator-bookings",
 	    "/agent/mediator/bookings", NONE, GET,
@@ -122,6 +122,19 @@ static const struct route routes[ROUTE_COUNT] = {
 	    page_agent_reports },
 	[R_AGENT_REPORT] = { "agent-report", "/agent/report/*/*",
 	    { F_ID, F_SLUG }, GET, page_agent_report },
+	/* The counter and phone channel (issue 12). */
+	[R_AGENT_PHONE] = { "agent-phone", "/agent/site/*/phone",
+	    { F_SLUG, FIELD_COUNT }, GET, page_agent_phone },
+	[R_AGENT_PHONE_BOOK] = { "agent-phone-book", "/agent/site/*/phone/*",
+	    { F_SLUG, F_SLOT_REF }, FORM, page_agent_phone_book },
+	[R_AGENT_BOOKING] = { "agent-booking", "/agent/site/*/booking/*",
+	    { F_SLUG, F_ID }, FORM, page_agent_booking },
+	[R_AGENT_BOOKING_PRINT] = { "agent-booking-print",
+	    "/agent/site/*/booking/*/print", { F_SLUG, F_ID }, GET,
+	    page_agent_booking_print },
+	[R_AGENT_MEDIATOR_PRINT] = { "agent-mediator-print",
+	    "/agent/mediator/booking/*/print", { F_ID, FIELD_COUNT }, GET,
+	    page_agent_mediator_print },
 };
 
 /* Matches path against one pattern, copying '*' segments into buf and

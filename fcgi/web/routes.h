@@ -29,6 +29,9 @@ enum route_id {
 	R_AGENT_ADMIN_SITE,
 	/* Reporting (issue 14). */
 	R_STATS, R_STATS_CSV, R_AGENT_REPORTS, R_AGENT_REPORT,
+	/* The counter and phone channel (issue 12). */
+	R_AGENT_PHONE, R_AGENT_PHONE_BOOK, R_AGENT_BOOKING,
+	R_AGENT_BOOKING_PRINT, R_AGENT_MEDIATOR_PRINT,
 	ROUTE_COUNT
 };
 
@@ -99,5 +102,11 @@ int	page_agent_admin_procedures(struct req *);
 int	page_agent_admin_procedure(struct req *);
 int	page_agent_admin_sites(struct req *);
 int	page_agent_admin_site(struct req *);
+/* The counter and phone channel (issue 12). */
+int	page_agent_phone(struct req *);
+int	page_agent_phone_book(struct req *);
+int	page_agent_booking(struct req *);
+int	page_agent_booking_print(struct req *);
+int	page_agent_mediator_print(struct req *);
 
 #endif

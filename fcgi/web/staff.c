@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "req.h"
 #include "response.h"
+#include "routes.h"
 #include "secret.h"
 #include "staff.h"
 
@@ -86,6 +87,21 @@ staff_require(struct req *r, unsigned roles)
 		return 1;
 	}
 	return 0;
+}
+
+/* Answers 403 to a staff member who asked for a page of a site (site_id)
+ * they do not act for (a forged URL), after writing the refusal to the
+ * audit log (staff.site_refused, with the route's name), so refused
+ * attempts leave a trace. Returns 0. */
+int
+staff_site_refuse(struct req *r, const char *site_id)
+{
+	if (r->staff != NULL && site_id != NULL && *site_id != '\0' &&
+	    db_exec(r, S_STAFF_SITE_REFUSED, DB_ARGS({ "account", r->staff->id },
+	    { "site_id", site_id }, { "page", r->route != NULL ?
+	    r->route->name : "" })) == NULL)
+		return db_fail(r);
+	return resp_error(r, 403, N_("Your account does not act for this site."));
 }
 
 /* Returns 1 when the POST carries the session's CSRF token (compared in

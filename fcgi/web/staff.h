@@ -30,6 +30,7 @@ struct staff {
 
 int		 staff_require(struct req *, unsigned roles);
 int		 staff_csrf_ok(struct req *);
+int		 staff_site_refuse(struct req *, const char *site_id);
 const char	*staff_client_key(struct req *);
 const char	*staff_device_id(struct req *, const char *login);
 int		 staff_device_set(struct req *, const char *login, const char *id);

@@ -318,7 +318,8 @@ const struct statement statements[STMT_COUNT] = {
 	/* Searches the account's sites (logged); each criterion empty when
 	 * not given; at most :max_rows rows. */
 	[S_COUNTER_SEARCH] = { "counter_search", 0,
-	    "SELECT reference, surname, given_names, birth_date::text,"
+	    "SELECT booking_id, reference, surname, given_names,"
+	    "       birth_date::text,"
 	    "       coalesce(agdref, '') AS agdref, procedure_name,"
 	    "       site_slug, site_name,"
 	    "       local_start, day::text, status,"
@@ -328,8 +329,9 @@ const struct statement statements[STMT_COUNT] = {
 	    "       nullif(:surname, ''), nullif(:given_names, ''),"
 	    "       nullif(:birth_date, '')::date,"
 	    "       nullif(:agdref, ''), :max_rows::int)",
-	    "reference surname given_names birth_date agdref procedure_name"
-	    " site_slug site_name local_start day status attendance" },
+	    "booking_id reference surname given_names birth_date agdref"
+	    " procedure_name site_slug site_name local_start day status"
+	    " attendance" },
 
 	/* Mediators, court orders, audit log (schema/012_mediation_court.sql). */
 
@@ -414,20 +416,6 @@ const struct statement statements[STMT_COUNT] = {
 	    "  FROM mediator_book(:account::bigint, :slot_id::bigint,"
 	    "       :identity::jsonb, :idempotency_key, :max_per_phone::int)",
 	    "outcome booking_id reference" },
-
-	/* The printable confirmation (audited). */
-	[S_MEDIATOR_CONFIRMATION] = { "mediator_confirmation", 0,
-	    "SELECT reference, status, starts_local, site_name, site_address,"
-	    "       site_postal_code, site_city,"
-	    "       coalesce(site_phone, '') AS site_phone, time_zone,"
-	    "       procedure_name, coalesce(documents, '') AS documents,"
-	    "       surname, given_names,"
-	    "       birth_date::text, duration_minutes"
-	    "  FROM mediator_confirmation(:account::bigint,"
-	    "       :booking_id::bigint)",
-	    "reference status starts_local site_name site_address"
-	    " site_postal_code site_city site_phone time_zone procedure_name"
-	    " documents surname given_names birth_date duration_minutes" },
 
 	/* The organisation's bookings (audited); made_by is the mediator's
 	 * name. */
@@ -1160,4 +1148,88 @@ const struct statement statements[STMT_COUNT] = {
 	    "        OR (a.role = 'supervisor' AND r.site_id IN"
 	    "            (SELECT ss.site_id FROM staff_sites ss WHERE ss.account_id = a.id)))",
 	    "directory site_slug date_from date_to" },
+	/* --- The counter and phone channel, staff move and cancel (issue
+	 * 12; schema/code/counter.sql). --- */
+
+	/* A site page refused to an account (another site's URL): logged. */
+	[S_STAFF_SITE_REFUSED] = { "staff_site_refused", 0,
+	    "SELECT true AS logged FROM staff_site_refused(:account::bigint,"
+	    "       :site_id::bigint, :page)",
+	    "logged" },
+
+	/* Times with a place left in the counter's share, in the next :days
+	 * days. */
+	[S_COUNTER_SHARE_SLOTS] = { "counter_share_slots", 1,
+	    "SELECT slot_id, local_day::text, local_time, free"
+	    "  FROM counter_share_slots(:site_id::bigint,"
+	    "       :procedure_id::bigint, :days::int)",
+	    "slot_id local_day local_time free" },
+
+	/* A slot of the site as the counter's form shows it; available:
+	 * a place is left in the counter's share. */
+	[S_COUNTER_PHONE_SLOT] = { "counter_phone_slot", 1,
+	    "SELECT to_char(sl.starts_at AT TIME ZONE s.time_zone,"
+	    "       'YYYY-MM-DD HH24:MI') AS starts_local,"
+	    "       (sl.published_at <= now() AND sl.starts_at > now()"
+	    "        AND p.allocation_mode = 'open'"
+	    "        AND creneau_channel_share_free(sl, 'counter') > 0)"
+	    "       AS available,"
+	    "       s.name AS site_name, s.address, s.postal_code, s.city,"
+	    "       p.name AS procedure_name, p.code AS procedure_code,"
+	    "       p.requires_agdref"
+	    "  FROM slots sl"
+	    "  JOIN sites s ON s.id = sl.site_id"
+	    "  JOIN procedures p ON p.id = sl.procedure_id"
+	    " WHERE sl.id = :slot_id::bigint AND sl.site_id = :site_id::bigint",
+	    "starts_local available site_name address postal_code city"
+	    " procedure_name procedure_code requires_agdref" },
+
+	/* Books for a caller or visitor; :identity is identity_json. */
+	[S_COUNTER_BOOK] = { "counter_book", 0,
+	    "SELECT outcome, coalesce(booking_id::text, '') AS booking_id,"
+	    "       coalesce(reference, '') AS reference"
+	    "  FROM counter_book(:account::bigint, :site_id::bigint,"
+	    "       :slot_id::bigint, :identity::jsonb, :idempotency_key,"
+	    "       :max_per_phone::int)",
+	    "outcome booking_id reference" },
+
+	/* A booking the account may act on (:site_id empty for a
+	 * mediator), audited as :action; person_* are the procedure's texts
+	 * in the person's language. */
+	[S_STAFF_BOOKING_VIEW] = { "staff_booking_view", 0,
+	    "SELECT d.id AS booking_id, d.slot_id, d.reference, d.status,"
+	    "       d.starts_local, d.site_id, d.site_slug, d.site_name,"
+	    "       d.site_address, d.site_postal_code, d.site_city,"
+	    "       coalesce(d.site_phone, '') AS site_phone, d.time_zone,"
+	    "       d.procedure_id, d.procedure_name, d.surname,"
+	    "       d.given_names, d.birth_date::text, d.lang, d.channel,"
+	    "       coalesce(d.phone, '') AS phone,"
+	    "       coalesce(d.email, '') AS email,"
+	    "       (d.starts_at > now()) AS future,"
+	    "       coalesce(d.documents, '') AS documents,"
+	    "       t.name AS person_procedure_name,"
+	    "       coalesce(t.documents, '') AS person_documents,"
+	    "       t.lang AS person_text_lang"
+	    "  FROM staff_booking_view(:account::bigint,"
+	    "       nullif(:site_id, '')::bigint, :booking_id::bigint, :action) d"
+	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, d.lang) t",
+	    "booking_id slot_id reference status starts_local site_id site_slug"
+	    " site_name site_address site_postal_code site_city site_phone"
+	    " time_zone procedure_id procedure_name surname given_names"
+	    " birth_date lang channel phone email future documents"
+	    " person_procedure_name person_documents person_text_lang" },
+
+	/* Staff cancel for the person (audited). */
+	[S_STAFF_BOOKING_CANCEL] = { "staff_booking_cancel", 0,
+	    "SELECT outcome FROM staff_booking_cancel(:account::bigint,"
+	    "       nullif(:site_id, '')::bigint, :booking_id::bigint)",
+	    "outcome" },
+
+	/* Staff move for the person (audited); booking_id is the booking
+	 * after the move. */
+	[S_STAFF_BOOKING_MOVE] = { "staff_booking_move", 0,
+	    "SELECT outcome, booking_id FROM staff_booking_move("
+	    "       :account::bigint, nullif(:site_id, '')::bigint,"
+	    "       :booking_id::bigint, :slot_id::bigint)",
+	    "outcome booking_id" },
 };

@@ -397,6 +397,28 @@ $$;
 COMMENT ON FUNCTION creneau_slot_channel_free(slots, text) IS
     'THE rule: places of a slot a channel may take now = capacity - bookings occupying a place (creneau_booking_occupies) - unused places reserved for other channels (none from 48 hours before the slot). For online, read from the counts (021) while no release time of the slot has come.';
 
+-- Places of slot p_slot left in the share reserved for p_channel (its
+-- slot_reservations less the bookings of the channel occupying a place),
+-- never more than creneau_slot_channel_free; from 48 hours before the slot,
+-- when reservations lapse, simply creneau_slot_channel_free. The counter
+-- and phone channel books on its share only (issue 12): an agent cannot
+-- take a place the public could have booked online.
+CREATE OR REPLACE FUNCTION creneau_channel_share_free(p_slot slots, p_channel text) RETURNS integer
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN p_slot.starts_at - creneau_reservation_lapse() <= now()
+                THEN creneau_slot_channel_free(p_slot, p_channel)
+                ELSE least(creneau_slot_channel_free(p_slot, p_channel),
+                           coalesce((SELECT r.places FROM slot_reservations r
+                                      WHERE r.slot_id = p_slot.id AND r.channel = p_channel), 0)
+                           - (SELECT count(*)::integer FROM bookings b
+                               WHERE b.slot_id = p_slot.id AND b.channel = p_channel
+                                 AND creneau_booking_occupies(b.released, b.release_at)))
+           END
+$$;
+COMMENT ON FUNCTION creneau_channel_share_free(slots, text) IS
+    'Places of a slot left in the share reserved for a channel (never more than creneau_slot_channel_free; from 48 hours before, creneau_slot_channel_free).';
+
 -- The public's (online) free places of a slot: the rule for online. (An
 -- expired hold is no longer "as good as free": it keeps its place until
 -- its random release time.)
@@ -1107,7 +1129,8 @@ BEGIN
     IF v_slot.starts_at <= now()
        OR (p_published AND (v_slot.published_at IS NULL OR v_slot.published_at > now()
                             OR v_proc.allocation_mode <> 'open'))
-       OR creneau_slot_channel_free(v_slot, p_channel) <= 0 THEN
+       OR creneau_slot_channel_free(v_slot, p_channel) <= 0
+       OR (p_channel = 'counter' AND creneau_channel_share_free(v_slot, p_channel) <= 0) THEN
         RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
         RETURN;
     END IF;
@@ -1279,6 +1302,21 @@ AS $$
     SELECT sha256(coalesce(p_identity, '\x'::bytea)
                   || '\x7c'::bytea || coalesce(creneau_person_bytes(p_person, 'email_key'), '\x'::bytea)
                   || '\x7c'::bytea || coalesce(creneau_person_bytes(p_person, 'phone_key'), '\x'::bytea))
+$$;
+
+-- A staff form sent again (its idempotency key already booked booking
+-- with submission key p_submission and identity key p_identity): replayed
+-- when p_person is the same submission, else token_used (the mediator's
+-- and the counter's forms).
+CREATE OR REPLACE FUNCTION creneau_staff_replay(p_submission bytea, p_identity bytea, p_person jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_submission IS NOT NULL
+                     AND p_submission = creneau_submission_key(p_identity, p_person)
+                     AND p_identity IN (creneau_person_bytes(p_person, 'name_key'),
+                                        creneau_person_bytes(p_person, 'agdref_key'))
+                THEN 'replayed' ELSE 'token_used' END
 $$;
 
 -- The person built in SQL, for the SQL tests and operators' scripts that

@@ -261,3 +261,244 @@ END
 $$;
 COMMENT ON FUNCTION counter_search(bigint, bigint, text, text, text, date, text, integer) IS
     'Search bookings of the account''s sites by reference, surname (+ given names), birth date, AGDREF (ANDed); logs booking.search with the criteria kinds and the count.';
+
+------------------------------------------------------------------------------
+-- The counter and phone channel (issue 12): agents of a site book, move
+-- and cancel for a person who calls or comes in, on the places reserved
+-- for the channel "counter" (creneau_channel_share_free), through the one
+-- booking path (creneau_staff_booking, creneau_booking_insert); moves
+-- and cancellations go through booking_reschedule and booking_cancel,
+-- so the freed place comes back at the fair release time.
+
+-- A refused site page (a forged URL to another site's agenda, search or
+-- booking), logged before the 403: who, which site, which page.
+CREATE OR REPLACE FUNCTION staff_site_refused(p_account_id bigint, p_site_id bigint, p_page text)
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+    INSERT INTO audit_log (account_id, site_id, action, details)
+    VALUES (p_account_id, p_site_id, 'staff.site_refused', jsonb_build_object('page', p_page))
+$$;
+
+-- The times of a site and procedure with a place left in the counter's
+-- share, published, in the coming p_days days of the site.
+CREATE OR REPLACE FUNCTION counter_share_slots(p_site_id bigint, p_procedure_id bigint, p_days integer)
+RETURNS TABLE (slot_id bigint, local_day date, local_time text, free integer)
+LANGUAGE sql STABLE
+AS $$
+    SELECT s.id, (s.starts_at AT TIME ZONE st.time_zone)::date,
+           to_char(s.starts_at AT TIME ZONE st.time_zone, 'HH24:MI'),
+           creneau_channel_share_free(s, 'counter')
+      FROM slots s
+      JOIN sites st ON st.id = s.site_id
+     WHERE s.site_id = p_site_id AND s.procedure_id = p_procedure_id
+       AND s.starts_at > now() AND s.published_at <= now()
+       AND (s.starts_at AT TIME ZONE st.time_zone)::date
+           < (now() AT TIME ZONE st.time_zone)::date + greatest(p_days, 0)
+       AND creneau_channel_share_free(s, 'counter') > 0
+     ORDER BY s.starts_at, s.id
+$$;
+
+-- An agent books slot p_slot_id of site p_site_id for a caller or a
+-- visitor (channel counter, confirmed at once; the messages go to the
+-- phone or e-mail given). Outcomes: forbidden (not the account's site, or
+-- the slot is of another site), replayed (this form was sent already for
+-- the same person), token_used (sent for someone else), and those of
+-- creneau_staff_booking. Audited as counter.book (and refusals as
+-- counter.book with their outcome).
+CREATE OR REPLACE FUNCTION counter_book(p_account bigint, p_site_id bigint, p_slot_id bigint,
+                             p_person jsonb, p_idempotency_key text, p_max_per_phone integer)
+RETURNS TABLE (outcome text, booking_id bigint, reference text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_key   text := nullif(btrim(p_idempotency_key), '');
+    v_id    bigint;
+    v_ref   text;
+    v_sub   bytea;
+    v_ident bytea;
+    r       record;
+BEGIN
+    IF NOT staff_can_site(p_account, p_site_id)
+       OR NOT EXISTS (SELECT 1 FROM slots s WHERE s.id = p_slot_id AND s.site_id = p_site_id) THEN
+        INSERT INTO audit_log (account_id, site_id, action, details)
+        VALUES (p_account, p_site_id, 'counter.book',
+                jsonb_build_object('slot_id', p_slot_id, 'outcome', 'forbidden'));
+        RETURN QUERY SELECT 'forbidden'::text, NULL::bigint, NULL::text;
+        RETURN;
+    END IF;
+    IF v_key IS NOT NULL THEN
+        PERFORM creneau_lock('idempotency', v_key);
+        SELECT b.id, b.reference, b.submission_key, b.identity_key INTO v_id, v_ref, v_sub, v_ident
+          FROM bookings b
+         WHERE b.idempotency_key = v_key AND b.site_id = p_site_id AND b.channel = 'counter';
+        IF FOUND THEN
+            IF creneau_staff_replay(v_sub, v_ident, p_person) = 'replayed' THEN
+                RETURN QUERY SELECT 'replayed'::text, v_id, v_ref;
+            ELSE
+                RETURN QUERY SELECT 'token_used'::text, NULL::bigint, NULL::text;
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    SELECT * INTO r FROM creneau_staff_booking(p_slot_id, 'counter', true, p_person, v_key,
+                                               p_max_per_phone);
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    VALUES (p_account, p_site_id, 'counter.book', r.reference,
+            jsonb_build_object('booking_id', r.booking_id, 'slot_id', p_slot_id,
+                               'channel', 'counter', 'outcome', r.outcome));
+    RETURN QUERY SELECT r.outcome, r.booking_id, r.reference;
+END
+$$;
+COMMENT ON FUNCTION counter_book(bigint, bigint, bigint, jsonb, text, integer) IS
+    'An agent books for a caller or visitor on the counter share (confirmed at once, channel counter); outcome booked, replayed, token_used, forbidden, slot_unavailable, identity_active, agdref_required, agdref_unknown or phone_cap; audited as counter.book.';
+
+-- May p_account act on booking p_booking_id on the person's behalf? An
+-- agent, supervisor or administrator of the booking's site (p_site_id,
+-- the site of the page, must be it), or a mediator of the organisation
+-- that made it (p_site_id NULL).
+CREATE OR REPLACE FUNCTION staff_booking_allowed(p_account bigint, p_site_id bigint, p_booking_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF p_site_id IS NOT NULL THEN
+        RETURN EXISTS (SELECT 1 FROM bookings b WHERE b.id = p_booking_id AND b.site_id = p_site_id)
+               AND staff_can_site(p_account, p_site_id);
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM mediator_bookings m
+                     JOIN mediator_organisation(p_account) o ON o.organisation_id = m.organisation_id
+                    WHERE m.booking_id = p_booking_id);
+END
+$$;
+
+-- A booking as the staff pages show it (booking_details), when the
+-- account may act on it (staff_booking_allowed); audited as p_action
+-- (counter.booking.view, counter.confirmation.print).
+CREATE OR REPLACE FUNCTION staff_booking_view(p_account bigint, p_site_id bigint, p_booking_id bigint,
+                                   p_action text)
+RETURNS SETOF booking_details
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    IF NOT staff_booking_allowed(p_account, p_site_id, p_booking_id) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT d.* FROM booking_details d WHERE d.id = p_booking_id;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    SELECT p_account, b.site_id, p_action, b.reference, jsonb_build_object('booking_id', b.id)
+      FROM bookings b WHERE b.id = p_booking_id;
+END
+$$;
+
+-- A one-minute link to a booking, so that a staff action goes through the
+-- very functions the person's own link calls (booking_cancel,
+-- booking_reschedule); dropped by the caller once used.
+CREATE OR REPLACE FUNCTION creneau_staff_token(p_booking_id bigint) RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v text := encode(gen_random_bytes(32), 'hex');
+BEGIN
+    PERFORM creneau_token_add(p_booking_id, v, now() + interval '1 minute');
+    RETURN v;
+END
+$$;
+
+-- The release window of the connection (creneau_release_time's).
+CREATE OR REPLACE FUNCTION creneau_release_window(OUT p_min interval, OUT p_max interval)
+LANGUAGE sql STABLE
+AS $$
+    SELECT make_interval(mins => coalesce(nullif(current_setting('creneau.release_min_minutes', true), '')::integer, 15)),
+           make_interval(mins => coalesce(nullif(current_setting('creneau.release_max_minutes', true), '')::integer, 180))
+$$;
+
+-- Staff cancel a booking on the person's behalf (staff_booking_allowed):
+-- booking_cancel, the place back at the fair release time, the usual
+-- message. Outcomes: forbidden, and those of booking_cancel. Audited as
+-- booking.staff_cancel with the outcome.
+CREATE OR REPLACE FUNCTION staff_booking_cancel(p_account bigint, p_site_id bigint, p_booking_id bigint)
+RETURNS TABLE (outcome text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_tok text;
+    v_out text;
+    w     record;
+BEGIN
+    IF NOT staff_booking_allowed(p_account, p_site_id, p_booking_id) THEN
+        v_out := 'forbidden';
+    ELSE
+        SELECT * INTO w FROM creneau_release_window();
+        v_tok := creneau_staff_token(p_booking_id);
+        SELECT c.outcome INTO v_out FROM booking_cancel(v_tok, w.p_min, w.p_max) c;
+        DELETE FROM booking_tokens WHERE token_hash = sha256(convert_to(v_tok, 'UTF8'));
+    END IF;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    SELECT p_account, coalesce(b.site_id, p_site_id), 'booking.staff_cancel',
+           coalesce(b.reference, p_booking_id::text),
+           jsonb_build_object('booking_id', p_booking_id, 'outcome', v_out)
+      FROM (SELECT 1) x LEFT JOIN bookings b ON b.id = p_booking_id;
+    RETURN QUERY SELECT v_out;
+END
+$$;
+COMMENT ON FUNCTION staff_booking_cancel(bigint, bigint, bigint) IS
+    'Staff (agents of the site, or the mediator organisation that made it) cancel a booking for the person through booking_cancel; outcome forbidden or booking_cancel''s; audited as booking.staff_cancel.';
+
+-- Staff move a booking on the person's behalf to slot p_slot_id of the
+-- same site and procedure (booking_reschedule: one active booking, the old
+-- place back at the fair release time, the usual message). A booking of
+-- the counter channel moves within the counter's share. The two slots are
+-- locked in id order first, as booking_reschedule does. Outcomes:
+-- forbidden, and those of booking_reschedule. Audited as
+-- booking.staff_move.
+CREATE OR REPLACE FUNCTION staff_booking_move(p_account bigint, p_site_id bigint, p_booking_id bigint,
+                                   p_slot_id bigint)
+RETURNS TABLE (outcome text, booking_id bigint)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_tok text;
+    v_out text;
+    v_new bigint;
+    v_old bookings%ROWTYPE;
+    v_sl  slots;
+    w     record;
+BEGIN
+    SELECT b.* INTO v_old FROM bookings b WHERE b.id = p_booking_id;
+    IF NOT staff_booking_allowed(p_account, p_site_id, p_booking_id) THEN
+        v_out := 'forbidden';
+    ELSE
+        PERFORM 1 FROM slots s WHERE s.id IN (v_old.slot_id, p_slot_id) ORDER BY s.id FOR UPDATE;
+        v_sl := creneau_slot_for_booking(p_slot_id);
+        IF v_old.channel = 'counter' AND v_sl.id IS NOT NULL AND v_sl.id <> v_old.slot_id
+           AND creneau_channel_share_free(v_sl, 'counter') <= 0 THEN
+            v_out := 'slot_unavailable';
+        ELSE
+            SELECT * INTO w FROM creneau_release_window();
+            v_tok := creneau_staff_token(p_booking_id);
+            SELECT m.outcome, m.booking_id INTO v_out, v_new
+              FROM booking_reschedule(v_tok, p_slot_id, w.p_min, w.p_max) m;
+            DELETE FROM booking_tokens WHERE token_hash = sha256(convert_to(v_tok, 'UTF8'));
+            -- A mediator's booking stays on the organisation's list.
+            IF v_out = 'rescheduled' AND v_new <> p_booking_id THEN
+                INSERT INTO mediator_bookings (booking_id, organisation_id, account_id, created_at)
+                SELECT v_new, m.organisation_id, m.account_id, m.created_at
+                  FROM mediator_bookings m WHERE m.booking_id = p_booking_id
+                ON CONFLICT DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
+    INSERT INTO audit_log (account_id, site_id, action, object, details)
+    VALUES (p_account, coalesce(v_old.site_id, p_site_id), 'booking.staff_move',
+            coalesce(v_old.reference, p_booking_id::text),
+            jsonb_build_object('booking_id', p_booking_id, 'slot_id', p_slot_id,
+                               'new_booking_id', v_new, 'outcome', v_out));
+    RETURN QUERY SELECT v_out, coalesce(v_new, p_booking_id);
+END
+$$;
+COMMENT ON FUNCTION staff_booking_move(bigint, bigint, bigint, bigint) IS
+    'Staff move a booking for the person through booking_reschedule (a counter booking within the counter share); outcome forbidden or booking_reschedule''s; audited as booking.staff_move.';

@@ -46,14 +46,18 @@ AS $$
 $$;
 
 -- A mediator's organisation: its id, name, quota and bookings made this
--- month; no row unless p_account is an active mediator.
+-- month (a booking moved for the person counts once: the booking a move
+-- made, rescheduled_from set, is not a new one); no row unless p_account
+-- is an active mediator.
 CREATE OR REPLACE FUNCTION mediator_organisation(p_account bigint)
 RETURNS TABLE (organisation_id bigint, name text, monthly_quota integer, used integer)
 LANGUAGE sql STABLE
 AS $$
     SELECT o.id, o.name, o.monthly_quota,
            (SELECT count(*)::integer FROM mediator_bookings m
-             WHERE m.organisation_id = o.id AND m.created_at >= creneau_month_start())
+              JOIN bookings b ON b.id = m.booking_id
+             WHERE m.organisation_id = o.id AND m.created_at >= creneau_month_start()
+               AND b.rescheduled_from IS NULL)
       FROM staff_accounts a JOIN organisations o ON o.id = a.organisation_id
      WHERE a.id = p_account AND a.active AND a.role = 'mediator'
 $$;
@@ -88,9 +92,7 @@ BEGIN
           FROM bookings b JOIN mediator_bookings m ON m.booking_id = b.id
          WHERE b.idempotency_key = v_key AND m.organisation_id = v_org.organisation_id;
         IF FOUND THEN
-            IF v_sub IS NOT NULL AND v_sub = creneau_submission_key(v_ident, p_person)
-               AND v_ident IN (creneau_person_bytes(p_person, 'name_key'),
-                               creneau_person_bytes(p_person, 'agdref_key')) THEN
+            IF creneau_staff_replay(v_sub, v_ident, p_person) = 'replayed' THEN
                 RETURN QUERY SELECT 'replayed'::text, v_id, v_ref;
             ELSE
                 RETURN QUERY SELECT 'token_used'::text, NULL::bigint, NULL::text;
@@ -121,27 +123,6 @@ END
 $$;
 COMMENT ON FUNCTION mediator_book(bigint, bigint, jsonb, text, integer) IS
     'A mediator books for an applicant (confirmed at once, channel mediator) within the monthly quota; outcome booked, replayed, token_used, quota_reached, forbidden, slot_unavailable, identity_active, agdref_required, agdref_unknown or phone_cap.';
-
--- The printable confirmation of a booking of the mediator's organisation
--- (no row otherwise); audited as mediator.confirmation.view.
-CREATE OR REPLACE FUNCTION mediator_confirmation(p_account bigint, p_booking_id bigint)
-RETURNS SETOF booking_details
-LANGUAGE plpgsql VOLATILE
-AS $$
-BEGIN
-    RETURN QUERY
-    SELECT d.* FROM booking_details d
-      JOIN mediator_bookings m ON m.booking_id = d.id
-      JOIN mediator_organisation(p_account) o ON o.organisation_id = m.organisation_id
-     WHERE d.id = p_booking_id;
-    IF FOUND THEN
-        INSERT INTO audit_log (account_id, site_id, action, object, details)
-        SELECT p_account, b.site_id, 'mediator.confirmation.view', b.reference,
-               jsonb_build_object('booking_id', b.id)
-          FROM bookings b WHERE b.id = p_booking_id;
-    END IF;
-END
-$$;
 
 -- The organisation's bookings, newest first (p_limit of them); audited as
 -- mediator.bookings.view.

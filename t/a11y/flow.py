@@ -22,7 +22,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from creneau_test import (book_path, BOOKING_PATH_RE, Fixture, birth_values, book, confirm, follow,  # noqa: E402
                           form, get, link, links, location_path, new_identity, psql, reference_of,
-                          sql_literal, staff_add, staff_login, wait_form_min)
+                          slot_ref, sql_literal, staff_add, staff_login, wait_form_min)
 
 
 def word_of(slug):
@@ -162,6 +162,24 @@ def staff_setup(fx, proc):
     if r.status != 303 or not mbooking:
         raise RuntimeError("the mediator could not book (%s)" % r.status)
 
+    # The counter and phone channel (issue 12): a procedure of its own
+    # whose times keep one place for "counter or phone"; the supervisor
+    # books a caller who reads Arabic on the first, the second is the
+    # form page, left free.
+    guichet = fx.procedure("guichet", slots=2, capacity=2)
+    gslots = fx.slots(guichet)
+    psql("INSERT INTO slot_reservations (slot_id, channel, places) SELECT unnest(%s::bigint[]), 'counter', 1"
+         % sql_literal("{%s}" % ",".join(str(x) for x in gslots)))
+    phone_book = "%s/phone/%s" % (base, slot_ref(gslots[1]))
+    f = form(get("%s/phone/%s" % (base, slot_ref(gslots[0])), headers=hdr), action=r"/phone/", has="surname")
+    p = new_identity("a11y-phone")
+    y, m, d = p["birth"]
+    r = f.submit({"surname": p["surname"], "given_names": p["given_names"], "birth_day": str(d),
+                  "birth_month": str(m), "birth_year": str(y), "lang": "ar"}, headers=hdr)
+    phone_booking = location_path(r)
+    if r.status != 303 or not phone_booking:
+        raise RuntimeError("the counter could not book (%s)" % r.status)
+
     return {
         "staff_cookie": cs,
         "mediator_cookie": cm,
@@ -180,6 +198,11 @@ def staff_setup(fx, proc):
             "abuse": base + "/abuse",
             "court_all": "/agent/court",
             "audit": "/agent/audit",
+            "phone": base + "/phone",
+            "phone_times": "%s/phone?procedure=%s" % (base, guichet),
+            "phone_book": phone_book,
+            "booking": phone_booking,
+            "booking_print": phone_booking + "/print",
         },
         **admin,
         "mediator": {
@@ -188,6 +211,7 @@ def staff_setup(fx, proc):
             "book": mslot,
             "booking": mbooking,
             "bookings": "/agent/mediator/bookings",
+            "print": mbooking + "/print",
         },
     }
 

@@ -66,7 +66,8 @@ def staff_pages(staff, lang):
     # Forms sent back: empty (errors), and the search with a surname.
     for name, key, action, who in (("agent-checkin-errors", "checkin", r"/checkin$", cs),
                                    ("agent-search-errors", "search", r"/search$", cs),
-                                   ("agent-court-errors", "court", r"/court$", cs)):
+                                   ("agent-court-errors", "court", r"/court$", cs),
+                                   ("agent-phone-book-errors", "phone-book", r"/phone/", cs)):
         f = form(out["agent-" + key], action=action)
         out[name] = f.submit({}, headers=cookie(lang, who))
     f = form(out["agent-search"], action=r"/search$")
@@ -161,6 +162,12 @@ if not has_statement:
 tmp = tempfile.mkdtemp(prefix="creneau-vnu-langs-")
 for name, r in sorted(pages.items()):
     lang = name.split("-", 1)[0]
+    # A printout speaks the person's language, whatever the page's
+    # (issue 12): the counter's booking is Arabic, the mediator's French.
+    if name.endswith("-agent-booking-print"):
+        lang = "ar"
+    elif name.endswith("-mediator-print"):
+        lang = "fr"
     t.ok(r.header("content-type") == "text/html; charset=utf-8", "%s is text/html; charset=utf-8" % name)
     t.is_(wellformed(r.body), None, "%s is well-formed XML" % name)
     html = parse(r).find("html")

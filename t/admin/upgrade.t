@@ -8,8 +8,7 @@
 # install's, its data must be intact, the bookings made before must go on
 # (confirm, cancel) and new ones be made; a second migrate changes
 # nothing. While the numbered migrations are still exactly b66fbce's, the
-# fresh install must also equal the old database as it was (the code
-# moved, nothing changed).
+# fresh install's tables must also equal the old database's.
 #
 # Needs git and the commit (skipped in an unpacked tarball) and the test
 # database's server (script/test); makes two scratch databases and drops
@@ -124,16 +123,18 @@ diff "$tmp/fresh.catalog" "$tmp/up.catalog" >"$tmp/diff"; r=$?
 sed 's/^/# /' "$tmp/diff" | head -40
 ok $r "the upgraded catalog equals a fresh install's ($(grep -c '^function ' "$tmp/fresh.catalog") functions, $(grep -c '^view ' "$tmp/fresh.catalog") views, $(grep -c '^trigger ' "$tmp/fresh.catalog") triggers)"
 
-# The same numbered migrations as the old commit: nothing may differ.
-# Only as long as schema/ is the one of the commit that moved the code
-# (a1440d3): any later change of a function makes them differ, rightly.
-if [ "$(cd "$tmp/old" && ls [0-9][0-9][0-9]_*.sql)" = "$(cd "$top/schema" && ls [0-9][0-9][0-9]_*.sql)" ] &&
-	git -C "$top" diff --quiet a1440d3 -- schema/ 2>/dev/null; then
-	diff "$tmp/old.catalog" "$tmp/fresh.catalog" >"$tmp/diff"; r=$?
+# The same numbered migrations as the old commit: the tables may not
+# differ. (The code, schema/code/, changes with every branch since; the
+# upgraded database's code is compared with a fresh install's above.)
+tables() { awk '/^(function|view|trigger) /{keep=0} /^(column|constraint|index) /{keep=1} keep' "$1"; }
+if [ "$(cd "$tmp/old" && ls [0-9][0-9][0-9]_*.sql)" = "$(cd "$top/schema" && ls [0-9][0-9][0-9]_*.sql)" ]; then
+	tables "$tmp/old.catalog" >"$tmp/old.tables"
+	tables "$tmp/fresh.catalog" >"$tmp/fresh.tables"
+	diff "$tmp/old.tables" "$tmp/fresh.tables" >"$tmp/diff"; r=$?
 	sed 's/^/# /' "$tmp/diff" | head -40
-	ok $r "a fresh install's catalog equals $old_commit's, function bodies included"
+	ok $r "a fresh install's tables equal $old_commit's (columns, constraints, indexes)"
 else
-	echo "ok $((n += 1)) - # SKIP the schema has changed since a1440d3: the catalogs rightly differ"
+	echo "ok $((n += 1)) - # SKIP new migrations since $old_commit: the catalogs may differ"
 fi
 
 digest >"$tmp/data.after"

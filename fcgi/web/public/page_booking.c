@@ -16,7 +16,6 @@
 #include "fields.h"
 #include "fmt.h"
 #include "i18n.h"
-#include "qr.h"
 #include "notice.h"
 #include "req.h"
 #include "response.h"
@@ -84,32 +83,13 @@ held(struct req *r, struct tpl *t, const PGresult *b)
 		tpl_value(tpl_get(t, NULL, "input-code"), code);
 }
 
-/* Draws the QR code of the reference, which the counter's scanner types
- * into the check-in form, or removes its figure when it cannot be made. */
-static void
-qr_code(struct req *r, struct tpl *t, const char *ref)
-{
-	struct tnode	*svg = tpl_get(t, NULL, "qr");
-	char		*d;
-	int		 size;
-
-	if ((d = qr_svg_path(r->arena, ref, &size)) == NULL ||
-	    tpl_svg_path(svg, arena_printf(r->arena, "0 0 %d %d", size, size),
-	    d) != 0) {
-		tpl_remove(tpl_get(t, NULL, "qr-figure"));
-		return;
-	}
-	tpl_attr(svg, "aria-label", arena_printf(r->arena,
-	    _("QR code of the booking reference %s"), booking_reference(r, ref)));
-}
-
 /* Fills the confirmed state. */
 static void
 confirmed(struct req *r, struct tpl *t, const PGresult *b)
 {
 	tpl_text(tpl_get(t, NULL, "reference"),
 	    booking_reference(r, db_get(b, 0, "reference")));
-	qr_code(r, t, db_get(b, 0, "reference"));
+	booking_qr(r, t, db_get(b, 0, "reference"));
 	tpl_lines(t, NULL, "documents", "document", db_get(b, 0, "documents"));
 	tpl_attr(tpl_get(t, NULL, "ics-link"), "href", booking_path(r, "/ics"));
 	tpl_attr(tpl_get(t, NULL, "reschedule-link"), "href",

@@ -134,7 +134,7 @@ page_agent_abuse(struct req *r)
 	if (PQntuples(site) == 0)
 		return resp_error(r, 404, N_("There is no such site."));
 	if (strcmp(db_get(site, 0, "allowed"), "t") != 0)
-		return resp_error(r, 403, N_("Your account does not give access to this page."));
+		return staff_site_refuse(r, db_get(site, 0, "site_id"));
 	self = route_url(r, R_AGENT_ABUSE, r->args[0], NULL);
 	if (r->method == M_POST) {
 		if (!staff_csrf_ok(r))

@@ -106,6 +106,9 @@ rows(struct req *r, struct tpl *t, const PGresult *res,
 		tpl_text(tpl_get(t, row, "cell-counter"), db_get(res, i, "counter_name"));
 		tpl_text(tpl_get(t, row, "reference"),
 		    booking_reference(r, db_get(res, i, "reference")));
+		/* Issue 12: the booking's page, to move or cancel it. */
+		tpl_attr(tpl_get(t, row, "reference"), "href", route_url(r,
+		    R_AGENT_BOOKING, s->slug, db_get(res, i, "booking_id")));
 		tpl_text(tpl_get(t, row, "name"), arena_printf(r->arena,
 		    "%s %s", db_get(res, i, "surname"), db_get(res, i, "given_names")));
 		tpl_text(tpl_get(t, row, "procedure"), db_get(res, i, "procedure_name"));

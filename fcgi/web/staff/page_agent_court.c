@@ -193,7 +193,7 @@ page_agent_court(struct req *r)
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
 	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
-		return resp_error(r, 403, N_("Your account does not give access to this site."));
+		return staff_site_refuse(r, db_get(s, 0, "site_id"));
 	form_init(&f, r);
 	if (r->method != M_POST)
 		return render(r, s, &f);

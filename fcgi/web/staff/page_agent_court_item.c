@@ -205,7 +205,7 @@ page_agent_court_item(struct req *r)
 	if (PQntuples(s) == 0)
 		return resp_error(r, 404, N_("This site does not exist."));
 	if (strcmp(db_get(s, 0, "allowed"), "t") != 0)
-		return resp_error(r, 403, N_("Your account does not give access to this site."));
+		return staff_site_refuse(r, db_get(s, 0, "site_id"));
 	if ((v = db_exec(r, S_COURT_VIEW, DB_ARGS({ "account", r->staff->id },
 	    { "site_slug", r->args[0] },
 	    { "injunction_id", r->args[1] }))) == NULL)
