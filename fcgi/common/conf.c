@@ -58,6 +58,7 @@ static const struct key keys[] = {
 	{ "max_per_phone",	N(K_INT, max_per_phone, 1, 100) },
 	{ "release_min_minutes", N(K_INT, release_min_minutes, 0, 10080) },
 	{ "release_max_minutes", N(K_INT, release_max_minutes, 0, 10080) },
+	{ "no_show_grace_minutes", N(K_INT, no_show_grace_minutes, 0, 240) },
 	{ "calendar_days",	N(K_INT, calendar_days, 1, 366) },
 	{ "base_url",		S(base_url) },
 	{ "smtp_url",		S(smtp_url) },
@@ -139,6 +140,7 @@ conf_defaults(struct conf *c)
 	c->max_per_phone = 3;
 	c->release_min_minutes = 15;
 	c->release_max_minutes = 180;
+	c->no_show_grace_minutes = 15;
 	c->calendar_days = 28;
 	set_str(&c->base_url, "http://localhost");
 	set_str(&c->smtp_url, "smtp://127.0.0.1:25");

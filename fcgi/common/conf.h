@@ -38,6 +38,7 @@ struct conf {
 	int	 max_per_phone;		/* active bookings per phone */
 	int	 release_min_minutes;	/* a cancelled place returns after a */
 	int	 release_max_minutes;	/* random delay in this range */
+	int	 no_show_grace_minutes;	/* a no-show only this long after the start */
 	int	 calendar_days;		/* how far the calendar looks */
 	/* creneau-notify (issue 6) */
 	char	*base_url;		/* links in messages: https://host */

@@ -1,6 +1,6 @@
 /* The field table: every value a client may send, declared once with its
- * PCRE2 pattern, its maximum length and the message shown when it is
- * wrong. Handlers only see values that passed field_check(). */
+ * PCRE2 pattern, its maximum length and the messages shown when it is
+ * missing or wrong (whole sentences, so each language can word them). Handlers only see values that passed field_check(). */
 #ifndef CRENEAU_FIELDS_H
 #define CRENEAU_FIELDS_H
 
@@ -69,6 +69,7 @@ enum field_id {
 	F_DRAW_ID,
 	F_CAL_SWITCH,		/* draw switch: auto, open or draw */
 	F_SLOT_REF,		/* a slot in a URL or form: <id>.<mac> (issue 10) */
+	F_CAL_GEN_PROCEDURE,	/* procedure id to generate (empty: all) */
 	/* Administration pages (issue 12). */
 	F_STAFF_NAME,		/* a staff member's name */
 	F_STAFF_ROLE,
@@ -94,6 +95,8 @@ struct field {
 	int		 required;
 	const char	*label;		/* msgid */
 	const char	*hint;		/* msgid: what a right value looks like */
+	const char	*missing;	/* msgid: the whole sentence when empty */
+	const char	*malformed;	/* msgid: what is wrong (the hint follows) */
 };
 
 extern const struct field fields[FIELD_COUNT];

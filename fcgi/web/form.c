@@ -33,9 +33,60 @@ form_error(struct form *f, const char *field, const char *text)
 	f->nerrors++;
 }
 
-/* Returns the posted value of field id when it is valid; NULL when it is
- * empty (an error if required) or invalid (an error naming what a right
- * value looks like). */
+/* Returns the length of the white space (ASCII blanks, no-break, narrow
+ * no-break, figure and ideographic spaces, zero-width space and BOM)
+ * starting at s, or ending just before s + n when back is set. */
+static size_t
+blank_at(const char *s, size_t n, int back)
+{
+	static const char *const wide[] = { "\xc2\xa0", "\xe2\x80\xaf",
+	    "\xe2\x80\x87", "\xe2\x80\x8b", "\xe3\x80\x80",
+	    "\xef\xbb\xbf" };
+	size_t	 i, k;
+	char	 c;
+
+	if (n == 0)
+		return 0;
+	c = back ? s[n - 1] : s[0];
+	if (c != '\0' && strchr(" \t\r\n\f\v", c) != NULL)
+		return 1;
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		k = strlen(wide[i]);
+		if (n >= k && memcmp(back ? s + n - k : s, wide[i], k) == 0)
+			return k;
+	}
+	return 0;
+}
+
+/* Returns v without its leading and trailing white space (a copy in the
+ * request's arena when there was some), its length in *len. What the
+ * person typed between stays as it is. */
+static const char *
+trim(struct req *r, const char *v, size_t *len)
+{
+	size_t	 n = *len, k;
+	char	*out;
+
+	while ((k = blank_at(v, n, 0)) > 0) {
+		v += k;
+		n -= k;
+	}
+	while ((k = blank_at(v, n, 1)) > 0)
+		n -= k;
+	if (n == *len)
+		return v;
+	if ((out = arena_alloc(r->arena, n + 1)) == NULL)
+		return NULL;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+/* Returns the posted value of field id when it is valid, without leading
+ * or trailing white space (a password is taken as typed); NULL when it is
+ * empty (an error if required) or invalid (an error saying what is wrong
+ * and what a right value looks like). */
 const char *
 form_get(struct form *f, enum field_id id, int required)
 {
@@ -43,10 +94,13 @@ form_get(struct form *f, enum field_id id, int required)
 	const char		*v = params_get(&f->r->form, fd->name);
 	size_t			 len = v != NULL ? strlen(v) : 0;
 
+	if (v != NULL && id != F_PASSWORD && (v = trim(f->r, v, &len)) == NULL)
+		len = 0;
 	if (len == 0) {
 		if (required)
-			form_error(f, fd->name, arena_printf(f->r->arena,
-			    _("Enter your %s."), _(fd->label)));
+			form_error(f, fd->name, fd->missing != NULL ?
+			    _(fd->missing) : arena_printf(f->r->arena,
+			    _("Fill in this field: %s."), _(fd->label)));
 		return NULL;
 	}
 	if (len > fd->maxlen) {
@@ -55,7 +109,9 @@ form_get(struct form *f, enum field_id id, int required)
 		return NULL;
 	}
 	if (field_check(id, v, len) == -1) {
-		form_error(f, fd->name, arena_printf(f->r->arena, "%s: %s",
+		form_error(f, fd->name, fd->malformed != NULL ?
+		    arena_printf(f->r->arena, "%s %s", _(fd->malformed),
+		    _(fd->hint)) : arena_printf(f->r->arena, "%s: %s",
 		    _(fd->label), _(fd->hint)));
 		return NULL;
 	}
@@ -170,7 +226,9 @@ form_render(struct form *f, struct tpl *t, const char *const *names)
 		input = tpl_get(t, NULL, arena_printf(r->arena, "input-%s", names[i]));
 		err = tpl_get(t, NULL, arena_printf(r->arena, "error-%s", names[i]));
 		group = tpl_get(t, NULL, arena_printf(r->arena, "group-%s", names[i]));
-		if ((v = params_get(&r->form, names[i])) != NULL && input != NULL)
+		/* A password is never sent back in a page. */
+		if ((v = params_get(&r->form, names[i])) != NULL && input != NULL &&
+		    strcmp(names[i], "password") != 0)
 			tpl_value(input, printable(r, v));
 		if ((msg = error_of(f, names[i])) == NULL) {
 			tpl_remove(err);

@@ -289,7 +289,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "       can_no_show"
 	    "  FROM counter_agenda(:account::bigint, :site_id::bigint,"
 	    "       :day::date,"
-	    "       nullif(:counter_id, '')::bigint)",
+	    "       nullif(:counter_id, '')::bigint, :grace::int)",
 	    "booking_id local_time counter_name reference surname given_names"
 	    " procedure_name channel status attendance attendance_time"
 	    " can_honour can_no_show" },
@@ -311,7 +311,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "       coalesce(counter_name, '') AS counter_name"
 	    "  FROM counter_mark(:account::bigint, :site_id::bigint,"
 	    "       nullif(:reference, ''),"
-	    "       nullif(:booking_id, '')::bigint, :mark)",
+	    "       nullif(:booking_id, '')::bigint, :mark, :grace::int)",
 	    "outcome reference surname given_names procedure_name local_time"
 	    " counter_name" },
 
@@ -688,12 +688,13 @@ const struct statement statements[STMT_COUNT] = {
 	/* Generates slots from the rules; :publication local 'YYYY-MM-DD
 	 * HH:MM' in :time_zone, empty for now. */
 	[S_CAL_GENERATE] = { "cal_generate", 0,
-	    "SELECT outcome, created,"
-	    "       reserved FROM calendar_generate(:account::bigint,"
+	    "SELECT outcome, created, reserved,"
+	    "       places FROM calendar_generate(:account::bigint,"
 	    "       :site_id::bigint, :from_day::date, :to_day::date,"
 	    "       coalesce(nullif(:publication, '')::timestamp"
-	    "           AT TIME ZONE :time_zone, now()))",
-	    "outcome created reserved" },
+	    "           AT TIME ZONE :time_zone, now()),"
+	    "       nullif(:procedure_id, '')::bigint)",
+	    "outcome created reserved places" },
 
 	/* Publishes a batch now. */
 	[S_CAL_PUBLISH] = { "cal_publish", 0,
@@ -771,6 +772,13 @@ const struct statement statements[STMT_COUNT] = {
 	    "       :address, :form_id)"
 	    "       AS refused_scope",
 	    "refused_scope" },
+
+	/* The AGDREF number of a form with other errors, checked in the
+	 * same round and counted as a booking attempt of the address. */
+	[S_BOOKING_AGDREF_CHECK] = { "booking_agdref_check", 0,
+	    "SELECT booking_agdref_check(:slot_id::bigint, :agdref, :address)"
+	    "       AS outcome",
+	    "outcome" },
 
 	/* A form booking_hold refused stops counting as a live hold on its
 	 * way (schema/017). */

@@ -73,6 +73,7 @@ enum stmt {
 	S_SLOT_DAYS_BEFORE,
 	S_SLOT_TIMES_BEFORE,
 	S_BOOKING_RATE_CHECK,
+	S_BOOKING_AGDREF_CHECK,
 	S_BOOKING_RATE_FORGET,
 	/* Draws and abuse review (schema/013_draws.sql). */
 	S_DRAW_PROCEDURE,

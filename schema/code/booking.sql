@@ -1177,6 +1177,36 @@ $$;
 COMMENT ON FUNCTION booking_rate_check(bigint, jsonb, text) IS
     'Rate limits of the booking form, before booking_hold, on keyed digests: '''' to go on, else the scope refused (identity, email, phone, address).';
 
+-- The AGDREF number of a booking form that has other errors, checked in
+-- the same round (issue 12) rather than only once they are fixed:
+-- outcome agdref_unknown (the hold's own word and message), agdref_known,
+-- not_needed (the procedure asks for no number), or rate_limited. So that
+-- forms sent wrong on purpose are no faster an oracle of valid numbers than
+-- the booking form itself, each check counts as one booking attempt of the
+-- client address ('booking_hold', scope address: the limit of a valid form
+-- too); over that limit the number is not looked up. The page asks only
+-- when the form's token is good, so each check also costs a fresh form.
+CREATE OR REPLACE FUNCTION booking_agdref_check(p_slot_id bigint, p_agdref text, p_address text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_requires boolean;
+BEGIN
+    SELECT p.requires_agdref INTO v_requires
+      FROM slots s JOIN procedures p ON p.id = s.procedure_id WHERE s.id = p_slot_id;
+    IF NOT coalesce(v_requires, false) OR nullif(btrim(p_agdref), '') IS NULL THEN
+        RETURN 'not_needed';
+    END IF;
+    IF rate_limit_check('booking_hold', ARRAY['address'], ARRAY[p_address]) IS NOT NULL THEN
+        RETURN 'rate_limited';
+    END IF;
+    RETURN coalesce(creneau_agdref_outcome(true, p_agdref), 'agdref_known');
+END
+$$;
+COMMENT ON FUNCTION booking_agdref_check(bigint, text, text) IS
+    'The AGDREF number of a booking form with other errors, counted as a booking attempt of the address: agdref_unknown, agdref_known, not_needed or rate_limited.';
+
 -- The booking form's check with the live holds: '' to go on, else
 -- the scope refused: identity, email, phone, address (too many forms in
 -- the window), live_address, live_email, live_phone (too many live

@@ -319,13 +319,15 @@ END
 $$;
 
 -- Generates the slots of a site's rules from p_from to p_to (inclusive),
--- to be published at p_publish_at, with their reserved places.
--- Outcomes: generated (slots created, places reserved), forbidden, range
--- (p_to before p_from, or more than 400 days), past (p_from before the
--- site's today).
+-- for one procedure (p_procedure; NULL: every procedure of the site), to
+-- be published at p_publish_at, with their reserved places.
+-- Outcomes: generated (created slots holding places in all, reserved of
+-- them for the channels), forbidden, no_procedure (not offered at the
+-- site), range (p_to before p_from, or more than 400 days), past (p_from
+-- before the site's today).
 CREATE OR REPLACE FUNCTION calendar_generate(p_account bigint, p_site bigint, p_from date, p_to date,
-                                  p_publish_at timestamptz)
-RETURNS TABLE (outcome text, created integer, reserved integer)
+                                  p_publish_at timestamptz, p_procedure bigint DEFAULT NULL)
+RETURNS TABLE (outcome text, created integer, reserved integer, places integer)
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
@@ -334,31 +336,42 @@ DECLARE
     v_after   bigint;
     v_created integer;
     v_res     integer;
+    v_places  integer;
 BEGIN
     IF NOT staff_can_site(p_account, p_site) THEN
-        RETURN QUERY SELECT 'forbidden'::text, 0, 0;
+        RETURN QUERY SELECT 'forbidden'::text, 0, 0, 0;
         RETURN;
     END IF;
     SELECT st.time_zone INTO v_tz FROM sites st WHERE st.id = p_site;
+    IF p_procedure IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM site_procedures sp
+                        WHERE sp.site_id = p_site AND sp.procedure_id = p_procedure) THEN
+        RETURN QUERY SELECT 'no_procedure'::text, 0, 0, 0;
+        RETURN;
+    END IF;
     IF p_to < p_from OR p_to - p_from > 400 THEN
-        RETURN QUERY SELECT 'range'::text, 0, 0;
+        RETURN QUERY SELECT 'range'::text, 0, 0, 0;
         RETURN;
     END IF;
     IF p_from < (now() AT TIME ZONE v_tz)::date THEN
-        RETURN QUERY SELECT 'past'::text, 0, 0;
+        RETURN QUERY SELECT 'past'::text, 0, 0, 0;
         RETURN;
     END IF;
     -- One generation per site at a time, so "id > v_after" is this one's.
     PERFORM pg_advisory_xact_lock(3201, hashtext('generate:' || p_site));
     SELECT coalesce(max(sl.id), 0) INTO v_after FROM slots sl;
-    v_created := generate_slots(p_site, p_from, p_to, coalesce(p_publish_at, now()));
+    v_created := generate_slots(p_site, p_from, p_to, coalesce(p_publish_at, now()), p_procedure);
     v_res := creneau_reserve_new_slots(p_site, v_after);
+    SELECT coalesce(sum(sl.capacity), 0)::integer INTO v_places
+      FROM slots sl WHERE sl.site_id = p_site AND sl.id > v_after;
     INSERT INTO audit_log (account_id, site_id, action, object, details)
     VALUES (p_account, p_site, 'slots.generate', 'site:' || p_site,
             jsonb_build_object('from', p_from, 'to', p_to,
                                'publish_at', coalesce(p_publish_at, now()),
-                               'created', v_created, 'reserved', v_res));
-    RETURN QUERY SELECT 'generated'::text, v_created, v_res;
+                               'procedure', p_procedure,
+                               'created', v_created, 'places', v_places,
+                               'reserved', v_res));
+    RETURN QUERY SELECT 'generated'::text, v_created, v_res, v_places;
 END
 $$;
 

@@ -43,10 +43,11 @@ COMMENT ON FUNCTION counter_site(bigint, text, text) IS
 -- The bookings of a local day at a site (one counter when p_counter_id is
 -- not NULL), confirmed, completed or cancelled, by time and counter, with
 -- what the agent may do: mark honoured (today, not yet honoured) or no-show
--- (the appointment has started, nothing marked yet). Logs 'agenda.view'.
+-- (the appointment started p_grace_minutes ago or more, nothing marked
+-- yet: no_show_grace_minutes of creneau.conf). Logs 'agenda.view'.
 -- No row when the account may not act for the site.
 CREATE OR REPLACE FUNCTION counter_agenda(p_account_id bigint, p_site_id bigint, p_day date,
-                               p_counter_id bigint)
+                               p_counter_id bigint, p_grace_minutes integer DEFAULT 15)
 RETURNS TABLE (booking_id bigint, local_time text, counter_name text,
                reference text, surname text, given_names text,
                procedure_name text, channel text, status text,
@@ -73,7 +74,8 @@ BEGIN
                AND p_day = (now() AT TIME ZONE st.time_zone)::date
                AND b.attendance IS DISTINCT FROM 'honoured',
            b.status IN ('confirmed', 'completed')
-               AND sl.starts_at <= now() AND b.attendance IS NULL
+               AND sl.starts_at + make_interval(mins => greatest(p_grace_minutes, 0)) <= now()
+               AND b.attendance IS NULL
       FROM bookings b
       JOIN slots sl ON sl.id = b.slot_id
       JOIN counters c ON c.id = sl.counter_id
@@ -92,7 +94,7 @@ BEGIN
             jsonb_build_object('day', p_day, 'counter', p_counter_id, 'rows', n));
 END
 $$;
-COMMENT ON FUNCTION counter_agenda(bigint, bigint, date, bigint) IS
+COMMENT ON FUNCTION counter_agenda(bigint, bigint, date, bigint, integer) IS
     'Bookings of a local day at a site (or one counter) for an agent of the site, with the attendance actions allowed; logs agenda.view.';
 
 -- The counters of a site (for the agenda's filter), when the account may
@@ -116,12 +118,14 @@ $$;
 -- Outcomes: forbidden (not the account's site), not_found (no such booking
 -- at this site), not_confirmed (held or expired), cancelled, not_today
 -- (honoured: the appointment is another day), already_honoured,
--- too_early (no_show: the appointment has not started), already_marked
+-- too_early (no_show: the appointment has not started p_grace_minutes
+-- ago: the person may still be on the way), already_marked
 -- (no_show: attendance already recorded), honoured, no_show. A no-show
 -- may still become honoured the same day (a late arrival); honoured is
 -- final. Every call, refused or not, is logged ('booking.attendance').
 CREATE OR REPLACE FUNCTION counter_mark(p_account_id bigint, p_site_id bigint,
-                             p_reference text, p_booking_id bigint, p_mark text)
+                             p_reference text, p_booking_id bigint, p_mark text,
+                             p_grace_minutes integer DEFAULT 15)
 RETURNS TABLE (outcome text, reference text, surname text, given_names text,
                procedure_name text, local_time text, counter_name text)
 LANGUAGE plpgsql VOLATILE
@@ -160,7 +164,9 @@ BEGIN
                      AND (v_start AT TIME ZONE v_tz)::date <> (now() AT TIME ZONE v_tz)::date
                      THEN 'not_today'
                 WHEN p_mark = 'no_show' AND b.attendance IS NOT NULL THEN 'already_marked'
-                WHEN p_mark = 'no_show' AND v_start > now() THEN 'too_early'
+                WHEN p_mark = 'no_show'
+                     AND v_start + make_interval(mins => greatest(p_grace_minutes, 0)) > now()
+                     THEN 'too_early'
                 ELSE p_mark END;
             IF v_out = p_mark THEN
                 UPDATE bookings SET attendance = p_mark, attendance_at = now(),
@@ -172,7 +178,8 @@ BEGIN
     INSERT INTO audit_log (account_id, site_id, action, object, details)
     VALUES (p_account_id, p_site_id, 'booking.attendance',
             coalesce(b.reference, nullif(v_ref, ''), p_booking_id::text),
-            jsonb_build_object('mark', p_mark, 'outcome', v_out));
+            jsonb_build_object('mark', p_mark, 'outcome', v_out,
+                               'grace_minutes', p_grace_minutes));
     IF v_out IN ('forbidden', 'not_found') THEN
         RETURN QUERY SELECT v_out, NULL::text, NULL::text, NULL::text,
                             NULL::text, NULL::text, NULL::text;
@@ -189,7 +196,7 @@ BEGIN
      WHERE sl.id = b.slot_id;
 END
 $$;
-COMMENT ON FUNCTION counter_mark(bigint, bigint, text, bigint, text) IS
+COMMENT ON FUNCTION counter_mark(bigint, bigint, text, bigint, text, integer) IS
     'Mark a booking of a site honoured or no_show for an agent of the site; outcome honoured, no_show, forbidden, not_found, not_confirmed, cancelled, not_today, already_honoured, too_early or already_marked; always logged.';
 
 ------------------------------------------------------------------------------

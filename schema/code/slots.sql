@@ -26,7 +26,8 @@
 -- to create them unpublished). The range is capped at 400 days to keep a
 -- typo from creating millions of rows.
 CREATE OR REPLACE FUNCTION generate_slots(p_site_id bigint, p_from date, p_to date,
-                               p_publish_at timestamptz DEFAULT now())
+                               p_publish_at timestamptz DEFAULT now(),
+                               p_procedure_id bigint DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -64,6 +65,7 @@ BEGIN
             0, (extract(epoch FROM r.closes - r.opens)::integer / 60) / r.slot_minutes - 1
            ) AS k (n)
      WHERE (p_site_id IS NULL OR r.site_id = p_site_id)
+       AND (p_procedure_id IS NULL OR r.procedure_id = p_procedure_id)
        AND extract(isodow FROM d.day) = r.weekday
        AND NOT EXISTS (SELECT 1 FROM closures c
                         WHERE c.site_id = r.site_id
@@ -79,5 +81,5 @@ BEGIN
     RETURN created;
 END
 $$;
-COMMENT ON FUNCTION generate_slots(bigint, date, date, timestamptz) IS
-    'Create the slots of the opening rules for one site (NULL = all) between two dates inclusive, in the site''s time zone, skipping closures and public holidays; idempotent; returns the number created.';
+COMMENT ON FUNCTION generate_slots(bigint, date, date, timestamptz, bigint) IS
+    'Create the slots of the opening rules for one site (NULL = all) and one procedure (NULL = all) between two dates inclusive, in the site''s time zone, skipping closures and public holidays; idempotent; returns the number created.';

@@ -34,6 +34,7 @@ const NAV_TIMEOUT = 30000;          // one navigation (generous: a busy CI machi
 const STEP_TIMEOUT = 10000;         // one click, one selector
 const TOTAL_TIMEOUT = 600000;       // a bound, not a speed target (about 200 s on 2 CPUs)
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+const NARROW = { width: 412, height: 915 };   // the phone of issue 12
 const CHROMIUM = process.env.CRENEAU_CHROMIUM || '/usr/bin/chromium';
 const FLOW = path.join(__dirname, 'flow.py');
 // Before sending a form for a screenshot: the minimum fill time and a
@@ -361,6 +362,22 @@ async function checkPage(t, ctx, nojs, spec, lang, shots, tally, links) {
 
 		for (const l of await linkShapes(page))
 			links.add(l);
+
+		// No horizontal overflow of the page on a phone (issue 12): a wide
+		// table scrolls inside its own box, the page does not.
+		await page.setViewportSize(NARROW);
+		const wide = await page.evaluate((w) => {
+			const out = [];
+			for (const el of document.body.querySelectorAll('*')) {
+				const r = el.getBoundingClientRect();
+				if (r.right > w + 1 && !el.closest('.table-scroll'))
+					out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).split(' ')[0] : ''} ${Math.round(r.right)}px`);
+			}
+			return { width: document.documentElement.scrollWidth, wide: out.slice(0, 5) };
+		}, NARROW.width);
+		if (!t.ok(wide.width <= NARROW.width, `${label}: no horizontal scrolling of the page at ${NARROW.width} px (${wide.width} px)`))
+			t.diag('too wide: ' + wide.wide.join(', '));
+		await page.setViewportSize(VIEWPORTS.desktop);
 
 		if (spec.shot) {
 			for (const [vp, size] of Object.entries(VIEWPORTS)) {

@@ -137,7 +137,11 @@ try:
     page = sget(r.header("location"), ck)
     r = submit(page, "generate", {"from": day, "to": day, "publish_at": later}, ck)
     t.is_(r.status, 303, "generating the day's slots answers 303")
+    t.ok("slots=4&places=8" in (r.header("location") or ""),
+         "and carries how many slots and places it made (%s)" % r.header("location"))
     page = sget(r.header("location"), ck)
+    t.ok(re.search(r"\b4\b[^.]*\b8\b", page_text(page)) is not None,
+         "the page says 4 slots and 8 places were created (issue 12)")
     slots = q("SELECT id FROM slots WHERE site_id = %s ORDER BY starts_at" % site_id).split()
     t.is_(len(slots), 4, "four slots of 30 minutes from 09:00 to 11:00")
     t.is_(q("SELECT string_agg(places::text || channel, ',' ORDER BY slot_id) FROM slot_reservations"
@@ -319,6 +323,35 @@ try:
     t.is_(after, before, "nothing of this site changed")
     t.is_(q("SELECT count(*) FROM opening_rules r JOIN sites s ON s.id = r.site_id WHERE s.slug = %s"
             % sql_literal(site2)), "0", "and no rule was made on the other site with this site's counter")
+
+    # --- Generation for one procedure (issue 12) ------------------------------
+    other = fx.procedure("autre", slots=0)
+    other_id = q("SELECT id FROM procedures WHERE code = %s" % sql_literal(other))
+    q("INSERT INTO opening_rules (site_id, counter_id, procedure_id, weekday, opens, closes, slot_minutes,"
+      " capacity, valid_from) SELECT %s, c.id, %s, %s, '14:00', '15:00', 30, 3, DATE '%s'"
+      " FROM counters c WHERE c.site_id = %s AND c.name = 'Guichet autre'"
+      % (site_id, other_id, weekday, day, site_id))
+    other_slots = "SELECT count(*) FROM slots WHERE procedure_id = %s" % other_id
+    # The same weekday, later: the day above is closed by now.
+    day = q("SELECT d FROM (SELECT DATE '%s' + 7 * k AS d FROM generate_series(1, 8) k) x"
+            " WHERE NOT EXISTS (SELECT 1 FROM public_holidays h WHERE h.day = x.d AND h.zone IN ('national', '75'))"
+            " AND NOT EXISTS (SELECT 1 FROM closures c WHERE c.site_id = %s AND c.day = x.d) ORDER BY d LIMIT 1"
+            % (day, site_id))
+    page = sget(base + "/publish", ck)
+    t.ok(any(f.field("gen_procedure") is not None for f in forms(page) if f.get("action") == "generate"),
+         "the generate form lets the agent choose the procedure")
+    r = submit(page, "generate", {"gen_procedure": proc_id, "from": day, "to": day, "publish_at": ""}, ck)
+    t.is_(r.status, 303, "generating for one procedure answers 303")
+    t.is_(q(other_slots), "0", "and makes no slot of the other procedure")
+    t.ok("m=generated&slots=" in (r.header("location") or ""), "and says how many (%s)" % r.header("location"))
+    r = submit(page, "generate", {"gen_procedure": other_id, "from": day, "to": day, "publish_at": ""}, ck)
+    t.ok(r.status == 303 and "slots=2&places=6" in (r.header("location") or ""),
+         "the other procedure alone: 2 slots, 6 places (%s)" % r.header("location"))
+    t.is_(q(other_slots), "2", "which are in the database")
+    r = submit(page, "generate", {"gen_procedure": q("SELECT id FROM procedures WHERE code = %s"
+                                                     % sql_literal(proc2)), "from": day, "to": day,
+                                  "publish_at": ""}, ck)
+    t.is_(r.status, 200, "a procedure of another site is refused (the form again)")
 finally:
     emails = "ARRAY[%s]" % ", ".join(sql_literal(e) for e in (agent, agent2, mediator))
     q("DELETE FROM staff_sessions WHERE account_id IN (SELECT id FROM staff_accounts WHERE email = ANY (%s));"

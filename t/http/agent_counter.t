@@ -17,7 +17,7 @@ import tempfile
 import xml.dom.minidom
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, Fixture, book, confirm, error_summary, field_error, follow, form,  # noqa: E402
+from creneau_test import (TAP, Fixture, book, conf_value, confirm, error_summary, field_error, follow, form,  # noqa: E402
                           forms, get, letters, link, new_identity, nu_errors, page_text, post_form,
                           psql, reference_of, skip_all_unless_server, sql_literal, staff_add,
                           staff_login, wellformed)
@@ -302,6 +302,39 @@ try:
     r = post_form(base + "/attendance", [("csrf", csrf), ("booking", chloe_id), ("mark", "no_show")], headers=ck)
     t.ok(r.status == 303 and "m=too_early" in r.header("location"), "a future appointment cannot be a no-show")
     t.is_(q("SELECT attendance IS NULL FROM bookings WHERE id = %s" % chloe_id), "t", "and stays unmarked")
+
+    # Issue 12: a no-show only after a grace period (no_show_grace_minutes),
+    # refused by the database itself, with a message that says why.
+    grace = int(conf_value("no_show_grace_minutes") or 15)
+    chloe_slot = people["chloe"][3]
+
+    def started(minutes):
+        q("UPDATE slots SET starts_at = now() - make_interval(mins => %d), "
+          "ends_at = now() - make_interval(mins => %d) + interval '30 minutes' WHERE id = %d"
+          % (minutes, minutes, chloe_slot))
+
+    started(max(grace - 10, 0) if grace > 1 else 0)
+    ag = sget(base + "/agenda")
+    t.ok(grace == 0 or not [fm for fm in forms(ag, action=r"/attendance$")
+                            if fm.get("booking") == chloe_id and fm.get("mark") == "no_show"],
+         "an appointment that started less than %d minutes ago has no no-show button" % grace)
+    r = post_form(base + "/attendance", [("csrf", csrf), ("booking", chloe_id), ("mark", "no_show")], headers=ck)
+    t.ok(grace == 0 or (r.status == 303 and "m=too_early" in r.header("location")),
+         "and a forged no-show within the grace period is refused")
+    if r.status == 303:
+        back = get(r.header("location"), headers=ck)
+        t.ok(grace == 0 or "grace period" in page_text(back), "with a message about the grace period")
+    t.is_(q("SELECT attendance IS NULL FROM bookings WHERE id = %s" % chloe_id), "t" if grace else "f",
+          "the appointment stays unmarked")
+    started(grace + 1)
+    ag = sget(base + "/agenda")
+    t.ok([fm for fm in forms(ag, action=r"/attendance$")
+          if fm.get("booking") == chloe_id and fm.get("mark") == "no_show"],
+         "after the grace period the no-show button appears")
+    r = post_form(base + "/attendance", [("csrf", csrf), ("booking", chloe_id), ("mark", "no_show")], headers=ck)
+    t.ok(r.status == 303 and "m=no_show" in r.header("location"), "and the no-show is recorded")
+    q("UPDATE bookings SET attendance = NULL, attendance_at = NULL, attendance_by = NULL WHERE id = %s" % chloe_id)
+    move_slot(chloe_slot, today + " + 1", 0)
     r = checkin(people["bruno"][2])
     t.is_(q("SELECT attendance FROM bookings WHERE id = %s" % bruno_id), "honoured",
           "a no-show who comes late the same day can still be checked in")

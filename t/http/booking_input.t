@@ -139,6 +139,36 @@ try:
          "and each field is marked")
     t.ok(re.match(r"^(Erreur|Error)", (re.search(r"<title>([^<]*)</title>", r.text) or [None, ""])[1] or "")
          is not None, "the page title starts with « Erreur » so screen readers hear it first")
+
+    # Issue 12: an unknown AGDREF number is said in the same round as the
+    # other errors, not only once they are fixed; each such check counts
+    # as a booking attempt of the address (booking_hold), like a right form.
+    unknown = None
+    for i in range(100):
+        cand = "8%09d" % ((int(time.time() * 1000) + i * 7919) % 10 ** 9)
+        if psql("SELECT count(*) FROM agdref_numbers WHERE number = %s" % sql_literal(cand)) == "0":
+            unknown = cand
+            break
+    hits = "SELECT coalesce(sum(hits), 0) FROM rate_limits WHERE action = 'booking_hold' AND key LIKE 'address:%'"
+    before = int(psql(hits) or 0)
+    vals = booking_values(bf, base)
+    vals.update(surname="", agdref=unknown)
+    r = bf.submit(vals)
+    refused(r, "no surname and an unknown AGDREF number", bf.fill(vals), field="surname")
+    inv, msgs, missing = field_error(r, "agdref")
+    t.ok(inv == "true" and re.search(r"not known|pas connu|inconnu", " ".join(msgs)),
+         "the unknown AGDREF number is reported in the same round (%s)" % " ".join(msgs)[:80])
+    t.ok(int(psql(hits) or 0) > before, "and the check counted as a booking attempt of the address")
+    vals.update(agdref=known_agdref)
+    r = bf.submit(vals)
+    inv, msgs, missing = field_error(r, "agdref")
+    t.ok(inv != "true", "a known number beside another error is not marked")
+    vals.update(agdref=unknown, token="x" * 40)
+    before = int(psql(hits) or 0)
+    r = bf.submit(vals)
+    inv, msgs, missing = field_error(r, "agdref")
+    t.ok(inv != "true" and int(psql(hits) or 0) == before,
+         "with a forged form token the number is not looked up (no oracle without a fresh form)")
     t.is_(count(base["email"]), 0, "no bad submission booked anything")
 
     # The re-rendered form works: fix the fields and send it again.

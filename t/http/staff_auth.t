@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from creneau_test import (TAP, form, get, letters, login_cookie, post_form, psql,  # noqa: E402
+from creneau_test import (TAP, by_id, form, get, letters, login_cookie, post_form, psql,  # noqa: E402
                           skip_all_unless_server, wellformed)
 
 skip_all_unless_server()
@@ -56,6 +56,8 @@ try:
     page = get("/agent/login")
     t.is_(page.status, 200, "the login page answers")
     t.is_(wellformed(page.body), None, "and is well-formed")
+    t.ok(by_id(page, "password-error") is None and by_id(page, "email-error") is None,
+         "a first load shows no error message under any field (issue 12)")
 
     r = login(email, "wrong password here")
     t.is_(r.status, 200, "a wrong password re-renders the form")

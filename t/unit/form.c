@@ -84,8 +84,50 @@ main(void)
 	ok(form_get(&f, F_GIVEN_NAMES, 1) == NULL, "a missing required field is NULL");
 	is_int((int)f.nerrors, 1, "and is one error");
 	is_str(f.errors[0].field, "given_names", "tied to its field");
-	ok(strstr(f.errors[0].msg, "Given names") != NULL,
-	    "whose message names the field (%s)", f.errors[0].msg);
+	is_str(f.errors[0].msg, "Enter your given names.",
+	    "whose message is the field's own sentence, not a label in a frame");
+	ok(form_get(&f, F_SURNAME, 1) != NULL, "surname still there");
+	post(&r, a, "email=");
+	form_init(&f, &r);
+	form_get(&f, F_SURNAME, 1);
+	is_str(f.errors[0].msg, "Enter your surname.", "the surname's own sentence");
+
+	/* Issue 12: " Dupont" was refused as malformed. */
+	post(&r, a, "surname=+Dupont&given_names=Jean+Pierre%C2%A0"
+	    "&email=%E2%80%AFnom%40example.fr%09&password=+secret+secret+");
+	form_init(&f, &r);
+	is_str(form_get(&f, F_SURNAME, 1), "Dupont",
+	    "a leading space is trimmed, not refused");
+	is_str(form_get(&f, F_GIVEN_NAMES, 1), "Jean Pierre",
+	    "a trailing no-break space is trimmed, the inner space kept");
+	is_str(form_get(&f, F_EMAIL, 1), "nom@example.fr",
+	    "narrow no-break space and tab around an address are trimmed");
+	is_str(form_get(&f, F_PASSWORD, 1), " secret secret ",
+	    "a password is taken as typed");
+	is_int((int)f.nerrors, 0, "and none of them is an error");
+	post(&r, a, "surname=+%C2%A0+&agdref=+0123456789+");
+	form_init(&f, &r);
+	ok(form_get(&f, F_SURNAME, 1) == NULL, "only white space is empty");
+	is_str(f.errors[0].msg, "Enter your surname.", "and reads as missing");
+	is_str(form_get(&f, F_AGDREF, 1), "0123456789", "an AGDREF number is trimmed");
+	post(&r, a, "agdref=0123+56789");
+	form_init(&f, &r);
+	ok(form_get(&f, F_AGDREF, 1) == NULL, "a space inside is still refused (10 characters)");
+	ok(strstr(f.errors[0].msg, "10 digits, with no spaces") != NULL,
+	    "saying what is wrong (%s)", f.errors[0].msg);
+
+	{
+		size_t	 i, bad = 0;
+
+		for (i = 0; i < FIELD_COUNT; i++)
+			if (fields[i].name != NULL && (fields[i].missing == NULL ||
+			    fields[i].malformed == NULL ||
+			    strchr(fields[i].missing, '%') != NULL)) {
+				ok(0, "field %s declares its messages", fields[i].name);
+				bad++;
+			}
+		is_int((int)bad, 0, "every field declares its own missing and malformed messages");
+	}
 
 	post(&r, a, "surname=Dupont%3Cscript%3E&email=not-an-address");
 	form_init(&f, &r);
@@ -94,6 +136,11 @@ main(void)
 	is_int((int)f.nerrors, 2, "one error each");
 	ok(strstr(f.errors[1].msg, "nom@example.fr") != NULL,
 	    "the message shows what a right value looks like (%s)", f.errors[1].msg);
+	ok(strstr(f.errors[1].msg, "needs an @ and a domain") != NULL,
+	    "and says what is wrong (%s)", f.errors[1].msg);
+	ok(strstr(f.errors[0].msg, "only letters") != NULL,
+	    "a malformed name says which characters a name may have (%s)",
+	    f.errors[0].msg);
 
 	memset(future, 'a', 120);
 	memcpy(future, "surname=", 8);

@@ -181,6 +181,46 @@ rate_limited(struct req *r, struct form *f, const char *person,
 	return 1;
 }
 
+/* What booking_agdref_check answers besides agdref_unknown (outcome.c). */
+static const struct outcome agdref_outcomes[] = {
+	{ "agdref_known", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	{ "not_needed", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+	/* Over the address's limit: the number is not looked up; the form
+	 * sent right meets the same limit with its own message. */
+	{ "rate_limited", OUT_DONE, NULL, NULL, 0, OUT_NO_ARG },
+};
+
+/* When the form has other errors, says in the same round whether its
+ * well-formed AGDREF number is known, rather than only once the rest is
+ * right (issue 12). Not when the form itself was refused (token, honeypot:
+ * each check costs a fresh form, as a booking does), and counted in SQL as
+ * a booking attempt of the address, so wrong forms are no faster an oracle
+ * of numbers than right ones. Returns -1 when the database failed. */
+static int
+agdref_early(struct req *r, const PGresult *s, struct form *f,
+    const struct booking_input *in)
+{
+	const struct outcome	*o;
+	PGresult		*res;
+	size_t			 i;
+
+	if (strcmp(db_get(s, 0, "requires_agdref"), "t") != 0 ||
+	    in->who.agdref == NULL || *in->who.agdref == '\0')
+		return 0;
+	for (i = 0; i < f->nerrors; i++)
+		if (f->errors[i].field == NULL ||
+		    strcmp(f->errors[i].field, "agdref") == 0)
+			return 0;
+	if ((res = db_exec(r, S_BOOKING_AGDREF_CHECK, DB_ARGS(
+	    { "slot_id", r->args[0] }, { "agdref", in->who.agdref },
+	    { "address", staff_client_key(r) }))) == NULL)
+		return -1;
+	o = outcome_of(r, S_BOOKING_AGDREF_CHECK, res, OUTCOMES(agdref_outcomes));
+	if (o->act != OUT_DONE)
+		(void)outcome_refuse(r, f, o);
+	return 0;
+}
+
 /* Holds the slot; returns 303 on success, re-renders on refusal. */
 static int
 submit(struct req *r, const PGresult *s, struct form *f,
@@ -255,7 +295,10 @@ page_book(struct req *r)
 	 * booking_hold, which answers with the booking it already made. */
 	memset(&in, 0, sizeof(in));
 	check_token(r, &f, &in);
-	if (read_fields(r, &f, s, &in) == -1 || f.nerrors > 0)
+	if (read_fields(r, &f, s, &in) == -1 || f.nerrors > 0) {
+		if (agdref_early(r, s, &f, &in) == -1)
+			return db_fail(r);
 		return render(r, s, &f);
+	}
 	return submit(r, s, &f, &in);
 }

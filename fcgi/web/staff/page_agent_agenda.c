@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
@@ -27,7 +28,7 @@ static const struct notice notices[] = {
 	{ "honoured", N_("The arrival is recorded."), 0 },
 	{ "no_show", N_("The no-show is recorded."), 0 },
 	{ "not_today", N_("An arrival can only be recorded on the day of the appointment."), 1 },
-	{ "too_early", N_("A no-show can only be recorded once the appointment time has passed."), 1 },
+	{ "too_early", N_("Not recorded: the person may still be on the way. A no-show can only be recorded once the grace period after the appointment time has passed; the button appears then."), 1 },
 	{ "already_honoured", N_("This arrival was already recorded."), 1 },
 	{ "already_marked", N_("The attendance of this appointment was already recorded."), 1 },
 	{ "cancelled", N_("This appointment is cancelled."), 1 },
@@ -148,7 +149,8 @@ page_agent_agenda(struct req *r)
 		return 0;
 	if ((res = db_exec(r, S_COUNTER_AGENDA, DB_ARGS({ "account", r->staff->id },
 	    { "site_id", s.id }, { "day", s.day },
-	    { "counter_id", counter }))) == NULL)
+	    { "counter_id", counter }, { "grace", arena_printf(r->arena, "%d",
+	    r->conf->no_show_grace_minutes) }))) == NULL)
 		return db_fail(r);
 	if ((t = tpl_page(r, "agent_agenda")) == NULL)
 		return -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "counter.h"
 #include "db.h"
 #include "routes.h"
@@ -47,7 +48,8 @@ page_agent_attendance(struct req *r)
 		return resp_error(r, 400, NULL);
 	if ((res = db_exec(r, S_COUNTER_MARK, DB_ARGS({ "account", r->staff->id },
 	    { "site_id", s.id }, { "reference", "" }, { "booking_id", booking },
-	    { "mark", mark }))) == NULL)
+	    { "mark", mark }, { "grace", arena_printf(r->arena, "%d",
+	    r->conf->no_show_grace_minutes) }))) == NULL)
 		return db_fail(r);
 	out = db_get(res, 0, "outcome");
 	if (strcmp(out, "forbidden") == 0)

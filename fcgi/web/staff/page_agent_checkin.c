@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "booking.h"
 #include "counter.h"
 #include "db.h"
@@ -104,7 +105,8 @@ page_agent_checkin(struct req *r)
 		return render(r, &f, &s, NULL);
 	if ((res = db_exec(r, S_COUNTER_MARK, DB_ARGS({ "account", r->staff->id },
 	    { "site_id", s.id }, { "reference", ref }, { "booking_id", "" },
-	    { "mark", "honoured" }))) == NULL)
+	    { "mark", "honoured" }, { "grace", arena_printf(r->arena, "%d",
+	    r->conf->no_show_grace_minutes) }))) == NULL)
 		return db_fail(r);
 	if (strcmp(db_get(res, 0, "outcome"), "forbidden") == 0)
 		return resp_error(r, 403, N_("Your account does not act for this site."));

@@ -33,7 +33,9 @@
 
 #define SESSION_HOURS	12
 
-static const char *const form_fields[] = { "email", NULL };
+/* The password is listed for its message only: form_render() never
+ * writes a password back into a page. */
+static const char *const form_fields[] = { "email", "password", NULL };
 
 /* Returns the scope of form tokens for a pre-session cookie value: 60
  * bits of its keyed digest. */

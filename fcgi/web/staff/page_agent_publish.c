@@ -30,7 +30,7 @@
 #include "template.h"
 
 static const char *const form_fields[] = { "from", "to", "publish_at",
-	"procedure", "share_mediator", "share_counter", "share_court", NULL };
+	"gen_procedure", "procedure", "share_mediator", "share_counter", "share_court", NULL };
 
 static const char *const messages[] = {
 	"generated", N_("The slots are generated."),
@@ -53,12 +53,16 @@ mode(struct tpl *t, struct tnode *row, const char *prefix, const char *m)
 	tpl_remove(tpl_get(t, row, strcmp(m, "draw") == 0 ? open : draw));
 }
 
-/* Fills the procedures table and the procedure choice. */
+/* Fills the procedures table and the procedure choices (shares; the
+ * generate form, where the one chosen is kept). */
 static void
-procedures(struct tpl *t, PGresult *res)
+procedures(struct req *r, struct tpl *t, PGresult *res)
 {
 	struct tnode	*proto = tpl_get(t, NULL, "procedure"), *row, *o;
 	struct tnode	*oproto = tpl_get(t, NULL, "procedure-option");
+	struct tnode	*gproto = tpl_get(t, NULL, "gen-procedure-option");
+	const char	*gen = r->method == M_POST ?
+			    params_get(&r->form, "gen_procedure") : NULL;
 	int		 i;
 
 	for (i = 0; i < PQntuples(res); i++) {
@@ -72,9 +76,15 @@ procedures(struct tpl *t, PGresult *res)
 		o = tpl_clone(oproto);
 		tpl_attr(o, "value", db_get(res, i, "id"));
 		tpl_text(o, db_get(res, i, "name"));
+		o = tpl_clone(gproto);
+		tpl_attr(o, "value", db_get(res, i, "id"));
+		tpl_text(o, db_get(res, i, "name"));
+		if (gen != NULL && strcmp(gen, db_get(res, i, "id")) == 0)
+			tpl_attr(o, "selected", "selected");
 	}
 	tpl_remove(proto);
 	tpl_remove(oproto);
+	tpl_remove(gproto);
 	tpl_remove(tpl_get(t, NULL, PQntuples(res) > 0 ? "no-procedures" : "procedures"));
 }
 
@@ -181,6 +191,38 @@ switches(struct req *r, struct tpl *t, const struct cal_site *s, PGresult *res)
 		tpl_remove(tpl_get(t, NULL, "switches"));
 }
 
+/* Returns 1 when v is a count written in digits (at most 9), else 0. */
+static int
+count_ok(const char *v)
+{
+	size_t	 n = v != NULL ? strlen(v) : 0;
+
+	return n > 0 && n <= 9 && strspn(v, "0123456789") == n;
+}
+
+/* The message after a generation (?m=generated&slots=N&places=M): how
+ * many slots and places it created; NULL for another page state. */
+static const char *
+generated(struct req *r)
+{
+	const char	*m = params_get(&r->query, "m");
+	const char	*sl = params_get(&r->query, "slots");
+	const char	*pl = params_get(&r->query, "places");
+	long		 ns, np;
+
+	if (m == NULL || strcmp(m, "generated") != 0 || !count_ok(sl) ||
+	    !count_ok(pl))
+		return NULL;
+	ns = atol(sl);
+	np = atol(pl);
+	if (ns == 0)
+		return _("No slot was created: they exist already, or no opening rule of the procedure covers these days.");
+	/* TRANSLATORS: "12 slots, 36 places created." */
+	return arena_printf(r->arena, _("%s, %s created."),
+	    arena_printf(r->arena, ngettext("%ld slot", "%ld slots", ns), ns),
+	    arena_printf(r->arena, ngettext("%ld place", "%ld places", np), np));
+}
+
 /* Renders the page with f's errors (values kept). */
 static int
 render(struct req *r, const struct cal_site *s, struct form *f)
@@ -201,11 +243,13 @@ render(struct req *r, const struct cal_site *s, struct form *f)
 		tpl_title(t, arena_printf(r->arena, "%s%s", _("Error: "),
 		    _("Slots and publication")));
 	cal_fill(r, t, s, R_AGENT_PUBLISH);
-	if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
+	if (f->nerrors == 0 && (msg = generated(r)) != NULL)
+		tpl_text(tpl_get(t, NULL, "done"), msg);
+	else if (f->nerrors == 0 && (msg = cal_message(r, messages)) != NULL)
 		tpl_text(tpl_get(t, NULL, "done"), msg);
 	else
 		tpl_remove(tpl_get(t, NULL, "done"));
-	procedures(t, procs);
+	procedures(r, t, procs);
 	switches(r, t, s, sw);
 	batches(r, t, s, list);
 	if (r->method != M_POST) {
@@ -222,6 +266,9 @@ render(struct req *r, const struct cal_site *s, struct form *f)
  * back to. */
 static const struct outcome generate_outcomes[] = {
 	{ "generated", OUT_DONE, "generated", NULL, 0, OUT_NO_ARG },
+	{ "no_procedure", OUT_FIELD, "gen_procedure",
+	    N_("Choose one of the procedures offered at this site."), 0,
+	    OUT_NO_ARG },
 	{ "range", OUT_FIELD, "to",
 	    N_("The last day must be on or after the first day, and at most 400 days later."),
 	    0, OUT_NO_ARG },
@@ -260,10 +307,11 @@ static const struct outcome switch_outcomes[] = {
 static int
 generate(struct req *r, const struct cal_site *s, struct form *f)
 {
-	const char	*from, *to, *at;
+	const char	*from, *to, *at, *proc;
 	int		 n;
 	PGresult	*res;
 
+	proc = form_get(f, F_CAL_GEN_PROCEDURE, 0);
 	from = form_get(f, F_CAL_FROM, 1);
 	to = form_get(f, F_CAL_TO, 1);
 	at = form_get(f, F_CAL_PUBLISH_AT, 0);
@@ -272,12 +320,19 @@ generate(struct req *r, const struct cal_site *s, struct form *f)
 	if ((res = db_exec(r, S_CAL_GENERATE, DB_ARGS({ "account", r->staff->id },
 	    { "site_id", s->id }, { "from_day", from }, { "to_day", to },
 	    { "publication", at != NULL ? at : "" },
-	    { "time_zone", s->tz }))) == NULL) {
+	    { "time_zone", s->tz },
+	    { "procedure_id", proc != NULL ? proc : "" }))) == NULL) {
 		if (strcmp(r->sqlstate, "22008") != 0)
 			return db_fail(r);
 		form_error(f, "from", _("One of these dates does not exist."));
 		return render(r, s, f);
 	}
+	/* Done: back to the page with the counts (N slots, M places). */
+	if (PQntuples(res) > 0 && strcmp(db_get(res, 0, "outcome"), "generated") == 0)
+		return resp_redirect(r, arena_printf(r->arena,
+		    "%s?m=generated&slots=%s&places=%s",
+		    route_url(r, R_AGENT_PUBLISH, s->slug, NULL),
+		    db_get(res, 0, "created"), db_get(res, 0, "places")));
 	n = cal_outcome(r, f, s, R_AGENT_PUBLISH, S_CAL_GENERATE, res,
 	    OUTCOMES(generate_outcomes));
 	return n == 1 ? render(r, s, f) : n;
