@@ -30,16 +30,19 @@ static size_t			 count;
 static int			(*on_connect)(PGconn *, const struct conf *);
 
 /* A connection and the statements prepared on it: the primary (database,
- * every statement) and the streaming standby (database_standby, only the
- * statements marked DB_STANDBY; issue 15). */
+ * every statement but DB_REPORT ones), the streaming standby
+ * (database_standby, only the statements marked DB_STANDBY; issue 15)
+ * and creneau-report's reading connection (database_report, else
+ * database; only the statements marked DB_REPORT; issue 14). */
 struct link {
-	const char	*what;		/* "primary" or "standby", for the log */
+	const char	*what;		/* "primary", "standby", "report" */
 	PGconn		*conn;
 	unsigned char	*prepared;	/* per statement, prepared on first use */
 };
 
 static struct link	primary = { "primary", NULL, NULL };
 static struct link	standby = { "standby", NULL, NULL };
+static struct link	reader = { "report", NULL, NULL };
 
 /* What the process knows of the standby: whether the last check found it
  * fresh, when that check ran, and no reconnection before retry_ms. */
@@ -202,7 +205,8 @@ db_setup(const struct conf *c, const char *app, const struct statement *t,
 	on_connect = connect_hook;
 	if ((compiled = calloc(n, sizeof(*compiled))) == NULL ||
 	    (primary.prepared = calloc(n, 1)) == NULL ||
-	    (standby.prepared = calloc(n, 1)) == NULL)
+	    (standby.prepared = calloc(n, 1)) == NULL ||
+	    (reader.prepared = calloc(n, 1)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		sz = strlen(t[i].sql) + 4 * DB_MAX_PARAMS + 1;
@@ -236,6 +240,7 @@ db_close(void)
 {
 	link_close(&primary);
 	link_close(&standby);
+	link_close(&reader);
 }
 
 /* The primary connection (NULL when none), for LISTEN and COPY. */
@@ -313,7 +318,8 @@ connect_within(const char *const *keys, const char *const *values, int ms)
 }
 
 /* Makes sure l has a usable connection to conninfo; returns 0, or -1
- * when the server cannot be reached (logged for the primary; the
+ * when the server cannot be reached (logged for the primary and the
+ * report link; the
  * standby's state changes are logged by standby_usable). The standby's
  * connection gets STANDBY_CONNECT_MS to connect and STANDBY_STATEMENT_MS
  * per statement (statement_timeout), after which the primary answers. */
@@ -344,8 +350,9 @@ link_connect(struct link *l, const char *conninfo)
 	    db_session_settings(l->conn, conf) == -1 ||
 	    (l == &primary && on_connect != NULL &&
 	    on_connect(l->conn, conf) == -1)) {
-		if (l == &primary)
-			log_msg("database unavailable: %s", l->conn != NULL ?
+		if (l != &standby)
+			log_msg("%sdatabase unavailable: %s",
+			    l == &reader ? "report " : "", l->conn != NULL ?
 			    PQerrorMessage(l->conn) : "out of memory");
 		link_close(l);
 		return -1;
@@ -624,11 +631,14 @@ standby_run(size_t id, const char *const *values)
  * read-only statement is retried once on a new connection after the old
  * one was lost. A DB_STANDBY statement goes to the standby while it is
  * fresh enough (standby_usable), else, or when it fails there, to the
- * primary. */
+ * primary. A DB_REPORT statement goes to the report link (database_report,
+ * else database), never elsewhere. */
 PGresult *
 db_run(size_t id, const struct db_arg *args, struct db_error *err)
 {
 	const char	*values[DB_MAX_PARAMS];
+	struct link	*l = &primary;
+	const char	*conninfo;
 	PGresult	*res;
 	ExecStatusType	 st;
 	int		 attempt;
@@ -641,20 +651,26 @@ db_run(size_t id, const struct db_arg *args, struct db_error *err)
 	if (table[id].readonly == DB_STANDBY && standby_usable() &&
 	    (res = standby_run(id, values)) != NULL)
 		return res;
+	conninfo = conf->database;
+	if (table[id].readonly == DB_REPORT) {
+		l = &reader;
+		if (conf->database_report != NULL && *conf->database_report != '\0')
+			conninfo = conf->database_report;
+	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_connect() == -1) {
+		if (link_connect(l, conninfo) == -1) {
 			err->unavailable = 1;
 			return NULL;
 		}
-		if (prepare(&primary, id, err) == -1) {
-			if (PQstatus(primary.conn) != CONNECTION_OK ||
+		if (prepare(l, id, err) == -1) {
+			if (PQstatus(l->conn) != CONNECTION_OK ||
 			    *err->sqlstate == '\0') {	/* see below */
-				link_close(&primary);
+				link_close(l);
 				continue;
 			}
 			return NULL;
 		}
-		res = PQexecPrepared(primary.conn, table[id].name, compiled[id].nparams,
+		res = PQexecPrepared(l->conn, table[id].name, compiled[id].nparams,
 		    values, NULL, NULL, 0);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
@@ -663,17 +679,20 @@ db_run(size_t id, const struct db_arg *args, struct db_error *err)
 		 * answered. After pg_ctl -m immediate the status may still say
 		 * CONNECTION_OK while the socket is dead (t/faults/pg_restart.t
 		 * saw 500s there): the connection is lost all the same. */
-		if (PQstatus(primary.conn) != CONNECTION_OK ||
+		if (PQstatus(l->conn) != CONNECTION_OK ||
 		    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL) {
 			log_msg("%s: connection lost: %s", table[id].name,
-			    PQerrorMessage(primary.conn));
+			    PQerrorMessage(l->conn));
 			PQclear(res);
-			link_close(&primary);
-			if (table[id].readonly == DB_WRITE)
+			link_close(l);
+			/* A DB_REPORT read is part of the report's one
+			 * transaction (its snapshot): not retried either. */
+			if (table[id].readonly == DB_WRITE ||
+			    table[id].readonly == DB_REPORT)
 				break;
 			continue;
 		}
-		error_from(err, primary.conn, res, "");
+		error_from(err, l->conn, res, "");
 		PQclear(res);
 		/* The server, not the statement, failed: out of disk or memory
 		 * or connections (class 53), shutting down or starting

@@ -22,15 +22,19 @@ struct conf;
  * a read that may also be answered by the streaming standby
  * (database_standby; only the public pages anyone sees the same: home,
  * site, calendar, a day's times), bounded by standby_max_lag_seconds
- * (issue 15). */
+ * (issue 15). DB_REPORT: a read of creneau-report, sent to its own
+ * connection (database_report: a standby in production; database when
+ * empty), with no freshness check and no fallback: its other statements,
+ * the writes, go to the primary (issue 14). */
 #define DB_WRITE	0
 #define DB_READONLY	1
 #define DB_STANDBY	2
+#define DB_REPORT	3
 
 /* One statement of a program's table. */
 struct statement {
 	const char	*name;
-	int		 readonly;	/* DB_WRITE, DB_READONLY or DB_STANDBY */
+	int		 readonly;	/* DB_WRITE, DB_READONLY, DB_STANDBY, DB_REPORT */
 	const char	*sql;		/* parameters written :name */
 	const char	*cols;		/* result columns, space-separated; NULL: none */
 };

@@ -8,8 +8,9 @@
  *   figures.csv       one row per figure, day, site and procedure
  *   appointments.csv  one row per appointment, keyed pseudonyms only
  *   report.xhtml      the same figures with SVG charts drawn here
- * Every figure comes from reporting.report_figures() (schema/024), the
- * function the back-office and the public page read too. The output
+ * Every figure comes from reporting.report_figures()
+ * (schema/code/reporting.sql), the function the back-office and the
+ * public page read too. The output
  * depends only on the data: the same on a standby as on the primary.
  *
  * snapshot, purge, publish: write through database (the primary):
@@ -36,6 +37,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "court.h"
+#include "db.h"
 #include "fields.h"
 #include "i18n.h"
 #include "log.h"
@@ -67,36 +69,88 @@ progress_end(const char *dir)
 
 /* --- database -------------------------------------------------------------- */
 
-static PGconn *
-connect_db(const char *conninfo, const char *what)
-{
-	static const char *const keys[] = { "dbname", "application_name",
-	    "connect_timeout", NULL };
-	const char	*values[] = { conninfo, "creneau-report", "10", NULL };
-	PGconn		*db;
+/* The statements of creneau-report (see db.h for the form of the table).
+ * DB_REPORT: read through database_report (a standby in production;
+ * database when empty), in one REPEATABLE READ transaction per report;
+ * DB_WRITE: on the primary. */
+enum q {
+	Q_BEGIN, Q_COMMIT, Q_SITE, Q_SITES, Q_DAYS, Q_DEFS, Q_FIGURES,
+	Q_APPOINTMENTS, Q_WAITS,
+	Q_SNAPSHOT, Q_PURGE, Q_PUBLISH, Q_RECORD, Q_COUNT
+};
 
-	db = PQconnectdbParams(keys, values, 1);
-	if (db == NULL || PQstatus(db) != CONNECTION_OK) {
-		log_msg("report: %s database unavailable: %s", what,
-		    db != NULL ? PQerrorMessage(db) : "out of memory");
-		PQfinish(db);
-		return NULL;
-	}
-	return db;
-}
+static const struct statement queries[Q_COUNT] = {
+	/* One snapshot of the database for every file of a report. */
+	[Q_BEGIN] = { "report_begin", DB_REPORT,
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL },
+	[Q_COMMIT] = { "report_commit", DB_REPORT, "COMMIT", NULL },
+	[Q_SITE] = { "report_site", DB_REPORT,
+	    "SELECT id::text AS id, name FROM sites WHERE slug = :slug",
+	    "id name" },
+	[Q_SITES] = { "report_sites", DB_REPORT,
+	    "SELECT slug FROM sites ORDER BY slug", "slug" },
+	/* The days of the range, in order. */
+	[Q_DAYS] = { "report_days", DB_REPORT,
+	    "SELECT d::date::text AS day"
+	    "  FROM generate_series(:from::date, :to::date, interval '1 day') d",
+	    "day" },
+	[Q_DEFS] = { "report_defs", DB_REPORT,
+	    "SELECT figure, grp, unit, additive::text AS additive, definition"
+	    "  FROM reporting.figure_defs ORDER BY ord",
+	    "figure grp unit additive definition" },
+	/* The columns of figures.csv, in its order. */
+	[Q_FIGURES] = { "report_figures", DB_REPORT,
+	    "SELECT f.day::text AS day, coalesce(st.slug, '') AS site,"
+	    "       coalesce(st.name, '') AS organisation,"
+	    "       coalesce(p.code, '') AS procedure, f.figure,"
+	    "       f.value::text AS value"
+	    "  FROM reporting.report_figures(:from::date, :to::date, :site_id::bigint) f"
+	    "  JOIN reporting.figure_defs d ON d.figure = f.figure"
+	    "  LEFT JOIN sites st ON st.id = f.site_id"
+	    "  LEFT JOIN procedures p ON p.id = f.procedure_id"
+	    " ORDER BY f.day, st.slug NULLS FIRST, p.code NULLS FIRST, d.ord",
+	    "day site organisation procedure figure value" },
+	[Q_APPOINTMENTS] = { "report_appointments", DB_REPORT,
+	    "SELECT booking_id::text AS booking_id,"
+	    "       encode(identity_key, 'hex') AS identity_key,"
+	    "       day::text AS day, site_slug, procedure_code, channel, outcome,"
+	    "       wait_days::text AS wait_days"
+	    "  FROM reporting.appointments(:from::date, :to::date, :site_id::bigint)",
+	    "booking_id identity_key day site_slug procedure_code channel"
+	    " outcome wait_days" },
+	[Q_WAITS] = { "report_waits", DB_REPORT,
+	    "SELECT day::text AS day, median::text AS median, p90::text AS p90"
+	    "  FROM reporting.wait_by_day(:from::date, :to::date, :site_id::bigint)",
+	    "day median p90" },
+	[Q_SNAPSHOT] = { "report_snapshot", DB_WRITE,
+	    "SELECT reporting.snapshot()::text AS n", "n" },
+	/* Retention periods in days (creneau.conf retention_*). */
+	[Q_PURGE] = { "report_purge", DB_WRITE,
+	    "SELECT what, n::text AS n"
+	    "  FROM reporting.purge(:booking_days::int, :hold_days::int,"
+	    "                       :entry_days::int, :alert_days::int,"
+	    "                       :message_days::int, :audit_days::int)",
+	    "what n" },
+	[Q_PUBLISH] = { "report_publish", DB_WRITE,
+	    "SELECT reporting.publish(:weeks::int)::text AS n", "n" },
+	/* The report is the latest of its site (or of all sites). */
+	[Q_RECORD] = { "report_record", DB_WRITE,
+	    "INSERT INTO reporting.runs (site_id, date_from, date_to, directory)"
+	    " VALUES (:site_id::bigint, :from::date, :to::date, :directory)",
+	    NULL },
+};
 
+/* Runs statement id; returns the result (to PQclear) or NULL, logged. */
 static PGresult *
-query(PGconn *db, const char *sql, int n, const char *const *params)
+query(enum q id, const struct db_arg *args)
 {
+	struct db_error	 err;
 	PGresult	*res;
 
-	res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
-	    PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_msg("report: %s", PQerrorMessage(db));
-		PQclear(res);
-		return NULL;
-	}
+	if ((res = db_run(id, args, &err)) == NULL)
+		log_msg("report: %s: %s%s %s", queries[id].name,
+		    err.unavailable ? "database unavailable " : "",
+		    *err.sqlstate != '\0' ? err.sqlstate : "-", err.message);
 	return res;
 }
 
@@ -278,43 +332,42 @@ day_find(struct report *r, const char *date)
 
 /* The days of the range, in order. */
 static int
-load_days(PGconn *db, struct report *r)
+load_days(struct report *r)
 {
-	const char	*p[2] = { r->from, r->to };
 	PGresult	*res;
 	int		 i;
 
-	res = query(db, "SELECT d::date::text FROM generate_series($1::date, $2::date,"
-	    " interval '1 day') d", 2, p);
+	res = query(Q_DAYS, DB_ARGS({ "from", r->from }, { "to", r->to }));
 	if (res == NULL)
 		return -1;
 	r->ndays = PQntuples(res);
 	r->days = arena_calloc(arena, (size_t)r->ndays + 1, sizeof(*r->days));
 	for (i = 0; i < r->ndays; i++)
 		snprintf(r->days[i].date, sizeof(r->days[i].date), "%s",
-		    PQgetvalue(res, i, 0));
+		    db_get(res, i, "day"));
 	PQclear(res);
 	return 0;
 }
 
 static int
-load_defs(PGconn *db, struct report *r)
+load_defs(struct report *r)
 {
 	PGresult	*res;
 	int		 i;
 
-	res = query(db, "SELECT figure, grp, unit, additive::text, definition"
-	    " FROM reporting.figure_defs ORDER BY ord", 0, NULL);
+	res = query(Q_DEFS, NULL);
 	if (res == NULL)
 		return -1;
 	r->ndefs = PQntuples(res);
 	r->defs = arena_calloc(arena, (size_t)r->ndefs + 1, sizeof(*r->defs));
 	for (i = 0; i < r->ndefs; i++) {
-		r->defs[i].figure = arena_strdup(arena, PQgetvalue(res, i, 0));
-		r->defs[i].grp = arena_strdup(arena, PQgetvalue(res, i, 1));
-		r->defs[i].unit = arena_strdup(arena, PQgetvalue(res, i, 2));
-		r->defs[i].additive = strcmp(PQgetvalue(res, i, 3), "true") == 0;
-		r->defs[i].definition = arena_strdup(arena, PQgetvalue(res, i, 4));
+		r->defs[i].figure = arena_strdup(arena, db_get(res, i, "figure"));
+		r->defs[i].grp = arena_strdup(arena, db_get(res, i, "grp"));
+		r->defs[i].unit = arena_strdup(arena, db_get(res, i, "unit"));
+		r->defs[i].additive = strcmp(db_get(res, i, "additive"),
+		    "true") == 0;
+		r->defs[i].definition = arena_strdup(arena,
+		    db_get(res, i, "definition"));
 	}
 	PQclear(res);
 	return 0;
@@ -322,38 +375,32 @@ load_defs(PGconn *db, struct report *r)
 
 /* figures.csv, and the totals and daily sums the XHTML shows. */
 static int
-write_figures(PGconn *db, struct report *r)
+write_figures(struct report *r)
 {
-	const char	*p[3] = { r->from, r->to, r->site_id };
+	static const char *const cols[] = { "day", "site", "organisation",
+	    "procedure", "figure", "value" };
 	PGresult	*res;
 	FILE		*f;
 	char		*tmp;
 	int		 i, k;
 
-	res = query(db,
-	    "SELECT f.day::text, coalesce(st.slug, ''), coalesce(st.name, ''),"
-	    "       coalesce(p.code, ''), f.figure, f.value::text"
-	    "  FROM reporting.report_figures($1::date, $2::date, $3::bigint) f"
-	    "  JOIN reporting.figure_defs d ON d.figure = f.figure"
-	    "  LEFT JOIN sites st ON st.id = f.site_id"
-	    "  LEFT JOIN procedures p ON p.id = f.procedure_id"
-	    " ORDER BY f.day, st.slug NULLS FIRST, p.code NULLS FIRST, d.ord",
-	    3, p);
+	res = query(Q_FIGURES, DB_ARGS({ "from", r->from }, { "to", r->to },
+	    { "site_id", r->site_id }));
 	if (res == NULL || (f = start(r->dir, "figures.csv", &tmp)) == NULL) {
 		PQclear(res);
 		return -1;
 	}
 	fputs("day,site,organisation,procedure,figure,value\r\n", f);
 	for (i = 0; i < PQntuples(res); i++) {
-		const char	*day = PQgetvalue(res, i, 0);
-		const char	*fig = PQgetvalue(res, i, 4);
-		const char	*val = PQgetvalue(res, i, 5);
+		const char	*day = db_get(res, i, "day");
+		const char	*fig = db_get(res, i, "figure");
+		const char	*val = db_get(res, i, "value");
 		struct def	*d = def_find(r, fig);
 		struct day	*dy = day_find(r, day);
 		long long	 n = strtoll(val, NULL, 10);
 
 		for (k = 0; k < 6; k++)
-			csv(f, PQgetvalue(res, i, k), k == 5);
+			csv(f, db_get(res, i, cols[k]), k == 5);
 		if (d != NULL && d->additive)
 			d->total += n;
 		if (dy == NULL)
@@ -381,18 +428,17 @@ write_figures(PGconn *db, struct report *r)
 /* appointments.csv: keyed pseudonyms (HMAC with the site secret, a
  * purpose of their own) instead of the booking and the person. */
 static int
-write_appointments(PGconn *db, struct report *r)
+write_appointments(struct report *r)
 {
-	const char	*p[3] = { r->from, r->to, r->site_id };
+	static const char *const cols[] = { "day", "site_slug",
+	    "procedure_code", "channel", "outcome", "wait_days" };
 	PGresult	*res;
 	FILE		*f;
 	char		*tmp;
 	int		 i, k;
 
-	res = query(db, "SELECT booking_id::text, encode(identity_key, 'hex'),"
-	    " day::text, site_slug, procedure_code, channel, outcome,"
-	    " wait_days::text"
-	    " FROM reporting.appointments($1::date, $2::date, $3::bigint)", 3, p);
+	res = query(Q_APPOINTMENTS, DB_ARGS({ "from", r->from }, { "to", r->to },
+	    { "site_id", r->site_id }));
 	if (res == NULL || (f = start(r->dir, "appointments.csv", &tmp)) == NULL) {
 		PQclear(res);
 		return -1;
@@ -400,35 +446,34 @@ write_appointments(PGconn *db, struct report *r)
 	fputs("appointment,person,day,site,procedure,channel,outcome,wait_days\r\n", f);
 	for (i = 0; i < PQntuples(res); i++) {
 		csv(f, secret_digest(arena, "creneau report appointment v1",
-		    PQgetvalue(res, i, 0)), 0);
+		    db_get(res, i, "booking_id")), 0);
 		csv(f, secret_digest(arena, "creneau report person v1",
-		    PQgetvalue(res, i, 1)), 0);
-		for (k = 2; k < 8; k++)
-			csv(f, PQgetvalue(res, i, k), k == 7);
+		    db_get(res, i, "identity_key")), 0);
+		for (k = 0; k < 6; k++)
+			csv(f, db_get(res, i, cols[k]), k == 5);
 	}
 	PQclear(res);
 	return finish(f, r->dir, "appointments.csv", tmp);
 }
 
 static int
-load_waits(PGconn *db, struct report *r)
+load_waits(struct report *r)
 {
-	const char	*p[3] = { r->from, r->to, r->site_id };
 	PGresult	*res;
 	int		 i;
 
-	res = query(db, "SELECT day::text, median::text, p90::text"
-	    " FROM reporting.wait_by_day($1::date, $2::date, $3::bigint)", 3, p);
+	res = query(Q_WAITS, DB_ARGS({ "from", r->from }, { "to", r->to },
+	    { "site_id", r->site_id }));
 	if (res == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++) {
-		struct day	*d = day_find(r, PQgetvalue(res, i, 0));
+		struct day	*d = day_find(r, db_get(res, i, "day"));
 
 		if (d == NULL)
 			continue;
 		d->has_wait = 1;
-		d->wait_med = strtod(PQgetvalue(res, i, 1), NULL);
-		d->wait_p90 = strtod(PQgetvalue(res, i, 2), NULL);
+		d->wait_med = strtod(db_get(res, i, "median"), NULL);
+		d->wait_p90 = strtod(db_get(res, i, "p90"), NULL);
 	}
 	PQclear(res);
 	return 0;
@@ -728,30 +773,26 @@ write_xhtml(struct report *r)
 /* --- commands ------------------------------------------------------------------ */
 
 static int
-report(PGconn *db, struct report *r)
+report(struct report *r)
 {
 	PGresult	*res;
 
 	/* One snapshot of the database for every file. */
-	res = query(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
-	if (res == NULL)
+	if ((res = query(Q_BEGIN, NULL)) == NULL)
 		return -1;
 	PQclear(res);
 	r->site_name = _("all sites");
 	r->site_id = NULL;
 	if (r->site != NULL) {
-		const char	*p[1] = { r->site };
-
-		if ((res = query(db, "SELECT id::text, name FROM sites WHERE slug = $1",
-		    1, p)) == NULL)
+		if ((res = query(Q_SITE, DB_ARGS({ "slug", r->site }))) == NULL)
 			return -1;
 		if (PQntuples(res) != 1) {
 			PQclear(res);
 			log_msg("report: no site %s", r->site);
 			return -1;
 		}
-		r->site_id = arena_strdup(arena, PQgetvalue(res, 0, 0));
-		r->site_name = arena_strdup(arena, PQgetvalue(res, 0, 1));
+		r->site_id = arena_strdup(arena, db_get(res, 0, "id"));
+		r->site_name = arena_strdup(arena, db_get(res, 0, "name"));
 		PQclear(res);
 	}
 	if (mkdirs(r->dir) == -1) {
@@ -759,49 +800,48 @@ report(PGconn *db, struct report *r)
 		return -1;
 	}
 	progress(_("figures"));
-	if (load_days(db, r) == -1 || load_defs(db, r) == -1 ||
-	    write_figures(db, r) == -1)
+	if (load_days(r) == -1 || load_defs(r) == -1 ||
+	    write_figures(r) == -1)
 		return -1;
 	progress(_("appointments"));
-	if (write_appointments(db, r) == -1)
+	if (write_appointments(r) == -1)
 		return -1;
 	progress(_("charts"));
-	if (load_waits(db, r) == -1 || write_xhtml(r) == -1)
+	if (load_waits(r) == -1 || write_xhtml(r) == -1)
 		return -1;
-	if ((res = query(db, "COMMIT", 0, NULL)) != NULL)
+	if ((res = query(Q_COMMIT, NULL)) != NULL)
 		PQclear(res);
 	return 0;
 }
 
+/* Runs write statement id and prints each row of its result: "what: n",
+ * or "what: n label" where the result has a "what" column (named). */
 static int
-exec_print(PGconn *db, const char *what, const char *sql, int n,
-    const char *const *p)
+exec_print(enum q id, const char *what, int named, const struct db_arg *args)
 {
 	PGresult	*res;
 	int		 i;
 
 	progress(what);
-	if ((res = query(db, sql, n, p)) == NULL)
+	if ((res = query(id, args)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++) {
 		if (tty)
 			fputs("\r\033[K", stdout);
-		if (PQnfields(res) == 2)
-			printf("%s: %s %s\n", what, PQgetvalue(res, i, 1),
-			    PQgetvalue(res, i, 0));
+		if (named)
+			printf("%s: %s %s\n", what, db_get(res, i, "n"),
+			    db_get(res, i, "what"));
 		else
-			printf("%s: %s\n", what, PQgetvalue(res, i, 0));
+			printf("%s: %s\n", what, db_get(res, i, "n"));
 	}
 	PQclear(res);
 	return 0;
 }
 
 static int
-purge(PGconn *db)
+purge(void)
 {
-	char		 v[6][16];
-	const char	*p[6];
-	int		 i;
+	char	v[6][16];
 
 	snprintf(v[0], 16, "%d", conf.retention_booking_days);
 	snprintf(v[1], 16, "%d", conf.retention_hold_days);
@@ -809,22 +849,21 @@ purge(PGconn *db)
 	snprintf(v[3], 16, "%d", conf.retention_alert_days);
 	snprintf(v[4], 16, "%d", conf.retention_message_days);
 	snprintf(v[5], 16, "%d", conf.retention_audit_days);
-	for (i = 0; i < 6; i++)
-		p[i] = v[i];
-	return exec_print(db, "purge", "SELECT what, n::text FROM reporting.purge("
-	    "$1::int, $2::int, $3::int, $4::int, $5::int, $6::int)", 6, p);
+	return exec_print(Q_PURGE, "purge", 1, DB_ARGS({ "booking_days", v[0] },
+	    { "hold_days", v[1] }, { "entry_days", v[2] },
+	    { "alert_days", v[3] }, { "message_days", v[4] },
+	    { "audit_days", v[5] }));
 }
 
 /* The report r is the latest of its site (or of all sites). */
 static int
-record(PGconn *wdb, struct report *r)
+record(struct report *r)
 {
-	const char	*p[4] = { r->site_id, r->from, r->to, r->dir };
 	PGresult	*res;
 
 	progress(_("recorded"));
-	res = query(wdb, "INSERT INTO reporting.runs (site_id, date_from, date_to,"
-	    " directory) VALUES ($1::bigint, $2::date, $3::date, $4)", 4, p);
+	res = query(Q_RECORD, DB_ARGS({ "site_id", r->site_id },
+	    { "from", r->from }, { "to", r->to }, { "directory", r->dir }));
 	if (res == NULL)
 		return -1;
 	PQclear(res);
@@ -853,7 +892,6 @@ main(int argc, char *argv[])
 {
 	const char	*path = CRENEAU_CONF, *cmd = "report", *out = NULL;
 	struct report	 r;
-	PGconn		*rdb = NULL, *wdb = NULL;
 	char		 from[11], to[11], weeks[16];
 	time_t		 now = time(NULL);
 	struct tm	 tm;
@@ -913,28 +951,21 @@ main(int argc, char *argv[])
 	    r.from, r.to);
 	steps = (nightly ? 3 : needs_w) + (needs_r ? 3 : 0) + nightly;
 
-	if (needs_w && (wdb = connect_db(conf.database, "primary")) == NULL)
+	if (db_setup(&conf, "creneau-report", queries, Q_COUNT, NULL) == -1)
 		return 1;
 	if (nightly || strcmp(cmd, "snapshot") == 0)
-		rc |= exec_print(wdb, "snapshot", "SELECT reporting.snapshot()::text", 0, NULL);
+		rc |= exec_print(Q_SNAPSHOT, "snapshot", 0, NULL);
 	if (rc == 0 && (nightly || strcmp(cmd, "purge") == 0))
-		rc |= purge(wdb);
+		rc |= purge();
 	if (rc == 0 && (nightly || strcmp(cmd, "publish") == 0)) {
-		const char	*p[1] = { weeks };
-
 		snprintf(weeks, sizeof(weeks), "%d", conf.stats_weeks);
-		rc |= exec_print(wdb, "publish", "SELECT reporting.publish($1::int)::text", 1, p);
-	}
-	if (rc == 0 && needs_r) {
-		rdb = connect_db(*conf.database_report != '\0' ?
-		    conf.database_report : conf.database, "report");
-		if (rdb == NULL)
-			rc = -1;
+		rc |= exec_print(Q_PUBLISH, "publish", 0,
+		    DB_ARGS({ "weeks", weeks }));
 	}
 	if (rc == 0 && nightly && r.site == NULL) {
 		/* The report of all sites, then one per site (the back-office
 		 * shows supervisors their sites' only). */
-		PGresult	*sites = query(rdb, "SELECT slug FROM sites ORDER BY slug", 0, NULL);
+		PGresult	*sites = query(Q_SITES, NULL);
 		const char	*base = out != NULL ? out : conf.report_dir;
 		int		 i, n;
 
@@ -945,24 +976,24 @@ main(int argc, char *argv[])
 		for (i = -1; rc == 0 && i < n; i++) {
 			struct report	 one = r;
 
-			one.site = i < 0 ? NULL : arena_strdup(arena, PQgetvalue(sites, i, 0));
+			one.site = i < 0 ? NULL :
+			    arena_strdup(arena, db_get(sites, i, "slug"));
 			one.dir = arena_printf(arena, "%s/%s/%s_%s", base,
 			    one.site != NULL ? one.site : "all", r.from, r.to);
-			rc = report(rdb, &one) == -1 || record(wdb, &one) == -1 ? -1 : 0;
+			rc = report(&one) == -1 || record(&one) == -1 ? -1 : 0;
 			r.dir = one.dir;
 		}
 		PQclear(sites);
 	} else if (rc == 0 && needs_r) {
-		rc = report(rdb, &r) == -1 ? -1 : 0;
+		rc = report(&r) == -1 ? -1 : 0;
 		if (rc == 0 && nightly)
-			rc = record(wdb, &r);
+			rc = record(&r);
 	}
 	if (rc == 0 && needs_r)
 		progress_end(r.dir);
 	else if (tty)
 		fputs(rc == 0 ? "\r\033[K" : "\n", stdout);
-	PQfinish(rdb);
-	PQfinish(wdb);
+	db_close();
 	arena_free(arena);
 	fields_free();
 	conf_clear(&conf);

@@ -81,11 +81,21 @@ $$;
 COMMENT ON FUNCTION creneau_new_reference() IS
     'Random 8-character booking reference over ACDEFGHJKLMNPQRTUVWXY34679 (uniform).';
 
--- Refuse any change of the fields that identify a booking and its place.
+-- Refuse any change of the fields that identify a booking and its place,
+-- except once, by the retention purge (reporting.purge in reporting.sql).
 CREATE OR REPLACE FUNCTION creneau_bookings_identity_immutable() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    -- The purge blanks the person, and only that way.
+    IF NEW.purged_at IS NOT NULL AND OLD.purged_at IS NULL
+       AND NEW.surname = '-' AND NEW.given_names = '' AND NEW.birth_date = DATE '1900-01-01'
+       AND NEW.agdref IS NULL
+       AND NEW.identity_key = OLD.identity_key AND NEW.slot_id = OLD.slot_id
+       AND NEW.site_id = OLD.site_id AND NEW.procedure_id = OLD.procedure_id
+       AND NEW.reference = OLD.reference THEN
+        RETURN NEW;
+    END IF;
     IF NEW.identity_key IS DISTINCT FROM OLD.identity_key
        OR NEW.surname IS DISTINCT FROM OLD.surname
        OR NEW.given_names IS DISTINCT FROM OLD.given_names

@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
 """creneau-report on a real hot standby: a streaming replica of the test
-cluster (pg_basebackup -R over the unix socket, its own socket directory)
-is started, catches up with a known history (t/report/report_data.py),
+cluster (script/ctl standby-start, i.e. script/lib.sh cr_standby_start:
+pg_basebackup -R, a replication slot, unix socket only) is started,
+catches up with a known history (t/report/report_data.py),
 and the report read through database_report pointing at it is byte for
 byte the report read from the primary. The standby is really in
 recovery and refuses writes, so the report never writes where it reads.
-
-The standby is started here (start_standby below); when script/lib.sh
-has cr_standby_start/cr_standby_stop, the lead may switch to them."""
+The standby is removed afterwards (cr_standby_stop NAME remove)."""
 
 import os
 import shutil
@@ -19,7 +18,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "lib"))
 sys.path.insert(0, here)
-from creneau_test import TAP, psql, skip_all_unless_server  # noqa: E402
+from creneau_test import TAP, ctl, psql, skip_all_unless_server  # noqa: E402
 from report_data import EXPECTED, History  # noqa: E402
 
 skip_all_unless_server()
@@ -28,53 +27,22 @@ t.catch_exceptions()
 top = os.environ.get("top_builddir") or os.path.join(here, "..", "..")
 program = os.path.join(top, "creneau-report")
 conf = os.environ["CRENEAU_CONF"]
-pgbin = "/usr/lib/postgresql/15/bin"
-as_service = ["runuser", "-u", "creneau", "--"] if os.geteuid() == 0 else []
+STANDBY = "report_standby"     # its name in the state directory
 
 
-def svc(*cmd, **kw):
-    return subprocess.run(as_service + list(cmd), capture_output=True, text=True, **kw)
-
-
-def start_standby(base):
-    """A hot standby of the test cluster in base/ (data and socket);
-    returns its socket directory, or raises."""
-    data, sock = os.path.join(base, "data"), os.path.join(base, "s")
-    os.makedirs(sock)
-    if as_service:
-        shutil.chown(base, "creneau", "creneau")
-        shutil.chown(sock, "creneau", "creneau")
-    r = svc(os.path.join(pgbin, "pg_basebackup"), "-h", os.environ["PGHOST"], "-p", os.environ["PGPORT"],
-            "-U", os.environ["PGUSER"], "-D", data, "-R", "-X", "stream", "-c", "fast")
-    if r.returncode != 0:
-        raise RuntimeError("pg_basebackup: " + r.stderr)
-    opts = ("-c listen_addresses='' -c unix_socket_directories='%s' -c port=%s -c hot_standby=on "
-            "-c shared_preload_libraries=''" % (sock, os.environ["PGPORT"]))
-    r = svc(os.path.join(pgbin, "pg_ctl"), "-w", "-t", "60", "-D", data, "-l", os.path.join(base, "log"),
-            "-o", opts, "start")
-    if r.returncode != 0:
-        log = open(os.path.join(base, "log")).read() if os.path.exists(os.path.join(base, "log")) else ""
-        raise RuntimeError("standby did not start: " + r.stderr + log)
-    return sock
-
-
-def stop_standby(base):
-    svc(os.path.join(pgbin, "pg_ctl"), "-D", os.path.join(base, "data"), "-m", "fast", "-w", "stop")
-
-
-def standby_psql(sock, sql):
-    env = dict(os.environ, PGHOST=sock)
-    return subprocess.run(["psql", "-X", "-A", "-t", "-q", "-c", sql], capture_output=True, text=True, env=env)
+def standby_psql(conninfo, sql):
+    return subprocess.run(["psql", "-X", "-A", "-t", "-q", "-d", conninfo, "-c", sql],
+                          capture_output=True, text=True)
 
 
 h = History("standby", days_back=3)
 first, last = h.range()
 tmp = tempfile.mkdtemp(prefix="creneau-standby-")
 os.chmod(tmp, 0o755)
-base = os.path.join(tmp, "standby")
-os.makedirs(base)
 try:
-    sock = start_standby(base)
+    rc, sock = ctl("standby-start", STANDBY)
+    if rc != 0 or not sock.startswith("host="):
+        raise RuntimeError("script/ctl standby-start %s failed (%s)" % (STANDBY, sock))
     t.ok(True, "standby: started from a base backup")
     t.is_(standby_psql(sock, "SELECT pg_is_in_recovery()").stdout.strip(), "t", "standby: in recovery")
     # A change made after the base backup must reach it by streaming.
@@ -94,8 +62,7 @@ try:
     conf_standby = os.path.join(tmp, "standby.conf")
     with open(conf) as f, open(conf_standby, "w") as g:
         g.write(f.read())
-        g.write("database_report = host=%s port=%s dbname=%s user=%s\n"
-                % (sock, os.environ["PGPORT"], os.environ["PGDATABASE"], os.environ["PGUSER"]))
+        g.write("database_report = %s\n" % sock)
     outs = {}
     for name, c in (("primary", conf), ("standby", conf_standby)):
         for scope in (["-s", h.slug], []):
@@ -122,6 +89,6 @@ try:
              for line in all_csv.split("\r\n")),
          "standby: a row written after the base backup is in the all-sites report")
 finally:
-    stop_standby(base)
+    ctl("standby-stop", STANDBY, "remove")
     shutil.rmtree(tmp, ignore_errors=True)
 t.done()

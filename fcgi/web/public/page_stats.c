@@ -3,7 +3,7 @@
  * (median, 90th percentile), first free date, places offered by channel,
  * draws and entries. Read from reporting.public_weekly, which creneau-report
  * refreshes every night: no personal data, and nothing computed here that
- * the report does not compute the same way (schema/024_reporting.sql). */
+ * the report does not compute the same way (schema/code/reporting.sql). */
 #include "config.h"
 
 #include <stdlib.h>
