@@ -35,6 +35,11 @@ struct identity {
 #define IDENTITY_AGDREF		0x4	/* the procedure needs the AGDREF number */
 
 int		 identity_read(struct form *, unsigned flags, struct identity *);
+/* What the public forms (the booking form, a draw's registration) ask
+ * for: an e-mail field, a contact, and the AGDREF number when the
+ * procedure's requires_agdref is "t". */
+#define IDENTITY_PUBLIC(requires_agdref)	(IDENTITY_EMAIL | IDENTITY_CONTACT | \
+	(strcmp((requires_agdref), "t") == 0 ? IDENTITY_AGDREF : 0))
 int		 identity_canon(struct req *, struct form *, int at_fields,
 		    struct identity *);
 const char	*identity_phone(struct form *, const char *typed);

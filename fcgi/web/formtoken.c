@@ -23,6 +23,7 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "form.h"
 #include "formtoken.h"
 #include "i18n.h"
 #include "req.h"
@@ -282,4 +283,19 @@ ftoken_message(enum token_status s)
 	default:
 		return N_("The form could not be checked. Check your details, then send it again.");
 	}
+}
+
+int
+ftoken_form_check(struct req *r, struct form *f, long long scope, char id[33])
+{
+	const char	*website = params_get(&r->form, "website"), *m;
+	int		 young = 0;
+
+	if ((m = ftoken_message(ftoken_check(r, scope, id))) != NULL)
+		form_error(f, NULL, _(m));
+	else
+		young = ftoken_young(r, scope);
+	if (website != NULL && *website != '\0')
+		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
+	return young;
 }

@@ -36,5 +36,14 @@ int		 ftoken_young(struct req *, long long scope);
 /* The message (a msgid, translated by the caller with _()) for a
  * refused token, or NULL for TOKEN_OK. */
 const char	*ftoken_message(enum token_status);
+struct form;
+/* The checks every public form makes before reading its fields: the
+ * posted token for scope (bound to this browser's cookie, one of its
+ * last few), whose id goes to id, and the honeypot field "website"; a
+ * failure is recorded as an error of the whole form. Returns 1 when the
+ * token is right and young (ftoken_young: the form may keep it if sent
+ * back with errors), else 0. */
+int		 ftoken_form_check(struct req *, struct form *, long long scope,
+		    char id[33]);
 
 #endif

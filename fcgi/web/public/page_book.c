@@ -106,32 +106,13 @@ render(struct req *r, const PGresult *s, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
-/* Checks the token and honeypot; records a form-level error if wrong. */
+/* Checks the token and honeypot (formtoken.c); a young token is kept for
+ * the form sent back with errors. */
 static void
 check_token(struct req *r, struct form *f, struct booking_input *in)
 {
-	const char	*website = params_get(&r->form, "website"), *m;
-
-	/* Bound to this browser's cookie, one of its last few (formtoken.h). */
-	if ((m = ftoken_message(ftoken_check(r, strtoll(r->args[0], NULL, 10),
-	    in->idem))) != NULL)
-		form_error(f, NULL, _(m));
-	else if (ftoken_young(r, strtoll(r->args[0], NULL, 10)))
+	if (ftoken_form_check(r, f, strtoll(r->args[0], NULL, 10), in->idem))
 		posted_token = params_get(&r->form, "token");
-	if (website != NULL && *website != '\0')
-		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
-}
-
-/* Reads and validates the person's fields (identity.c); returns 0 when
- * all are right. */
-static int
-read_fields(struct req *r, struct form *f, const PGresult *s,
-    struct booking_input *in)
-{
-	(void)r;
-	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
-	    (strcmp(db_get(s, 0, "requires_agdref"), "t") == 0 ? IDENTITY_AGDREF : 0),
-	    &in->who);
 }
 
 /* What booking_hold answers (besides the refusals every channel shares:
@@ -295,7 +276,8 @@ page_book(struct req *r)
 	 * booking_hold, which answers with the booking it already made. */
 	memset(&in, 0, sizeof(in));
 	check_token(r, &f, &in);
-	if (read_fields(r, &f, s, &in) == -1 || f.nerrors > 0) {
+	if (identity_read(&f, IDENTITY_PUBLIC(db_get(s, 0, "requires_agdref")),
+	    &in.who) == -1 || f.nerrors > 0) {
 		if (agdref_early(r, s, &f, &in) == -1)
 			return db_fail(r);
 		return render(r, s, &f);

@@ -135,31 +135,14 @@ render(struct req *r, const PGresult *p, const PGresult *d, struct form *f)
 	return tpl_send(r, t, 200);
 }
 
-/* Checks the token and the honeypot; records form-level errors. */
+/* Checks the token and honeypot, as every public form does
+ * (formtoken.c). */
 static void
 check_token(struct req *r, struct form *f, const PGresult *d,
     struct entry_input *in)
 {
-	const char	*website = params_get(&r->form, "website"), *m;
-
-	/* Bound to this browser's cookie, one of its last few (formtoken.h). */
-	if ((m = ftoken_message(ftoken_check(r, DRAW_SCOPE +
-	    strtoll(db_get(d, 0, "id"), NULL, 10), in->idem))) != NULL)
-		form_error(f, NULL, _(m));
-	if (website != NULL && *website != '\0')
-		form_error(f, NULL, _("The form could not be accepted. If you are a person, leave the field about a website empty and send the form again."));
-}
-
-/* Reads and validates the person's fields, as the booking form does
- * (identity.c); returns 0 when all are right. */
-static int
-read_fields(struct req *r, struct form *f, const PGresult *d,
-    struct entry_input *in)
-{
-	(void)r;
-	return identity_read(f, IDENTITY_EMAIL | IDENTITY_CONTACT |
-	    (strcmp(db_get(d, 0, "requires_agdref"), "t") == 0 ? IDENTITY_AGDREF : 0),
-	    &in->who);
+	(void)ftoken_form_check(r, f, DRAW_SCOPE +
+	    strtoll(db_get(d, 0, "id"), NULL, 10), in->idem);
 }
 
 /* What draw_register answers (besides the refusals every channel
@@ -251,7 +234,8 @@ page_draw(struct req *r)
 	}
 	memset(&in, 0, sizeof(in));
 	check_token(r, &f, d, &in);
-	if (read_fields(r, &f, d, &in) == -1 || f.nerrors > 0)
+	if (identity_read(&f, IDENTITY_PUBLIC(db_get(d, 0, "requires_agdref")),
+	    &in.who) == -1 || f.nerrors > 0)
 		return render(r, p, d, &f);
 	return submit(r, p, d, &f, &in);
 }
