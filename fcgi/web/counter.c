@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "counter.h"
 #include "db.h"
+#include "fmt.h"
 #include "routes.h"
 #include "statements.h"
 #include "i18n.h"
@@ -57,6 +58,8 @@ counter_status(const char *status, const char *attendance)
 		return _("Arrived");
 	if (strcmp(attendance, "no_show") == 0)
 		return _("Did not come");
+	if (strcmp(status, "moved") == 0)
+		return _("Moved");
 	if (strcmp(status, "cancelled") == 0)
 		return _("Cancelled");
 	if (strcmp(status, "completed") == 0)
@@ -94,4 +97,18 @@ counter_nav(struct req *r, struct tpl *t, const struct counter_site *s)
 	    route_url(r, R_AGENT_CHECKIN, s->slug, NULL));
 	tpl_attr(tpl_get(t, NULL, "nav-search"), "href",
 	    route_url(r, R_AGENT_SEARCH, s->slug, NULL));
+}
+
+/* Returns the status of a booking row of the agenda or the search, with
+ * where it went when it was moved (issue 12): "Moved to <date time>". */
+const char *
+counter_status_row(struct req *r, const PGresult *res, int i)
+{
+	const char	*to = db_get(res, i, "moved_to"), *when;
+
+	if (*to == '\0')
+		return counter_status(db_get(res, i, "status"),
+		    db_get(res, i, "attendance"));
+	when = fmt_datetime(r->arena, to);
+	return arena_printf(r->arena, _("Moved to %s"), when != NULL ? when : to);
 }

@@ -99,6 +99,9 @@ enum stmt {
 	S_CAL_SWITCH_SET,
 	/* Past one machine (schema/code/hosts.sql). */
 	S_HOST_BEAT,
+	/* The public calendar's window, paged (issue 12). */
+	S_SLOT_WINDOW,
+	S_SLOT_DAYS_FROM,
 	STMT_COUNT
 };
 
