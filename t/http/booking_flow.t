@@ -99,7 +99,7 @@ t.ok("Europe/" in page_text(cal) or "America/" in page_text(cal) or "Indian/" in
      "the calendar says the site's time zone")
 
 # A day, then a time.
-days = links(cal, href=r"[?&]day=\d{4}-\d{2}-\d{2}$")
+days = links(cal, href=r"[?&]day=\d{4}-\d{2}-\d{2}(#times)?$")
 t.ok(len(days) >= 1, "the calendar offers days (%d)" % len(days))
 day_page = get(days[0].url) if days else cal
 page_ok(day_page, "the day's times")

@@ -10,7 +10,8 @@
 - in Arabic, the booking page isolates the French address and the
   reference (left to right inside a right-to-left page);
 - while a draw's registration is open, the procedure's page says so
-  (not "will be announced", nor "no appointment is available")."""
+  (not "will be announced", nor "no appointment is available"); the draw
+  of a procedure with an AGDREF number asks for it."""
 
 import os
 import re
@@ -101,7 +102,7 @@ try:
     t.ok(ref is not None and ref.get("dir") == "ltr", "the reference is marked left to right")
 
     # A draw taking registrations.
-    dcode = fx.procedure("draw", slots=2, capacity=1, days_ahead=6)
+    dcode = fx.procedure("draw", slots=2, capacity=1, days_ahead=6, requires_agdref=True)
     psql("UPDATE site_procedures SET allocation_mode = 'draw' WHERE procedure_id = "
          "(SELECT id FROM procedures WHERE code = %s)" % sql_literal(dcode))
     page = get("/site/%s/%s" % (fx.slug, dcode))
@@ -118,6 +119,10 @@ try:
          "nor 'no appointment is available'")
     t.ok(re.search(r"open until|ouverte? jusqu", text) is not None, "it says registration is open, until when")
     t.ok(any(a.get("href", "").endswith("/draw") for a in parse(page).find_all("a")), "and links to it")
+    dp = get("/site/%s/%s/draw" % (fx.slug, dcode))
+    df = form(dp, has="surname")
+    t.ok(df is not None and df.field("agdref") is not None,
+         "the draw of a procedure with an AGDREF number asks for it")
 finally:
     s = sql_literal(fx.slug)
     try:
