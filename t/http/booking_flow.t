@@ -288,7 +288,7 @@ chosen = None
 if rp is not None:
     page_ok(rp, "the reschedule page", personal=True)
     pages_seen = [rp]
-    for dl in links(rp, href=r"[?&]day=\d{4}-\d{2}-\d{2}$")[:6]:
+    for dl in links(rp, href=r"[?&]day=\d{4}-\d{2}-\d{2}(#times)?$")[:6]:
         pages_seen.append(get(dl.url))
     for pg in pages_seen:
         for f in forms(pg, action=r"/reschedule$"):

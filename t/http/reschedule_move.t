@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from creneau_test import (book_path, slot_ref, TAP, Fixture, book, booking_values,  # noqa: E402
                           confirmation_code, follow, form, get, location_path, new_identity,
-                          page_text, post_form, psql, reference_of, skip_all_unless_server,
+                          page_text, parse, post_form, psql, reference_of, skip_all_unless_server,
                           sql_literal, staff_add, staff_login, wait_form_min)
 
 skip_all_unless_server()
@@ -108,7 +108,12 @@ try:
     t.ok(ev.get("sequence") == 0 and not ev.get("cancelled") and ev_start(ev) == slot_start(a),
          "at the booked time, SEQUENCE 0 (%s)" % ev)
 
-    # Moved, through the reschedule form.
+    # Moved, through the reschedule form; its day links point at the
+    # times' anchor too.
+    rpage = get("/booking/%s/reschedule" % tok)
+    rdays = [a.get("href") for a in parse(rpage).find_all("a") if "day=" in a.get("href", "")]
+    t.ok(rdays and all(h.endswith("#times") for h in rdays),
+         "the reschedule page's day links point at the times' anchor (%s)" % rdays[:1])
     rs = form(get("/booking/%s/reschedule?day=%s" % (tok, psql(
         "SELECT (starts_at AT TIME ZONE 'Europe/Paris')::date FROM slots WHERE id = %d" % b))),
         action=r"/reschedule$")
