@@ -139,6 +139,34 @@ set(struct nvars *v, const char *name, const char *value)
 	return value != NULL ? nvars_set(v, name, value) : 0;
 }
 
+/* In a right-to-left message, wraps the left-to-right data (French
+ * address and site name, reference, phone) in Unicode isolates (LRI …
+ * PDI, U+2066 U+2069), so that the Arabic text around them does not
+ * reorder them ("…94000 Créteil ,21-29", issue 12), in the HTML part, the
+ * text part and the SMS alike. The calendar file takes the values before
+ * (ics_location, ics_reference). */
+static int
+isolate_ltr(struct nvars *v, const char *lang)
+{
+	static const char *const names[] = { "address", "site_name", "reference",
+		"old_reference", "site_phone", "site_address", "site_city", NULL };
+	const char	*s;
+	int		 rc = 0;
+	size_t		 i;
+
+	if ((s = nvars_get(v, "address")) != NULL)
+		rc |= set(v, "ics_location", s);
+	if ((s = nvars_get(v, "reference")) != NULL)
+		rc |= set(v, "ics_reference", s);
+	if (lang == NULL || strcmp(i18n_dir(lang), "rtl") != 0)
+		return rc;
+	for (i = 0; names[i] != NULL; i++)
+		if ((s = nvars_get(v, names[i])) != NULL && *s != '\0')
+			rc |= set(v, names[i], arena_printf(arena,
+			    "\xe2\x81\xa6%s\xe2\x81\xa9", s));
+	return rc;
+}
+
 /* Adds the variables the daemon computes: base_url, links built from the
  * message's token (never from input), dates in the message's language,
  * the reference as XXXX-XXXX. */
@@ -178,6 +206,7 @@ derive(struct nvars *v, const char *lang)
 		rc |= set(v, "address", arena_printf(arena, "%s, %s %s", s,
 		    nvars_get(v, "site_postal_code") ? nvars_get(v, "site_postal_code") : "",
 		    nvars_get(v, "site_city") ? nvars_get(v, "site_city") : ""));
+	rc |= isolate_ltr(v, lang);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -228,10 +257,14 @@ ics_line(char **out, const char *name, const char *value, int esc)
 }
 
 /* Returns the .ics of the appointment a message is about (RFC 5545), or
- * NULL when the variables have no times. */
+ * NULL when the variables have no times: the event with its UID (the
+ * reference, kept by a move) and SEQUENCE (ics_sequence, + 1 at each move
+ * and at the cancellation); METHOD:CANCEL and STATUS:CANCELLED when
+ * cancel (issue 12). */
 static char *
-ics(const struct nvars *v)
+ics(const struct nvars *v, int cancel)
 {
+	const char	*seq = nvars_get(v, "ics_sequence");
 	char		*out = arena_strdup(arena, ""), stamp[32];
 	const char	*start = nvars_get(v, "ics_start"), *end = nvars_get(v, "ics_end");
 	time_t		 now = time(NULL);
@@ -245,20 +278,21 @@ ics(const struct nvars *v)
 	ics_line(&out, "VERSION", "2.0", 0);
 	ics_line(&out, "PRODID", "-//creneau//prefecture appointments//FR", 0);
 	ics_line(&out, "CALSCALE", "GREGORIAN", 0);
-	ics_line(&out, "METHOD", "PUBLISH", 0);
+	ics_line(&out, "METHOD", cancel ? "CANCEL" : "PUBLISH", 0);
 	ics_line(&out, "BEGIN", "VEVENT", 0);
 	ics_line(&out, "UID", arena_printf(arena, "%s@creneau",
 	    nvars_get(v, "reference_raw")), 0);
+	ics_line(&out, "SEQUENCE", seq != NULL && *seq != '\0' ? seq : "0", 0);
 	ics_line(&out, "DTSTAMP", stamp, 0);
 	ics_line(&out, "DTSTART", start, 0);
 	ics_line(&out, "DTEND", end, 0);
 	ics_line(&out, "SUMMARY", arena_printf(arena, "%s — %s",
 	    nvars_get(v, "procedure_name"), nvars_get(v, "site_name")), 1);
-	ics_line(&out, "LOCATION", nvars_get(v, "address"), 1);
+	ics_line(&out, "LOCATION", nvars_get(v, "ics_location"), 1);
 	ics_line(&out, "DESCRIPTION", arena_printf(arena, "%s %s\n%s\n%s",
-	    _("Reference:"), nvars_get(v, "reference"), _("Documents to bring:"),
+	    _("Reference:"), nvars_get(v, "ics_reference"), _("Documents to bring:"),
 	    nvars_get(v, "documents") != NULL ? nvars_get(v, "documents") : ""), 1);
-	ics_line(&out, "STATUS", "CONFIRMED", 0);
+	ics_line(&out, "STATUS", cancel ? "CANCELLED" : "CONFIRMED", 0);
 	ics_line(&out, "END", "VEVENT", 0);
 	ics_line(&out, "END", "VCALENDAR", 0);
 	return out;
@@ -336,10 +370,12 @@ deliver(PGresult *res, int i)
 		if (strncmp(kind, "alert_", 6) == 0 && strcmp(kind, "alert_confirm") != 0)
 			mail.unsubscribe = nvars_get(&v, "link_unsubscribe");
 		if (strcmp(kind, "booking_confirmed") == 0 ||
-		    strcmp(kind, "booking_rescheduled") == 0) {
-			mail.ics = ics(&v);
+		    strcmp(kind, "booking_rescheduled") == 0 ||
+		    strcmp(kind, "booking_cancelled") == 0) {
+			mail.ics_cancel = strcmp(kind, "booking_cancelled") == 0;
+			mail.ics = ics(&v, mail.ics_cancel);
 			mail.ics_name = arena_printf(arena, "rendez-vous-%s.ics",
-			    nvars_get(&v, "reference"));
+			    nvars_get(&v, "ics_reference"));
 		}
 		ok = nsend_mail(arena, &mail, &m, detail, sizeof(detail), &permanent) == 0;
 	} else if (strcmp(channel, "sms") == 0)

@@ -44,6 +44,7 @@ struct nmail {
 	const char	*unsubscribe;	/* URL for List-Unsubscribe, or NULL */
 	const char	*ics;		/* text/calendar attachment, or NULL */
 	const char	*ics_name;
+	int		 ics_cancel;	/* METHOD:CANCEL (a cancellation) */
 	const char	*lang;
 };
 

@@ -186,7 +186,8 @@ nsend_mail(struct arena *a, const struct nmail *mail, const struct nmsg *m,
 	}
 	alt = NULL;	/* owned by mime now */
 	curl_mime_type(part, "multipart/alternative");
-	if (mail->ics != NULL && add_part(mime, mail->ics,
+	if (mail->ics != NULL && add_part(mime, mail->ics, mail->ics_cancel ?
+	    "text/calendar; charset=UTF-8; method=CANCEL" :
 	    "text/calendar; charset=UTF-8; method=PUBLISH", "base64",
 	    mail->ics_name) == -1) {
 		snprintf(detail, size, "mime attachment");

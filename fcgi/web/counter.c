@@ -62,6 +62,8 @@ counter_status(const char *status, const char *attendance)
 		return _("Arrived");
 	if (strcmp(attendance, "no_show") == 0)
 		return _("Did not come");
+	if (strcmp(status, "moved") == 0)
+		return _("Moved");
 	if (strcmp(status, "cancelled") == 0)
 		return _("Cancelled");
 	if (strcmp(status, "completed") == 0)
@@ -220,4 +222,18 @@ counter_booking_actions(struct req *r, struct tpl *t, const PGresult *b,
 	else
 		tpl_remove(tpl_get(t, NULL, "no-move"));
 	return 0;
+}
+
+/* Returns the status of a booking row of the agenda or the search, with
+ * where it went when it was moved (issue 12): "Moved to <date time>". */
+const char *
+counter_status_row(struct req *r, const PGresult *res, int i)
+{
+	const char	*to = db_get(res, i, "moved_to"), *when;
+
+	if (*to == '\0')
+		return counter_status(db_get(res, i, "status"),
+		    db_get(res, i, "attendance"));
+	when = fmt_datetime(r->arena, to);
+	return arena_printf(r->arena, _("Moved to %s"), when != NULL ? when : to);
 }

@@ -5,6 +5,7 @@
 #define CRENEAU_COUNTER_H
 
 #include <stddef.h>
+#include <libpq-fe.h>
 
 struct req;
 struct tpl;
@@ -27,6 +28,8 @@ int		 counter_site_load(struct req *, const char *day,
 		    struct counter_site *);
 const char	*counter_status(const char *status, const char *attendance);
 const char	*counter_channel(const char *channel);
+/* A row of the agenda or the search: its status, "Moved to …" if moved. */
+const char	*counter_status_row(struct req *, const PGresult *, int);
 void		 counter_nav(struct req *, struct tpl *,
 		    const struct counter_site *);
 

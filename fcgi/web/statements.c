@@ -154,7 +154,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "       to_char(d.ends_at AT TIME ZONE 'UTC',"
 	    "       'YYYYMMDD\"T\"HH24MISS\"Z\"') AS ends_utc,"
 	    "       (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int AS duration_minutes,"
-	    "       t.lang"
+	    "       t.lang, d.ics_sequence, d.moved"
 	    "  FROM booking_tokens k JOIN booking_details d ON d.id = k.booking_id"
 	    "  CROSS JOIN LATERAL procedure_text(d.procedure_id, :lang) t"
 	    " WHERE k.token_hash = sha256(convert_to(:token, 'UTF8'))"
@@ -162,7 +162,8 @@ const struct statement statements[STMT_COUNT] = {
 	    "status reference hold_expires_local hold_passed starts_local"
 	    " site_name site_address site_postal_code site_city site_phone"
 	    " time_zone procedure_name documents email phone site_slug"
-	    " procedure_code starts_utc ends_utc duration_minutes lang" },
+	    " procedure_code starts_utc ends_utc duration_minutes lang"
+	    " ics_sequence moved" },
 
 	/* Confirms a held booking with the code sent to the person. */
 	[S_BOOKING_CONFIRM] = { "booking_confirm", 0,
@@ -286,13 +287,18 @@ const struct statement statements[STMT_COUNT] = {
 	    "       given_names, procedure_name, channel, status,"
 	    "       coalesce(attendance, '') AS attendance, attendance_time,"
 	    "       can_honour,"
-	    "       can_no_show"
+	    "       can_no_show,"
+	    /* Where a moved booking went (issue 12): its live row. */
+	    "       CASE WHEN status = 'moved' THEN coalesce((SELECT"
+	    "         d.starts_local FROM booking_details d"
+	    "         WHERE d.rescheduled_from = a.booking_id), '')"
+	    "         ELSE '' END AS moved_to"
 	    "  FROM counter_agenda(:account::bigint, :site_id::bigint,"
 	    "       :day::date,"
-	    "       nullif(:counter_id, '')::bigint, :grace::int)",
+	    "       nullif(:counter_id, '')::bigint, :grace::int) a",
 	    "booking_id local_time counter_name reference surname given_names"
 	    " procedure_name channel status attendance attendance_time"
-	    " can_honour can_no_show" },
+	    " can_honour can_no_show moved_to" },
 
 	/* Counters of a site. */
 	[S_COUNTER_COUNTERS] = { "counter_counters", 1,
@@ -323,15 +329,20 @@ const struct statement statements[STMT_COUNT] = {
 	    "       coalesce(agdref, '') AS agdref, procedure_name,"
 	    "       site_slug, site_name,"
 	    "       local_start, day::text, status,"
-	    "       coalesce(attendance, '') AS attendance"
+	    "       coalesce(attendance, '') AS attendance,"
+	    /* Where a moved booking went (issue 12). */
+	    "       CASE WHEN status = 'moved' THEN coalesce((SELECT"
+	    "         d.starts_local FROM booking_details d"
+	    "         WHERE d.rescheduled_from = s.booking_id), '')"
+	    "         ELSE '' END AS moved_to"
 	    "  FROM counter_search(:account::bigint, :site_id::bigint,"
 	    "       nullif(:reference, ''),"
 	    "       nullif(:surname, ''), nullif(:given_names, ''),"
 	    "       nullif(:birth_date, '')::date,"
-	    "       nullif(:agdref, ''), :max_rows::int)",
+	    "       nullif(:agdref, ''), :max_rows::int) s",
 	    "booking_id reference surname given_names birth_date agdref"
 	    " procedure_name site_slug site_name local_start day status"
-	    " attendance" },
+	    " attendance moved_to" },
 
 	/* Mediators, court orders, audit log (schema/012_mediation_court.sql). */
 
@@ -1240,4 +1251,57 @@ const struct statement statements[STMT_COUNT] = {
 	    "       :account::bigint, nullif(:site_id, '')::bigint,"
 	    "       :booking_id::bigint, :slot_id::bigint)",
 	    "outcome booking_id" },
+
+	/* The public calendar's window of :days days (issue 12): from_day
+	 * is :from (not before today), else :day when it lies beyond the
+	 * first window, else today; prev_from the window before ('' from
+	 * today); next_from the first later day with a free place ('' when
+	 * none: the furthest published place is shown). :published_before
+	 * ('' for everyone) hides the places of a release the person is not
+	 * admitted to (waitroom.c). */
+	[S_SLOT_WINDOW] = { "slot_window", DB_STANDBY,
+	    "SELECT w.f::text AS from_day,"
+	    "       CASE WHEN w.f > w.today"
+	    "            THEN greatest(w.f - greatest(:days::int, 1), w.today)::text"
+	    "            ELSE '' END AS prev_from,"
+	    "       coalesce((SELECT min(b.local_start::date)"
+	    "                   FROM creneau_bookable_slots(:site_id::bigint,"
+	    "                        :procedure_id::bigint) b"
+	    "                   JOIN slots s ON s.id = b.slot_id"
+	    "                  WHERE b.starts_at >= (w.f + greatest(:days::int, 1) - 1)::timestamp"
+	    "                                       AT TIME ZONE st.time_zone"
+	    "                    AND b.local_start::date >= w.f + greatest(:days::int, 1)"
+	    "                    AND (:published_before = ''"
+	    "                         OR s.published_at < to_timestamp(nullif(:published_before, '')::bigint))"
+	    "                )::text, '') AS next_from"
+	    "  FROM sites st"
+	    "  CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE st.time_zone)::date AS today) t"
+	    "  CROSS JOIN LATERAL (SELECT t.today, CASE"
+	    "       WHEN :from <> '' THEN greatest(t.today, nullif(:from, '')::date)"
+	    "       WHEN :day <> '' AND nullif(:day, '')::date >= t.today + greatest(:days::int, 1)"
+	    "            THEN nullif(:day, '')::date"
+	    "       ELSE t.today END AS f) w"
+	    " WHERE st.id = :site_id::bigint",
+	    "from_day prev_from next_from" },
+
+	/* Days with free places of the window [:from, :from + :days), as
+	 * S_SLOT_DAYS (and S_SLOT_DAYS_BEFORE when :published_before is not
+	 * ''). */
+	[S_SLOT_DAYS_FROM] = { "slot_days_from", DB_STANDBY,
+	    "SELECT b.local_start::date::text AS day,"
+	    "       sum(b.free)::integer AS free"
+	    "  FROM sites st"
+	    "  CROSS JOIN LATERAL creneau_bookable_slots(:site_id::bigint,"
+	    "       :procedure_id::bigint) b"
+	    "  JOIN slots s ON s.id = b.slot_id"
+	    " WHERE st.id = :site_id::bigint"
+	    "   AND (:published_before = ''"
+	    "        OR s.published_at < to_timestamp(nullif(:published_before, '')::bigint))"
+	    "   AND b.starts_at >= (:from::date - 1)::timestamp AT TIME ZONE st.time_zone"
+	    "   AND b.starts_at < (:from::date + greatest(:days::int, 1) + 1)::timestamp"
+	    "                     AT TIME ZONE st.time_zone"
+	    "   AND b.local_start::date >= :from::date"
+	    "   AND b.local_start::date < :from::date + greatest(:days::int, 1)"
+	    " GROUP BY 1 ORDER BY 1",
+	    "day free" },
 };

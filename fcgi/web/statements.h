@@ -124,6 +124,9 @@ enum stmt {
 	S_STAFF_BOOKING_VIEW,
 	S_STAFF_BOOKING_CANCEL,
 	S_STAFF_BOOKING_MOVE,
+	/* The public calendar's window, paged (issue 12). */
+	S_SLOT_WINDOW,
+	S_SLOT_DAYS_FROM,
 	STMT_COUNT
 };
 

@@ -150,6 +150,7 @@ CREATE OR REPLACE VIEW booking_details AS
            -- Beyond the list the pages were written against:
            b.slot_id, b.agdref, b.channel, b.confirm_attempts, b.created_at,
            b.confirmed_at, b.cancelled_at, b.release_at, b.released, b.rescheduled_from,
+           b.moved, b.ics_sequence,
            p.duration_minutes, st.alternative_route AS site_alternative_route,
            to_char(sl.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"') AS ics_start,
            to_char(sl.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"') AS ics_end
@@ -532,7 +533,8 @@ AS $$
                'procedure_code', d.procedure_code,
                'starts_local', d.starts_local, 'ends_local', d.ends_local,
                'time_zone', d.time_zone, 'hold_expires_local', d.hold_expires_local,
-               'documents', to_jsonb(string_to_array(t.documents, E'\n')), 'lang', d.lang)
+               'documents', to_jsonb(string_to_array(t.documents, E'\n')), 'lang', d.lang,
+               'ics_sequence', d.ics_sequence)
       FROM booking_details d CROSS JOIN LATERAL procedure_text(d.procedure_id, d.lang) t
      WHERE d.id = p_booking_id
 $$;
@@ -913,6 +915,7 @@ BEGIN
     END IF;
     UPDATE bookings
        SET status = 'cancelled', cancelled_at = now(),
+           ics_sequence = ics_sequence + CASE WHEN b.status = 'confirmed' THEN 1 ELSE 0 END,
            release_at = creneau_release_time(b.channel, p_release_min, p_release_max)
      WHERE id = b.id;
     IF b.status = 'confirmed' THEN
@@ -987,10 +990,12 @@ BEGIN
 
     -- The old booking stops being active first (the identity index), in
     -- the same transaction: if anything below fails, all of it rolls back.
-    UPDATE bookings SET status = 'cancelled', cancelled_at = now(),
+    -- It is marked moved at once: the reference passes to the new row (027).
+    UPDATE bookings SET status = 'cancelled', cancelled_at = now(), moved = true,
                         release_at = now() + creneau_random_delay(p_release_min, p_release_max)
      WHERE id = b.id;
     n := b;
+    n.ics_sequence := b.ics_sequence + 1;
     n.slot_id := v_new.id;
     n.status := 'confirmed';
     n.confirmed_at := now();
@@ -1012,7 +1017,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION booking_reschedule(text, bigint, interval, interval) IS
-    'Move a confirmed booking to another slot of the same site and procedure atomically; outcome rescheduled (new id), not_found, not_confirmed, too_late, same_slot, other_procedure or slot_unavailable.';
+    'Move a confirmed booking to another slot of the same site and procedure atomically, keeping its reference (the old row is moved and holds its place until its random release time; SEQUENCE + 1); outcome rescheduled (new id), not_found, not_confirmed, too_late, same_slot, other_procedure or slot_unavailable.';
 
 ------------------------------------------------------------------------------
 -- Reach a booking with its reference and the holder's birth date.
@@ -1484,13 +1489,23 @@ BEGIN
 
     LOOP
         BEGIN
-            v_ref := creneau_new_reference();
+            IF p_new.rescheduled_from IS NOT NULL THEN
+                -- A move (booking_reschedule): the booking keeps its
+                -- reference (and so its calendar UID); the old row is moved.
+                SELECT b.reference INTO v_ref FROM bookings b WHERE b.id = p_new.rescheduled_from;
+            ELSE
+                -- A new reference is new among moved rows too (027).
+                LOOP
+                    v_ref := creneau_new_reference();
+                    EXIT WHEN NOT EXISTS (SELECT 1 FROM bookings b WHERE b.reference = v_ref);
+                END LOOP;
+            END IF;
             INSERT INTO bookings (reference, slot_id, site_id, procedure_id, identity_key,
                                   surname, given_names, birth_date, agdref, email, phone,
                                   email_key, phone_key, phone_e164, lang, channel, status,
                                   hold_expires_at, code_hash, confirm_attempts, confirmed_at,
                                   idempotency_key, submission_key, rescheduled_from,
-                                  network_digest)
+                                  network_digest, ics_sequence)
             VALUES (v_ref, p_new.slot_id, p_new.site_id, p_new.procedure_id, p_new.identity_key,
                     btrim(p_new.surname), btrim(coalesce(p_new.given_names, '')),
                     p_new.birth_date, p_new.agdref, p_new.email, p_new.phone,
@@ -1499,7 +1514,7 @@ BEGIN
                     p_new.status, p_new.hold_expires_at, p_new.code_hash,
                     coalesce(p_new.confirm_attempts, 0), p_new.confirmed_at,
                     p_new.idempotency_key, p_new.submission_key, p_new.rescheduled_from,
-                    p_new.network_digest)
+                    p_new.network_digest, coalesce(p_new.ics_sequence, 0))
             RETURNING id INTO v_id;
             EXIT;
         EXCEPTION WHEN unique_violation THEN
@@ -1507,7 +1522,7 @@ BEGIN
             IF v_cons = 'bookings_identity_active_key' THEN
                 RETURN QUERY SELECT 'identity_active'::text, NULL::bigint, NULL::text;
                 RETURN;
-            ELSIF v_cons = 'bookings_reference_key' THEN
+            ELSIF v_cons = 'bookings_reference_key' AND p_new.rescheduled_from IS NULL THEN
                 CONTINUE;   -- another reference
             END IF;
             RAISE;

@@ -68,7 +68,7 @@ BEGIN
     RETURN QUERY
     SELECT b.id, to_char(sl.starts_at AT TIME ZONE st.time_zone, 'HH24:MI'),
            c.name, b.reference, b.surname, b.given_names, p.name, b.channel,
-           b.status, b.attendance,
+           CASE WHEN b.moved THEN 'moved' ELSE b.status END, b.attendance,
            coalesce(to_char(b.attendance_at AT TIME ZONE st.time_zone, 'HH24:MI'), ''),
            b.status IN ('confirmed', 'completed')
                AND p_day = (now() AT TIME ZONE st.time_zone)::date
@@ -148,7 +148,7 @@ BEGIN
         SELECT x.* INTO b FROM bookings x
          WHERE x.site_id = p_site_id
            AND CASE WHEN p_reference IS NULL THEN x.id = p_booking_id
-                    ELSE x.reference = v_ref END
+                    ELSE x.reference = v_ref AND NOT x.moved END
            FOR UPDATE;
         IF b.id IS NULL THEN
             v_out := 'not_found';
@@ -245,7 +245,7 @@ BEGIN
                p.name, st.slug, st.name,
                to_char(sl.starts_at AT TIME ZONE st.time_zone, 'YYYY-MM-DD HH24:MI'),
                (sl.starts_at AT TIME ZONE st.time_zone)::date,
-               b.status, b.attendance
+               CASE WHEN b.moved THEN 'moved' ELSE b.status END, b.attendance
           FROM bookings b
           JOIN slots sl ON sl.id = b.slot_id
           JOIN sites st ON st.id = b.site_id

@@ -159,7 +159,7 @@ try:
          % (st, h.get("refresh")))
     t.ok(hhmm in body and re.search(r'href="%s\?wait=1"' % re.escape(path), body),
          "it says when the new places open (%s) and links to the waiting room" % hhmm)
-    day = re.search(r'href="%s\?day=(\d{4}-\d\d-\d\d)"' % re.escape(path), body)
+    day = re.search(r'href="%s\?day=(\d{4}-\d\d-\d\d)(?:#times)?"' % re.escape(path), body)
     st, h, dbody = person.get("%s?day=%s" % (path, day.group(1))) if day else (0, {}, "")
     shown = book_links(dbody)
     t.is_(len(shown), 4, "the day shows the 4 already-free times, and none of the release")

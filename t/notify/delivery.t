@@ -15,6 +15,30 @@ from notify_test import (Mailbox, SmsGateway, write_conf, run_once, bodies, link
 from creneau_test import (TAP, Fixture, new_identity, book, location_path, get, form,  # noqa: E402
                           follow, psql, sql_literal, resolve, reference_of, post_form, slot_ref)
 
+
+
+def ics_of(msg):
+    """The text of the text/calendar attachment of an e-mail, or None."""
+    for a in bodies(msg)[2]:
+        if a[0] == "text/calendar":
+            return a[2].decode("utf-8")
+    return None
+
+
+def field(ics, name):
+    """The value of the first content line NAME:value of an .ics."""
+    m = re.search(r"^%s:(.*?)\r?$" % name, ics, re.M)
+    return m.group(1) if m else None
+
+
+def cal_type(msg):
+    """The Content-Type of the text/calendar part, parameters included."""
+    for part in msg.walk():
+        if part.get_content_type() == "text/calendar":
+            return " ".join(str(part["Content-Type"]).split())
+    return ""
+
+
 skip_all_unless_ready()
 t = TAP()
 t.catch_exceptions()
@@ -91,12 +115,25 @@ try:
     run_once(conf)
     mails = mb.to(who["email"])
     t.ok(len(mails) == 3 and "moved" in mails[-1]["Subject"].lower(), "a 'moved' e-mail")
+    icals = [ics_of(m) for m in mails[1:]]
     page = get("/booking/%s/cancel" % token)
     f = form(page, action=r"/cancel$")
     t.ok(f is not None and f.submit().status == 303, "cancelled")
     run_once(conf)
     mails = mb.to(who["email"])
     t.ok(len(mails) == 4 and "cancelled" in mails[-1]["Subject"].lower(), "a 'cancelled' e-mail")
+    # The attached calendar files: one event (one UID), its SEQUENCE
+    # growing, PUBLISH then CANCEL (issue 12: a move keeps the UID).
+    icals.append(ics_of(mails[-1]) if len(mails) == 4 else None)
+    t.ok(all(i is not None for i in icals), "confirmed, moved and cancelled e-mails each carry a .ics")
+    if all(i is not None for i in icals):
+        uids = {field(i, "UID") for i in icals}
+        t.is_(len(uids), 1, "one UID throughout (%s)" % sorted(uids))
+        t.is_([field(i, "SEQUENCE") for i in icals], ["0", "1", "2"], "SEQUENCE 0, 1, 2")
+        t.is_([field(i, "METHOD") for i in icals], ["PUBLISH", "PUBLISH", "CANCEL"], "PUBLISH, PUBLISH, CANCEL")
+        t.is_(field(icals[-1], "STATUS"), "CANCELLED", "the cancellation says STATUS:CANCELLED")
+        t.ok(re.search(r'method="?CANCEL\b', cal_type(mails[-1]), re.I) is not None,
+             "its part is text/calendar; method=CANCEL (%s)" % cal_type(mails[-1]))
     kinds = psql("SELECT string_agg(o.kind || ':' || o.channel || ':' || o.status, ' ' ORDER BY o.id) FROM outbox o "
                  "JOIN bookings b ON b.id = o.booking_id WHERE b.email = %s" % sql_literal(who["email"]))
     t.is_(kinds, "confirmation_code:email:sent confirmation_code:sms:sent "
@@ -106,6 +143,7 @@ try:
           "each message once, all sent")
 
     # --- French and Arabic ------------------------------------------------
+    # (Arabic: the French data is isolated, LRI … PDI, issue 12.)
     for lang, needle in (("fr", 'lang="fr"'), ("ar", 'dir="rtl"')):
         who2 = new_identity(lang, lang=lang)
         page, resp = book(slots[2 if lang == "fr" else 3], who2)
@@ -116,6 +154,9 @@ try:
             text, html, att = bodies(got[0])
             t.is_(got[0]["Content-Language"], lang, "%s: Content-Language" % lang)
             t.ok(needle in html, "%s: the HTML part says %s" % (lang, needle))
+            if lang == "ar":
+                t.ok(("\u2066Préfecture de test " + fx.slug + "\u2069") in text,
+                     "ar: the French site name is isolated (LRI … PDI) in the text part")
             if lang == "fr":
                 t.ok(re.search(r"(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)",
                                text) is not None, "fr: the date is written in French")

@@ -321,9 +321,10 @@ SELECT * FROM booking_reschedule('token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1', pg_te
 SELECT pg_temp.is(:'rs_outcome'::text, 'rescheduled', 'reschedule: rescheduled');
 SELECT pg_temp.ok((SELECT n.status = 'confirmed' AND n.slot_id = pg_temp.slot('two') AND n.rescheduled_from = o.id
                           AND n.identity_key = o.identity_key AND n.surname = o.surname AND n.birth_date = o.birth_date
-                          AND n.email = o.email AND n.reference <> o.reference AND n.idempotency_key IS NULL
+                          AND n.email = o.email AND n.reference = o.reference AND n.idempotency_key IS NULL
+                          AND NOT n.moved AND o.moved AND n.ics_sequence = o.ics_sequence + 1
                      FROM bookings n, bookings o WHERE n.id = :rs_booking_id AND o.id = :h1_booking_id),
-                  'reschedule: a new confirmed booking for the same person at the new slot, new reference');
+                  'reschedule: the booking goes on at the new slot with the same reference (a move), SEQUENCE + 1; the old row is moved');
 SELECT pg_temp.ok((SELECT status = 'cancelled' AND NOT released
                           AND release_at BETWEEN now() + interval '1 hour' AND now() + interval '2 hours'
                      FROM bookings WHERE id = :h1_booking_id),

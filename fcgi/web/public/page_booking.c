@@ -45,6 +45,9 @@ common(struct req *r, struct tpl *t, const PGresult *b)
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "procedure_name"));
 	tpl_lang(r, tpl_get(t, NULL, "procedure-name"), db_get(b, 0, "lang"));
 	tpl_lang(r, tpl_get(t, NULL, "documents"), db_get(b, 0, "lang"));
+	/* Every state lists the procedure's real documents (issue 12: the
+	 * held, cancelled and expired pages showed the template's sample). */
+	tpl_lines(t, NULL, "documents", "document", db_get(b, 0, "documents"));
 	tpl_text(tpl_get(t, NULL, "when"), when != NULL ? when : "");
 	tpl_text(tpl_get(t, NULL, "site-name"), db_get(b, 0, "site_name"));
 	tpl_text(tpl_get(t, NULL, "address"), arena_printf(r->arena,
@@ -52,6 +55,10 @@ common(struct req *r, struct tpl *t, const PGresult *b)
 	    db_get(b, 0, "site_postal_code"), db_get(b, 0, "site_city")));
 	tpl_text(tpl_get(t, NULL, "site-tz"), arena_printf(r->arena,
 	    _("Local time of the site (%s)."), db_get(b, 0, "time_zone")));
+	/* The site's name and address are French: left to right, isolated
+	 * in a right-to-left page (issue 12). */
+	tpl_lang(r, tpl_get(t, NULL, "site-name"), "fr");
+	tpl_lang(r, tpl_get(t, NULL, "address"), "fr");
 }
 
 /* Fills the held state: code form and the end of the hold. */
@@ -90,7 +97,6 @@ confirmed(struct req *r, struct tpl *t, const PGresult *b)
 	tpl_text(tpl_get(t, NULL, "reference"),
 	    booking_reference(r, db_get(b, 0, "reference")));
 	booking_qr(r, t, db_get(b, 0, "reference"));
-	tpl_lines(t, NULL, "documents", "document", db_get(b, 0, "documents"));
 	tpl_attr(tpl_get(t, NULL, "ics-link"), "href", booking_path(r, "/ics"));
 	tpl_attr(tpl_get(t, NULL, "reschedule-link"), "href",
 	    booking_path(r, "/reschedule"));
@@ -134,7 +140,7 @@ page_booking(struct req *r)
 		held(r, t, b);
 	else if (strcmp(status, "confirmed") == 0)
 		confirmed(r, t, b);
-	else
+	else	/* cancelled or expired (one section left): book again */
 		tpl_attr(tpl_get(t, NULL, "rebook-link"), "href",
 		    route_url(r, R_PROCEDURE, db_get(b, 0, "site_slug"),
 		    db_get(b, 0, "procedure_code")));

@@ -90,7 +90,10 @@ line(struct buf *b, const char *name, const char *value)
 	return 0;
 }
 
-/* Answers the .ics file of a confirmed booking (409 otherwise). */
+/* Answers the .ics file of a confirmed booking, or of a cancelled one
+ * as its cancellation (METHOD:CANCEL, STATUS:CANCELLED); 404 otherwise.
+ * The UID is the reference, which a move keeps; SEQUENCE grows at each
+ * move and at the cancellation (issue 12). */
 int
 page_booking_ics(struct req *r)
 {
@@ -100,11 +103,13 @@ page_booking_ics(struct req *r)
 	char		 stamp[32], *desc;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	int		 rc = 0;
+	int		 rc = 0, cancel;
 
 	if (booking_load(r, &bk) != 0)
 		return 0;
-	if (strcmp(db_get(bk, 0, "status"), "confirmed") != 0)
+	cancel = strcmp(db_get(bk, 0, "status"), "cancelled") == 0 &&
+	    strcmp(db_get(bk, 0, "moved"), "t") != 0;
+	if (strcmp(db_get(bk, 0, "status"), "confirmed") != 0 && !cancel)
 		return resp_error(r, 404, N_("Only a confirmed appointment can be added to a calendar."));
 	ref = booking_reference(r, db_get(bk, 0, "reference"));
 	gmtime_r(&now, &tm);
@@ -115,10 +120,11 @@ page_booking_ics(struct req *r)
 	rc |= line(&b, "VERSION", "2.0");
 	rc |= line(&b, "PRODID", "-//creneau//prefecture appointments//FR");
 	rc |= line(&b, "CALSCALE", "GREGORIAN");
-	rc |= line(&b, "METHOD", "PUBLISH");
+	rc |= line(&b, "METHOD", cancel ? "CANCEL" : "PUBLISH");
 	rc |= line(&b, "BEGIN", "VEVENT");
 	rc |= line(&b, "UID", arena_printf(r->arena, "%s@creneau",
 	    db_get(bk, 0, "reference")));
+	rc |= line(&b, "SEQUENCE", db_get(bk, 0, "ics_sequence"));
 	rc |= line(&b, "DTSTAMP", stamp);
 	rc |= line(&b, "DTSTART", db_get(bk, 0, "starts_utc"));
 	rc |= line(&b, "DTEND", db_get(bk, 0, "ends_utc"));
@@ -128,12 +134,14 @@ page_booking_ics(struct req *r)
 	    "%s, %s %s", db_get(bk, 0, "site_address"),
 	    db_get(bk, 0, "site_postal_code"), db_get(bk, 0, "site_city"))));
 	rc |= line(&b, "DESCRIPTION", escape(r->arena, desc));
-	rc |= line(&b, "STATUS", "CONFIRMED");
+	rc |= line(&b, "STATUS", cancel ? "CANCELLED" : "CONFIRMED");
 	rc |= line(&b, "END", "VEVENT");
 	rc |= line(&b, "END", "VCALENDAR");
 	if (rc != 0)
 		return -1;
 	resp_header(r, "Content-Disposition", arena_printf(r->arena,
 	    "attachment; filename=\"rendez-vous-%s.ics\"", ref));
-	return resp_send(r, 200, "text/calendar; charset=utf-8", b.p, b.len);
+	return resp_send(r, 200, cancel ?
+	    "text/calendar; charset=utf-8; method=CANCEL" :
+	    "text/calendar; charset=utf-8; method=PUBLISH", b.p, b.len);
 }

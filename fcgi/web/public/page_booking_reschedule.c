@@ -73,7 +73,8 @@ choices(struct req *r, struct tpl *t, const PGresult *ids, const char *day,
 	for (i = 0; i < PQntuples(days); i++) {
 		row = tpl_clone(proto);
 		tpl_attr(tpl_get(t, row, "day-link"), "href", arena_printf(r->arena,
-		    "%s?day=%s", booking_path(r, "/reschedule"), db_get(days, i, "day")));
+		    "%s?day=%s#times", booking_path(r, "/reschedule"),
+		    db_get(days, i, "day")));	/* the times' anchor (issue 12) */
 		tpl_text(tpl_get(t, row, "day-label"),
 		    fmt_date(r->arena, db_get(days, i, "day")));
 	}

@@ -33,7 +33,10 @@ fill_days(struct req *r, struct tpl *t, const PGresult *days,
 	for (i = 0; i < n; i++) {
 		row = tpl_clone(proto);
 		link = tpl_get(t, row, "day-link");
-		tpl_attr(link, "href", arena_printf(r->arena, "%s?day=%s", base,
+		/* To the times' anchor: on a phone they are screens below
+		 * (issue 12). */
+		tpl_attr(link, "href", arena_printf(r->arena, "%s%sday=%s#times",
+		    base, strchr(base, '?') != NULL ? "&" : "?",
 		    db_get(days, i, "day")));
 		if (chosen != NULL && strcmp(chosen, db_get(days, i, "day")) == 0)
 			tpl_attr(link, "aria-current", "date");
@@ -101,14 +104,100 @@ release_note(struct req *r, struct tpl *t, const struct wr_view *v)
 /* Links to the procedure's draw when one takes registrations or is to
  * come (schema/020, public_mode of S_SITE_PROCEDURE), or removes the
  * note. */
-static void
+static int
 draw_link(struct req *r, struct tpl *t, const PGresult *sp)
 {
-	if (strcmp(db_get(sp, 0, "public_mode"), "draw") != 0)
+	PGresult	*d;
+	const char	*closes;
+
+	if (strcmp(db_get(sp, 0, "public_mode"), "draw") != 0) {
 		tpl_remove(tpl_get(t, NULL, "draw"));
+		tpl_remove(tpl_get(t, NULL, "draw-nothing"));
+		return 0;
+	}
+	tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
+	    route_url(r, R_DRAW, r->args[0], r->args[1]));
+	/* While its registration is open, the page says so, not that it
+	 * "will be announced" (issue 12). */
+	if ((d = db_exec(r, S_DRAW_PAGE, DB_ARGS(
+	    { "site_id", db_get(sp, 0, "site_id") },
+	    { "procedure_id", db_get(sp, 0, "procedure_id") }))) == NULL)
+		return -1;
+	if (PQntuples(d) == 0 ||
+	    strcmp(db_get(d, 0, "registration_open"), "t") != 0) {
+		tpl_remove(tpl_get(t, NULL, "draw-open"));
+		tpl_remove(tpl_get(t, NULL, "draw-nothing"));
+		return 0;
+	}
+	closes = fmt_datetime(r->arena, db_get(d, 0, "closes"));
+	tpl_text(tpl_get(t, NULL, "draw-open"), arena_printf(r->arena,
+	    _("Registration for the draw is open until %s. Register: the draw, not the order of registration, decides who gets an appointment."),
+	    closes != NULL ? closes : db_get(d, 0, "closes")));
+	tpl_remove(tpl_get(t, NULL, "draw-announce"));
+	/* No first-come time: the draw is the way now. */
+	tpl_remove(tpl_get(t, NULL, "nothing-title"));
+	tpl_remove(tpl_get(t, NULL, "nothing-later"));
+	return 0;
+}
+
+/* The calendar's window of calendar_days days (issue 12): from ?from=
+ * (or from ?day= when it lies beyond the first window, or today), with
+ * links to the window before and to the next days with places, up to the
+ * furthest published place. When the first window has no free place but
+ * later days do, it opens on those. Sets *days (NULL: the database
+ * failed) and *from_day ('' for today's window). */
+static PGresult *
+window_days(struct req *r, const char *site_id, const char *proc_id,
+    const char *day, const struct wr_view *v, struct tpl *t,
+    const char **from_day)
+{
+	PGresult	*w, *days;
+	const char	*from = params_get(&r->query, "from");
+	const char	*ndays = arena_printf(r->arena, "%d",
+			    r->conf->calendar_days);
+	const char	*before = v->hide_from == 0 ? "" :
+			    arena_printf(r->arena, "%lld", v->hide_from);
+	const char	*base = route_url(r, R_PROCEDURE, r->args[0], r->args[1]);
+	int		 again;
+
+	if (from != NULL && field_check(F_DATE, from, strlen(from)) == -1)
+		from = NULL;
+	for (again = 0; ; again++) {
+		if ((w = db_exec(r, S_SLOT_WINDOW, DB_ARGS(
+		    { "site_id", site_id }, { "procedure_id", proc_id },
+		    { "days", ndays }, { "from", from != NULL ? from : "" },
+		    { "day", day != NULL ? day : "" },
+		    { "published_before", before }))) == NULL ||
+		    PQntuples(w) == 0)
+			return NULL;
+		if ((days = db_exec(r, S_SLOT_DAYS_FROM, DB_ARGS(
+		    { "site_id", site_id }, { "procedure_id", proc_id },
+		    { "days", ndays }, { "from", db_get(w, 0, "from_day") },
+		    { "published_before", before }))) == NULL)
+			return NULL;
+		if (PQntuples(days) > 0 || again > 0 ||
+		    *db_get(w, 0, "next_from") == '\0')
+			break;
+		from = db_get(w, 0, "next_from");	/* open on the first */
+	}
+	*from_day = *db_get(w, 0, "prev_from") == '\0' ? "" :
+	    db_get(w, 0, "from_day");
+	if (*db_get(w, 0, "prev_from") != '\0')
+		tpl_attr(tpl_get(t, NULL, "earlier-link"), "href",
+		    arena_printf(r->arena, "%s?from=%s", base,
+		    db_get(w, 0, "prev_from")));
 	else
-		tpl_attr(tpl_get(t, NULL, "draw-link"), "href",
-		    route_url(r, R_DRAW, r->args[0], r->args[1]));
+		tpl_remove(tpl_get(t, NULL, "earlier"));
+	if (*db_get(w, 0, "next_from") != '\0')
+		tpl_attr(tpl_get(t, NULL, "later-link"), "href",
+		    arena_printf(r->arena, "%s?from=%s", base,
+		    db_get(w, 0, "next_from")));
+	else
+		tpl_remove(tpl_get(t, NULL, "later"));
+	if (tpl_get(t, NULL, "earlier") == NULL &&
+	    tpl_get(t, NULL, "later") == NULL)
+		tpl_remove(tpl_get(t, NULL, "window-nav"));
+	return days;
 }
 
 /* Answers the procedure page. */
@@ -118,7 +207,7 @@ page_procedure(struct req *r)
 	PGresult	*sp, *days, *pub;
 	struct tpl	*t;
 	struct wr_view	 v;
-	const char	*site_id, *proc_id, *day, *when;
+	const char	*site_id, *proc_id, *day, *when, *from_day = "";
 	const char	*base;
 	int		 n;
 
@@ -134,10 +223,11 @@ page_procedure(struct req *r)
 		day = NULL;
 	site_id = db_get(sp, 0, "site_id");
 	proc_id = db_get(sp, 0, "procedure_id");
-	if ((days = waitroom_slot_days(r, site_id, proc_id, &v)) == NULL)
-		return db_fail(r);
 	if ((t = tpl_page(r, "procedure")) == NULL)
 		return -1;
+	if ((days = window_days(r, site_id, proc_id, day, &v, t,
+	    &from_day)) == NULL)
+		return db_fail(r);
 	tpl_title(t, arena_printf(r->arena, "%s — %s", db_get(sp, 0, "procedure_name"),
 	    db_get(sp, 0, "site_name")));
 	tpl_text(tpl_get(t, NULL, "procedure-name"), db_get(sp, 0, "procedure_name"));
@@ -158,13 +248,17 @@ page_procedure(struct req *r)
 	    _("Times are shown in the local time of the site (%s)."),
 	    db_get(sp, 0, "time_zone")));
 	base = route_url(r, R_PROCEDURE, r->args[0], r->args[1]);
+	if (*from_day != '\0')	/* the day links keep the window */
+		base = arena_printf(r->arena, "%s?from=%s", base, from_day);
 	release_note(r, t, &v);
 	n = fill_days(r, t, days, base, day);
 	if (n > 0) {
 		tpl_remove(tpl_get(t, NULL, "nothing"));
 		/* A draw taking registrations is shown beside the
 		 * first-come times left. */
-		draw_link(r, t, sp);
+		if (draw_link(r, t, sp) == -1)
+			return db_fail(r);
+		tpl_remove(tpl_get(t, NULL, "draw-nothing"));
 		if (fill_times(r, t, site_id, proc_id, day, &v) == -1)
 			return db_fail(r);
 		if (!v.guarded)
@@ -173,7 +267,8 @@ page_procedure(struct req *r)
 	}
 	tpl_remove(tpl_get(t, NULL, "calendar"));
 	tpl_remove(tpl_get(t, NULL, "times"));
-	draw_link(r, t, sp);
+	if (draw_link(r, t, sp) == -1)
+		return db_fail(r);
 	if ((pub = db_exec(r, S_NEXT_PUBLICATION, DB_ARGS({ "site_id", site_id },
 	    { "procedure_id", proc_id },
 	    { "time_zone", db_get(sp, 0, "time_zone") }))) == NULL)

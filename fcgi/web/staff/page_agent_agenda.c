@@ -119,7 +119,7 @@ rows(struct req *r, struct tpl *t, const PGresult *res,
 		    arena_printf(r->arena, "%s (%s)", counter_status(
 		    db_get(res, i, "status"), db_get(res, i, "attendance")),
 		    db_get(res, i, "attendance_time")) :
-		    counter_status(db_get(res, i, "status"), db_get(res, i, "attendance")));
+		    counter_status_row(r, res, i));
 		row_form(r, t, row, "honour-form", "honour-button",
 		    strcmp(db_get(res, i, "can_honour"), "t") == 0, res, i, s, counter,
 		    _("Arrived"));

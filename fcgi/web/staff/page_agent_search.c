@@ -71,8 +71,7 @@ results(struct req *r, struct tpl *t, const PGresult *res)
 		tpl_text(tpl_get(t, row, "agdref"), db_get(res, i, "agdref"));
 		tpl_text(tpl_get(t, row, "procedure"), db_get(res, i, "procedure_name"));
 		tpl_text(tpl_get(t, row, "site"), db_get(res, i, "site_name"));
-		tpl_text(tpl_get(t, row, "status"), counter_status(
-		    db_get(res, i, "status"), db_get(res, i, "attendance")));
+		tpl_text(tpl_get(t, row, "status"), counter_status_row(r, res, i));
 	}
 	tpl_remove(proto);
 }
