@@ -679,6 +679,32 @@ $$;
 COMMENT ON FUNCTION booking_sweep() IS
     'Expire overdue holds (random release time) and release the places whose release time has come, everywhere; mark ended confirmed bookings completed; returns (expired, released).';
 
+-- The first steps of every booking of a place, on every channel: the
+-- procedure's AGDREF rule applied to the person (creneau_agdref_outcome),
+-- then the slot locked, its overdue holds and releases swept
+-- (creneau_slot_for_booking). refusal is NULL when the booking may go on
+-- with proc and slot; else agdref_required, agdref_unknown or
+-- slot_unavailable. What a channel may book of the slot is its own
+-- check, after this one.
+CREATE OR REPLACE FUNCTION creneau_booking_start(p_slot_id bigint, p_person jsonb,
+                                                 OUT refusal text, OUT proc procedures,
+                                                 OUT slot slots)
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    SELECT p.* INTO proc FROM slots s JOIN procedures p ON p.id = s.procedure_id
+     WHERE s.id = p_slot_id;
+    refusal := creneau_agdref_outcome(proc.requires_agdref, p_person ->> 'agdref');
+    IF refusal IS NOT NULL THEN
+        RETURN;
+    END IF;
+    slot := creneau_slot_for_booking(p_slot_id);
+    IF slot.id IS NULL THEN
+        refusal := 'slot_unavailable';
+    END IF;
+END
+$$;
+
 ------------------------------------------------------------------------------
 -- The online hold (the person comes as p_person).
 --
@@ -710,7 +736,6 @@ DECLARE
     v_sub   bytea;
     v_id    bigint;
     v_ref   text;
-    v_check text;
     r       record;
 BEGIN
     IF p_code IS NULL OR p_code !~ '^[0-9]{6}$' THEN
@@ -747,19 +772,14 @@ BEGIN
         RETURN;
     END IF;
 
-    -- (c) AGDREF.
-    v_check := creneau_agdref_outcome(v_proc.requires_agdref, p_person ->> 'agdref');
-    IF v_check IS NOT NULL THEN
-        RETURN QUERY SELECT v_check, NULL::bigint, NULL::text;
+    -- (c) AGDREF, (d) the slot, locked; overdue holds and releases swept
+    -- first (creneau_booking_start, the first steps of every booking).
+    SELECT * INTO r FROM creneau_booking_start(p_slot_id, p_person);
+    IF r.refusal IS NOT NULL THEN
+        RETURN QUERY SELECT r.refusal, NULL::bigint, NULL::text;
         RETURN;
     END IF;
-
-    -- (d) The slot, locked; overdue holds and releases swept first.
-    v_slot := creneau_slot_for_booking(p_slot_id);
-    IF v_slot.id IS NULL THEN
-        RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
-        RETURN;
-    END IF;
+    v_slot := r.slot;
     IF v_slot.published_at IS NULL OR v_slot.published_at > now()
        OR v_slot.starts_at <= now()
        OR v_slot.booked >= v_slot.capacity
@@ -1125,22 +1145,15 @@ DECLARE
     v_proc  procedures%ROWTYPE;
     v_slot  slots%ROWTYPE;
     v_new   bookings%ROWTYPE;
-    v_check text;
     r       record;
 BEGIN
-    SELECT p.* INTO v_proc FROM slots s JOIN procedures p ON p.id = s.procedure_id
-     WHERE s.id = p_slot_id;
-    v_check := creneau_agdref_outcome(v_proc.requires_agdref, p_person ->> 'agdref');
-    IF v_check IS NOT NULL THEN
-        RETURN QUERY SELECT v_check, NULL::bigint, NULL::text;
+    SELECT * INTO r FROM creneau_booking_start(p_slot_id, p_person);
+    IF r.refusal IS NOT NULL THEN
+        RETURN QUERY SELECT r.refusal, NULL::bigint, NULL::text;
         RETURN;
     END IF;
-
-    v_slot := creneau_slot_for_booking(p_slot_id);
-    IF v_slot.id IS NULL THEN
-        RETURN QUERY SELECT 'slot_unavailable'::text, NULL::bigint, NULL::text;
-        RETURN;
-    END IF;
+    v_proc := r.proc;
+    v_slot := r.slot;
     IF v_slot.starts_at <= now()
        OR (p_published AND (v_slot.published_at IS NULL OR v_slot.published_at > now()
                             OR v_proc.allocation_mode <> 'open'))
