@@ -502,7 +502,7 @@ async function runJob(job, contexts, shots, tally, links) {
 		const rec = new Rec();
 		rec.items = job.rec.items.splice(0);
 		job.rec.closed = true;
-		rec.ok(false, `${lang} ${spec.name}: checked within ${PAGE_TIMEOUT / 1000} s (${spec.path} never answered)`);
+		rec.ok(false, `${lang} ${spec.name}: checked within ${PAGE_TIMEOUT / 1000} s (${spec.path} still not done)`);
 		job.done = rec;
 		for (const page of job.pages)
 			await page.close().catch(() => {});
