@@ -182,12 +182,24 @@ jars = glob.glob(os.path.join(top, "node_modules", "vnu-jar", "build", "dist", "
 t.ok(jars, "the Nu HTML checker is installed (npm ci)")
 if jars:
     files = sorted(glob.glob(os.path.join(tmp, "*.html")))
-    out = subprocess.run(["java", "-jar", jars[0], "--errors-only", "--format", "json", *files],
-                         capture_output=True, text=True, timeout=300)
-    try:
-        messages = json.loads(out.stderr or out.stdout or '{"messages": []}')["messages"]
-    except ValueError:
-        messages = [{"type": "error", "url": "", "message": out.stderr[:500]}]
+    # The checker runs on batches of pages, each with its own generous
+    # limit (a safety net: a slow machine makes it slower, not failing;
+    # only a batch that never ends fails, with its pages named).
+    messages = []
+    batch = 40
+    for i in range(0, len(files), batch):
+        part = files[i:i + batch]
+        try:
+            out = subprocess.run(["java", "-jar", jars[0], "--errors-only", "--format", "json", *part],
+                                 capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            messages.append({"type": "error", "url": "", "message": "the Nu checker did not end within 900 s on "
+                             + " ".join(os.path.basename(f) for f in part)})
+            continue
+        try:
+            messages += json.loads(out.stderr or out.stdout or '{"messages": []}')["messages"]
+        except ValueError:
+            messages.append({"type": "error", "url": "", "message": out.stderr[:500]})
     for f in files:
         errs = [m for m in messages if m.get("type") == "error" and m.get("url", "").endswith("/" + os.path.basename(f))]
         if not t.ok(not errs, "Nu checker: no error in %s" % os.path.basename(f)):
