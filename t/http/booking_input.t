@@ -306,7 +306,7 @@ try:
     # Routes with bad slots.
     for path, want in (("/book/0", 404), ("/book/abc", 404), ("/book/99999999999", 404),
                        ("/book/-1", 404), ("/book/1%00", 400), ("/book/%d" % open_slots[0], 404),
-                       (book_path(open_slots[0])[:-1] + "0", 404), (book_path(open_slots[0]) + "0", 404)):
+                       (book_path(open_slots[0])[:-1] + ("1" if book_path(open_slots[0])[-1] == "0" else "0"), 404), (book_path(open_slots[0]) + "0", 404)):
         r = get(path)
         t.ok(r.status == want or (want == 404 and r.status == 400) or (want == 400 and r.status == 404),
              "GET %s answers %d (%d)" % (path, want, r.status))

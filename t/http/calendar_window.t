@@ -117,7 +117,7 @@ try:
     t.ok(re.search(r"will be announced|sera annoncée", text) is None, "while open: not 'will be announced'")
     t.ok(re.search(r"No appointment is available|Aucun rendez-vous n.est disponible", text) is None,
          "nor 'no appointment is available'")
-    t.ok(re.search(r"open until|ouverte? jusqu", text) is not None, "it says registration is open, until when")
+    t.ok(re.search(r"open until|ouvertes? jusqu", text) is not None, "it says registration is open, until when")
     t.ok(any(a.get("href", "").endswith("/draw") for a in parse(page).find_all("a")), "and links to it")
     dp = get("/site/%s/%s/draw" % (fx.slug, dcode))
     df = form(dp, has="surname")

@@ -70,7 +70,10 @@ class Client:
     def request(self, method, path, fields=None, referer=None):
         conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=30,
                                           source_address=(self.addr, 0))
-        hdrs = {"Accept-Language": "fr"}
+        # Simulated minutes pass in milliseconds here: the one-second
+        # micro-cache of the public pages would show every round the
+        # page of the round before (t/lib/creneau_test.py, USE_CACHE).
+        hdrs = {"Accept-Language": "fr", "X-Creneau-No-Cache": "1"}
         if self.cookies:
             hdrs["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
         body = None
