@@ -40,7 +40,7 @@ import time
 import urllib.parse
 
 REF_RE = re.compile(r'class="reference"[^>]*>([ACDEFGHJKLMNPQRTUVWXY34679]{4})-([ACDEFGHJKLMNPQRTUVWXY34679]{4})<')
-DAY_RE = re.compile(r'href="([^"]*[?&](?:amp;)?day=\d{4}-\d{2}-\d{2})"')
+DAY_RE = re.compile(r'href="([^"#]*[?&](?:amp;)?day=\d{4}-\d{2}-\d{2})(?:#[^"]*)?"')
 TIME_RE = re.compile(r'href="(/book/\d+\.[0-9a-f]{16})"')
 FORM_RE = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
 INPUT_RE = re.compile(r"<input\b([^>]*)/?>")
