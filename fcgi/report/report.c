@@ -189,7 +189,8 @@ x(FILE *f, const char *s)
 		}
 }
 
-/* fprintf whose %s arguments are escaped: the caller passes only the
+/* fprintf whose %s (and %w: the same, breakable after underscores)
+ * arguments are escaped: the caller passes only the
  * format's own markup; every string argument is data. */
 static void
 xf(FILE *f, const char *fmt, ...)
@@ -206,6 +207,19 @@ xf(FILE *f, const char *fmt, ...)
 		p++;
 		if (*p == 's')
 			x(f, va_arg(ap, const char *));
+		else if (*p == 'w') {
+			/* An identifier a phone may break after each
+			 * underscore (places_<wbr/>never_<wbr/>booked). */
+			const char	*q;
+
+			for (q = va_arg(ap, const char *); *q != '\0'; q++) {
+				char	 c[2] = { *q, '\0' };
+
+				x(f, c);
+				if (*q == '_' && q[1] != '\0')
+					fputs("<wbr/>", f);
+			}
+		}
 		else if (*p == 'd')
 			fprintf(f, "%d", va_arg(ap, int));
 		else if (*p == 'L')
@@ -494,9 +508,12 @@ load_waits(struct report *r)
 static void
 svg_open(FILE *f, const char *id, const char *title, const char *desc)
 {
+	/* No fixed size: the chart takes its column's width and keeps its
+	 * proportions (a phone, a wide screen, the page printed), with no
+	 * style sheet, which the file does not have. */
 	xf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\""
-	    " viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\""
-	    " aria-labelledby=\"%s-t %s-d\">\n", W, H, W, H, id, id);
+	    " viewBox=\"0 0 %d %d\" width=\"100%%\""
+	    " aria-labelledby=\"%s-t %s-d\">\n", W, H, id, id);
 	xf(f, "<title id=\"%s-t\">%s</title>\n<desc id=\"%s-d\">%s</desc>\n",
 	    id, title, id, desc);
 	xf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
@@ -645,8 +662,12 @@ table_days(FILE *f, struct report *r, const char *caption, int which)
 {
 	int	i, k;
 
-	xf(f, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>",
-	    caption, _("Day"));
+	/* A region of its own that scrolls sideways on a phone (with the
+	 * back-office's style sheet; the file itself has none), reachable
+	 * from the keyboard and named by the table's caption. */
+	xf(f, "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\""
+	    " aria-labelledby=\"days-%d\">\n<table>\n<caption id=\"days-%d\">%s</caption>\n"
+	    "<thead><tr><th scope=\"col\">%s</th>", which, which, caption, _("Day"));
 	if (which == 0)
 		xf(f, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
 		    _("Median wait (days)"), _("90th percentile (days)"));
@@ -683,7 +704,7 @@ table_days(FILE *f, struct report *r, const char *caption, int which)
 				xf(f, "<td>%L</td>", d->channel[k]);
 		fputs("</tr>\n", f);
 	}
-	fputs("</tbody>\n</table>\n", f);
+	fputs("</tbody>\n</table>\n</div>\n", f);
 }
 
 static void
@@ -744,7 +765,7 @@ write_xhtml(struct report *r)
 	for (i = 0; i < r->ndefs; i++) {
 		if (!r->defs[i].additive)
 			continue;
-		xf(f, "<tr><th scope=\"row\"><code>%s</code></th><td data-figure=\"%s\">%L</td><td>%s</td></tr>\n",
+		xf(f, "<tr><th scope=\"row\"><code>%w</code></th><td data-figure=\"%s\">%L</td><td>%s</td></tr>\n",
 		    r->defs[i].figure, r->defs[i].figure, r->defs[i].total,
 		    r->defs[i].definition);
 	}

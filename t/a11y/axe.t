@@ -225,6 +225,8 @@ function pageList(fx, sites, hasStatement) {
 		{ name: 'agent-court-all', path: a.court_all, as: 'staff' },
 		{ name: 'agent-audit', path: a.audit, as: 'staff' },
 		{ name: 'agent-reports', path: '/agent/reports', as: 'staff' },
+		// The report file speaks the prefecture's language, not the reader's.
+		{ name: 'agent-report', path: a.report, as: 'staff', shot: true, personLang: 'fr' },
 		{ name: 'agent-phone', path: a.phone, as: 'staff' },
 		{ name: 'agent-phone-times', path: a.phone_times, as: 'staff' },
 		{ name: 'agent-phone-book', path: a.phone_book, as: 'staff' },

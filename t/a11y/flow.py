@@ -17,6 +17,7 @@ bookings go through the real forms.
 import json
 import os
 import secrets
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -66,11 +67,35 @@ def admin_setup(adm, pw, sup, proc, site):
     }
 
 
-def staff_setup(fx, proc):
+def report_setup(fx, day):
+    """creneau-report for fixture fx from yesterday to day (its bookings
+    and slots), written under the state directory as the service user
+    (as systemd runs it) and recorded as the site's latest report;
+    returns the path of its XHTML file in the back-office."""
+    top = os.environ.get("top_builddir") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    out = os.path.join(os.environ["CRENEAU_VAR"], "reports-" + fx.slug)
+    as_service = ["runuser", "-u", "creneau", "--"] if os.geteuid() == 0 else []
+    os.makedirs(out, exist_ok=True)
+    if as_service:
+        subprocess.run(["chown", "creneau:creneau", out], check=True)
+    first = psql("SELECT (current_date - 1)::text")
+    r = subprocess.run(as_service + [os.path.join(top, "creneau-report"), "-c", os.environ["CRENEAU_CONF"],
+                                     "-s", fx.slug, "-f", first, "-t", day, "-o", out, "report"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("creneau-report: %s" % r.stderr.strip())
+    run = psql("INSERT INTO reporting.runs (site_id, date_from, date_to, directory) "
+               "SELECT id, %s, %s, %s FROM sites WHERE slug = %s RETURNING id"
+               % (sql_literal(first), sql_literal(day), sql_literal(out), sql_literal(fx.slug)))
+    return "/agent/report/%s/report" % run
+
+
+def staff_setup(fx, proc, day):
     """A supervisor of fixture fx and a mediator, logged in through the
     form, and rows for every staff page; proc: an open procedure of fx
     with at least two free slots (the mediator books the last one; the
-    first is the mediator's form page, left free). Returns the JSON's
+    first is the mediator's form page, left free); day: the fixture's
+    first day with places (the report ends there). Returns the JSON's
     staff part: the two Cookie header values and the paths. drop(fx.slug)
     removes it all."""
     word = word_of(fx.slug)
@@ -180,6 +205,11 @@ def staff_setup(fx, proc):
     if r.status != 303 or not phone_booking:
         raise RuntimeError("the counter could not book (%s)" % r.status)
 
+    # A nightly report of the site (issue 14): creneau-report as the
+    # service user, recorded as the site's latest, so its XHTML file is
+    # checked like every page (the row goes with the site).
+    report = report_setup(fx, day)
+
     return {
         "staff_cookie": cs,
         "mediator_cookie": cm,
@@ -203,6 +233,7 @@ def staff_setup(fx, proc):
             "phone_book": phone_book,
             "booking": phone_booking,
             "booking_print": phone_booking + "/print",
+            "report": report,
         },
         **admin,
         "mediator": {
@@ -243,7 +274,7 @@ def setup():
         conf_path = confirmed.url
         cancel = link(confirmed, href=r"/cancel$")
         resched = link(confirmed, href=r"/reschedule$")
-        staff = staff_setup(fx, proc)
+        staff = staff_setup(fx, proc, day)
         return {
             "slug": fx.slug,
             "procedure": proc,

@@ -105,6 +105,8 @@ if "report" in files:
     got = dict(re.findall(r'data-figure="([a-z_]+)">([0-9]+)<', files["report"].body.decode()))
     t.is_({f: got.get(f) for f in EXPECTED}, {f: str(v) for f, v in EXPECTED.items()},
           "the report page's totals are the history's")
+    t.ok(re.search(r'<link rel="stylesheet" href="/static/creneau\.css"/>\s*</head>', files["report"].body.decode()),
+         "read in the back-office, the report takes its style sheet (tables scroll on a phone)")
 if "appointments" in files:
     body = files["appointments"].body.decode()
     t.is_(len(body.strip().split("\n")) - 1, EXPECTED["booked"], "appointments: the history's bookings")

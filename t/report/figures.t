@@ -157,6 +157,9 @@ for svg in svgs:
     nxt = svg.nextSibling
     while nxt is not None and nxt.nodeType != nxt.ELEMENT_NODE:
         nxt = nxt.nextSibling
+    # (the table in its scrolling region)
+    if nxt is not None and nxt.tagName == "div" and nxt.getAttribute("class") == "table-scroll":
+        nxt = next((n for n in nxt.childNodes if n.nodeType == n.ELEMENT_NODE), None)
     t.ok(nxt is not None and nxt.tagName == "table", "report.xhtml: a table follows chart %s" % labelled[:1])
 t.ok(len(doc.getElementsByTagName("polyline")) == 2, "report.xhtml: the wait chart has its two lines")
 nu = nu_errors({"report": site["report.xhtml"]})

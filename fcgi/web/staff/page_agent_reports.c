@@ -129,6 +129,18 @@ page_agent_report(struct req *r)
 		    files[i].file, strerror(errno));
 		return resp_error(r, 404, N_("This report's files are no longer on the server. A new report is made every night."));
 	}
+	/* Read here, the report takes the back-office's style sheet (its
+	 * tables scroll sideways on a phone); the file stays self-contained. */
+	if (!files[i].attach) {
+		const char	*head = strstr(body, "</head>");
+
+		if (head != NULL) {
+			body = arena_printf(r->arena, "%.*s<link rel=\"stylesheet\""
+			    " href=\"/static/creneau.css\"/>\n%s", (int)(head - body),
+			    body, head);
+			len = strlen(body);
+		}
+	}
 	if (files[i].attach)
 		resp_header(r, "Content-Disposition", arena_printf(r->arena,
 		    "attachment; filename=\"creneau-%s-%s_%s-%s\"", db_get(run, 0, "site_slug"),
