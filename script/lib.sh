@@ -482,6 +482,7 @@ cr_write_conf() {
 database = host=$rundir port=$PGPORT dbname=$CRENEAU_DB user=$CRENEAU_DBUSER
 socket = $rundir/fcgi.sock
 workers = ${CRENEAU_WORKERS:-2}
+listen_backlog = ${CRENEAU_LISTEN_BACKLOG:-1024}
 pid_file = $rundir/creneau-fcgi.pid
 templates = $top/templates
 locale_dir = $top/po/locale
