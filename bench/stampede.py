@@ -18,8 +18,11 @@ nothing free keeps refreshing the calendar a few times before giving up.
 It prints the throughput, p50/p99/max latency per step and the answers
 by status, then checks the database: no place over capacity, no identity
 with two live bookings, and every confirmed booking matched by a person
-who was shown its reference (and nobody shown one without it). Exit
-status 1 when an invariant fails. --json writes the figures and the
+who was shown its reference (and nobody shown one without it), and the
+5xx answers by kind: the overload page (503 with Retry-After, from nginx
+or from the application) and unintended ones (anything else); issue 15's
+target is no 5xx at all. Exit status 1 when an invariant fails or an
+unintended 5xx was answered. --url may name several hosts. --json writes the figures and the
 references people were shown (t/http/stampede_small.t reads them).
 
 Standard library only (asyncio; one connection a request, Connection:
@@ -45,6 +48,8 @@ TIME_RE = re.compile(r'href="(/book/\d+\.[0-9a-f]{16})"')
 FORM_RE = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
 INPUT_RE = re.compile(r"<input\b([^>]*)/?>")
 ATTR_RE = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
+ERRORS_RE = re.compile(r'class="alert alert-error error-summary".*?</div>', re.S)
+UNAVAILABLE_RE = re.compile(r'class="alert alert-info"[^>]*>\s*<p>([^<]*)<')
 STEPS = ("wait", "calendar", "day", "form", "post", "held", "confirm", "confirmed", "refresh")
 
 
@@ -90,11 +95,18 @@ class Stats:
         self.wire = {s: [] for s in STEPS}
         self.status = {}
         self.requests = 0
+        self.per_host = {}
         self.per_second = {}
         self.t0 = time.monotonic()
+        self.fives = {}         # (step, status, kind, host) -> count
 
-    def add(self, step, status, seconds, wire):
+    def add_5xx(self, step, status, kind, host):
+        k = (step, status, kind, host)
+        self.fives[k] = self.fives.get(k, 0) + 1
+
+    def add(self, step, status, seconds, wire, host=0):
         self.requests += 1
+        self.per_host[host] = self.per_host.get(host, 0) + 1
         self.lat[step].append(seconds)
         self.wire[step].append(wire)
         self.status[(step, status)] = self.status.get((step, status), 0) + 1
@@ -102,33 +114,54 @@ class Stats:
         self.per_second[sec] = self.per_second.get(sec, 0) + 1
 
 
+# The page nginx answers when it cannot reach the application (a full
+# listen queue, a worker that died, a timeout: error_page 502 504 =503
+# @unavailable in conf/nginx/); the application's own 503 says otherwise.
+NGINX_UNAVAILABLE = "Service briefly unavailable"
+
+
+def kind_5xx(status, hdrs, body):
+    """What a 5xx answer was: "overload" for the 503 page with Retry-After
+    that the application or nginx means to give when it cannot serve (the
+    intended answer, though still a failure of "zero 5xx"), with "nginx"
+    when nginx could not reach the application; "unintended" for anything
+    else (500, a bare 502 or 504, a 503 without Retry-After)."""
+    if status == 503 and hdrs.get("retry-after"):
+        return "overload (nginx)" if NGINX_UNAVAILABLE.encode() in body else "overload (application)"
+    return "unintended"
+
+
 class Client:
     """The HTTP side: one connection a request from a chosen loopback
-    address, at most `inflight` requests at once."""
+    address, at most `inflight` requests at once, to one of the hosts."""
 
-    def __init__(self, url, inflight, timeout, stats):
-        u = urllib.parse.urlsplit(url)
-        self.host, self.port = u.hostname, u.port or 80
-        self.hosthdr = u.netloc
+    def __init__(self, urls, inflight, timeout, stats):
+        self.hosts = []
+        for url in urls:
+            u = urllib.parse.urlsplit(url)
+            self.hosts.append((u.hostname, u.port or 80, u.netloc))
         self.sem = asyncio.Semaphore(inflight)
         self.timeout = timeout
         self.stats = stats
 
-    async def request(self, step, method, path, src, jar, body=None, lang="fr"):
-        """Sends one request; returns (status, headers dict lower-case ->
-        list, body str). status is 0 for a timeout or a broken connection.
-        The time counted starts when the person clicks (a wait for a free
-        client connection included)."""
+    async def request(self, step, method, path, src, jar, body=None, lang="fr", host=0):
+        """Sends one request to host number `host`; returns (status, headers
+        dict lower-case -> list, body str). status is 0 for a timeout or a
+        broken connection. The time counted starts when the person clicks
+        (a wait for a free client connection included)."""
         t0 = t1 = time.monotonic()
         try:
             async with self.sem:
                 t1 = time.monotonic()
-                st, hdrs, data = await asyncio.wait_for(self._send(method, path, src, jar, body, lang),
-                                                        self.timeout)
+                st, hdrs, data = await asyncio.wait_for(
+                    self._send(self.hosts[host % len(self.hosts)], method, path, src, jar, body, lang),
+                    self.timeout)
         except (asyncio.TimeoutError, OSError, ValueError, IndexError):
             st, hdrs, data = 0, {}, b""
         t2 = time.monotonic()
-        self.stats.add(step, st, t2 - t0, t2 - t1)
+        self.stats.add(step, st, t2 - t0, t2 - t1, host % len(self.hosts))
+        if st >= 500:
+            self.stats.add_5xx(step, st, kind_5xx(st, hdrs, data), host % len(self.hosts))
         for v in hdrs.get("set-cookie", []):
             nv = v.split(";", 1)[0]
             name, _, value = nv.partition("=")
@@ -138,10 +171,11 @@ class Client:
                 jar[name.strip()] = value
         return st, hdrs, data.decode("utf-8", "replace")
 
-    async def _send(self, method, path, src, jar, body, lang):
-        reader, writer = await asyncio.open_connection(self.host, self.port, local_addr=(src, 0))
+    async def _send(self, target, method, path, src, jar, body, lang):
+        host, port, hosthdr = target
+        reader, writer = await asyncio.open_connection(host, port, local_addr=(src, 0))
         try:
-            lines = ["%s %s HTTP/1.1" % (method, path), "Host: " + self.hosthdr,
+            lines = ["%s %s HTTP/1.1" % (method, path), "Host: " + hosthdr,
                      "Connection: close", "Accept-Language: " + lang,
                      "User-Agent: creneau-stampede"]
             if jar:
@@ -149,7 +183,7 @@ class Client:
             payload = b""
             if body is not None:
                 payload = urllib.parse.urlencode(body).encode()
-                origin = "http://" + self.hosthdr
+                origin = "http://" + hosthdr
                 lines += ["Content-Type: application/x-www-form-urlencoded",
                           "Content-Length: %d" % len(payload), "Origin: " + origin,
                           "Referer: " + origin + path]
@@ -250,7 +284,7 @@ async def reload(ctx, step, method, path, p, body=None, tries=10):
     reload; a form is sent again the same way (its token makes that
     safe)."""
     for _ in range(tries):
-        st, h, page = await ctx.http.request(step, method, path, p.src, p.jar, body=body)
+        st, h, page = await ctx.http.request(step, method, path, p.src, p.jar, body=body, host=p.n)
         if st not in OVERLOAD:
             break
         await think(2, 5)
@@ -265,7 +299,7 @@ async def follow_calendar(ctx, p, path):
         if time.monotonic() > ctx.stop_at:
             p.outcome = "stopped at --deadline"
             return None
-        st, h, body = await ctx.http.request(step, "GET", path, p.src, p.jar)
+        st, h, body = await ctx.http.request(step, "GET", path, p.src, p.jar, host=p.n)
         if st == 200 and "refresh" in h:
             # The waiting room: come back later (after Refresh, or
             # sooner, pressing F5, as impatient people do).
@@ -340,7 +374,20 @@ async def applicant(ctx, p, arrive_at):
             await confirm(ctx, p, bpath)
             return
         # Refused (taken, or a limit): back to the calendar.
+        ctx.refusals[refusal(st, page)] = ctx.refusals.get(refusal(st, page), 0) + 1
     p.outcome = p.outcome if p.outcome != "gave up" else "refused"
+
+
+def refusal(status, page):
+    """Why a booking POST did not hold a place: the page's messages."""
+    if status != 200:
+        return "status %s" % ("timeout" if status == 0 else status)
+    m = ERRORS_RE.search(page)
+    if m:
+        items = re.findall(r"<li[^>]*>(.*?)</li>", m.group(0), re.S)
+        return "; ".join(sorted(set(unescape(re.sub(r"<[^>]*>", "", i)).strip() for i in items))) or "errors"
+    m = UNAVAILABLE_RE.search(page)
+    return unescape(m.group(1)).strip() if m else "other"
 
 
 async def confirm(ctx, p, bpath):
@@ -456,7 +503,12 @@ def check_db(proc_id, told):
     told_wrong = sorted(r for r in told if r not in confirmed or confirmed[r] != told[r])
     if told_wrong:
         problems.append("%d person(s) told 'confirmed' without that booking: %s" % (len(told_wrong), told_wrong[:5]))
-    facts = {"confirmed": len(confirmed),
+    # Places taken (bookings made) in each minute after the opening.
+    by_minute = psql("SELECT floor(extract(epoch FROM b.created_at - s.published_at) / 60)::int, count(*) "
+                     "FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.procedure_id = %d "
+                     "GROUP BY 1 ORDER BY 1" % proc_id)
+    facts = {"by_minute": [tuple(int(x) for x in line.split("|")) for line in by_minute.splitlines() if line],
+             "confirmed": len(confirmed),
              "held": int(psql("SELECT count(*) FROM bookings WHERE procedure_id = %d AND status = 'held'" % proc_id)),
              "expired": int(psql("SELECT count(*) FROM bookings WHERE procedure_id = %d AND status = 'expired'"
                                  % proc_id)),
@@ -472,11 +524,12 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def report(a, stats, people, elapsed, cpu, problems, facts, opening_in):
+def report(a, stats, people, elapsed, cpu, problems, facts, opening_in, refusals):
     out = []
     out.append("stampede: %d applicants over %d s for %d places (capacity %d a time), opening %.0f s after "
-               "the first arrival; %d requests at most in flight" % (a.applicants, a.window, facts["places"],
-                                                                     a.capacity, opening_in, a.inflight))
+               "the first arrival; %d requests at most in flight; %s" % (
+                   a.applicants, a.window, facts["places"], a.capacity, opening_in, a.inflight,
+                   "1 host" if len(a.urls) == 1 else "%d hosts, each person on one of them" % len(a.urls)))
     out.append("ran %.1f s: %d requests, %.0f req/s on average, %d req/s in the busiest second; "
                "the client used %.1f s of CPU" % (elapsed, stats.requests, stats.requests / max(elapsed, 0.001),
                                                   max(stats.per_second.values() or [0]), cpu))
@@ -500,19 +553,56 @@ def report(a, stats, people, elapsed, cpu, problems, facts, opening_in):
         if st not in (200, 303):
             errors[st] = errors.get(st, 0) + n
     out.append("")
-    out.append("errors by status: %s" % (", ".join("%s: %d" % ("timeout" if k == 0 else k, v)
-                                                  for k, v in sorted(errors.items())) or "none"))
+    out.append("answers other than 200 and 303: %s" % (", ".join("%s: %d" % ("timeout" if k == 0 else k, v)
+                                                                for k, v in sorted(errors.items())) or "none"))
+    fives = five_counts(stats)
+    out.append("5xx: %d in all; %d unintended (500, a bare 502/504, a 503 without Retry-After); "
+               "%d overload pages (503 with Retry-After: %d from nginx, the application out of reach; "
+               "%d from the application)" % (fives["all"], fives["unintended"], fives["overload"],
+                                             fives["overload (nginx)"], fives["overload (application)"]))
+    if fives["all"]:
+        by = {}
+        for (step, st, kind, host), n in stats.fives.items():
+            k = "%s %d %s%s" % (step, st, kind, " host %d" % (host + 1) if len(stats.per_host) > 1 else "")
+            by[k] = by.get(k, 0) + n
+        out.append("5xx by step, status and kind: %s" % ", ".join("%s: %d" % kv for kv in sorted(by.items())))
+    if len(stats.per_host) > 1:
+        out.append("requests by host: %s" % ", ".join("host %d: %d" % (h + 1, n)
+                                                      for h, n in sorted(stats.per_host.items())))
     outcomes = {}
     for p in people:
         outcomes[p.outcome] = outcomes.get(p.outcome, 0) + 1
     out.append("people: %s" % ", ".join("%s %d" % kv for kv in sorted(outcomes.items(), key=lambda kv: -kv[1])))
+    if refusals:
+        out.append("booking POSTs refused: %s" % ", ".join(
+            "%s: %d" % kv for kv in sorted(refusals.items(), key=lambda kv: -kv[1])[:6]))
     out.append("database: %d places, %d booked, %d confirmed, %d still held, %d holds expired" % (
         facts["places"], facts["booked"], facts["confirmed"], facts["held"], facts["expired"]))
+    if facts.get("by_minute"):
+        out.append("places taken in each minute after the opening: %s" % ", ".join(
+            "+%d: %d" % m for m in facts["by_minute"]))
     out.append("invariants: %s" % ("all hold (no place over capacity, the slots' counts match their bookings, "
                                    "no identity twice, every confirmed "
                                    "booking told to its person and nobody told without one)"
                                    if not problems else "FAILED: " + "; ".join(problems)))
+    slow = [s for s in STEPS if stats.lat[s] and pct(stats.lat[s], 0.99) >= 1.0]
+    out.append("issue 15's target: zero 5xx %s; no place over capacity and no identity twice %s; "
+               "p99 under 1 s at every step %s" % (
+                   "MET" if fives["all"] == 0 else "NOT MET (%d)" % fives["all"],
+                   "MET" if not problems else "NOT MET",
+                   "MET" if not slow else "NOT MET (%s)" % ", ".join(slow)))
     return "\n".join(out)
+
+
+def five_counts(stats):
+    """The 5xx answers: all, unintended, overload (and by origin)."""
+    c = {"all": 0, "unintended": 0, "overload": 0, "overload (nginx)": 0, "overload (application)": 0}
+    for (step, st, kind, host), n in stats.fives.items():
+        c["all"] += n
+        c[kind] += n
+        if kind != "unintended":
+            c["overload"] += n
+    return c
 
 
 async def main_async(a):
@@ -525,8 +615,9 @@ async def main_async(a):
         ctx.a = a
         ctx.cal = cal
         stats = Stats()
-        ctx.http = Client(a.url, a.inflight, a.timeout, stats)
+        ctx.http = Client(a.urls, a.inflight, a.timeout, stats)
         ctx.codes = Codes(site_id)
+        ctx.refusals = {}
         stop = asyncio.Event()
         poller = asyncio.ensure_future(ctx.codes.run(stop))
         run_number = random.SystemRandom().randrange(10 ** 7)
@@ -547,15 +638,21 @@ async def main_async(a):
         told = {p.reference: p.email for p in people if p.reference}
         problems, facts = check_db(proc_id, told)
         cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
-        text = report(a, stats, people, elapsed, cpu, problems, facts, opening_in)
+        text = report(a, stats, people, elapsed, cpu, problems, facts, opening_in, ctx.refusals)
         print(text, flush=True)
         if a.json:
             with open(a.json, "w") as f:
                 json.dump({"proc_id": proc_id, "site_id": site_id, "told": told, "problems": problems,
                            "facts": facts, "elapsed": elapsed, "requests": stats.requests,
                            "status": {"%s %s" % k: v for k, v in stats.status.items()},
+                           "fives": five_counts(stats),
+                           "p99": {s: pct(stats.lat[s], 0.99) for s in STEPS if stats.lat[s]},
+                           "per_host": {str(h + 1): n for h, n in stats.per_host.items()},
                            "outcomes": [p.outcome for p in people], "report": text}, f)
-        return 1 if problems else 0
+        # The invariants, and no unintended 5xx: an overload page with
+        # Retry-After is what the server means to answer when it cannot
+        # serve (printed above against the target of zero 5xx).
+        return 1 if problems or five_counts(stats)["unintended"] else 0
     finally:
         if a.drop:
             drop(site_id)
@@ -563,7 +660,9 @@ async def main_async(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--url", default=os.environ.get("CRENEAU_URL"), help="creneau's address (CRENEAU_URL)")
+    ap.add_argument("--url", default=os.environ.get("CRENEAU_URL"),
+                    help="creneau's address (CRENEAU_URL); several, separated by commas, for several hosts: "
+                         "each person uses one of them, as behind a balancer that hashes on the client")
     ap.add_argument("--applicants", type=int, default=20000)
     ap.add_argument("--places", type=int, default=1000)
     ap.add_argument("--capacity", type=int, default=2, help="places a time")
@@ -589,6 +688,7 @@ def main():
     a = ap.parse_args()
     if not a.url:
         ap.error("no --url and no CRENEAU_URL")
+    a.urls = [u.strip() for u in a.url.split(",") if u.strip()]
     a.fill = max(a.fill, 0.0) + 1.0
     sys.exit(asyncio.run(main_async(a)))
 

@@ -30,7 +30,7 @@ CRENEAU_DBUSER=creneau
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
-	python3 python3-aiosmtpd python3-icalendar curl libxml2-utils default-jre-headless lynx openssl mandoc
+	python3 python3-aiosmtpd python3-icalendar curl libxml2-utils default-jre-headless lynx openssl mandoc iproute2
 	chromium fonts-dejavu-core fonts-noto-core
 	libqrencode-dev zbar-tools clang libclang-rt-14-dev
 	g++ libicu-dev libphonenumber-dev libprotobuf-dev sqlmap wapiti)
@@ -482,6 +482,7 @@ cr_write_conf() {
 database = host=$rundir port=$PGPORT dbname=$CRENEAU_DB user=$CRENEAU_DBUSER
 socket = $rundir/fcgi.sock
 workers = ${CRENEAU_WORKERS:-2}
+listen_backlog = ${CRENEAU_LISTEN_BACKLOG:-1024}
 pid_file = $rundir/creneau-fcgi.pid
 templates = $top/templates
 locale_dir = $top/po/locale

@@ -49,6 +49,7 @@ static const struct key keys[] = {
 	{ "max_field_length",	N(K_SIZE, max_field_length, 16, 1024 * 1024) },
 	{ "retry_after",	N(K_INT, retry_after, 1, 3600) },
 	{ "socket_mode",	N(K_OCTAL, socket_mode, 0, 0777) },
+	{ "listen_backlog",	N(K_INT, listen_backlog, 16, 65535) },
 	{ "hold_minutes",	N(K_INT, hold_minutes, 1, 120) },
 	{ "hold_extend_minutes", N(K_INT, hold_extend_minutes, 1, 120) },
 	{ "hold_max_minutes",	N(K_INT, hold_max_minutes, 1, 240) },
@@ -131,6 +132,7 @@ conf_defaults(struct conf *c)
 	c->max_field_length = 4096;
 	c->retry_after = 30;
 	c->socket_mode = 0660;
+	c->listen_backlog = 1024;
 	c->hold_minutes = 10;
 	c->hold_extend_minutes = 5;
 	c->hold_max_minutes = 20;

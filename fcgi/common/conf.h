@@ -29,6 +29,8 @@ struct conf {
 	size_t	 max_field_length;
 	int	 retry_after;		/* seconds, for 503 */
 	int	 socket_mode;		/* octal, e.g. 0660 */
+	int	 listen_backlog;	/* connections nginx may queue on the
+					 * socket (capped by net.core.somaxconn) */
 	int	 hold_minutes;		/* a held slot waits this long */
 	int	 hold_extend_minutes;	/* one "more time" adds this */
 	int	 hold_max_minutes;	/* a hold never runs longer */

@@ -2,6 +2,7 @@
  * sigsuspend(), so the loop sees each of them exactly once. */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -174,7 +175,25 @@ drain(int secs)
 	memset(slots, 0, sizeof(slots));
 }
 
-/* Opens the FastCGI socket with the configured mode; returns the fd or -1. */
+/* Warns when the kernel caps the listen queue below listen_backlog:
+ * listen() takes min(backlog, net.core.somaxconn) without a word, and a
+ * full queue turns the crowd's requests into nginx's 502 at once. */
+static void
+check_somaxconn(void)
+{
+	FILE	*f;
+	int	 max = 0;
+
+	if ((f = fopen("/proc/sys/net/core/somaxconn", "r")) == NULL)
+		return;
+	if (fscanf(f, "%d", &max) == 1 && max > 0 && max < conf.listen_backlog)
+		log_msg("listen_backlog %d is capped at net.core.somaxconn %d: "
+		    "raise the sysctl (creneau.conf(5))", conf.listen_backlog, max);
+	fclose(f);
+}
+
+/* Opens the FastCGI socket with the configured mode and listen queue;
+ * returns the fd or -1. */
 static int
 open_socket(void)
 {
@@ -183,10 +202,11 @@ open_socket(void)
 	if (FCGX_Init() != 0)
 		return -1;
 	unlink(conf.socket);
-	if ((fd = FCGX_OpenSocket(conf.socket, 128)) < 0) {
+	if ((fd = FCGX_OpenSocket(conf.socket, conf.listen_backlog)) < 0) {
 		log_msg("socket %s: cannot listen", conf.socket);
 		return -1;
 	}
+	check_somaxconn();
 	if (chmod(conf.socket, (mode_t)conf.socket_mode) == -1)
 		log_msg("chmod %s: %s", conf.socket, strerror(errno));
 	return fd;
@@ -251,6 +271,13 @@ supervisor_run(const char *path)
 			else {
 				if (strcmp(old_socket, conf.socket) != 0)
 					log_msg("socket change needs a restart; still on %s", old_socket);
+				/* listen() again on a listening socket
+				 * resizes its queue (Linux). */
+				else if (listen(listen_fd, conf.listen_backlog) == -1)
+					log_msg("listen_backlog %d: %s", conf.listen_backlog,
+					    strerror(errno));
+				else
+					check_somaxconn();
 				log_msg("reloaded; replacing workers");
 				signal_all(SIGTERM);
 				drain(30);

@@ -26,6 +26,7 @@ main(void)
 	ok(conf_has_language(&c, "ar") && !conf_has_language(&c, "de"), "language lookup");
 	is_int(c.socket_mode, 0600, "octal mode");
 	is_int((long long)c.max_body, 65536, "default kept");
+	is_int(c.listen_backlog, 1024, "the socket's listen queue holds 1024 by default");
 	is_str(c.default_language, "fr", "default language");
 	conf_clear(&c);
 	unlink(p);
@@ -49,6 +50,16 @@ main(void)
 	unlink(p);
 	p = write_conf("standby_max_lag_seconds = 0\n");
 	is_int(conf_load(p, &c), -1, "a standby bound of 0 s is refused");
+	conf_clear(&c);
+	unlink(p);
+
+	p = write_conf("listen_backlog = 4096\n");
+	is_int(conf_load(p, &c), 0, "listen_backlog loads");
+	is_int(c.listen_backlog, 4096, "listen_backlog");
+	conf_clear(&c);
+	unlink(p);
+	p = write_conf("listen_backlog = 8\n");
+	is_int(conf_load(p, &c), -1, "a listen queue below 16 is refused");
 	conf_clear(&c);
 	unlink(p);
 
