@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#ifdef CRENEAU_SANITIZERS
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "canon.h"
 #include "conf.h"
@@ -90,6 +93,7 @@ spawn(int i)
 {
 	sigset_t	 none;
 	pid_t		 pid;
+	int		 rc;
 
 	if ((pid = fork()) == -1) {
 		log_msg("fork: %s", strerror(errno));
@@ -98,7 +102,14 @@ spawn(int i)
 	if (pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(worker_run(&conf, listen_fd));
+		rc = worker_run(&conf, listen_fd);
+#ifdef CRENEAU_SANITIZERS
+		/* A worker leaves with _exit (the supervisor's atexit handlers
+		 * and stdio buffers are not its own), which skips
+		 * LeakSanitizer's check at exit: run it here. */
+		__lsan_do_leak_check();
+#endif
+		_exit(rc);
 	}
 	slots[i].pid = pid;
 	slots[i].started = time(NULL);
@@ -173,6 +184,7 @@ drain(int secs)
 			return;
 		usleep(50000);
 	} while (time(NULL) < deadline);
+	log_msg("%d workers still running after %d s; killing them", left, secs);
 	signal_all(SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
