@@ -59,11 +59,14 @@ trap 'exit 130' INT TERM HUP
 
 "$CRENEAU_CTL" fcgi-stop
 offset=$(($(stat -c %s "$log" 2>/dev/null || echo 0) + 1))
-# Any finding aborts the process with its report in $san/asan.PID or
-# $san/ubsan.PID; LeakSanitizer reports at each worker's exit.
-ASAN_OPTIONS="log_path=$san/asan:detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1" \
-UBSAN_OPTIONS="log_path=$san/ubsan:print_stacktrace=1:halt_on_error=1" \
-CRENEAU_FCGI_BIN=$bin "$CRENEAU_CTL" fcgi-start 2>"$work/start.log"
+# Any finding aborts the process with its report in $san/asan.PID;
+# LeakSanitizer reports at each worker's exit. Exported while the
+# subset runs, so that a test restarting creneau-fcgi (script/ctl)
+# starts the sanitiser build again.
+export ASAN_OPTIONS="log_path=$san/asan:detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
+export UBSAN_OPTIONS="log_path=$san/ubsan:print_stacktrace=1:halt_on_error=1"
+export CRENEAU_FCGI_BIN=$bin
+"$CRENEAU_CTL" fcgi-start 2>"$work/start.log"
 ok $? "creneau-fcgi of the sanitiser build starts"
 diag <"$work/start.log"
 grep -q "start $bin" "$log"
@@ -82,6 +85,10 @@ for t in $subset; do
 		tail -n 5 "$work/out" | diag
 	fi
 done
+
+unset ASAN_OPTIONS UBSAN_OPTIONS CRENEAU_FCGI_BIN
+! tail -c "+$offset" "$log" | grep '^--- .* start ' | grep -v -F "start $bin"
+ok $? "every start of creneau-fcgi during the tests was the sanitiser build's"
 
 # Graceful stop: TERM to the supervisor, which TERMs the workers; each
 # leaves worker_run and runs the leak check (supervisor.c, spawn).
