@@ -26,14 +26,15 @@ CRENEAU_DBUSER=creneau
 # Latin and Arabic glyphs; libicu-dev and libphonenumber-dev, with g++ for
 # fcgi/common/phone.cc: the canonical names and phone numbers of fcgi/common/canon.c;
 # clang and libclang-rt-14-dev: the libFuzzer harnesses of fuzz/, run
-# briefly by t/fuzz/short.t; sqlmap and wapiti: script/check-security).
+# briefly by t/fuzz/short.t; sqlmap and wapiti: script/check-security;
+# valgrind: t/sanitizers/valgrind.t).
 CRENEAU_PACKAGES=(build-essential autoconf automake libtool pkg-config gettext
 	libfcgi-dev libpq-dev libxml2-dev libpcre2-dev libsodium-dev
 	libcurl4-openssl-dev postgresql-15 postgresql-contrib nginx-light
 	python3 python3-aiosmtpd python3-icalendar curl libxml2-utils default-jre-headless lynx openssl mandoc iproute2
 	chromium fonts-dejavu-core fonts-noto-core
 	libqrencode-dev zbar-tools clang libclang-rt-14-dev
-	g++ libicu-dev libphonenumber-dev libprotobuf-dev sqlmap wapiti)
+	g++ libicu-dev libphonenumber-dev libprotobuf-dev sqlmap wapiti valgrind)
 
 # Files cr_install_packages writes around apt-get (variables so a test can
 # point them elsewhere): postgresql-common's cluster creation settings, and
@@ -166,6 +167,59 @@ cr_build() {
 	for b in creneau-fcgi creneau-admin; do
 		[ -x "$top/$b" ] || cr_die "the build did not produce ./$b"
 	done
+}
+
+# The sanitiser build (issue 13): creneau-fcgi built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (configure --enable-sanitizers, and the
+# options cr_build uses), for t/sanitizers/requests.t. automake refuses a
+# VPATH build of a source tree configured in place, as cr_build's is, and
+# VPATH would pick up the tree's own objects: so the build is a copy of
+# the files git knows (tracked, or new and not ignored) in
+# var/build-asan/, configured in place there. Only the files that changed
+# are copied again: a second run recompiles only what they touch. Prints
+# the path of the binary; fails outside a git checkout.
+cr_build_asan() {
+	local b=$top/var/build-asan
+	git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+		cr_die "the sanitiser build copies the files git knows: $top is not a git checkout"
+	mkdir -p "$b"
+	# A file is copied when its content differs from the copy's, and
+	# gets the time of the copy: make then rebuilds what depends on it,
+	# even when it was edited during an earlier build.
+	(cd "$top" && git ls-files -z --cached --others --exclude-standard) |
+		python3 -c '
+import os, shutil, sys
+src, dst = sys.argv[1], sys.argv[2]
+for rel in sys.stdin.buffer.read().decode().split("\0"):
+    s, d = os.path.join(src, rel), os.path.join(dst, rel)
+    if not rel or not os.path.isfile(s):
+        continue
+    with open(s, "rb") as f:
+        new = f.read()
+    try:
+        with open(d, "rb") as f:
+            if f.read() == new:
+                continue
+    except OSError:
+        os.makedirs(os.path.dirname(d), exist_ok=True)
+    with open(d + ".tmp", "wb") as f:
+        f.write(new)
+    shutil.copymode(s, d + ".tmp")
+    os.replace(d + ".tmp", d)
+' "$top" "$b" || cr_die "copying the sources into $b failed"
+	(
+		cd "$b" || exit 1
+		if [ ! -f Makefile ] || [ configure.ac -nt Makefile ] || [ Makefile.am -nt Makefile ]; then
+			cr_say "configuring the sanitiser build in $b"
+			{ ./autogen.sh >autogen.log 2>&1 &&
+				./configure -q --enable-sanitizers --enable-test-hooks; } ||
+				cr_die "autogen.sh/configure of the sanitiser build failed (see $b/config.log)"
+		fi
+		cr_say "building the sanitiser build of creneau-fcgi"
+		make -s -j2 creneau-fcgi >/dev/null || cr_die "make creneau-fcgi (sanitisers) failed"
+	) || return 1
+	[ -x "$b/creneau-fcgi" ] || cr_die "the sanitiser build did not produce $b/creneau-fcgi"
+	printf '%s\n' "$b/creneau-fcgi"
 }
 
 # --- state directory and run-as user ---------------------------------------
@@ -528,18 +582,19 @@ cr_fcgi_pid() {
 }
 
 # Starts creneau-fcgi in the background (own session, output to
-# log/creneau-fcgi.log) and waits for its socket.
+# log/creneau-fcgi.log) and waits for its socket. CRENEAU_FCGI_BIN names
+# another binary (t/sanitizers/requests.t: the sanitiser build).
 cr_fcgi_start() {
-	local i runner
+	local i runner bin=${CRENEAU_FCGI_BIN:-$top/creneau-fcgi}
 	cr_fcgi_pid >/dev/null && return 0
 	rm -f "$rundir/fcgi.sock"
 	[ -f "$conf" ] || cr_write_conf
-	printf '\n--- %s start\n' "$(date '+%F %T')" >>"$logdir/creneau-fcgi.log"
+	printf '\n--- %s start %s\n' "$(date '+%F %T')" "$bin" >>"$logdir/creneau-fcgi.log"
 	if cr_is_root; then
-		setsid runuser -u creneau -- "$top/creneau-fcgi" -c "$conf" \
+		setsid runuser -u creneau -- "$bin" -c "$conf" \
 			</dev/null >>"$logdir/creneau-fcgi.log" 2>&1 &
 	else
-		setsid "$top/creneau-fcgi" -c "$conf" \
+		setsid "$bin" -c "$conf" \
 			</dev/null >>"$logdir/creneau-fcgi.log" 2>&1 &
 	fi
 	runner=$!

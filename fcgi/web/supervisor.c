@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#ifdef CRENEAU_SANITIZERS
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "canon.h"
 #include "conf.h"
@@ -37,6 +40,11 @@ static volatile sig_atomic_t	 got_term, got_hup, got_chld;
 static struct slot		 slots[MAX_WORKERS];
 static struct conf		 conf;
 static int			 listen_fd = -1;
+/* The socket opened at start (a reload cannot move it). File scope, not
+ * supervisor_run's local: a worker forked from the loop leaves with it
+ * still referenced, so valgrind and LeakSanitizer do not take the copy
+ * it inherited for a block it lost. */
+static char			*old_socket;
 
 /* Records which signal arrived; the main loop acts on it. */
 static void
@@ -86,6 +94,7 @@ spawn(int i)
 {
 	sigset_t	 none;
 	pid_t		 pid;
+	int		 rc;
 
 	if ((pid = fork()) == -1) {
 		log_msg("fork: %s", strerror(errno));
@@ -94,7 +103,14 @@ spawn(int i)
 	if (pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(worker_run(&conf, listen_fd));
+		rc = worker_run(&conf, listen_fd);
+#ifdef CRENEAU_SANITIZERS
+		/* A worker leaves with _exit (the supervisor's atexit handlers
+		 * and stdio buffers are not its own), which skips
+		 * LeakSanitizer's check at exit: run it here. */
+		__lsan_do_leak_check();
+#endif
+		_exit(rc);
 	}
 	slots[i].pid = pid;
 	slots[i].started = time(NULL);
@@ -169,6 +185,7 @@ drain(int secs)
 			return;
 		usleep(50000);
 	} while (time(NULL) < deadline);
+	log_msg("%d workers still running after %d s; killing them", left, secs);
 	signal_all(SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
@@ -232,14 +249,14 @@ supervisor_run(const char *path)
 {
 	struct sigaction	 sa;
 	sigset_t		 block, old;
-	char			*old_socket;
 
 	/* ICU and libphonenumber opened once, shared by the workers. */
 	if (load(path) == -1 || fields_init() == -1 || canon_init() == -1)
 		return 1;
 	if ((listen_fd = open_socket()) < 0 || write_pid() == -1)
 		return 1;
-	old_socket = strdup(conf.socket);
+	if ((old_socket = strdup(conf.socket)) == NULL)
+		return 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&block);
@@ -292,5 +309,6 @@ supervisor_run(const char *path)
 	unlink(old_socket);
 	unlink(conf.pid_file);
 	free(old_socket);
+	old_socket = NULL;
 	return 0;
 }
