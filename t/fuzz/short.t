@@ -37,9 +37,11 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2086
 set -- $harnesses
 echo "1..$#"
-n=0
-for h in $harnesses; do
-	n=$((n + 1))
+# Two harnesses at a time (FUZZ_SHORT_JOBS): each is one process, and
+# the machine has two cores; the results are read in order afterwards.
+jobs=${FUZZ_SHORT_JOBS:-2}
+run_one() {
+	h=$1
 	mkdir -p "$work/$h" "$work/crashes-$h"
 	dict=
 	[ -f "$top/fuzz/$h.dict" ] && dict=-dict=$top/fuzz/$h.dict
@@ -48,7 +50,22 @@ for h in $harnesses; do
 	"$out/bin/$h" -max_total_time="$seconds" -timeout=60 -max_len=4096 \
 		-print_final_stats=1 -artifact_prefix="$work/crashes-$h/" ${dict:+"$dict"} \
 		"$work/$h" "$top/fuzz/corpus/$h" >"$work/$h.log" 2>&1
-	status=$?
+	echo $? >"$work/$h.status"
+}
+running=0
+for h in $harnesses; do
+	run_one "$h" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+n=0
+for h in $harnesses; do
+	n=$((n + 1))
+	status=$(cat "$work/$h.status" 2>/dev/null || echo 1)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$h.log")
 	seeds=$(find "$top/fuzz/corpus/$h" -type f | wc -l)
 	if [ "$status" -eq 0 ] && [ -n "$execs" ] && [ "$execs" -gt 0 ]; then
