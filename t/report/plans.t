@@ -104,8 +104,10 @@ queries = {
     "appointments": "SELECT * FROM reporting.appointments('%s'::date, '%s'::date, %s::bigint)",
     "waits": "SELECT * FROM reporting.wait_by_day('%s'::date, '%s'::date, %s::bigint)",
 }
-SITE = "(SELECT min(id) FROM sites WHERE slug LIKE 'plans-%d-%%')" % os.getpid()
-labels, script = [], ["BEGIN;", FILL]
+# One of the new sites, as a constant (the statement's parameter is one).
+SITE = ":plans_site"
+labels, script = [], ["BEGIN;", FILL,
+                      "SELECT min(id) AS plans_site FROM sites WHERE slug LIKE 'plans-%d-%%' \\gset" % os.getpid()]
 for scope, (first, last), sid in (("all sites, a month", month, "NULL"), ("all sites, a year", year, "NULL"),
                                   ("one site, a year", year, SITE)):
     for name, sql in queries.items():
@@ -123,9 +125,18 @@ t.is_(run.returncode, 0, "the medium data set is loaded and every plan taken (ro
 if run.returncode != 0:
     t.diag(run.stderr[-2000:])
 parts = run.stdout.split("====\n")[1:]
+
+
+def relations(node):
+    return {node.get("Relation Name")} | {r for c in node.get("Plans", []) for r in relations(c)}
+
+
 for label, part in zip(labels, parts):
-    bad = bad_nodes(json.loads(part)[0]["Plan"])
-    t.is_(bad, [], "%s: no big table read whole" % label)
+    plan = json.loads(part)[0]["Plan"]
+    t.is_(bad_nodes(plan), [], "%s: no big table read whole" % label)
+    # Not hidden in a function the plan does not show (a SQL function
+    # that cannot be inlined is planned apart, generically).
+    t.ok("slots" in relations(plan), "%s: the plan shows how slots are read" % label)
 
 plans = []
 for chunk in re.split(r"^LOG:  duration: [0-9.]+ ms  plan:\n", run.stderr, flags=re.M)[1:]:
@@ -134,6 +145,8 @@ for chunk in re.split(r"^LOG:  duration: [0-9.]+ ms  plan:\n", run.stderr, flags
         doc = json.loads(m.group(1))
         text = " ".join(doc.get("Query Text", "").split())
         # The foreign keys' own checks are not the report's.
+        if text.startswith("SELECT 1 FROM ONLY"):
+            continue
         if "reporting" in text or "FROM slots" in text or "live_figures" in text or "booking_facts" in text:
             plans.append((text[:90], doc["Plan"]))
 t.ok(len(plans) >= 3, "auto_explain gave the plans of publish's and freeze's statements (%d)" % len(plans))
