@@ -271,7 +271,7 @@ else:
 if loaded:
     with open(results, "a") as f:
         f.write("\n## Nightly report at production size\n\n")
-        f.write("`bench/report.py --loaded` (issue 14), on the data above (%s), %s. "
+        f.write("`bench/report.py --loaded` (issue 14), on the data loaded (%s), %s. "
                 "Times of creneau-report (its three files written); the plans from EXPLAIN on the same data: "
                 "a Seq Scan, or an index read whole, of slots, bookings, outbox, draws, draw_entries or any "
                 "table of more than %d rows is \"NOT MET\". Load average before / after: %s / %s: on a busy "
