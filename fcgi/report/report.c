@@ -74,7 +74,7 @@ progress_end(const char *dir)
  * database when empty), in one REPEATABLE READ transaction per report;
  * DB_WRITE: on the primary. */
 enum q {
-	Q_BEGIN, Q_COMMIT, Q_SITE, Q_SITES, Q_DAYS, Q_DEFS, Q_FIGURES,
+	Q_BEGIN, Q_NOJIT, Q_COMMIT, Q_SITE, Q_SITES, Q_DAYS, Q_DEFS, Q_FIGURES,
 	Q_APPOINTMENTS, Q_WAITS,
 	Q_SNAPSHOT, Q_PURGE, Q_PUBLISH, Q_RECORD, Q_COUNT
 };
@@ -83,6 +83,10 @@ static const struct statement queries[Q_COUNT] = {
 	/* One snapshot of the database for every file of a report. */
 	[Q_BEGIN] = { "report_begin", DB_REPORT,
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL },
+	/* The report's plans read their range day by day in nested loops
+	 * whose estimated cost passes jit_above_cost at production size:
+	 * compiling them took seconds, far longer than running them. */
+	[Q_NOJIT] = { "report_nojit", DB_REPORT, "SET LOCAL jit = off", NULL },
 	[Q_COMMIT] = { "report_commit", DB_REPORT, "COMMIT", NULL },
 	[Q_SITE] = { "report_site", DB_REPORT,
 	    "SELECT id::text AS id, name FROM sites WHERE slug = :slug",
@@ -800,6 +804,9 @@ report(struct report *r)
 
 	/* One snapshot of the database for every file. */
 	if ((res = query(Q_BEGIN, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	if ((res = query(Q_NOJIT, NULL)) == NULL)
 		return -1;
 	PQclear(res);
 	r->site_name = _("all sites");

@@ -539,19 +539,37 @@ $$;
 COMMENT ON FUNCTION alerts_due(interval) IS
     'Announce each new publication of slots (within p_window) once to the alert subscribers: one message per subscriber; returns the count queued.';
 
--- 006's reminders, from the slots with confirmed bookings in the window.
+-- 006's reminders, from the slots with confirmed bookings in the window
+-- that changed since the last pass (028: slots.reminded_count,
+-- slots_reminders_idx). A booking is reminded when it was confirmed
+-- before the window reached its slot; one confirmed later, inside the
+-- window, is not. So once a pass has queued the reminders of a slot, the
+-- slot needs another look only if its confirmed bookings change: the
+-- pass records the confirmed_count it saw, and the slots whose count
+-- still equals it are not read again. The count is the one read before
+-- the bookings: a booking confirmed meanwhile leaves the slot differing
+-- (the UPDATE matches only the count seen), to be looked at next pass.
 CREATE OR REPLACE FUNCTION reminders_due(p_hours integer) RETURNS integer
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    v_id bigint;
-    v_n  integer := 0;
+    v_id     bigint;
+    v_n      integer := 0;
+    v_ids    bigint[];
+    v_counts integer[];
 BEGIN
+    SELECT coalesce(array_agg(s.id), '{}'), coalesce(array_agg(s.confirmed_count), '{}')
+      INTO v_ids, v_counts
+      FROM slots s
+     WHERE s.confirmed_count > 0 AND s.confirmed_count <> s.reminded_count
+       AND s.starts_at > now()
+       AND s.starts_at <= now() + make_interval(hours => p_hours);
+    IF cardinality(v_ids) = 0 THEN
+        RETURN 0;
+    END IF;
     FOR v_id IN
         SELECT b.id FROM slots s JOIN bookings b ON b.slot_id = s.id
-         WHERE s.confirmed_count > 0
-           AND s.starts_at > now()
-           AND s.starts_at <= now() + make_interval(hours => p_hours)
+         WHERE s.id = ANY (v_ids)
            AND b.status = 'confirmed'
            AND b.confirmed_at <= s.starts_at - make_interval(hours => p_hours)
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.booking_id = b.id AND o.kind = 'reminder')
@@ -560,6 +578,9 @@ BEGIN
         PERFORM creneau_outbox_add('reminder', 'reminder', v_id, NULL);
         v_n := v_n + 1;
     END LOOP;
+    UPDATE slots s SET reminded_count = u.n
+      FROM unnest(v_ids, v_counts) AS u (id, n)
+     WHERE s.id = u.id AND s.confirmed_count = u.n;
     RETURN v_n;
 END
 $$;

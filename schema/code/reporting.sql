@@ -35,95 +35,161 @@ CREATE TRIGGER bookings_cancelled_by BEFORE INSERT OR UPDATE OF status ON bookin
     FOR EACH ROW EXECUTE FUNCTION reporting.cancelled_by_fill();
 
 ------------------------------------------------------------------------------
--- 2. Facts: what each row counts as. starts_at (or the time the day comes
--- from) is exposed so a range on it reaches the indexes.
-CREATE VIEW reporting.slot_facts AS
-    SELECT s.id AS slot_id, s.site_id, s.procedure_id, s.starts_at,
-           (s.starts_at AT TIME ZONE st.time_zone)::date AS day,
-           s.capacity,
-           (s.published_at IS NOT NULL AND s.published_at <= now()) AS published,
-           (SELECT count(*) FROM bookings b
-             WHERE b.slot_id = s.id AND b.confirmed_at IS NOT NULL)::integer AS ever_booked
-      FROM slots s
-      JOIN sites st ON st.id = s.site_id;
-COMMENT ON VIEW reporting.slot_facts IS
-    'One row per slot: its local day, capacity, whether published, and how many confirmed bookings it ever had.';
+-- 2. Facts: what each row counts as, for the days p_from .. p_to (local
+-- day of the site) and one site (p_site) or all (NULL).
+--
+-- At production size (100 sites, a year of slots, a million bookings, and
+-- every year kept after the purge) a report must read its range, not the
+-- tables: the facts are read one day at a time through an index (the
+-- days p_from - 1 .. p_to + 1, as timestamps, cover every time zone's
+-- local day), then each slot's confirmed bookings, each booking's draw
+-- entry and each draw's entries through theirs. The lateral subqueries
+-- below that end in OFFSET 0 or LIMIT 1 stay one probe per row (the
+-- planner would otherwise be free to hash a whole table when the range is
+-- most of it, as it is on a young database); t/report/plans.t and
+-- bench/report.py check the plans. Their estimated cost passes
+-- jit_above_cost at production size, and compiling them took seconds,
+-- far longer than running them: creneau-report runs them with jit off,
+-- and the nightly's functions below set it off for themselves.
 
-CREATE VIEW reporting.booking_facts AS
-    SELECT b.id AS booking_id, b.site_id, b.procedure_id, b.slot_id, sl.starts_at,
-           (sl.starts_at AT TIME ZONE st.time_zone)::date AS day,
-           CASE WHEN de.id IS NOT NULL THEN 'draw' ELSE b.channel END AS channel,
+-- The slots of the local days p_from .. p_to, with their local day: per
+-- day of p_from - 1 .. p_to + 1, slots_starts_at_idx (all sites) or
+-- slots_site_start_idx (one site), then cut exactly on the site's day.
+CREATE FUNCTION reporting.range_slots(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (id bigint, site_id bigint, procedure_id bigint, starts_at timestamptz,
+               capacity integer, published_at timestamptz, day date)
+LANGUAGE sql STABLE AS $$
+    SELECT s.id, s.site_id, s.procedure_id, s.starts_at, s.capacity, s.published_at,
+           (s.starts_at AT TIME ZONE st.time_zone)::date
+      FROM generate_series((p_from - 1)::timestamptz, (p_to + 1)::timestamptz, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (
+            SELECT x.* FROM slots x
+             WHERE p_site IS NULL AND x.starts_at >= g.d AND x.starts_at < g.d + interval '1 day'
+            UNION ALL
+            SELECT x.* FROM slots x
+             WHERE x.site_id = p_site AND x.starts_at >= g.d AND x.starts_at < g.d + interval '1 day') s
+      JOIN sites st ON st.id = s.site_id
+     WHERE (s.starts_at AT TIME ZONE st.time_zone)::date BETWEEN p_from AND p_to
+$$;
+COMMENT ON FUNCTION reporting.range_slots(date, date, bigint) IS
+    'Slots of the local days p_from .. p_to of one site or all (NULL), with their local day, read day by day through slots_starts_at_idx or slots_site_start_idx.';
+
+CREATE FUNCTION reporting.slot_facts(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (slot_id bigint, site_id bigint, procedure_id bigint, starts_at timestamptz, day date,
+               capacity integer, published boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT s.id, s.site_id, s.procedure_id, s.starts_at, s.day, s.capacity,
+           (s.published_at IS NOT NULL AND s.published_at <= now())
+      FROM reporting.range_slots(p_from, p_to, p_site) s
+$$;
+COMMENT ON FUNCTION reporting.slot_facts(date, date, bigint) IS
+    'One row per slot of the local days p_from .. p_to (one site or all: NULL): its local day, capacity, whether published. How many confirmed bookings it ever had: its rows in booking_facts.';
+
+-- A booking's site is its slot's (every booking function takes both from
+-- the slot), so the slots of a site give the bookings of the site.
+CREATE FUNCTION reporting.booking_facts(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (booking_id bigint, site_id bigint, procedure_id bigint, slot_id bigint,
+               starts_at timestamptz, day date, channel text, outcome text,
+               requested_at timestamptz, wait_days numeric, identity_key bytea)
+LANGUAGE sql STABLE AS $$
+    SELECT b.id, b.site_id, b.procedure_id, b.slot_id, s.starts_at, s.day,
+           CASE WHEN de.id IS NOT NULL THEN 'draw' ELSE b.channel END,
            CASE WHEN b.status = 'cancelled' AND b.cancelled_by = 'closure' THEN 'cancelled_closure'
                 WHEN b.status = 'cancelled' AND b.cancelled_by = 'staff' THEN 'cancelled_staff'
                 WHEN b.status = 'cancelled' AND mv.moved THEN 'rescheduled'
                 WHEN b.status = 'cancelled' THEN 'cancelled_person'
                 WHEN b.attendance = 'honoured' THEN 'honoured'
                 WHEN b.attendance = 'no_show' THEN 'no_show'
-                ELSE 'unmarked' END AS outcome,
-           coalesce(de.registered_at, b.created_at) AS requested_at,
-           round((extract(epoch FROM sl.starts_at - coalesce(de.registered_at, b.created_at)) / 86400)::numeric, 2)
-               AS wait_days,
+                ELSE 'unmarked' END,
+           coalesce(de.registered_at, b.created_at),
+           round((extract(epoch FROM s.starts_at - coalesce(de.registered_at, b.created_at)) / 86400)::numeric, 2),
            b.identity_key
-      FROM bookings b
-      JOIN slots sl ON sl.id = b.slot_id
-      JOIN sites st ON st.id = b.site_id
-      LEFT JOIN draw_entries de ON de.booking_id = b.id
-      -- The bookings another replaced (few: bookings_rescheduled_from_idx).
-      LEFT JOIN (SELECT DISTINCT n.rescheduled_from AS id, true AS moved FROM bookings n
-                  WHERE n.rescheduled_from IS NOT NULL) mv ON mv.id = b.id
-     WHERE b.confirmed_at IS NOT NULL;
-COMMENT ON VIEW reporting.booking_facts IS
-    'One row per confirmed booking: local day of the appointment, channel (draw when a draw offered it), outcome (honoured, no_show, unmarked, cancelled_person, rescheduled, cancelled_staff, cancelled_closure), wait in days from the request.';
+      FROM reporting.range_slots(p_from, p_to, p_site) s
+     CROSS JOIN LATERAL (SELECT x.* FROM bookings x
+                          WHERE x.slot_id = s.id AND x.confirmed_at IS NOT NULL OFFSET 0) b
+      -- The draw entry that offered the place (draw_entries_booking_idx).
+      LEFT JOIN LATERAL (SELECT e.id, e.registered_at FROM draw_entries e
+                          WHERE e.booking_id = b.id OFFSET 0) de ON true
+      -- Another booking replaced it (bookings_rescheduled_from_idx).
+      LEFT JOIN LATERAL (SELECT true AS moved FROM bookings n
+                          WHERE b.status = 'cancelled' AND n.rescheduled_from = b.id LIMIT 1) mv ON true
+     WHERE p_site IS NULL OR b.site_id = p_site
+$$;
+COMMENT ON FUNCTION reporting.booking_facts(date, date, bigint) IS
+    'One row per confirmed booking whose appointment is on a local day p_from .. p_to (one site or all: NULL): channel (draw when a draw offered it), outcome (honoured, no_show, unmarked, cancelled_person, rescheduled, cancelled_staff, cancelled_closure), wait in days from the request.';
 
-CREATE VIEW reporting.draw_facts AS
-    SELECT d.id AS draw_id, d.site_id, d.procedure_id, d.draw_at,
-           (d.draw_at AT TIME ZONE st.time_zone)::date AS day,
-           (d.status = 'drawn') AS held,
-           count(e.id) FILTER (WHERE e.verified_at IS NOT NULL)::integer AS entries,
-           count(DISTINCT e.identity_key) FILTER (WHERE e.verified_at IS NOT NULL)::integer AS identities,
-           count(e.id) FILTER (WHERE e.offered_at IS NOT NULL)::integer AS winners,
-           count(e.id) FILTER (WHERE e.status = 'won')::integer AS confirmed,
-           count(e.id) FILTER (WHERE e.status = 'voided')::integer AS voided
-      FROM draws d
+CREATE FUNCTION reporting.draw_facts(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (draw_id bigint, site_id bigint, procedure_id bigint, draw_at timestamptz, day date,
+               held boolean, entries integer, identities integer, winners integer,
+               confirmed integer, voided integer)
+LANGUAGE sql STABLE AS $$
+    SELECT d.id, d.site_id, d.procedure_id, d.draw_at,
+           (d.draw_at AT TIME ZONE st.time_zone)::date,
+           (d.status = 'drawn'), e.entries, e.identities, e.winners, e.confirmed, e.voided
+      FROM generate_series((p_from - 1)::timestamptz, (p_to + 1)::timestamptz, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (SELECT x.* FROM draws x
+                          WHERE x.draw_at >= g.d AND x.draw_at < g.d + interval '1 day'
+                            AND (p_site IS NULL OR x.site_id = p_site) OFFSET 0) d
       JOIN sites st ON st.id = d.site_id
-      LEFT JOIN draw_entries e ON e.draw_id = d.id
-     GROUP BY d.id, d.site_id, d.procedure_id, d.draw_at, st.time_zone;
-COMMENT ON VIEW reporting.draw_facts IS
-    'One row per draw: local day of the draw, whether run, verified entries, distinct identities, entries offered a place, confirmed, voided.';
+     CROSS JOIN LATERAL (
+            SELECT count(e.id) FILTER (WHERE e.verified_at IS NOT NULL)::integer AS entries,
+                   count(DISTINCT e.identity_key) FILTER (WHERE e.verified_at IS NOT NULL)::integer AS identities,
+                   count(e.id) FILTER (WHERE e.offered_at IS NOT NULL)::integer AS winners,
+                   count(e.id) FILTER (WHERE e.status = 'won')::integer AS confirmed,
+                   count(e.id) FILTER (WHERE e.status = 'voided')::integer AS voided
+              FROM draw_entries e WHERE e.draw_id = d.id) e
+     WHERE (d.draw_at AT TIME ZONE st.time_zone)::date BETWEEN p_from AND p_to
+$$;
+COMMENT ON FUNCTION reporting.draw_facts(date, date, bigint) IS
+    'One row per draw of the local days p_from .. p_to (one site or all: NULL): whether run, verified entries, distinct identities, entries offered a place, confirmed, voided.';
 
-CREATE VIEW reporting.message_facts AS
-    SELECT o.id AS message_id, o.created_at,
-           coalesce(b.site_id, a.site_id) AS site_id,
-           coalesce(b.procedure_id, a.procedure_id) AS procedure_id,
-           (o.created_at AT TIME ZONE coalesce(st.time_zone, 'Europe/Paris'))::date AS day,
+CREATE FUNCTION reporting.message_facts(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (message_id bigint, created_at timestamptz, site_id bigint, procedure_id bigint,
+               day date, state text)
+LANGUAGE sql STABLE AS $$
+    SELECT o.id, o.created_at,
+           coalesce(b.site_id, a.site_id), coalesce(b.procedure_id, a.procedure_id),
+           (o.created_at AT TIME ZONE coalesce(st.time_zone, 'Europe/Paris'))::date,
            CASE WHEN o.status = 'sent' THEN 'sent'
                 WHEN o.status = 'parked' THEN 'parked'
                 WHEN o.attempts > 0 THEN 'failed'
-                ELSE 'waiting' END AS state
-      FROM outbox o
-      LEFT JOIN bookings b ON b.id = o.booking_id
-      LEFT JOIN alert_subscriptions a ON a.id = o.alert_subscription_id
-      LEFT JOIN sites st ON st.id = coalesce(b.site_id, a.site_id);
-COMMENT ON VIEW reporting.message_facts IS
-    'One row per outbox message: site (of its booking or alert; NULL otherwise), local day of creation, state sent, failed (tried, not delivered), parked or waiting.';
+                ELSE 'waiting' END
+      FROM generate_series((p_from - 1)::timestamptz, (p_to + 1)::timestamptz, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (SELECT x.* FROM outbox x
+                          WHERE x.created_at >= g.d AND x.created_at < g.d + interval '1 day' OFFSET 0) o
+      LEFT JOIN LATERAL (SELECT x.site_id, x.procedure_id FROM bookings x
+                          WHERE x.id = o.booking_id LIMIT 1) b ON true
+      LEFT JOIN LATERAL (SELECT x.site_id, x.procedure_id FROM alert_subscriptions x
+                          WHERE x.id = o.alert_subscription_id LIMIT 1) a ON true
+      LEFT JOIN sites st ON st.id = coalesce(b.site_id, a.site_id)
+     WHERE (o.created_at AT TIME ZONE coalesce(st.time_zone, 'Europe/Paris'))::date BETWEEN p_from AND p_to
+       AND (p_site IS NULL OR coalesce(b.site_id, a.site_id) = p_site)
+$$;
+COMMENT ON FUNCTION reporting.message_facts(date, date, bigint) IS
+    'One row per outbox message created on a local day p_from .. p_to (one site or all: NULL): site (of its booking or alert; NULL otherwise), state sent, failed (tried, not delivered), parked or waiting.';
 
-CREATE VIEW reporting.court_facts AS
-    SELECT i.id AS injunction_id, i.site_id, i.procedure_id, i.deadline AS day,
+CREATE FUNCTION reporting.court_facts(p_from date, p_to date, p_site bigint)
+RETURNS TABLE (injunction_id bigint, site_id bigint, procedure_id bigint, day date, state text)
+LANGUAGE sql STABLE AS $$
+    SELECT i.id, i.site_id, i.procedure_id, i.deadline,
            CASE WHEN i.fulfilled_at IS NOT NULL
                      AND (i.fulfilled_at AT TIME ZONE st.time_zone)::date <= i.deadline THEN 'met'
                 WHEN i.fulfilled_at IS NOT NULL THEN 'late'
                 WHEN i.deadline < (now() AT TIME ZONE st.time_zone)::date THEN 'late'
-                ELSE 'open' END AS state
-      FROM injunctions i
-      JOIN sites st ON st.id = i.site_id;
-COMMENT ON VIEW reporting.court_facts IS
-    'One row per court order: its deadline, state met (booked by the deadline), late (booked after it, or open past it) or open.';
+                ELSE 'open' END
+      FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (SELECT x.* FROM injunctions x
+                          WHERE x.deadline = g.d::date AND (p_site IS NULL OR x.site_id = p_site) OFFSET 0) i
+      JOIN sites st ON st.id = i.site_id
+$$;
+COMMENT ON FUNCTION reporting.court_facts(date, date, bigint) IS
+    'One row per court order due on a day p_from .. p_to (one site or all: NULL): state met (booked by the deadline), late (booked after it, or open past it) or open.';
 
 ------------------------------------------------------------------------------
 -- The snapshot (on the primary, before the report). Re-runnable: the
 -- night's rows are replaced; refusals keep the largest count seen.
 CREATE FUNCTION reporting.snapshot() RETURNS integer
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET jit = off AS $$
 DECLARE
     n integer;
 BEGIN
@@ -168,18 +234,22 @@ COMMENT ON FUNCTION reporting.snapshot() IS
 
 ------------------------------------------------------------------------------
 -- 4. The figures, long form. p_site NULL: every site (and the rows of no
--- site). Ranges on starts_at reach slots_site_start_idx.
+-- site). The facts functions read the range day by day through the
+-- indexes; each figure is aggregated once, over the whole range.
 CREATE FUNCTION reporting.live_figures(p_from date, p_to date, p_site bigint)
 RETURNS TABLE (day date, site_id bigint, procedure_id bigint, figure text, value numeric)
 LANGUAGE sql STABLE AS $$
-    WITH sf AS (
+    -- The bookings are read once: the figures of bookings, and how many
+    -- confirmed bookings each slot ever had (its places never booked).
+    WITH b AS MATERIALIZED (
+        SELECT * FROM reporting.booking_facts(p_from, p_to, p_site)
+    ), sf AS (
         SELECT f.day, f.site_id, f.procedure_id,
                sum(f.capacity) FILTER (WHERE f.published) AS published,
-               sum(greatest(0, f.capacity - f.ever_booked)) FILTER (WHERE f.published) AS never
-          FROM reporting.slot_facts f
-         WHERE f.starts_at >= p_from - 1 AND f.starts_at < p_to + 2
-           AND f.day BETWEEN p_from AND p_to
-           AND (p_site IS NULL OR f.site_id = p_site)
+               sum(greatest(0, f.capacity - coalesce(n.ever_booked, 0))) FILTER (WHERE f.published) AS never
+          FROM reporting.slot_facts(p_from, p_to, p_site) f
+          LEFT JOIN (SELECT b.slot_id, count(DISTINCT b.booking_id) AS ever_booked
+                       FROM b GROUP BY b.slot_id) n ON n.slot_id = f.slot_id
          GROUP BY 1, 2, 3
     ), bf AS (
         SELECT f.day, f.site_id, f.procedure_id,
@@ -201,10 +271,7 @@ LANGUAGE sql STABLE AS $$
                       FILTER (WHERE f.outcome <> 'rescheduled'))::numeric, 2) AS w_med,
                round((percentile_cont(0.9) WITHIN GROUP (ORDER BY f.wait_days)
                       FILTER (WHERE f.outcome <> 'rescheduled'))::numeric, 2) AS w_p90
-          FROM reporting.booking_facts f
-         WHERE f.starts_at >= p_from - 1 AND f.starts_at < p_to + 2
-           AND f.day BETWEEN p_from AND p_to
-           AND (p_site IS NULL OR f.site_id = p_site)
+          FROM b f
          GROUP BY 1, 2, 3
     ), df AS (
         SELECT f.day, f.site_id, f.procedure_id,
@@ -214,20 +281,14 @@ LANGUAGE sql STABLE AS $$
                sum(f.winners) FILTER (WHERE f.held) AS winners,
                sum(f.confirmed) FILTER (WHERE f.held) AS confirmed,
                sum(f.voided) AS voided
-          FROM reporting.draw_facts f
-         WHERE f.draw_at >= p_from - 1 AND f.draw_at < p_to + 2
-           AND f.day BETWEEN p_from AND p_to
-           AND (p_site IS NULL OR f.site_id = p_site)
+          FROM reporting.draw_facts(p_from, p_to, p_site) f
          GROUP BY 1, 2, 3
     ), mf AS (
         SELECT f.day, f.site_id, f.procedure_id,
                count(*) FILTER (WHERE f.state = 'sent') AS sent,
                count(*) FILTER (WHERE f.state = 'failed') AS failed,
                count(*) FILTER (WHERE f.state = 'parked') AS parked
-          FROM reporting.message_facts f
-         WHERE f.created_at >= p_from - 1 AND f.created_at < p_to + 2
-           AND f.day BETWEEN p_from AND p_to
-           AND (p_site IS NULL OR f.site_id = p_site)
+          FROM reporting.message_facts(p_from, p_to, p_site) f
          GROUP BY 1, 2, 3
     ), cf AS (
         SELECT f.day, f.site_id, f.procedure_id,
@@ -235,9 +296,7 @@ LANGUAGE sql STABLE AS $$
                count(*) FILTER (WHERE f.state = 'met') AS met,
                count(*) FILTER (WHERE f.state = 'late') AS late,
                count(*) FILTER (WHERE f.state = 'open') AS open
-          FROM reporting.court_facts f
-         WHERE f.day BETWEEN p_from AND p_to
-           AND (p_site IS NULL OR f.site_id = p_site)
+          FROM reporting.court_facts(p_from, p_to, p_site) f
          GROUP BY 1, 2, 3
     )
     SELECT sf.day, sf.site_id, sf.procedure_id, v.figure, v.value
@@ -277,13 +336,15 @@ LANGUAGE sql STABLE AS $$
     UNION ALL
     SELECT f.day, f.site_id, f.procedure_id, 'first_free_days',
            CASE WHEN f.first_free IS NOT NULL THEN (f.first_free - f.day)::numeric END
-      FROM reporting.first_free_seen f
-     WHERE f.day BETWEEN p_from AND p_to AND f.first_free IS NOT NULL
-       AND (p_site IS NULL OR f.site_id = p_site)
+      FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (SELECT x.* FROM reporting.first_free_seen x
+                          WHERE x.day = g.d::date AND x.first_free IS NOT NULL
+                            AND (p_site IS NULL OR x.site_id = p_site) OFFSET 0) f
     UNION ALL
     SELECT f.day, f.site_id, NULL, 'flagged_identities', f.identities
-      FROM reporting.flags_seen f
-     WHERE f.day BETWEEN p_from AND p_to AND (p_site IS NULL OR f.site_id = p_site)
+      FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (SELECT x.* FROM reporting.flags_seen x
+                          WHERE x.day = g.d::date AND (p_site IS NULL OR x.site_id = p_site) OFFSET 0) f
     UNION ALL
     SELECT r.day, NULL, NULL, 'ratelimit_refusals', sum(r.refusals)
       FROM reporting.refusals_seen r
@@ -298,7 +359,7 @@ COMMENT ON FUNCTION reporting.live_figures(date, date, bigint) IS
 -- Freeze every day up to p_until not frozen yet (from the first day with
 -- data). Returns the number of days frozen.
 CREATE FUNCTION reporting.freeze(p_until date) RETURNS integer
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET jit = off AS $$
 DECLARE
     v_from date;
     n      integer;
@@ -334,14 +395,17 @@ CREATE FUNCTION reporting.report_figures(p_from date, p_to date, p_site bigint)
 RETURNS TABLE (day date, site_id bigint, procedure_id bigint, figure text, value numeric)
 LANGUAGE sql STABLE AS $$
     SELECT f.day, f.site_id, f.procedure_id, f.figure, f.value
-      FROM reporting.figures f
-     WHERE f.day BETWEEN p_from AND p_to
-       AND (p_site IS NULL OR f.site_id = p_site)
+      FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') AS g (d)
+     CROSS JOIN LATERAL (SELECT x.* FROM reporting.figures x
+                          WHERE x.day = g.d::date AND (p_site IS NULL OR x.site_id = p_site) OFFSET 0) f
     UNION ALL
+    -- The first day not frozen, as a column: live_figures stays inlined
+    -- (an argument holding a subquery would keep it a separate, generic
+    -- plan).
     SELECT l.day, l.site_id, l.procedure_id, l.figure, l.value
-      FROM reporting.live_figures(
-               greatest(p_from, coalesce((SELECT max(z.day) + 1 FROM reporting.frozen_days z), p_from)),
-               p_to, p_site) l
+      FROM (SELECT greatest(p_from, coalesce(max(z.day) + 1, p_from)) AS first_live
+              FROM reporting.frozen_days z) w
+     CROSS JOIN LATERAL reporting.live_figures(w.first_live, p_to, p_site) l
 $$;
 COMMENT ON FUNCTION reporting.report_figures(date, date, bigint) IS
     'The figures of a range of days for one site or all (NULL): frozen where frozen, computed otherwise. Every output reads this.';
@@ -353,19 +417,16 @@ RETURNS TABLE (booking_id bigint, identity_key bytea, day date, site_slug text,
                procedure_code text, channel text, outcome text, wait_days numeric)
 LANGUAGE sql STABLE AS $$
     SELECT f.booking_id, f.identity_key, f.day, st.slug, p.code, f.channel, f.outcome, f.wait_days
-      FROM reporting.booking_facts f
+      FROM reporting.booking_facts(p_from, p_to, p_site) f
       JOIN sites st ON st.id = f.site_id
       JOIN procedures p ON p.id = f.procedure_id
-     WHERE f.starts_at >= p_from - 1 AND f.starts_at < p_to + 2
-       AND f.day BETWEEN p_from AND p_to
-       AND (p_site IS NULL OR f.site_id = p_site)
      ORDER BY f.day, st.slug, p.code, f.starts_at, f.booking_id
 $$;
 
 ------------------------------------------------------------------------------
 -- The public statistics (reporting.public_weekly).
 CREATE FUNCTION reporting.publish(p_weeks integer) RETURNS integer
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET jit = off AS $$
 DECLARE
     v_from date := date_trunc('week', current_date)::date - 7 * (p_weeks - 1);
     v_to   date := date_trunc('week', current_date)::date + 6;
@@ -377,9 +438,8 @@ BEGIN
         SELECT date_trunc('week', f.day)::date AS week, f.site_id, f.procedure_id, count(*) AS n,
                round((percentile_cont(0.5) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2) AS med,
                round((percentile_cont(0.9) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2) AS p90
-          FROM reporting.booking_facts f
-         WHERE f.starts_at >= v_from - 1 AND f.starts_at < v_to + 2
-           AND f.day BETWEEN v_from AND v_to AND f.outcome <> 'rescheduled'
+          FROM reporting.booking_facts(v_from, v_to, NULL) f
+         WHERE f.outcome <> 'rescheduled'
          GROUP BY 1, 2, 3
     ), ff AS (
         SELECT DISTINCT ON (s.site_id, s.procedure_id, date_trunc('week', s.day))
@@ -392,21 +452,20 @@ BEGIN
         SELECT date_trunc('week', f.day)::date AS week, f.site_id, f.procedure_id,
                sum(f.capacity - coalesce(r.reserved, 0)) AS online,
                sum(r.mediator) AS mediator, sum(r.counter) AS counter, sum(r.court) AS court
-          FROM reporting.slot_facts f
-          LEFT JOIN (SELECT x.slot_id, sum(x.places) AS reserved,
-                            sum(x.places) FILTER (WHERE x.channel = 'mediator') AS mediator,
-                            sum(x.places) FILTER (WHERE x.channel = 'counter') AS counter,
-                            sum(x.places) FILTER (WHERE x.channel = 'court') AS court
-                       FROM slot_reservations x GROUP BY x.slot_id) r ON r.slot_id = f.slot_id
-         WHERE f.published AND f.starts_at >= v_from - 1 AND f.starts_at < v_to + 2
-           AND f.day BETWEEN v_from AND v_to
+          FROM reporting.slot_facts(v_from, v_to, NULL) f
+          -- The slot's reservations (their primary key), a probe per slot.
+          CROSS JOIN LATERAL (SELECT sum(x.places) AS reserved,
+                                     sum(x.places) FILTER (WHERE x.channel = 'mediator') AS mediator,
+                                     sum(x.places) FILTER (WHERE x.channel = 'counter') AS counter,
+                                     sum(x.places) FILTER (WHERE x.channel = 'court') AS court
+                                FROM slot_reservations x WHERE x.slot_id = f.slot_id) r
+         WHERE f.published
          GROUP BY 1, 2, 3
     ), dr AS (
         SELECT date_trunc('week', f.day)::date AS week, f.site_id, f.procedure_id,
                count(*) FILTER (WHERE f.held) AS held,
                sum(f.entries) FILTER (WHERE f.held) AS entries
-          FROM reporting.draw_facts f
-         WHERE f.draw_at >= v_from - 1 AND f.draw_at < v_to + 2 AND f.day BETWEEN v_from AND v_to
+          FROM reporting.draw_facts(v_from, v_to, NULL) f
          GROUP BY 1, 2, 3
     )
     SELECT w.week, sp.site_id, sp.procedure_id,
@@ -437,7 +496,7 @@ COMMENT ON FUNCTION reporting.publish(integer) IS
 CREATE FUNCTION reporting.purge(p_booking_days integer, p_hold_days integer, p_entry_days integer,
                                 p_alert_days integer, p_message_days integer, p_audit_days integer)
 RETURNS TABLE (what text, n bigint)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
     v_n bigint;
@@ -535,11 +594,8 @@ LANGUAGE sql STABLE AS $$
     SELECT f.day, count(*),
            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2),
            round((percentile_cont(0.9) WITHIN GROUP (ORDER BY f.wait_days))::numeric, 2)
-      FROM reporting.booking_facts f
-     WHERE f.starts_at >= p_from - 1 AND f.starts_at < p_to + 2
-       AND f.day BETWEEN p_from AND p_to
-       AND (p_site IS NULL OR f.site_id = p_site)
-       AND f.outcome <> 'rescheduled'
+      FROM reporting.booking_facts(p_from, p_to, p_site) f
+     WHERE f.outcome <> 'rescheduled'
      GROUP BY f.day
      ORDER BY f.day
 $$;
