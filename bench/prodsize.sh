@@ -43,13 +43,39 @@ one() {
 	run "$@" "${vars[@]}" -v step="$step" -f "$sql" >/dev/null
 }
 
+# The CPU time of the cluster's processes (the postmaster's, its live
+# children's and its finished children's), in clock ticks, when the
+# cluster is on this machine and readable: on a busy machine the elapsed
+# time of a step says little, its CPU time what it costs alone.
+pm=$(run "$@" -Atc "SELECT setting FROM pg_settings WHERE name = 'data_directory'" 2>/dev/null |
+	xargs -r -I{} head -n 1 {}/postmaster.pid 2>/dev/null || true)
+cpu_ticks() {
+	local c kids=()
+	if [ -z "$pm" ] || [ ! -r "/proc/$pm/stat" ]; then
+		echo 0
+		return
+	fi
+	mapfile -t kids < <(pgrep -P "$pm" || true)
+	{
+		cut -d ' ' -f 14-17 "/proc/$pm/stat"
+		for c in "${kids[@]}"; do
+			cut -d ' ' -f 14-15 "/proc/$c/stat" 2>/dev/null || true
+		done
+	} | tr ' ' '\n' | awk '{ t += $1 } END { print t + 0 }'
+}
+hz=$(getconf CLK_TCK)
 start=$(date +%s)
 last=$start
+cpu_start=$(cpu_ticks)
+cpu_last=$cpu_start
 step_done() {
-	local now
+	local now cpu
 	now=$(date +%s)
-	printf 'prodsize: %-9s %4d s\n' "$1" "$((now - last))"
+	cpu=$(cpu_ticks)
+	printf 'prodsize: %-9s %4d s, PostgreSQL CPU %5d.%d s\n' "$1" "$((now - last))" \
+		"$(((cpu - cpu_last) / hz))" "$(((cpu - cpu_last) * 10 / hz % 10))"
 	last=$now
+	cpu_last=$cpu
 }
 one setup "$@"
 step_done setup
@@ -67,4 +93,4 @@ one keys "$@"
 step_done keys
 run "$@" "${vars[@]}" -v step=finish -f "$sql"
 step_done finish
-echo "prodsize: loaded in $(($(date +%s) - start)) s (${PRODSIZE_SITES:-100} sites, $jobs sessions)"
+echo "prodsize: loaded in $(($(date +%s) - start)) s, PostgreSQL CPU $((($(cpu_ticks) - cpu_start) / hz)) s (${PRODSIZE_SITES:-100} sites, $jobs sessions; load average $(cut -d ' ' -f 1-3 /proc/loadavg))"
