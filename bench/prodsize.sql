@@ -333,7 +333,10 @@ COMMIT;
 -- One write of each slot of the part that has bookings or a reservation:
 -- booked (004: the bookings not released) and the counts of 021 from
 -- creneau_slot_counts, the recount of the triggers disabled for the load.
+-- No nested loops: creneau_slot_counts, planned for the few slots of a
+-- booking, would probe the bookings once per slot (a million times).
 BEGIN;
+SET LOCAL enable_nestloop = off;
 UPDATE slots s
    SET booked = coalesce(t.n, 0), held_back = c.held_back, next_release_at = c.next_release_at,
        confirmed_count = c.confirmed_count
@@ -429,7 +432,8 @@ $$;
 
 ------------------------------------------------------------------------------
 -- The invariants, over every slot and booking of the database: any
--- failure stops the load (and make bench).
+-- failure stops the load (and make bench). Hash joins (as in step counts).
+SET LOCAL enable_nestloop = off;
 DO $$
 DECLARE
     v_n bigint;
