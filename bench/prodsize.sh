@@ -59,9 +59,9 @@ cpu_ticks() {
 	{
 		cut -d ' ' -f 14-17 "/proc/$pm/stat"
 		for c in "${kids[@]}"; do
-			cut -d ' ' -f 14-15 "/proc/$c/stat" 2>/dev/null || true
+			cut -d ' ' -f 14-15 "/proc/$c/stat" || true
 		done
-	} | tr ' ' '\n' | awk '{ t += $1 } END { print t + 0 }'
+	} 2>/dev/null | tr ' ' '\n' | awk '{ t += $1 } END { print t + 0 }'
 }
 hz=$(getconf CLK_TCK)
 start=$(date +%s)
