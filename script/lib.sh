@@ -498,7 +498,7 @@ cr_load_prodsize() {
 	cr_as env PGHOST="$rundir" PGPORT="$PGPORT" PGUSER="$CRENEAU_DBUSER" \
 		PRODSIZE_SITES="${PRODSIZE_SITES:-100}" PRODSIZE_DAYS="${PRODSIZE_DAYS:-365}" \
 		PRODSIZE_HISTORY="${PRODSIZE_HISTORY:-60}" PRODSIZE_JOBS="${PRODSIZE_JOBS:-2}" \
-		"$top/bench/prodsize.sh" -d "${1:-$CRENEAU_DB}"
+		bash "$top/bench/prodsize.sh" -d "${1:-$CRENEAU_DB}"
 }
 
 # The demo staff accounts (CRENEAU_DEMO_STAFF: "email role password
