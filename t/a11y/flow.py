@@ -90,12 +90,12 @@ def report_setup(fx, day):
     return "/agent/report/%s/report" % run
 
 
-def staff_setup(fx, proc, day):
+def staff_setup(fx, proc, day=None):
     """A supervisor of fixture fx and a mediator, logged in through the
     form, and rows for every staff page; proc: an open procedure of fx
     with at least two free slots (the mediator books the last one; the
-    first is the mediator's form page, left free); day: the fixture's
-    first day with places (the report ends there). Returns the JSON's
+    first is the mediator's form page, left free); day: the last day
+    of the site's report (default tomorrow). Returns the JSON's
     staff part: the two Cookie header values and the paths. drop(fx.slug)
     removes it all."""
     word = word_of(fx.slug)
@@ -208,7 +208,7 @@ def staff_setup(fx, proc, day):
     # A nightly report of the site (issue 14): creneau-report as the
     # service user, recorded as the site's latest, so its XHTML file is
     # checked like every page (the row goes with the site).
-    report = report_setup(fx, day)
+    report = report_setup(fx, day or psql("SELECT (current_date + 1)::text"))
 
     return {
         "staff_cookie": cs,

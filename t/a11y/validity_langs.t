@@ -168,6 +168,9 @@ for name, r in sorted(pages.items()):
         lang = "ar"
     elif name.endswith("-mediator-print"):
         lang = "fr"
+    # The nightly report is written in the prefecture's language.
+    elif name.endswith("-agent-report"):
+        lang = "fr"
     t.ok(r.header("content-type") == "text/html; charset=utf-8", "%s is text/html; charset=utf-8" % name)
     t.is_(wellformed(r.body), None, "%s is well-formed XML" % name)
     html = parse(r).find("html")
