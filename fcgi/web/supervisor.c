@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,13 +235,22 @@ static int
 write_pid(void)
 {
 	FILE	*f;
+	char	 tmp[PATH_MAX];
 
-	if ((f = fopen(conf.pid_file, "w")) == NULL) {
+	/* Written aside and renamed: whoever reads the file finds the
+	 * number, never an empty file. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", conf.pid_file) >= (int)sizeof(tmp) ||
+	    (f = fopen(tmp, "w")) == NULL) {
 		log_msg("pid file %s: %s", conf.pid_file, strerror(errno));
 		return -1;
 	}
 	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0 ? 0 : -1;
+	if (fclose(f) != 0 || rename(tmp, conf.pid_file) == -1) {
+		log_msg("pid file %s: %s", conf.pid_file, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 /* Runs the supervisor until SIGTERM; returns the exit status. */

@@ -244,12 +244,18 @@ def run(label, rounds):
     sent, statuses, sup = 0, {}, None
     try:
         deadline = time.time() + 180
-        while not (os.path.exists(sock) and os.path.exists(pidf)):
+        # The pid file may exist a moment before its number is in it
+        # (a busy machine shows it): wait for both the socket and the number.
+        while sup is None:
+            if os.path.exists(sock) and os.path.exists(pidf):
+                with open(pidf) as f:
+                    words = f.read().split()
+                if words and words[0].isdigit():
+                    sup = int(words[0])
+                    break
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("creneau-fcgi under valgrind did not start (%s)" % logs)
             time.sleep(0.2)
-        with open(pidf) as f:
-            sup = int(f.read().split()[0])
         sent, statuses = mix(sock, rounds)
     finally:
         if sup is None:
