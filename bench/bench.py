@@ -665,8 +665,17 @@ def plans(slug, code, site_id, proc_id, day):
         ("site page", "site_procedures", {"site_id": site_id, "lang": "fr"}),
         ("calendar", "site_procedure", {"site_slug": slug, "procedure_code": code,
                                         "lang": "fr"}),
-        ("calendar", "slot_days", {"site_id": site_id, "procedure_id": proc_id,
-                                   "days": conf_int("calendar_days", 28)}),
+        # What page_procedure.c runs: the window (with the first free
+        # day after it), the window's days, the next publication.
+        ("calendar", "slot_window", {"site_id": site_id, "procedure_id": proc_id,
+                                     "days": conf_int("calendar_days", 28)}),
+        ("calendar", "slot_days_from", {"site_id": site_id, "procedure_id": proc_id,
+                                        "days": conf_int("calendar_days", 28),
+                                        "from": psql("SELECT current_date::text")}),
+        ("calendar", "next_publication", {"site_id": site_id, "procedure_id": proc_id,
+                                          "time_zone": "Europe/Paris"}),
+        ("a day's times", "slot_window", {"site_id": site_id, "procedure_id": proc_id,
+                                          "days": conf_int("calendar_days", 28), "day": day}),
         ("a day's times", "slot_times", {"site_id": site_id, "procedure_id": proc_id,
                                          "day": day}),
     ]

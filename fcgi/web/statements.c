@@ -1264,7 +1264,11 @@ const struct statement statements[STMT_COUNT] = {
 	    "       CASE WHEN w.f > w.today"
 	    "            THEN greatest(w.f - greatest(:days::int, 1), w.today)::text"
 	    "            ELSE '' END AS prev_from,"
-	    "       coalesce((SELECT min(b.local_start::date)"
+	    /* The first free place after the window, in time order: the
+	     * index walk stops there (a min() over the dates read every
+	     * bookable place of the horizon, 14,664 buffers at a year of
+	     * places; the local date never decreases with the time). */
+	    "       coalesce((SELECT b.local_start::date"
 	    "                   FROM creneau_bookable_slots(:site_id::bigint,"
 	    "                        :procedure_id::bigint) b"
 	    "                   JOIN slots s ON s.id = b.slot_id"
@@ -1273,6 +1277,7 @@ const struct statement statements[STMT_COUNT] = {
 	    "                    AND b.local_start::date >= w.f + greatest(:days::int, 1)"
 	    "                    AND (:published_before = ''"
 	    "                         OR s.published_at < to_timestamp(nullif(:published_before, '')::bigint))"
+	    "                  ORDER BY b.starts_at LIMIT 1"
 	    "                )::text, '') AS next_from"
 	    "  FROM sites st"
 	    "  CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE st.time_zone)::date AS today) t"
