@@ -103,6 +103,16 @@ try:
          "the second)"
          % reached)
 
+    # A URL that is only ever someone's own (a health check, a booking
+    # form) does not look the cache up at all: a crowd on it does not
+    # queue on the lock (nginx's waiters poll every 500 ms; make bench saw
+    # /healthz requests wait 5 s before this).
+    hz = get("/healthz")
+    t.is_(cache_status(hz), "BYPASS", "/healthz does not look the cache up (X-Cache-Status %r)" % cache_status(hz))
+    bf = get("/book/1.0000000000000000")
+    t.is_(cache_status(bf), "BYPASS", "a booking form's URL does not look the cache up (X-Cache-Status %r)"
+          % cache_status(bf))
+
     # A day's times: links to booking forms, no token, shareable.
     days = links(first, href=r"[?&]day=\d{4}-\d{2}-\d{2}(#times)?$")
     t.ok(days, "the calendar offers days")
