@@ -638,8 +638,10 @@ def statements():
     order of first use; casts :: and quoted text are left alone)."""
     src = open(os.path.join(TOP, "fcgi", "web", "statements.c")).read()
     out = {}
-    for m in re.finditer(r'\[S_\w+\]\s*=\s*\{\s*"(\w+)",\s*\w+,((?:\s*"(?:[^"\\]|\\.)*")+)', src):
-        parts = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
+    # (a statement's strings may have C comments between them)
+    for m in re.finditer(r'\[S_\w+\]\s*=\s*\{\s*"(\w+)",\s*\w+,((?:\s*(?:"(?:[^"\\]|\\.)*"|/\*.*?\*/))+)',
+                         src, re.S):
+        parts = re.findall(r'"((?:[^"\\]|\\.)*)"', re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.S))
         sql = "".join(parts).replace('\\"', '"').replace("\\\\", "\\")
         names = []
 
