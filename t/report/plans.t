@@ -84,9 +84,17 @@ SELECT translate(lpad((sl.id * 2 + k)::text, 8, '0'), '0123456789', 'ACDEFGHJKL'
   FROM slots sl JOIN sites s ON s.id = sl.site_id AND s.slug LIKE 'plans-%(run)s-%%'
  CROSS JOIN generate_series(0, 1) k
  WHERE sl.id %% 5 <> 0;
+-- A message for each booking: the outbox at the size of its bookings
+-- (left at what earlier tests leave, its plan depended on their order).
+INSERT INTO outbox (kind, channel, recipient, lang, payload, idempotency_key, booking_id,
+                    created_at, due_at, status)
+SELECT 'booking_confirmed', 'email', b.email, 'fr', '{}'::jsonb, 'plans-%(run)s-' || b.id, b.id,
+       b.confirmed_at, b.confirmed_at, 'sent'
+  FROM bookings b JOIN sites s ON s.id = b.site_id AND s.slug LIKE 'plans-%(run)s-%%';
 SET session_replication_role = DEFAULT;
 ANALYZE slots;
 ANALYZE bookings;
+ANALYZE outbox;
 """ % {"run": os.getpid(), "sites": SITES, "history": HISTORY}
 
 today = datetime.date.today()
