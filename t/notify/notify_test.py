@@ -65,16 +65,31 @@ class Mailbox:
     reject (a set of addresses) answers 550 to RCPT for them."""
 
     def __init__(self, port=None):
-        self.port = port or free_port()
+        # While the relay is down, its port stays bound (not listening:
+        # a connection is refused), so that no other program, such as a
+        # second test run beside this one, takes it meanwhile.
+        self.holder = None
+        self.port = port or self._hold(0)
         self.messages = []          # (envelope recipients, email.message.EmailMessage)
         self.lock = threading.Lock()
         self.controller = None
         self.reject = set()
         self.delay = 0.0            # seconds to wait before answering DATA
 
+    def _hold(self, port):
+        """Binds port (0: any free one) without listening; returns it."""
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        self.holder = s
+        return s.getsockname()[1]
+
     def start(self):
         from aiosmtpd.controller import Controller
         box = self
+        if self.holder is not None:
+            self.holder.close()
+            self.holder = None
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -101,6 +116,10 @@ class Mailbox:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+            try:
+                self._hold(self.port)
+            except OSError:
+                pass
 
     def to(self, address):
         """Messages received for address, in order."""
