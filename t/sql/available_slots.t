@@ -54,7 +54,8 @@ SELECT pg_temp.ok((SELECT count(*) FROM listed) > 0, 'there are listed slots to 
 -- (reserved place already lapsed: less than 48 hours).
 INSERT INTO slots (counter_id, procedure_id, starts_at, ends_at, capacity, published_at)
 SELECT pg_temp.counter('test-paris', 'B'), pg_temp.proc('test-proc'),
-       date_trunc('day', now()) + v.at, date_trunc('day', now()) + v.at + interval '30 minutes',
+       (date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + v.at) AT TIME ZONE 'Europe/Paris',
+       (date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + v.at + interval '30 minutes') AT TIME ZONE 'Europe/Paris',
        v.cap, now() - interval '1 hour'
   FROM (VALUES (interval '3 days 09:00', 3), (interval '3 days 10:00', 3), (interval '3 days 11:00', 3),
                (interval '3 days 12:00', 3), (interval '1 day 09:00', 2)) AS v (at, cap);

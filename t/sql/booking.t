@@ -25,7 +25,8 @@ AS $$
     WITH ins AS (
         INSERT INTO slots (counter_id, procedure_id, starts_at, ends_at, capacity, published_at)
         VALUES (pg_temp.counter(site, counter), pg_temp.proc(proc),
-                date_trunc('day', now()) + starts, date_trunc('day', now()) + starts + interval '30 minutes',
+                (date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + starts) AT TIME ZONE 'Europe/Paris',
+                (date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + starts + interval '30 minutes') AT TIME ZONE 'Europe/Paris',
                 cap, now() + pub)
         RETURNING id)
     INSERT INTO s SELECT n, id FROM ins
@@ -111,8 +112,8 @@ SELECT pg_temp.ok((SELECT payload->>'code' = '123456'
                           AND payload->>'time_zone' = 'Europe/Paris'
                           AND payload->>'site_name' = 'Préfecture de test (Paris)'
                           AND payload->>'procedure_name' = 'Démarche de test'
-                          AND payload->>'starts_local' = to_char((date_trunc('day', now()) + interval '2 days 09:00')
-                                                                 AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI')
+                          AND payload->>'starts_local' = to_char(date_trunc('day', now() AT TIME ZONE 'Europe/Paris')
+                                                                 + interval '2 days 09:00', 'YYYY-MM-DD HH24:MI')
                      FROM outbox WHERE booking_id = :h1_booking_id),
                   'hold: the message has the code, token, reference, site, procedure and local time');
 
@@ -359,8 +360,8 @@ SELECT pg_temp.is((SELECT outcome FROM booking_confirm('token-access-xxxxxxxxxxx
 
 -- booking_details.
 SELECT pg_temp.ok((SELECT d.reference = b.reference AND d.status = 'confirmed'
-                          AND d.starts_local = to_char((date_trunc('day', now()) + interval '2 days 10:00') AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI')
-                          AND d.ends_local = to_char((date_trunc('day', now()) + interval '2 days 10:30') AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI')
+                          AND d.starts_local = to_char(date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + interval '2 days 10:00', 'YYYY-MM-DD HH24:MI')
+                          AND d.ends_local = to_char(date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + interval '2 days 10:30', 'YYYY-MM-DD HH24:MI')
                           AND d.site_slug = 'test-paris' AND d.site_city = 'Paris' AND d.site_postal_code = '75001'
                           AND d.time_zone = 'Europe/Paris' AND d.procedure_code = 'test-proc' AND d.documents = ''
                           AND d.surname = 'Dupont' AND d.lang = 'fr'
