@@ -27,7 +27,9 @@ pw = "court password %s" % word
 fx, fx2 = Fixture("court"), Fixture("other")
 agent, other, sup, med = ("%s-%s@test.example" % (k, word) for k in ("agent", "other", "sup", "med"))
 pages = {}
-today = datetime.date.today()
+# The site's day (Europe/Paris), as the pages count days left and late:
+# in the hour after Paris midnight the machine's UTC day is the day before.
+today = datetime.date.fromisoformat(psql("SELECT (now() AT TIME ZONE 'Europe/Paris')::date"))
 
 
 def g(path, cookie):
