@@ -111,7 +111,8 @@ try:
     t.ok(f is not None and f.field("lang") is not None, "it asks for the person's language")
 
     # A caller with no e-mail, a mobile phone, who reads Arabic.
-    phone = "06%08d" % (int(psql("SELECT (random() * 99999999)::int")))
+    # 06 1x xx xx xx: a metropolitan mobile (some 06 ranges are overseas).
+    phone = "061%07d" % (int(psql("SELECT (random() * 9999999)::int")))
     p1 = new_identity("phone", phone=phone, surname="Haddad" + word.capitalize())
     r = f.submit(fill(f, p1), headers={"Cookie": ca})
     loc = location_path(r) or ""

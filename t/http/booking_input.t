@@ -194,8 +194,8 @@ try:
         ("a combining accent", dict(surname="Jose\u0301", given_names="Maria")),
         ("Greek", dict(surname="Παπαδόπουλος", given_names="Γιώργος")),
         ("a day and month with a leading zero", dict(surname="Martin", birth_pad=True)),
-        ("a phone and no e-mail", dict(surname="Bernard", email="", phone="06 %02d %02d %02d %02d" % tuple(
-            int(x) for x in re.findall("..", "%08d" % (int(time.time() * 1000) % 10 ** 8))))),
+        ("a phone and no e-mail", dict(surname="Bernard", email="", phone="06 " + " ".join(
+            re.findall("..", "1%07d" % (int(time.time() * 1000) % 10 ** 7))))),
         ("an international phone and an e-mail", dict(surname="Petit", phone="+3361%07d" % (int(time.time()) % 10 ** 7))),
         ("messages in Arabic", dict(surname="Haddad", lang="ar")),
         ("messages in English", dict(surname="Smith", lang="en")),
