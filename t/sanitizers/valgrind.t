@@ -5,7 +5,12 @@ test state's (same configuration otherwise), answers a few hundred varied
 requests sent straight over FastCGI (public pages in three languages,
 calendars, the booking form and bad POSTs to it, staff pages seen
 anonymously, errors: bad cookies, bad Accept-Language, impossible dates,
-overlong and malformed targets, unknown methods and content types). Then
+overlong and malformed targets, unknown methods and content types) and
+every staff page of t/a11y/flow.py's fixture (a site with bookings in
+every state, logged in as its supervisor, as a mediator and as an
+administrator: agenda, check-in, search and its results, rules,
+closures, publication, draws, court orders, abuse review, audit, phone
+bookings, reports, mediator pages, administration). Then
 it stops (TERM) and valgrind checks the worker and the supervisor as they
 leave: any memory error or any definitely or indirectly lost block fails.
 Run twice, with N and 4N requests: what is still reachable at the
@@ -15,6 +20,7 @@ leak into something still referenced).
    CRENEAU_VALGRIND_ARGS    more valgrind options (e.g. --show-leak-kinds=all
                             to see what is still reachable)"""
 
+import json
 import os
 import re
 import shutil
@@ -117,11 +123,28 @@ def fcgi(sock_path, method, target, body=b"", headers=None, timeout=60):
     return Response(status, hdrs, payload, url=path)
 
 
+# --- the staff's fixture ---------------------------------------------------------
+
+FLOW = os.path.join(TOP, "t", "a11y", "flow.py")
+# flow.py's groups of staff pages and the session each is seen with.
+STAFF_GROUPS = (("agent", "staff_cookie"), ("mediator", "mediator_cookie"), ("admin", "admin_cookie"))
+
+
+def staff_fixture():
+    """flow.py setup (through the test server): its JSON, or None."""
+    r = subprocess.run([sys.executable, FLOW, "setup"], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        t.diag("flow.py setup failed: %s" % (r.stderr.strip() or r.stdout.strip())[-2000:])
+        return None
+    return json.loads(r.stdout)
+
+
 # --- the request mix ----------------------------------------------------------
 
-def mix(sock, rounds):
-    """Sends rounds x the mix; returns (requests sent, statuses seen)."""
-    sent, statuses = 0, {}
+def mix(sock, rounds, staff):
+    """Sends rounds x the mix; returns (requests sent, statuses seen,
+    {staff page: statuses})."""
+    sent, statuses, staff_seen = 0, {}, {}
 
     def go(method, target, body=b"", **headers):
         nonlocal sent
@@ -195,7 +218,24 @@ def mix(sock, rounds):
         go("GET", "/" + "x" * 1100)
         go("POST", "/manage", b"a=1", **{"Content-Type": "application/x-www-form-urlencoded; charset=latin1"})
         go("POST", "/manage", b"a" * 70000, **{"Content-Type": "application/x-www-form-urlencoded"})
-    return sent, statuses
+        if staff:
+            for group, who in STAFF_GROUPS:
+                for name, path in sorted(staff[group].items()):
+                    r = go("GET", path, Cookie=staff[who])
+                    staff_seen.setdefault("%s %s" % (group, name), []).append(r.status)
+            a, cs = staff["agent"], staff["staff_cookie"]
+            form_type = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cs}
+            go("GET", a["agenda"] + "?day=2026-02-31", Cookie=cs)
+            go("GET", a["agenda"] + "?day=" + "9" * 300 + "&counter=x", Cookie=cs)
+            sp = go("GET", a["search"], Cookie=cs)
+            for f in forms(sp, has="surname")[:1]:
+                go("POST", f.action, urllib.parse.urlencode(f.fill({"surname": staff["desk_surname"]})).encode(),
+                   **form_type)
+                go("POST", f.action, urllib.parse.urlencode(f.fill({"surname": "\x01" * 500})).encode(),
+                   **form_type)
+            go("POST", a["checkin"], b"reference=ZZZZ&csrf=" + b"x" * 43, **form_type)
+            go("POST", a["search"], b"%zz=%%&csrf=&&==", **form_type)
+    return sent, statuses, staff_seen
 
 
 # --- one run under valgrind -----------------------------------------------
@@ -213,9 +253,10 @@ def as_user(cmd):
     return ["runuser", "-u", "creneau", "--"] + cmd if AS_ROOT else cmd
 
 
-def run(label, rounds):
+def run(label, rounds, staff):
     """Starts the worker under valgrind, sends the mix, stops it; returns
-    (requests, statuses, {pid: log text}, supervisor pid, seconds)."""
+    (requests, statuses, {staff page: statuses}, {pid: log text},
+    supervisor pid, seconds, exit status, log directory)."""
     logs = os.path.join(DIR, label)
     shutil.rmtree(logs, ignore_errors=True)
     os.makedirs(logs)
@@ -241,7 +282,7 @@ def run(label, rounds):
     out = open(os.path.join(logs, "output"), "w")
     proc = subprocess.Popen(as_user(cmd), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                             cwd=DIR, start_new_session=True)
-    sent, statuses, sup = 0, {}, None
+    sent, statuses, staff_seen, sup = 0, {}, {}, None
     try:
         deadline = time.time() + 180
         # The pid file may exist a moment before its number is in it
@@ -256,7 +297,7 @@ def run(label, rounds):
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("creneau-fcgi under valgrind did not start (%s)" % logs)
             time.sleep(0.2)
-        sent, statuses = mix(sock, rounds)
+        sent, statuses, staff_seen = mix(sock, rounds, staff)
     finally:
         if sup is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -273,15 +314,22 @@ def run(label, rounds):
         if name.startswith("vg."):
             with open(os.path.join(logs, name), errors="replace") as f:
                 texts[int(name[3:])] = f.read()
-    return sent, statuses, texts, sup, time.time() - t0, proc.returncode, logs
+    return sent, statuses, staff_seen, texts, sup, time.time() - t0, proc.returncode, logs
 
 
-figures = {}
-for label, rounds in (("n", ROUNDS), ("4n", 4 * ROUNDS)):
-    sent, statuses, texts, sup, secs, rc, logs = run(label, rounds)
+def check(label, rounds):
+    """One run of rounds x the mix under valgrind, and its tests."""
+    sent, statuses, staff_seen, texts, sup, secs, rc, logs = run(label, rounds, staff)
     t.diag("%s: %d requests in %d rounds, statuses %s, %.0f s under valgrind"
            % (label, sent, rounds, dict(sorted(statuses.items())), secs))
     t.ok(sent > 0 and statuses.get(200, 0) > 0, "%s: the worker under valgrind answered (%d requests)" % (label, sent))
+    if staff:
+        # Straight over FastCGI, with the sessions made through nginx:
+        # each staff page must be the page, not the login (or the test
+        # would look at the login page 30 times).
+        bad = {k: v for k, v in staff_seen.items() if set(v) != {200}}
+        t.ok(staff_seen and not bad, "%s: the %d staff pages answered 200 each round with their sessions%s"
+             % (label, len(staff_seen), (" (not: %s)" % bad) if bad else ""))
     t.ok(0 not in statuses and 500 not in statuses, "%s: every request got a whole answer, none a 500" % label)
     workers = {pid: txt for pid, txt in texts.items() if pid != sup}
     t.ok(sup in texts and len(workers) == 1,
@@ -305,6 +353,17 @@ for label, rounds in (("n", ROUNDS), ("4n", 4 * ROUNDS)):
         # start, differ by some kilobytes from one start to the next.
         figures[label] = (sent, (worker[0] - inherited[0], worker[1] - inherited[1]))
     t.ok(rc == 0, "%s: creneau-fcgi under valgrind exited with status 0 (got %s)" % (label, rc))
+
+
+staff = staff_fixture()
+t.ok(staff is not None, "the staff's fixture (t/a11y/flow.py setup): a site, its bookings, three staff sessions")
+figures = {}
+try:
+    for label, rounds in (("n", ROUNDS), ("4n", 4 * ROUNDS)):
+        check(label, rounds)
+finally:
+    if staff:
+        subprocess.run([sys.executable, FLOW, "drop", staff["slug"]], capture_output=True, text=True, timeout=600)
 
 if "n" in figures and "4n" in figures:
     (n1, (b1, k1)), (n4, (b4, k4)) = figures["n"], figures["4n"]
