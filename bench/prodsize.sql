@@ -339,7 +339,7 @@ BEGIN;
 SET LOCAL enable_nestloop = off;
 UPDATE slots s
    SET booked = coalesce(t.n, 0), held_back = c.held_back, next_release_at = c.next_release_at,
-       confirmed_count = c.confirmed_count
+       confirmed_count = c.confirmed_count, confirmed_seq = (c.confirmed_count > 0)::integer
   FROM creneau_slot_counts(ARRAY(SELECT sl.id FROM slots sl
                                   WHERE sl.site_id IN (SELECT id FROM sites WHERE slug LIKE 'bench-site-%'
                                                                               AND id % :parts = :part))) c

@@ -218,7 +218,9 @@ COMMENT ON FUNCTION creneau_slot_counts(bigint[]) IS
     'held_back, next_release_at and confirmed_count of the given slots, recounted from their bookings and reservations.';
 
 -- Bring the counts of slots p_ids up to date; only the rows that change
--- are written (and locked). Called by the triggers below only: the guard
+-- are written (and locked). confirmed_seq grows by one at each change of
+-- confirmed_count (029: the reminders' pass, which must see a change
+-- undone as two changes). Called by the triggers below only: the guard
 -- lets a change of the counts through only from inside a trigger.
 CREATE OR REPLACE FUNCTION creneau_slot_counts_sync(p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -234,7 +236,8 @@ BEGIN
         FOREACH v_id IN ARRAY p_ids LOOP
             UPDATE slots s
                SET held_back = c.held_back, next_release_at = c.next_release_at,
-                   confirmed_count = c.confirmed_count
+                   confirmed_count = c.confirmed_count,
+                   confirmed_seq = s.confirmed_seq + (s.confirmed_count <> c.confirmed_count)::integer
               FROM (SELECT coalesce((
                                SELECT sum(greatest(0, r.places - (
                                           SELECT count(*) FROM bookings b
@@ -253,7 +256,8 @@ BEGIN
     ELSE
         UPDATE slots s
            SET held_back = c.held_back, next_release_at = c.next_release_at,
-               confirmed_count = c.confirmed_count
+               confirmed_count = c.confirmed_count,
+               confirmed_seq = s.confirmed_seq + (s.confirmed_count <> c.confirmed_count)::integer
           FROM creneau_slot_counts(p_ids) c
          WHERE s.id = c.slot_id
            AND (s.held_back, s.next_release_at, s.confirmed_count)
@@ -329,8 +333,9 @@ BEGIN
         NEW.held_back := 0;
         NEW.next_release_at := NULL;
         NEW.confirmed_count := 0;
+        NEW.confirmed_seq := 0;
     ELSIF pg_trigger_depth() < 2 THEN
-        RAISE EXCEPTION 'slots.held_back, next_release_at and confirmed_count are kept by the database from the bookings and reservations of the slot'
+        RAISE EXCEPTION 'slots.held_back, next_release_at, confirmed_count and confirmed_seq are kept by the database from the bookings and reservations of the slot'
             USING ERRCODE = 'integrity_constraint_violation',
                   HINT = 'Change the bookings or slot_reservations; the counts follow.';
     END IF;
@@ -339,7 +344,7 @@ END
 $$;
 
 CREATE TRIGGER slots_counts_guard
-    BEFORE INSERT OR UPDATE OF held_back, next_release_at, confirmed_count ON slots
+    BEFORE INSERT OR UPDATE OF held_back, next_release_at, confirmed_count, confirmed_seq ON slots
     FOR EACH ROW EXECUTE FUNCTION creneau_slots_counts_guard();
 
 ------------------------------------------------------------------------------

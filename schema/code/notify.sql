@@ -540,15 +540,17 @@ COMMENT ON FUNCTION alerts_due(interval) IS
     'Announce each new publication of slots (within p_window) once to the alert subscribers: one message per subscriber; returns the count queued.';
 
 -- 006's reminders, from the slots with confirmed bookings in the window
--- that changed since the last pass (028: slots.reminded_count,
--- slots_reminders_idx). A booking is reminded when it was confirmed
--- before the window reached its slot; one confirmed later, inside the
--- window, is not. So once a pass has queued the reminders of a slot, the
--- slot needs another look only if its confirmed bookings change: the
--- pass records the confirmed_count it saw, and the slots whose count
--- still equals it are not read again. The count is the one read before
+-- that changed since the last pass (029: slots.confirmed_seq and
+-- reminded_seq, slots_reminders_idx). A booking is reminded when it was
+-- confirmed before the window reached its slot; one confirmed later,
+-- inside the window, is not. So once a pass has queued the reminders of a
+-- slot, the slot needs another look only if its confirmed bookings
+-- change: the pass records the confirmed_seq it saw (which grows at each
+-- change of the confirmed count, so a confirmation and a cancellation
+-- between two passes still show), and the slots whose confirmed_seq
+-- still equals it are not read again. The value is the one read before
 -- the bookings: a booking confirmed meanwhile leaves the slot differing
--- (the UPDATE matches only the count seen), to be looked at next pass.
+-- (the UPDATE matches only the value seen), to be looked at next pass.
 CREATE OR REPLACE FUNCTION reminders_due(p_hours integer) RETURNS integer
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -556,12 +558,12 @@ DECLARE
     v_id     bigint;
     v_n      integer := 0;
     v_ids    bigint[];
-    v_counts integer[];
+    v_seqs   bigint[];
 BEGIN
-    SELECT coalesce(array_agg(s.id), '{}'), coalesce(array_agg(s.confirmed_count), '{}')
-      INTO v_ids, v_counts
+    SELECT coalesce(array_agg(s.id), '{}'), coalesce(array_agg(s.confirmed_seq), '{}')
+      INTO v_ids, v_seqs
       FROM slots s
-     WHERE s.confirmed_count > 0 AND s.confirmed_count <> s.reminded_count
+     WHERE s.confirmed_count > 0 AND s.confirmed_seq <> s.reminded_seq
        AND s.starts_at > now()
        AND s.starts_at <= now() + make_interval(hours => p_hours);
     IF cardinality(v_ids) = 0 THEN
@@ -578,9 +580,9 @@ BEGIN
         PERFORM creneau_outbox_add('reminder', 'reminder', v_id, NULL);
         v_n := v_n + 1;
     END LOOP;
-    UPDATE slots s SET reminded_count = u.n
-      FROM unnest(v_ids, v_counts) AS u (id, n)
-     WHERE s.id = u.id AND s.confirmed_count = u.n;
+    UPDATE slots s SET reminded_seq = u.n
+      FROM unnest(v_ids, v_seqs) AS u (id, n)
+     WHERE s.id = u.id AND s.confirmed_seq = u.n;
     RETURN v_n;
 END
 $$;

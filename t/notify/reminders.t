@@ -2,16 +2,20 @@
 """reminders_due (issue 15): a booking confirmed before the reminder
 window reached its slot gets one reminder; one confirmed inside the
 window gets none. Each pass reads only the slots of the window whose
-confirmed bookings changed since the last pass (slots.reminded_count,
-slots_reminders_idx, migration 028): a slot seen is not read again, and a
-booking confirmed on it afterwards makes it read again, so a late
-reminder is not lost."""
+confirmed bookings changed since the last pass (slots.confirmed_seq and
+reminded_seq, slots_reminders_idx, migrations 028 and 029): a slot seen is
+not read again, and a booking confirmed on it afterwards makes it read
+again, so a late reminder is not lost, even when another booking of the
+slot is cancelled before the next pass (the confirmed count back where
+the pass saw it)."""
 
 import os
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "lib"))
+import subprocess  # noqa: E402
+
 from creneau_test import TAP, Fixture, psql, skip_all_unless_server  # noqa: E402
 
 skip_all_unless_server()
@@ -37,16 +41,20 @@ try:
         return psql("SELECT count(DISTINCT booking_id) FROM outbox WHERE booking_id = %s AND kind = 'reminder'"
                     % booking)
 
+    def psql_error(sql):
+        r = subprocess.run(["psql", "-X", "-q", "-c", sql], capture_output=True, text=True)
+        return r.stderr if r.returncode != 0 else ""
+
     def pending(slot):
-        return psql("SELECT confirmed_count <> reminded_count FROM slots WHERE id = %d" % slot)
+        return psql("SELECT confirmed_seq <> reminded_seq FROM slots WHERE id = %d" % slot)
 
     a = book(s0, "a", "interval '5 days'")
     t.is_(pending(s0), "t", "a slot with a new confirmed booking waits for the reminders' pass")
     psql("SELECT reminders_due(48)")
     t.is_(reminders(a), "1", "a booking confirmed before the window: reminded")
-    t.is_(pending(s0), "f", "the pass records the slot as seen (reminded_count = confirmed_count)")
+    t.is_(pending(s0), "f", "the pass records the slot as seen (reminded_seq = confirmed_seq)")
     t.is_(psql("SELECT count(*) FROM slots WHERE id = %d AND confirmed_count > 0"
-               " AND confirmed_count <> reminded_count" % s0), "0",
+               " AND confirmed_seq <> reminded_seq" % s0), "0",
           "so the slot is out of slots_reminders_idx: the next pass does not read it")
     psql("SELECT reminders_due(48)")
     t.is_(reminders(a), "1", "a second pass: still one reminder")
@@ -71,6 +79,27 @@ try:
     t.is_(pending(s0), "f", "read again, and seen")
     t.is_(psql("SELECT count(*) FROM outbox WHERE booking_id IN (%s, %s, %s) AND kind = 'reminder'" % (a, b, c)),
           queued, "the cancellation's pass queues no reminder")
+
+    # A late confirmation and a cancellation between two passes: the
+    # confirmed count comes back to what the last pass saw (029). d's
+    # transaction began before the window reached the slot (confirmed_at
+    # of days ago) and commits after the pass; then a is cancelled.
+    seq = psql("SELECT confirmed_seq FROM slots WHERE id = %d" % s0)
+    count = psql("SELECT confirmed_count FROM slots WHERE id = %d" % s0)
+    d = book(s0, "d", "interval '3 days'")
+    psql("UPDATE bookings SET status = 'cancelled', cancelled_at = now(), release_at = now() WHERE id = %s" % a)
+    t.is_(psql("SELECT confirmed_count FROM slots WHERE id = %d" % s0), count,
+          "a confirmation and a cancellation: the confirmed count is back where the pass saw it")
+    t.ok(int(psql("SELECT confirmed_seq FROM slots WHERE id = %d" % s0)) == int(seq) + 2,
+         "confirmed_seq took both steps")
+    t.is_(pending(s0), "t", "so the slot is read again")
+    psql("SELECT reminders_due(48)")
+    t.is_(reminders(d), "1", "and the late confirmation is reminded")
+    t.is_(pending(s0), "f", "then the slot is seen")
+
+    # confirmed_seq is the database's, like the counts.
+    r = psql_error("UPDATE slots SET confirmed_seq = confirmed_seq + 1 WHERE id = %d" % s0)
+    t.ok("kept by the database" in r, "confirmed_seq cannot be written by hand (%s)" % r.strip()[:120])
 finally:
     fx.drop()
 t.done()
