@@ -414,8 +414,13 @@ if free:
               "no booking was created for it")
 
 # A renewal: the AGDREF number is checked against the imported numbers.
-row = psql("SELECT a.id FROM available_slots a JOIN procedures p ON p.id = a.procedure_id "
-           "WHERE p.requires_agdref AND p.allocation_mode = 'open' ORDER BY a.starts_at DESC LIMIT 2")
+# Two times of one procedure at one site (the rule is one active booking
+# per person and procedure: times of two procedures would both be taken).
+row = psql("WITH last AS (SELECT a.site_id, a.procedure_id FROM available_slots a "
+           "  JOIN procedures p ON p.id = a.procedure_id "
+           "  WHERE p.requires_agdref AND p.allocation_mode = 'open' ORDER BY a.starts_at DESC LIMIT 1) "
+           "SELECT a.id FROM available_slots a JOIN last USING (site_id, procedure_id) "
+           "ORDER BY a.starts_at DESC LIMIT 2")
 slots_ag = row.split()
 t.ok(len(slots_ag) == 2, "a renewal procedure has free times")
 if len(slots_ag) == 2:
