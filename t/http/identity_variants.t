@@ -145,8 +145,8 @@ try:
     t.ok(n <= MAX_PER_EMAIL, "plus-addressing and Gmail dots do not get past the cap per e-mail (%d)" % n)
 
     # --- 3. The cap per phone, and its rate-limit key ------------------------
-    # A metropolitan mobile: 06 1x, 06 2x, 06 4x or 06 5x (0639 is Mayotte's,
-    # 0692 to 0694 La Réunion's: libphonenumber refuses them with +33).
+    # A metropolitan mobile: 06 1x, 06 2x, 06 4x or 06 5x (0639 and most of
+    # 069x are overseas ranges, which libphonenumber refuses with +33).
     rnd = random.SystemRandom()
     digits = "6" + rnd.choice("1245") + "".join(rnd.choice("0123456789") for _ in range(7))
     d = digits
