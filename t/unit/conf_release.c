@@ -4,9 +4,6 @@
  * reusable is refused, so creneau-fcgi does not start with it. */
 #include "config.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "conf.h"
 #include "tap.h"
 #include "tmpconf.h"
@@ -19,24 +16,17 @@ int
 main(void)
 {
 	struct conf	 c;
-	const char	*p;
 
-	p = write_conf("workers = 2\ntest_reuse_form_tokens = 1\n");
-	is_int(conf_load(p, &c), -1,
+	refuses("workers = 2\ntest_reuse_form_tokens = 1\n",
 	    "a release build refuses test_reuse_form_tokens = 1");
-	conf_clear(&c);
-	unlink(p);
 
-	p = write_conf("workers = 2\ntest_reuse_form_tokens = 0\n");
-	is_int(conf_load(p, &c), 0, "test_reuse_form_tokens = 0 is harmless");
+	is_int(load_text("workers = 2\ntest_reuse_form_tokens = 0\n", &c), 0,
+	    "test_reuse_form_tokens = 0 is harmless");
 	is_int(c.test_reuse_form_tokens, 0, "and stays off");
 	conf_clear(&c);
-	unlink(p);
 
-	p = write_conf("workers = 2\n");
-	is_int(conf_load(p, &c), 0, "off by default");
+	is_int(load_text("workers = 2\n", &c), 0, "off by default");
 	is_int(c.test_reuse_form_tokens, 0, "the default is 0");
 	conf_clear(&c);
-	unlink(p);
 	return done_testing();
 }
