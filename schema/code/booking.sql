@@ -218,7 +218,7 @@ COMMENT ON FUNCTION creneau_slot_counts(bigint[]) IS
     'held_back, next_release_at and confirmed_count of the given slots, recounted from their bookings and reservations.';
 
 -- Bring the counts of slots p_ids up to date; only the rows that change
--- are written (and locked). confirmed_seq grows by one at each change of
+-- are written (all are locked first). confirmed_seq grows by one at each change of
 -- confirmed_count (029: the reminders' pass, which must see a change
 -- undone as two changes). Called by the triggers below only: the guard
 -- lets a change of the counts through only from inside a trigger.
@@ -232,8 +232,15 @@ BEGIN
     -- booking touches one slot: three index probes by slot_id, planned
     -- once; a statement over many slots (a closure, the sweep's
     -- completions, a bulk load) recounts them set-wise.
+    -- The slots are locked before they are recounted: the recount is
+    -- then the next statement, whose snapshot holds what the transaction
+    -- that held the lock committed. Recounting first and waiting at the
+    -- UPDATE would write counts read before that commit (a reservation
+    -- changed while a booking of the slot was being confirmed lost the
+    -- confirmation from confirmed_count).
     IF cardinality(p_ids) <= 16 THEN
         FOREACH v_id IN ARRAY p_ids LOOP
+            PERFORM 1 FROM slots s WHERE s.id = v_id FOR UPDATE;
             UPDATE slots s
                SET held_back = c.held_back, next_release_at = c.next_release_at,
                    confirmed_count = c.confirmed_count,
@@ -254,6 +261,7 @@ BEGIN
                    IS DISTINCT FROM (c.held_back, c.next_release_at, c.confirmed_count);
         END LOOP;
     ELSE
+        PERFORM 1 FROM slots s WHERE s.id = ANY (p_ids) ORDER BY s.id FOR UPDATE;
         UPDATE slots s
            SET held_back = c.held_back, next_release_at = c.next_release_at,
                confirmed_count = c.confirmed_count,

@@ -131,6 +131,48 @@ UPDATE slot_reservations SET places = :p WHERE slot_id = $(slot_sql :s);
 SELECT count(*) FROM creneau_bookable_slots(:site, :proc);
 SQL
 
+# A race the run below once found, played in order first: a booking of
+# a slot is being confirmed (its transaction holds the slot) when a staff
+# change of the slot's reservation recounts it. The recount must wait
+# for the confirmation, not count without it.
+race=$(psql_q -c "SELECT id FROM slots WHERE site_id = $site ORDER BY id LIMIT 1")
+psql_q -c "SELECT outcome FROM booking_hold($race, creneau_person_sql('$secret'::bytea, 'Course', 'P',
+           date '1980-01-01', NULL, 'race@counts.invalid', NULL, 'fr'), NULL, 'tok-$tag-race-padding',
+           '123456', interval '10 minutes', 1000, 1000, 'online')" >"$work/race-hold.out"
+race_rc=0
+if [ "$(cat "$work/race-hold.out")" != held ]; then
+	race_rc=99
+	echo "# the race's hold: $(cat "$work/race-hold.out")"
+else
+	mkfifo "$work/confirm"
+	psql -X -q -v ON_ERROR_STOP=1 <"$work/confirm" >"$work/race-confirm.out" 2>&1 &
+	confirm_pid=$!
+	exec 3>"$work/confirm"
+	printf 'BEGIN;\nSELECT outcome FROM booking_confirm(%s, %s);\n\\! touch %s\n' \
+		"'tok-$tag-race-padding'" "'123456'" "$work/confirming" >&3
+	# Safety nets, not expectations: 600 s for each wait.
+	i=0
+	while [ ! -e "$work/confirming" ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done
+	psql_q -c "INSERT INTO slot_reservations (slot_id, channel, places) VALUES ($race, 'mediator', 2)
+	           ON CONFLICT (slot_id, channel) DO UPDATE SET places = 3 - slot_reservations.places" \
+		>"$work/race-staff.out" 2>&1 &
+	staff_pid=$!
+	i=0
+	while [ "$(psql_q -c "SELECT count(*) FROM pg_stat_activity
+	                        WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO slot_reservations%'")" = 0 ] &&
+		[ $i -lt 6000 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	printf 'COMMIT;\n' >&3
+	exec 3>&-
+	wait "$confirm_pid" || race_rc=$?
+	wait "$staff_pid" || race_rc=$?
+fi
+# Read at once: any later recount of the slot would mend a wrong count.
+race_counts=$(psql_q -c "SELECT s.confirmed_count || ' ' || (SELECT count(*) FROM bookings b
+                           WHERE b.slot_id = s.id AND b.status = 'confirmed') FROM slots s WHERE s.id = $race")
+
 "$PGBENCH" -n -c "$clients" -j 2 -t "$tx" -D site="$site" -D proc="$proc" \
     -f "$work/cycle.sql@9" -f "$work/staff.sql@1" >"$work/bench.out" 2>"$work/bench.err"
 rc=$?
@@ -171,6 +213,9 @@ SQL
 	echo "SELECT pg_temp.ok((SELECT count(*) > $clients FROM bookings WHERE site_id = $site), 'the cycles made bookings');"
 	echo "SELECT pg_temp.ok((SELECT count(DISTINCT status) >= 3 FROM bookings WHERE site_id = $site), 'of several statuses');"
 	echo "SELECT pg_temp.ok((SELECT count(*) > 0 FROM bookings WHERE site_id = $site AND channel = 'mediator'), 'some by the mediator channel');"
+	echo "SELECT pg_temp.is($race_rc, 0, 'the confirmation and the reservation change both went through');"
+	echo "SELECT pg_temp.is((SELECT status FROM bookings WHERE slot_id = $race AND email = 'race@counts.invalid'), 'confirmed', 'the race''s booking is confirmed');"
+	echo "SELECT pg_temp.is(split_part('$race_counts', ' ', 1), split_part('$race_counts', ' ', 2), 'a reservation changed while a booking of the slot was being confirmed: confirmed_count = the recount');"
 	checks 'as the run ended'
 	echo "SELECT * FROM booking_sweep() \\g /dev/null"
 	checks 'after a sweep'
